@@ -1,0 +1,15 @@
+"""pylint-keras-mp: catch Keras data loaders that break under multiprocessing.
+
+Load it in pylint with ``--load-plugins=pylint_keras_mp``; flake8 finds it through its entry point.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+
+def register(linter) -> None:
+    """pylint's plugin hook."""
+    from .pylint_plugin import register as register_checkers
+
+    register_checkers(linter)

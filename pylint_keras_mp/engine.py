@@ -1,0 +1,155 @@
+"""Run the rules over one module: the single entry point every front end calls."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from .config import Options
+from .registry import RULES_BY_CODE, Rule
+
+# A module that mentions none of these cannot contain anything the rules look for.
+_TRIGGER_WORDS = ("keras", "tensorflow", "use_multiprocessing")
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    line: int
+    col: int  # 0-based, like ast
+    code: str
+    message: str  # what, why and fix, without code or link
+    end_line: int | None = None
+    end_col: int | None = None
+    url: str = ""
+
+    @property
+    def rule(self) -> Rule:
+        return RULES_BY_CODE[self.code]
+
+    @property
+    def text(self) -> str:
+        """The message with its link, as pylint shows it."""
+        return f"{self.message} (see {self.url})" if self.url else self.message
+
+    @property
+    def full_text(self) -> str:
+        """The message with code and link, as flake8 and keras-mp-lint show it."""
+        return f"{self.code} {self.text}"
+
+
+class Reporter:
+    """Collects findings for one module; rules call ``report(code, node, **fields)``."""
+
+    def __init__(self, options: Options):
+        self.options = options
+        self.findings: list[Finding] = []
+        self._seen: set[tuple[str, int, int]] = set()
+
+    def __call__(self, code: str, node: ast.AST, **fields: object) -> None:
+        rule = RULES_BY_CODE[code]
+        line = getattr(node, "lineno", 1) or 1
+        col = getattr(node, "col_offset", 0) or 0
+        key = (code, line, col)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.findings.append(
+            Finding(
+                line=line,
+                col=col,
+                code=code,
+                message=rule.format(fields),
+                end_line=getattr(node, "end_lineno", None),
+                end_col=getattr(node, "end_col_offset", None),
+                url=rule.url(self.options.docs_url),
+            )
+        )
+
+
+def trigger_words(options: Options) -> tuple[str, ...]:
+    extra = tuple(base.rpartition(".")[2] for base in options.sequence_bases)
+    return _TRIGGER_WORDS + extra
+
+
+def might_apply(source: str, options: Options) -> bool:
+    """Cheap text pre-filter: skip modules that never mention Keras or a configured base."""
+    return any(word in source for word in trigger_words(options))
+
+
+def internal_error(reason: str, options: Options, line: int = 1) -> Finding:
+    rule = RULES_BY_CODE["KMP900"]
+    reason = " ".join(str(reason).split())[:200] or "unknown error"
+    return Finding(line, 0, "KMP900", rule.format({"reason": reason}), url=rule.url(options.docs_url))
+
+
+def decode_source(data: bytes) -> str:
+    """Decode Python source honouring the BOM and a coding cookie, like the interpreter."""
+    import io
+    import tokenize
+
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def analyze(
+    source: str | bytes,
+    filename: str = "<unknown>",
+    options: Options | None = None,
+    tree: ast.Module | None = None,
+) -> list[Finding]:
+    """Findings for one module, sorted by position. Never raises: failures become KMP900."""
+    options = options or Options()
+    try:
+        if isinstance(source, bytes):
+            source = decode_source(source)
+        if not might_apply(source, options):
+            return []
+        if tree is None:
+            tree = ast.parse(source, filename=filename)
+        return _run_rules(tree, source, filename, options)
+    except SyntaxError as exc:
+        return [internal_error(f"cannot parse: {exc.msg}", options, exc.lineno or 1)]
+    except (UnicodeDecodeError, LookupError) as exc:
+        return [internal_error(f"cannot decode: {exc}", options)]
+    except RecursionError:
+        return [internal_error("RecursionError: the module is nested too deeply", options)]
+    except Exception as exc:  # the host linter must never see an exception from us
+        return [internal_error(f"{type(exc).__name__}: {exc}", options)]
+
+
+def _run_rules(tree: ast.Module, source: str, filename: str, options: Options) -> list[Finding]:
+    from .facts import ModuleFacts
+    from .rules import RULE_CHECKS
+
+    checks = [
+        (codes, check)
+        for codes, check in RULE_CHECKS
+        if options.select is None or any(code in options.select for code in codes)
+    ]
+    if not checks:
+        return []
+    facts = ModuleFacts(tree, source, filename, options)
+    reporter = Reporter(options)
+    for _codes, check in checks:
+        check(facts, reporter)
+    findings = reporter.findings
+    if options.select is not None:
+        findings = [f for f in findings if f.code in options.select]
+    return sorted(findings)
+
+
+def analyze_file(path: str, options: Options | None = None) -> list[Finding]:
+    options = options or Options()
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return [internal_error(f"cannot read: {exc.strerror or exc}", options)]
+    return analyze(data, path, options)
+
+
+def iter_codes(findings: Iterable[Finding]) -> list[tuple[int, str]]:
+    return [(f.line, f.code) for f in findings]

@@ -1,0 +1,118 @@
+"""The pylint front end: declares the messages and options, runs the engine, reports.
+
+pylint wants every message id of one checker to share its ``x7Nxx`` band, so there is one
+checker per band; the engine still runs once per module and each checker emits its own band.
+"""
+
+from __future__ import annotations
+
+from pylint.checkers import BaseChecker
+from pylint.constants import WarningScope
+
+from .config import OPTION_SPECS, Options, options_from_mapping
+from .engine import Finding, analyze, internal_error
+from .registry import RULES, Rule
+
+
+def _pylint_options():
+    options = []
+    for spec in OPTION_SPECS:
+        definition: dict[str, object] = {"help": spec.help, "metavar": spec.metavar}
+        if spec.kind == "csv":
+            definition.update(type="csv", default=())
+        elif spec.kind == "bool":
+            definition.update(type="yn", default=spec.default)
+        elif spec.kind == "choice":
+            definition.update(type="choice", choices=list(spec.choices), default=spec.default)
+        else:
+            definition.update(type="string", default=spec.default)
+        options.append((f"keras-mp-{spec.name}", definition))
+    return tuple(options)
+
+
+def description(rule: Rule) -> str:
+    """What pylint --help-msg prints: what, the fix, and the page."""
+    return f"{rule.summary}. Fix: {rule.generic_fix}. Documentation: {rule.url()}"
+
+
+class _ModuleFindings:
+    """The engine's findings for the module being checked, computed once for all band checkers."""
+
+    def __init__(self, linter):
+        self.linter = linter
+        self._key: tuple[int, str] | None = None
+        self._findings: list[Finding] = []
+
+    def options(self) -> Options:
+        config = self.linter.config
+        values = {spec.attr: getattr(config, f"keras_mp_{spec.attr}") for spec in OPTION_SPECS}
+        enabled = frozenset(
+            rule.code for rule in RULES if self.linter.is_message_enabled(rule.msgid)
+        )
+        return options_from_mapping(values, select=enabled)
+
+    def for_module(self, node) -> list[Finding]:
+        key = (id(node), node.file or node.name)
+        if key != self._key:
+            self._key = key
+            self._findings = self._compute(node)
+        return self._findings
+
+    def _compute(self, node) -> list[Finding]:
+        try:
+            options = self.options()
+        except ValueError as exc:
+            return [internal_error(f"invalid option: {exc}", Options())]
+        if not options.select:
+            return []
+        try:
+            data = node.stream().read()
+        except Exception as exc:  # unreadable: pylint reports that itself
+            return [internal_error(f"cannot read: {exc}", options)]
+        return analyze(data, node.file or node.name, options)
+
+
+class _BandChecker(BaseChecker):
+    name = "keras-mp"
+    band: str = ""
+
+    def __init__(self, linter, shared: _ModuleFindings):
+        super().__init__(linter)
+        self._shared = shared
+
+    def visit_module(self, node) -> None:
+        for finding in self._shared.for_module(node):
+            msgid = finding.rule.msgid
+            if msgid[2] != self.band:
+                continue
+            self.add_message(
+                msgid,
+                line=finding.line,
+                col_offset=finding.col,
+                end_lineno=finding.end_line,
+                end_col_offset=finding.end_col,
+                args=(finding.text,),
+            )
+
+
+def _band_checker(band: str, with_options: bool) -> type[_BandChecker]:
+    rules = [rule for rule in RULES if rule.msgid[2] == band]
+    attrs = {
+        "band": band,
+        "msgs": {
+            rule.msgid: ("%s", rule.symbol, description(rule), {"scope": WarningScope.LINE})
+            for rule in rules
+        },
+        "options": _pylint_options() if with_options else (),
+    }
+    return type(f"KerasMPChecker{band}xx", (_BandChecker,), attrs)
+
+
+BANDS = sorted({rule.msgid[2] for rule in RULES})
+CHECKER_CLASSES = [_band_checker(band, index == 0) for index, band in enumerate(BANDS)]
+
+
+def register(linter) -> None:
+    shared = _ModuleFindings(linter)
+    for checker_class in CHECKER_CLASSES:
+        linter.register_checker(checker_class(linter, shared))

@@ -1,0 +1,64 @@
+"""KMP102 sequence-main-only-global: worker code reads a name that only the main guard binds."""
+
+from __future__ import annotations
+
+import ast
+
+from ..facts import BUILTIN_NAMES, walk_scope
+
+
+def main_only_names(facts) -> dict[str, str]:
+    """Names worker processes will not have -> where they are bound, for the message."""
+    names: dict[str, str] = {}
+    for name in facts.main_guard_bound:
+        if name not in facts.module_bound:
+            names[name] = 'under if __name__ == "__main__"'
+    import_time = facts.import_time_functions
+    for name, functions in facts.global_writes.items():
+        if name in facts.module_bound or name in names:
+            continue
+        writers = [
+            fn
+            for fn in functions
+            if any(
+                isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store)
+                for node in walk_scope(fn)
+            )
+        ]
+        if writers and not any(
+            fn.name in import_time and facts.functions.get(fn.name) is fn for fn in writers
+        ):
+            names[name] = f"inside {writers[0].name}() via global"
+    return names
+
+
+def check(facts, report) -> None:
+    if not facts.data_loaders:
+        return
+    names = main_only_names(facts)
+    if not names:
+        return
+    for loader in facts.data_loaders:
+        for method_name, fn in loader.worker_methods.items():
+            scope = facts.scope(fn)
+            reported: set[str] = set()
+            for node in sorted(
+                (n for n in walk_scope(fn) if isinstance(n, ast.Name)),
+                key=lambda n: (n.lineno, n.col_offset),
+            ):
+                if (
+                    isinstance(node.ctx, ast.Load)
+                    and node.id in names
+                    and node.id not in scope.locals
+                    and node.id not in reported
+                    and not (node.id in BUILTIN_NAMES and node.id not in scope.globals)
+                ):
+                    reported.add(node.id)
+                    report(
+                        "KMP102",
+                        node,
+                        loader=loader.name,
+                        method=method_name,
+                        name=node.id,
+                        where=names[node.id],
+                    )

@@ -1,0 +1,62 @@
+"""KMP201 sequence-lambda-attribute: a lambda, nested function or local class stored on self."""
+
+from __future__ import annotations
+
+import ast
+
+from ._attributes import describe_elements, local_definitions, stored_attributes
+
+PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
+
+
+def describe_local_callable(facts, fn, value, _depth=0) -> str | None:
+    """Why ``value`` (evaluated in ``fn``) cannot be pickled by reference, or None."""
+    if _depth > 4:
+        return None
+    if isinstance(value, ast.Lambda):
+        return "a lambda"
+    scope = facts.scope(fn)
+    if isinstance(value, ast.Name):
+        if value.id in scope.locals:
+            definition = local_definitions(fn).get(value.id)
+            if isinstance(definition, ast.ClassDef):
+                return f"the local class '{value.id}'"
+            if definition is not None:
+                return f"the nested function '{value.id}'"
+            bound = scope.single_values.get(value.id)
+            if isinstance(bound, ast.Lambda):
+                return f"a lambda (via '{value.id}')"
+            if isinstance(bound, ast.Call):
+                return describe_local_callable(facts, fn, bound, _depth + 1)
+            return None
+        bound = facts.module_constant(value.id)
+        if isinstance(bound, ast.Lambda):
+            return f"the module-level lambda '{value.id}' (pickled by name, which is '<lambda>')"
+        return None
+    if isinstance(value, ast.Call):
+        if facts.qualname(value.func, fn) in PARTIALS and value.args:
+            inner = describe_local_callable(facts, fn, value.args[0], _depth + 1)
+            return f"functools.partial of {inner}" if inner else None
+        if isinstance(value.func, ast.Name) and value.func.id in scope.locals:
+            if isinstance(local_definitions(fn).get(value.func.id), ast.ClassDef):
+                return f"an instance of the local class '{value.func.id}'"
+        return None
+    if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Call):
+        # LocalClass().method: a bound method of a local class instance
+        inner = describe_local_callable(facts, fn, value.value, _depth + 1)
+        return f"a bound method of {inner}" if inner else None
+    return describe_elements(value, lambda e: describe_local_callable(facts, fn, e, _depth + 1))
+
+
+def check(facts, report) -> None:
+    for loader in facts.data_loaders:
+        for assignment in stored_attributes(facts, loader):
+            what = describe_local_callable(facts, assignment.method, assignment.value)
+            if what:
+                report(
+                    "KMP201",
+                    assignment.node,
+                    loader=loader.name,
+                    what=what,
+                    attr=assignment.attr,
+                )

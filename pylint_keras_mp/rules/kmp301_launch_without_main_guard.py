@@ -1,0 +1,18 @@
+"""KMP301 multiprocessing-launch-without-main-guard: worker processes start at import time."""
+
+from __future__ import annotations
+
+
+def check(facts, report) -> None:
+    for launch in facts.multiprocessing_launches:
+        via = ""
+        if launch.function is None:
+            if facts.in_main_guard(launch.call):
+                continue
+        else:
+            name = launch.function.name
+            trigger = facts.import_time_functions.get(name)
+            if trigger is None or facts.functions.get(name) is not launch.function:
+                continue
+            via = f" (via the module-level call {name}() on line {trigger.lineno})"
+        report("KMP301", launch.call, launch=facts.launch_label(launch), via=via)

@@ -1,0 +1,68 @@
+"""The rule catalog is consistent, documented, and both front ends read it."""
+
+from __future__ import annotations
+
+import configparser
+import re
+
+import pytest
+
+from pylint_keras_mp.engine import analyze
+from pylint_keras_mp.registry import DEFAULT_DOCS_URL, RULES, docs_base_url, get_rule
+from tests.fixture_support import DOCS, ROOT, code_blocks_under
+
+
+def test_codes_symbols_and_msgids_are_unique():
+    for attribute in ("code", "symbol", "msgid"):
+        values = [getattr(rule, attribute) for rule in RULES]
+        assert len(values) == len(set(values)), f"duplicate {attribute}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_rule_identity_follows_the_spec(rule):
+    assert re.fullmatch(r"KMP[1-9]\d\d", rule.code)
+    assert rule.msgid == f"{rule.severity}7{rule.code[3:]}"
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", rule.symbol)
+    assert get_rule(rule.code) is get_rule(rule.symbol) is get_rule(rule.msgid) is rule
+
+
+def test_docs_base_url_is_the_documentation_url_in_setup_cfg():
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "setup.cfg")
+    urls = dict(
+        line.split("=", 1)
+        for line in parser["metadata"]["project_urls"].strip().splitlines()
+    )
+    assert urls["Documentation "].strip() == DEFAULT_DOCS_URL == docs_base_url()
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_every_rule_has_a_docs_page_in_the_expected_shape(rule):
+    page = DOCS / f"{rule.code}.md"
+    assert page.exists(), f"missing {page}"
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith(f"# {rule.code} `{rule.symbol}`")
+    assert rule.msgid in text.splitlines()[0]
+    for heading in ("What it does", "Why is this bad?", "When it stays silent", "Options"):
+        assert f"\n## {heading}" in text, f"{page.name} lacks '## {heading}'"
+    assert rule.url().endswith(f"/rules/{rule.code}.md")
+
+
+DOCUMENTED = [rule for rule in RULES if rule.code != "KMP900"]
+
+
+@pytest.mark.parametrize("rule", DOCUMENTED, ids=lambda r: r.code)
+def test_docs_example_reports_the_rule_and_fix_reports_nothing(rule):
+    text = (DOCS / f"{rule.code}.md").read_text(encoding="utf-8")
+    options_line = re.search(r"<!-- keras-mp-options: (.*?) -->", text)
+    from pylint_keras_mp.config import options_from_mapping
+
+    values = dict(item.split("=", 1) for item in options_line.group(1).split()) if options_line else {}
+    options = options_from_mapping(values)
+    bad_blocks = code_blocks_under(text, "Example")
+    good_blocks = code_blocks_under(text, "Use instead")
+    assert bad_blocks and good_blocks, "page needs an Example and a Use instead python block"
+    bad = analyze(bad_blocks[0], f"{rule.code}_example.py", options)
+    assert rule.code in {f.code for f in bad}, [f.full_text for f in bad]
+    good = analyze(good_blocks[0], f"{rule.code}_fixed.py", options)
+    assert good == [], [f.full_text for f in good]
