@@ -23,7 +23,21 @@ def _module_object(facts, scope, name: str) -> bool:
         and name not in facts.imports
         and name not in facts.functions
         and name not in facts.classes
+        and not _shared_by_design(facts, name)
     )
+
+
+def _shared_by_design(facts, name: str) -> bool:
+    """multiprocessing.Value/Array/Manager().dict()... exist to be written from workers."""
+    value = facts.module_constant(name)
+    while isinstance(value, (ast.Call, ast.Attribute)):
+        qualname = facts.qualname(value.func if isinstance(value, ast.Call) else value)
+        if qualname and qualname.startswith("multiprocessing."):
+            return True
+        value = value.func.value if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) else (
+            value.value if isinstance(value, ast.Attribute) else None
+        )
+    return False
 
 
 def check(facts, report) -> None:
