@@ -1,0 +1,479 @@
+"""keras-mp-lint: lint files and folders with the engine; print text, JSON, SARIF or GitHub output.
+
+    keras-mp-lint [options] PATH...     lint files, and *.py files under folders
+    keras-mp-lint rule [CODE]           print a rule's documentation page (or list the rules)
+
+Exit status: 0 nothing found, 1 findings, 2 usage error, a file that could not be analysed
+(KMP900) or an internal error. ``--exit-zero`` turns 1 and KMP900's 2 into 0; usage errors stay 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import itertools
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .config import OPTION_SPECS, Options, options_from_mapping, split_csv
+from .engine import Finding, analyze_file
+from .output import FORMATS, Diagnostic, render, sort_key
+from .project_config import ConfigError, ProjectConfig, discover, read_config_file
+from .registry import RULES, Rule, get_rule
+
+PROG = "keras-mp-lint"
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+INTERNAL_ERROR_CODE = "KMP900"
+
+# Never descended into while walking a folder (a path named explicitly is still linted, unless
+# --force-exclude). --exclude adds to these.
+DEFAULT_EXCLUDES = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".bzr",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    ".eggs",
+    "build",
+    "dist",
+    "__pycache__",
+    "node_modules",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "__pypackages__",
+)
+
+# Keys of [tool.keras-mp-lint] besides the analysis options of OPTION_SPECS.
+RUN_CONFIG_KEYS = ("select", "ignore", "exclude", "format", "jobs")
+
+
+class UsageError(Exception):
+    """Bad command line or configuration: reported in one line, exit status 2."""
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Find Keras data loaders (Sequence / PyDataset) that break under "
+        "multiprocessing. Also: `keras-mp-lint rule CODE` prints a rule's documentation.",
+        epilog="Exit status: 0 clean, 1 findings, 2 usage error or a file that could not be "
+        "analysed (KMP900). Options can also be set in pyproject.toml [tool.keras-mp-lint] "
+        "or setup.cfg [keras-mp-lint]; the command line wins.",
+        allow_abbrev=False,
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files and folders to lint; folders are searched for *.py files. With no PATH "
+        "nothing is linted (so a pre-commit run with zero files succeeds).",
+    )
+    parser.add_argument(
+        "--select",
+        action="append",
+        metavar="CODES",
+        help="only these rules: codes, prefixes or symbols, comma separated (KMP2,KMP301)",
+    )
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        metavar="CODES",
+        help="skip these rules: codes, prefixes or symbols, comma separated",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        metavar="GLOBS",
+        help="comma separated globs matched against file and folder names and paths; adds to "
+        f"the defaults ({', '.join(DEFAULT_EXCLUDES[:6])}, ...)",
+    )
+    parser.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply the exclusions to paths named on the command line too (pre-commit does this)",
+    )
+    parser.add_argument("--format", choices=FORMATS, help="output format (default: text)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE")
+    parser.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit with 0 even when there are findings (usage errors still exit with 2)",
+    )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="lint files in N processes (0: one per CPU; default 1); the output is identical",
+    )
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text format: auto (a terminal, unless NO_COLOR is set), always, never",
+    )
+    parser.add_argument("--config", metavar="FILE", help="read options from this file only")
+    parser.add_argument(
+        "--isolated", action="store_true", help="ignore pyproject.toml and setup.cfg"
+    )
+    parser.add_argument("--explain", metavar="CODE", help="print a rule's documentation page")
+    parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    analysis = parser.add_argument_group("analysis options (the same as the pylint/flake8 plugins)")
+    for spec in OPTION_SPECS:
+        kwargs: dict[str, object] = {"help": spec.help, "dest": f"option_{spec.attr}"}
+        if spec.kind == "bool":
+            kwargs.update(nargs="?", const="yes", metavar="yes|no")
+        elif spec.kind == "choice":
+            kwargs.update(choices=spec.choices)
+        else:
+            kwargs.update(metavar=spec.metavar.strip("<>").upper().replace(" ", "_") or None)
+        analysis.add_argument(f"--{spec.name}", **kwargs)
+    return parser
+
+
+def build_rule_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} rule",
+        description="Print a rule's documentation page; without CODE, list the rules.",
+        allow_abbrev=False,
+    )
+    parser.add_argument("code", nargs="?", metavar="CODE", help="KMP201, E7201 or a symbol")
+    return parser
+
+
+# --- rules and their pages ---------------------------------------------------------------------
+
+
+def resolve_rule(key: str) -> Rule:
+    try:
+        return get_rule(key)
+    except KeyError:
+        raise UsageError(f"unknown rule {key!r}; `{PROG} --list-rules` lists them") from None
+
+
+def _page_candidates(code: str):
+    """Where a rule's page can be: the checkout the package is imported from (a clone or an
+    editable install), then the copy a regular install puts under <prefix>/share."""
+    yield Path(__file__).resolve().parent.parent / "docs" / "rules" / f"{code}.md"
+    try:
+        from importlib.metadata import PackageNotFoundError, distribution
+
+        files = distribution("pylint-keras-mp").files or []
+    except (ImportError, PackageNotFoundError):
+        files = []
+    for file in files:
+        if file.name == f"{code}.md" and "pylint-keras-mp" in file.parts:
+            yield Path(file.locate())
+
+
+def composed_page(rule: Rule) -> str:
+    """The page built from the registry, when no docs page is installed."""
+    return (
+        f"# {rule.code} `{rule.symbol}` ({rule.level}; pylint `{rule.msgid}`)\n\n"
+        f"{rule.summary}.\n\n## Fix\n\n{rule.generic_fix[:1].upper()}{rule.generic_fix[1:]}.\n\n"
+        f"Full page: {rule.url()}\n"
+    )
+
+
+def rule_page(rule: Rule) -> str:
+    """The rule's docs/rules/KMPxxx.md, else a page composed from the registry."""
+    for path in _page_candidates(rule.code):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        if text.startswith(f"# {rule.code} "):
+            return text
+    return composed_page(rule)
+
+
+def rules_table() -> str:
+    width = max(len(rule.symbol) for rule in RULES)
+    return "".join(
+        f"{rule.code}  {rule.msgid}  {rule.level:<7}  {rule.symbol:<{width}}  {rule.summary}\n"
+        for rule in RULES
+    )
+
+
+def _write_stdout(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+
+
+def rule_command(argv: Sequence[str]) -> int:
+    args = build_rule_parser().parse_args(argv)
+    if args.code is None:
+        _write_stdout(rules_table())
+    else:
+        _write_stdout(rule_page(resolve_rule(args.code)))
+    return EXIT_CLEAN
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+
+def expand_codes(entries: Sequence[str], option: str) -> set[str]:
+    """Codes named by codes, prefixes (KMP2), pylint ids (E7201) or symbols."""
+    codes: set[str] = set()
+    for entry in entries:
+        try:
+            codes.add(get_rule(entry).code)
+            continue
+        except KeyError:
+            pass
+        prefix = entry.upper()
+        matched = {rule.code for rule in RULES if rule.code.startswith(prefix)}
+        if not prefix.startswith("KMP") or not matched:
+            raise UsageError(
+                f"{option}: unknown rule code or prefix {entry!r} "
+                f"(codes look like KMP201 or KMP2; `{PROG} --list-rules` lists them)"
+            )
+        codes |= matched
+    return codes
+
+
+def load_project_config(args: argparse.Namespace) -> ProjectConfig:
+    """--config FILE, else the nearest config from the paths' common parent upward."""
+    if args.isolated:
+        return ProjectConfig(None, {})
+    if args.config:
+        return read_config_file(Path(args.config))
+    start = Path.cwd()
+    if args.paths:
+        absolute = [os.path.abspath(path) for path in args.paths]
+        common = os.path.commonpath(absolute)
+        start = Path(common if os.path.isdir(common) else os.path.dirname(common))
+    return discover(start)
+
+
+def _csv(value: object) -> tuple[str, ...] | None:
+    """A comma separated option: repeated on the command line (a list), or from a file."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return split_csv(value)
+    return tuple(itertools.chain.from_iterable(split_csv(str(item)) for item in value))
+
+
+class Settings:
+    """Command line over configuration file over defaults, validated."""
+
+    def __init__(self, args: argparse.Namespace, config: ProjectConfig):
+        known = set(RUN_CONFIG_KEYS) | {spec.name for spec in OPTION_SPECS}
+        unknown = sorted(set(config.values) - known)
+        if unknown:
+            raise UsageError(
+                f"{config.path}: unknown option(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        values = config.values
+
+        # Layered like ruff: the file's select/ignore, then the command line's; a select
+        # replaces what the layers below chose, an ignore removes from it.
+        chosen = {rule.code for rule in RULES}
+        for select, ignore, where in (
+            (values.get("select"), values.get("ignore"), f"{config.path}: "),
+            (args.select, args.ignore, "--"),
+        ):
+            if select is not None:
+                chosen = expand_codes(_csv(select), f"{where}select")
+            chosen -= expand_codes(_csv(ignore) or (), f"{where}ignore")
+        self.select = frozenset(chosen)
+
+        exclude = args.exclude if args.exclude is not None else values.get("exclude")
+        self.exclude = DEFAULT_EXCLUDES + (_csv(exclude) or ())
+        self.exclude_root = str(config.directory or Path.cwd())
+        self.force_exclude = args.force_exclude
+
+        self.format = args.format or str(values.get("format", "text"))
+        if self.format not in FORMATS:
+            raise UsageError(f"{config.path}: format must be one of {', '.join(FORMATS)}")
+
+        jobs = args.jobs if args.jobs is not None else values.get("jobs", 1)
+        try:
+            self.jobs = int(jobs)
+        except (TypeError, ValueError):
+            raise UsageError(f"jobs must be a number, not {jobs!r}") from None
+        if self.jobs < 0:
+            raise UsageError("jobs must be 0 (one per CPU) or more")
+        self.jobs = self.jobs or os.cpu_count() or 1
+
+        option_values: dict[str, object] = {}
+        for spec in OPTION_SPECS:
+            given = getattr(args, f"option_{spec.attr}")
+            value = given if given is not None else values.get(spec.name)
+            if value is not None:
+                option_values[spec.name] = value
+        try:
+            self.options: Options = options_from_mapping(option_values, select=self.select)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+
+
+# --- files -------------------------------------------------------------------------------------
+
+
+def _posix(path: str) -> str:
+    return path.replace(os.sep, "/")
+
+
+def is_excluded(path: str, patterns: Sequence[str], root: str) -> bool:
+    """Match the name, the path relative to ``root`` and the absolute path against the globs."""
+    absolute = os.path.abspath(path)
+    candidates = {os.path.basename(absolute), _posix(absolute)}
+    try:
+        candidates.add(_posix(os.path.relpath(absolute, root)))
+    except ValueError:  # another drive on Windows
+        pass
+    return any(
+        fnmatch.fnmatchcase(candidate, pattern.rstrip("/"))
+        for pattern in patterns
+        for candidate in candidates
+    )
+
+
+def _excluded_with_parents(path: str, patterns: Sequence[str], root: str) -> bool:
+    """A path or one of its folders (below ``root``, or as written) is excluded."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        parts = absolute.relative_to(root).parts
+        base = Path(root)
+    except ValueError:
+        parts = Path(path).parts
+        base = Path()
+    current = base
+    for part in parts:
+        current = current / part
+        if is_excluded(str(current), patterns, root):
+            return True
+    return False
+
+
+def collect_files(paths: Sequence[str], settings: Settings) -> list[str]:
+    """The files to lint, each once, sorted by path."""
+    patterns, root = settings.exclude, settings.exclude_root
+    found: dict[str, str] = {}  # absolute path -> path as shown
+
+    def add(path: str) -> None:
+        found.setdefault(os.path.abspath(path), os.path.normpath(path))
+
+    for path in paths:
+        if not os.path.exists(path):
+            raise UsageError(f"{path}: no such file or directory")
+        if settings.force_exclude and _excluded_with_parents(path, patterns, root):
+            continue
+        if not os.path.isdir(path):
+            add(path)
+            continue
+        for folder, subfolders, files in os.walk(path):
+            subfolders[:] = sorted(
+                name
+                for name in subfolders
+                if not is_excluded(os.path.join(folder, name), patterns, root)
+            )
+            for name in files:
+                file_path = os.path.join(folder, name)
+                if name.endswith(".py") and not is_excluded(file_path, patterns, root):
+                    add(file_path)
+    return sorted(found.values(), key=lambda shown: (_posix(shown), shown))
+
+
+# --- linting -----------------------------------------------------------------------------------
+
+
+def lint_files(files: Sequence[str], options: Options, jobs: int) -> list[list[Finding]]:
+    """Findings per file, in the order of ``files`` whatever the number of processes."""
+    if jobs <= 1 or len(files) < 2:
+        return [analyze_file(path, options) for path in files]
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(jobs, len(files))
+    chunksize = max(1, len(files) // (workers * 4))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(analyze_file, files, itertools.repeat(options), chunksize=chunksize))
+
+
+def use_color(choice: str, output: str | None) -> bool:
+    if output or choice == "never":
+        return False
+    if choice == "always":
+        return True
+    return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_rules:
+        _write_stdout(rules_table())
+        return EXIT_CLEAN
+    if args.explain:
+        _write_stdout(rule_page(resolve_rule(args.explain)))
+        return EXIT_CLEAN
+    try:
+        settings = Settings(args, load_project_config(args))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if not args.paths:
+        print(f"{PROG}: no paths given, nothing to lint (try `{PROG} .`)", file=sys.stderr)
+    files = collect_files(args.paths, settings)
+    per_file = lint_files(files, settings.options, settings.jobs)
+    diagnostics = sorted(
+        (
+            Diagnostic.from_finding(path, finding)
+            for path, findings in zip(files, per_file)
+            for finding in findings
+            if finding.code in settings.select
+        ),
+        key=sort_key,
+    )
+    document = render(
+        settings.format,
+        diagnostics,
+        color=use_color(args.color, args.output),
+        docs_url=settings.options.docs_url,
+    )
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(document)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(document)
+        sys.stdout.flush()
+    if args.exit_zero or not diagnostics:
+        return EXIT_CLEAN
+    if any(d.code == INTERNAL_ERROR_CODE for d in diagnostics):
+        return EXIT_ERROR
+    return EXIT_FINDINGS
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv[:1] == ["rule"]:
+            return rule_command(argv[1:])
+        return run(build_parser().parse_args(argv))
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # the reader went away (`keras-mp-lint . | head`): silence the flush at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    except Exception:  # the tool itself failed; say so loudly and exit 2
+        print(f"{PROG}: internal error, please report it:", file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_ERROR

@@ -1,0 +1,303 @@
+"""Output formats, written once: text, JSON, SARIF 2.1.0 and GitHub workflow commands.
+
+keras-mp-lint, the flake8 formatter (``--format=keras-mp-sarif``) and the pylint reporter all turn
+what they found into ``Diagnostic`` records and render them here, so the three SARIF documents
+have the same rules, ids, levels, regions and fingerprints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import linecache
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+from urllib.parse import quote
+
+from . import __version__
+from .engine import Finding
+from .registry import DEFAULT_DOCS_URL, RULES, RULES_BY_CODE, Rule
+
+FORMATS = ("text", "json", "sarif", "github")
+
+TOOL_NAME = "pylint-keras-mp"
+INFORMATION_URI = DEFAULT_DOCS_URL.rsplit("/blob/", 1)[0]
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/schemas/sarif-schema-2.1.0.json"
+)
+SRCROOT = "%SRCROOT%"
+
+# registry level or host-linter category -> SARIF level
+_SARIF_LEVELS = {"fatal": "error", "error": "error", "warning": "warning"}
+_LINK = re.compile(r"^(?P<message>.*) \(see (?P<url>\S+)\)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding as every output format sees it; columns are 1-based, the end is exclusive."""
+
+    path: str  # as the user named it, relative to the working directory when possible
+    line: int
+    column: int
+    code: str  # KMP201, or a host linter's code (E501, C0114) in the flake8/pylint formatters
+    message: str  # what, why and fix, without code or link
+    end_line: int | None = None
+    end_column: int | None = None
+    url: str = ""
+    severity: str = ""  # "error", "warning", "fatal" (registry level) or the host's category
+    symbol: str = ""
+
+    @classmethod
+    def from_finding(cls, path: str, finding: Finding) -> Diagnostic:
+        return cls(
+            path=path,
+            line=finding.line,
+            column=finding.col + 1,
+            code=finding.code,
+            message=finding.message,
+            end_line=finding.end_line,
+            end_column=None if finding.end_col is None else finding.end_col + 1,
+            url=finding.url,
+            severity=finding.rule.level,
+            symbol=finding.rule.symbol,
+        )
+
+    @property
+    def rule(self) -> Rule | None:
+        return RULES_BY_CODE.get(self.code)
+
+    @property
+    def text(self) -> str:
+        """The message with its one link, as in Finding.text."""
+        return f"{self.message} (see {self.url})" if self.url else self.message
+
+    @property
+    def sarif_level(self) -> str:
+        return _SARIF_LEVELS.get(self.severity, "note")
+
+
+def split_link(text: str) -> tuple[str, str]:
+    """'message (see URL)' -> ('message', 'URL'); text without a link -> (text, '')."""
+    match = _LINK.match(text)
+    return (match["message"], match["url"]) if match else (text, "")
+
+
+def sort_key(diagnostic: Diagnostic) -> tuple:
+    return (
+        diagnostic.path,
+        diagnostic.line,
+        diagnostic.column,
+        diagnostic.code,
+        diagnostic.message,
+    )
+
+
+def render(
+    format_name: str,
+    diagnostics: Sequence[Diagnostic],
+    *,
+    color: bool = False,
+    root: str | os.PathLike | None = None,
+    docs_url: str | None = None,
+) -> str:
+    """The whole output document for ``diagnostics`` in one of FORMATS."""
+    if format_name == "text":
+        return format_text(diagnostics, color=color)
+    if format_name == "json":
+        return format_json(diagnostics)
+    if format_name == "sarif":
+        return format_sarif(diagnostics, root=root, docs_url=docs_url)
+    if format_name == "github":
+        return format_github(diagnostics, root=root)
+    raise ValueError(f"unknown format {format_name!r}; expected one of {', '.join(FORMATS)}")
+
+
+# --- text --------------------------------------------------------------------------------------
+
+_BOLD, _RED, _YELLOW, _CYAN, _RESET = "\033[1m", "\033[31m", "\033[33m", "\033[36m", "\033[0m"
+
+
+def format_text(diagnostics: Iterable[Diagnostic], *, color: bool = False) -> str:
+    """``path:line:col: CODE message (see URL)``, one per line, like flake8."""
+    lines = []
+    for d in diagnostics:
+        if color:
+            code_color = _YELLOW if d.sarif_level == "warning" else _RED
+            lines.append(
+                f"{_BOLD}{d.path}{_RESET}:{d.line}:{d.column}: "
+                f"{_BOLD}{code_color}{d.code}{_RESET} {d.message}"
+                + (f" (see {_CYAN}{d.url}{_RESET})" if d.url else "")
+            )
+        else:
+            lines.append(f"{d.path}:{d.line}:{d.column}: {d.code} {d.text}")
+    return "".join(line + "\n" for line in lines)
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+
+def format_json(diagnostics: Iterable[Diagnostic]) -> str:
+    records = [
+        {
+            "path": d.path,
+            "line": d.line,
+            "column": d.column,
+            "end_line": d.end_line,
+            "end_column": d.end_column,
+            "code": d.code,
+            "symbol": d.symbol,
+            "severity": d.severity,
+            "message": d.message,
+            "url": d.url,
+        }
+        for d in diagnostics
+    ]
+    return json.dumps(records, indent=2) + "\n"
+
+
+# --- SARIF 2.1.0 -------------------------------------------------------------------------------
+
+
+def _sarif_rule(rule: Rule, docs_url: str | None) -> dict:
+    url = rule.url(docs_url)
+    fix = rule.generic_fix
+    return {
+        "id": rule.code,
+        "name": rule.symbol,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": f"{rule.summary}. Fix: {fix}."},
+        "helpUri": url,
+        "help": {
+            "text": f"Fix: {fix}. Documentation: {url}",
+            "markdown": f"**Fix:** {fix}.\n\n[{rule.code} `{rule.symbol}`]({url})",
+        },
+        "defaultConfiguration": {"level": _SARIF_LEVELS[rule.level]},
+        "properties": {"pylintMessageId": rule.msgid, "tags": ["keras", "multiprocessing"]},
+    }
+
+
+def _relative_to_root(path: str, root: str) -> str | None:
+    """``path`` relative to ``root`` in POSIX form, or None when it lies outside."""
+    try:
+        relative = os.path.relpath(os.path.abspath(path), root)
+    except ValueError:  # another drive on Windows
+        return None
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep) or os.path.isabs(relative):
+        return None
+    return relative.replace(os.sep, "/")
+
+
+def _artifact_location(path: str, root: str) -> dict:
+    relative = _relative_to_root(path, root)
+    if relative is None:
+        return {"uri": Path(os.path.abspath(path)).as_uri()}
+    return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _fingerprint(uri: str, code: str, line_text: str, occurrence: int) -> str:
+    """Stable across unrelated edits: no line number, only the path, the code and the line's text;
+    the occurrence index tells apart identical lines in one file."""
+    digest = hashlib.sha256(f"{uri}\0{code}\0{line_text.strip()}".encode("utf-8")).hexdigest()
+    return f"{digest[:16]}:{occurrence}"
+
+
+def sarif_log(
+    diagnostics: Iterable[Diagnostic],
+    *,
+    root: str | os.PathLike | None = None,
+    docs_url: str | None = None,
+) -> dict:
+    """The SARIF 2.1.0 log. Paths under ``root`` (default: the working directory) are relative
+    to the ``%SRCROOT%`` base id."""
+    root_dir = os.path.abspath(root or os.getcwd())
+    rule_index = {rule.code: index for index, rule in enumerate(RULES)}
+    occurrences: Counter[tuple[str, str, str]] = Counter()
+    results = []
+    for d in sorted(diagnostics, key=sort_key):
+        location = _artifact_location(d.path, root_dir)
+        line_text = linecache.getline(os.path.abspath(d.path), d.line)
+        key = (location["uri"], d.code, line_text.strip())
+        occurrences[key] += 1
+        region: dict[str, int] = {"startLine": d.line, "startColumn": d.column}
+        if d.end_line is not None and d.end_column is not None:
+            region.update(endLine=d.end_line, endColumn=d.end_column)
+        result: dict[str, object] = {"ruleId": d.code}
+        if d.code in rule_index:
+            result["ruleIndex"] = rule_index[d.code]
+        result.update(
+            level=d.sarif_level,
+            message={"text": d.message},
+            locations=[{"physicalLocation": {"artifactLocation": location, "region": region}}],
+            partialFingerprints={
+                "primaryLocationLineHash": _fingerprint(*key, occurrences[key]),
+            },
+        )
+        results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA_URI,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": TOOL_NAME,
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_sarif_rule(rule, docs_url) for rule in RULES],
+                    }
+                },
+                "originalUriBaseIds": {SRCROOT: {"uri": Path(root_dir).as_uri().rstrip("/") + "/"}},
+                "results": results,
+            }
+        ],
+    }
+
+
+def format_sarif(
+    diagnostics: Iterable[Diagnostic],
+    *,
+    root: str | os.PathLike | None = None,
+    docs_url: str | None = None,
+) -> str:
+    return json.dumps(sarif_log(diagnostics, root=root, docs_url=docs_url), indent=2) + "\n"
+
+
+# --- GitHub workflow commands ------------------------------------------------------------------
+
+_GITHUB_COMMANDS = {"error": "error", "warning": "warning"}
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(
+    diagnostics: Iterable[Diagnostic], *, root: str | os.PathLike | None = None
+) -> str:
+    """``::error file=...,line=...,col=...,endLine=...,endColumn=...,title=CODE symbol::message``.
+
+    ``col`` is 1-based; ``endColumn`` is the last character of the range (1-based, inclusive).
+    Warnings use ``::warning``.
+    """
+    root_dir = os.path.abspath(root or os.getcwd())
+    lines = []
+    for d in diagnostics:
+        path = _relative_to_root(d.path, root_dir) or os.path.abspath(d.path)
+        properties = [("file", path), ("line", d.line), ("col", d.column)]
+        if d.end_line is not None and d.end_column is not None:
+            properties += [("endLine", d.end_line), ("endColumn", max(d.end_column - 1, 1))]
+        properties.append(("title", f"{d.code} {d.symbol}".strip()))
+        rendered = ",".join(f"{name}={_escape_property(str(value))}" for name, value in properties)
+        command = _GITHUB_COMMANDS.get(d.sarif_level, "notice")
+        lines.append(f"::{command} {rendered}::{_escape_data(d.text)}")
+    return "".join(line + "\n" for line in lines)

@@ -1,0 +1,131 @@
+"""Editors: pylsp (python-lsp-server) shows keras-mp findings through its pylint and flake8 plugins.
+
+A real pylsp runs over stdio; the test opens a file with a KMP201 bug and waits for
+textDocument/publishDiagnostics with the finding at the engine's position (LSP line = line - 1,
+character = the engine's 0-based column).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from pylint_keras_mp.engine import analyze
+from tests.fixture_support import ROOT
+from tests.lsp_client import LspClient
+
+BIN = Path(sys.executable).parent
+
+BAD_SOURCE = """\
+import keras
+
+
+class Frames(keras.utils.PyDataset):
+    def __init__(self, x, **kwargs):
+        super().__init__(**kwargs)
+        self.x = x
+        self.post = lambda batch: batch / 255.0
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, index):
+        return self.post(self.x[index])
+"""
+
+QUIET_BUILTINS = {name: {"enabled": False} for name in ("pycodestyle", "pyflakes", "mccabe")}
+
+
+def expected_start() -> dict:
+    (finding,) = analyze(BAD_SOURCE, "loader.py")
+    assert finding.code == "KMP201"
+    assert BAD_SOURCE.splitlines()[finding.line - 1].strip().startswith("self.post = lambda")
+    return {"line": finding.line - 1, "character": finding.col}
+
+
+def tool(name: str) -> str:
+    path = BIN / name
+    assert path.exists(), f"{path} is missing: pip install -e '.[test]'"
+    return str(path)
+
+
+def diagnostics_for(workspace: Path, plugins: dict, source: str = BAD_SOURCE) -> list[dict]:
+    """Open loader.py in a fresh pylsp with ``plugins`` settings; the first diagnostics that
+    contain a keras-mp finding (or the test fails after the timeout)."""
+    document = workspace / "loader.py"
+    document.write_text(source, encoding="utf-8")
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.pop("PYTHONWARNINGS", None)
+    client = LspClient([tool("pylsp")], cwd=str(workspace), env=env)
+    try:
+        client.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": workspace.as_uri(),
+                "capabilities": {"textDocument": {"publishDiagnostics": {}}},
+                "workspaceFolders": [{"uri": workspace.as_uri(), "name": "ws"}],
+            },
+            timeout=60,
+        )
+        client.notify("initialized")
+        client.notify(
+            "workspace/didChangeConfiguration",
+            {"settings": {"pylsp": {"plugins": {**QUIET_BUILTINS, **plugins}}}},
+        )
+        uri = document.as_uri()
+        client.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": source}},
+        )
+        params = client.wait_for_notification(
+            "textDocument/publishDiagnostics",
+            lambda p: p.get("uri") == uri
+            and any(d.get("code") in ("KMP201", "E7201") for d in p.get("diagnostics", [])),
+            timeout=90,
+        )
+        return params["diagnostics"]
+    finally:
+        client.close()
+
+
+def documented_plugins() -> dict:
+    """The pylsp settings that docs/integrations.md shows."""
+    text = (ROOT / "docs" / "integrations.md").read_text(encoding="utf-8")
+    blocks = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", text, re.DOTALL)]
+    (settings,) = [block for block in blocks if "pylsp" in block]
+    return settings["pylsp"]["plugins"]
+
+
+@pytest.mark.parametrize("mode", ["stdin", "saved-file"])
+def test_pylsp_pylint_plugin_publishes_the_keras_mp_diagnostic(tmp_path, mode):
+    pylint_settings = dict(documented_plugins()["pylint"])
+    assert pylint_settings["executable"] == "pylint"  # found on PATH, the environment's pylint
+    if mode == "saved-file":  # without executable pylsp runs pylint on the file on disk
+        del pylint_settings["executable"]
+    diagnostics = diagnostics_for(tmp_path, {"pylint": pylint_settings})
+    ours = [d for d in diagnostics if d.get("code") == "E7201"]
+    assert len(ours) == 1, diagnostics
+    (diagnostic,) = ours
+    assert diagnostic["source"] == "pylint"
+    assert diagnostic["range"]["start"] == expected_start()
+    assert diagnostic["severity"] == 1  # Error
+    assert "sequence-lambda-attribute" in diagnostic["message"]
+    assert "rules/KMP201.md" in diagnostic["message"]
+
+
+def test_pylsp_flake8_plugin_publishes_the_keras_mp_diagnostic(tmp_path):
+    flake8_settings = {**documented_plugins()["flake8"], "executable": tool("flake8")}
+    diagnostics = diagnostics_for(tmp_path, {"flake8": flake8_settings})
+    ours = [d for d in diagnostics if d.get("code") == "KMP201"]
+    assert len(ours) == 1, diagnostics
+    (diagnostic,) = ours
+    assert diagnostic["source"] == "flake8"
+    assert diagnostic["range"]["start"] == expected_start()
+    assert diagnostic["message"].startswith("KMP201 Frames stores a lambda in self.post")
+    assert diagnostic["message"].count("(see ") == 1
