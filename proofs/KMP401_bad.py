@@ -1,0 +1,42 @@
+"""KMP401 bad: __getitem__ counts its calls on self; the count stays in the worker processes.
+
+Run: python proofs/KMP401_bad.py [fork|spawn|forkserver]
+"""
+import json
+import multiprocessing
+import os
+import sys
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "numpy")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+class Batches(keras.utils.PyDataset):
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = n
+        self.calls = 0
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, index):
+        time.sleep(0.05)
+        self.calls += 1  # expect: KMP401
+        return np.array([[index, os.getpid(), self.calls, 0.0]], dtype="float32")
+
+
+def main():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Identity()])
+    data = Batches(6, workers=2, use_multiprocessing=True)
+    batches = model.predict(data, verbose=0)
+    result = {"parent_pid": os.getpid(), "batches": batches.tolist(), "calls": data.calls}
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method(sys.argv[1] if len(sys.argv) > 1 else "spawn")
+    main()

@@ -1,0 +1,129 @@
+"""Running one proof script in its own process group, with a hard timeout, and reading its result.
+
+A proof prints one line ``RESULT {json}``. A proof that hangs (the missing main guard under spawn
+and forkserver) is killed with its whole process group when the timeout expires, so no stray Keras
+worker survives the test. Output goes to files, not pipes: an orphaned worker holding a pipe open
+would otherwise make a finished proof look like a hang.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROOFS = ROOT / "proofs"
+RESULT_PREFIX = "RESULT "
+
+
+@dataclass
+class ProofRun:
+    script: str
+    start_method: str
+    returncode: int | None
+    timed_out: bool
+    seconds: float
+    stdout: str
+    stderr: str
+    result: dict | None = field(default=None)
+
+    @property
+    def error(self) -> dict | None:
+        return (self.result or {}).get("error")
+
+    @property
+    def error_text(self) -> str:
+        error = self.error
+        return f"{error['type']}: {error['message']}" if error else ""
+
+    @property
+    def batches(self) -> list[list[float]]:
+        return (self.result or {}).get("batches") or []
+
+    @property
+    def parent_pid(self) -> int | None:
+        return (self.result or {}).get("parent_pid")
+
+    @property
+    def batch_pids(self) -> set[int]:
+        return {int(row[1]) for row in self.batches}
+
+    @property
+    def worker_pids(self) -> set[int]:
+        return self.batch_pids - {self.parent_pid}
+
+    def describe(self) -> str:
+        """Everything a failing assertion needs to explain itself."""
+        return (
+            f"{self.script} [{self.start_method}] rc={self.returncode} timed_out={self.timed_out} "
+            f"{self.seconds:.1f}s\nresult={json.dumps(self.result)}\n"
+            f"--- stdout (tail) ---\n{self.stdout[-2000:]}\n--- stderr (tail) ---\n{self.stderr[-4000:]}"
+        )
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run_proof(script: str, start_method: str, timeout: float = 60.0, args: tuple[str, ...] = ()) -> ProofRun:
+    """Run ``proofs/<script>`` with ``<start_method>`` as argv[1] under the numpy Keras backend."""
+    path = PROOFS / script
+    env = dict(os.environ)
+    env.pop("PYTHONWARNINGS", None)
+    env.update(
+        KERAS_BACKEND="numpy",
+        JAX_PLATFORMS="cpu",
+        PYTHONUNBUFFERED="1",
+        PYTHONDONTWRITEBYTECODE="1",
+        TF_CPP_MIN_LOG_LEVEL="2",
+    )
+    with tempfile.TemporaryDirectory(prefix="kmp-proof-") as tmp:
+        out_path, err_path = Path(tmp, "stdout"), Path(tmp, "stderr")
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            started = time.monotonic()
+            proc = subprocess.Popen(
+                [sys.executable, str(path), start_method, *args],
+                cwd=tmp,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
+            timed_out = False
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill_group(proc.pid)
+                proc.wait()
+            finally:
+                seconds = time.monotonic() - started
+                # The proof's own process group only: workers left behind by a failed proof.
+                _kill_group(proc.pid)
+        stdout = out_path.read_text(encoding="utf-8", errors="replace")
+        stderr = err_path.read_text(encoding="utf-8", errors="replace")
+    result = None
+    for line in stdout.splitlines():
+        if line.startswith(RESULT_PREFIX):
+            result = json.loads(line.removeprefix(RESULT_PREFIX))
+    return ProofRun(
+        script=script,
+        start_method=start_method,
+        returncode=None if timed_out else proc.returncode,
+        timed_out=timed_out,
+        seconds=seconds,
+        stdout=stdout,
+        stderr=stderr,
+        result=result,
+    )
