@@ -115,9 +115,23 @@ def analyze(
     except (UnicodeDecodeError, LookupError) as exc:
         return [internal_error(f"cannot decode: {exc}", options)]
     except RecursionError:
-        return [internal_error("RecursionError: the module is nested too deeply", options)]
+        return [internal_error(_NESTED_TOO_DEEPLY, options)]
+    except MemoryError:  # CPython's parser on absurdly nested expressions
+        return [internal_error("cannot parse: out of memory, nested too deeply", options)]
     except Exception as exc:  # the host linter must never see an exception from us
-        return [internal_error(f"{type(exc).__name__}: {exc}", options)]
+        return [internal_error(_describe(exc), options)]
+
+
+_NESTED_TOO_DEEPLY = "RecursionError: the module is nested too deeply"
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return _NESTED_TOO_DEEPLY
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception:  # an exception whose str() fails
+        return type(exc).__name__
 
 
 def _run_rules(tree: ast.Module, source: str, filename: str, options: Options) -> list[Finding]:
@@ -133,11 +147,18 @@ def _run_rules(tree: ast.Module, source: str, filename: str, options: Options) -
         return []
     facts = ModuleFacts(tree, source, filename, options)
     reporter = Reporter(options)
-    for _codes, check in checks:
-        check(facts, reporter)
+    failure: str | None = None
+    for codes, check in checks:
+        # One rule's failure must not cost the other rules' findings; it is reported once.
+        try:
+            check(facts, reporter)
+        except Exception as exc:
+            failure = failure or f"{'/'.join(codes)} failed: {_describe(exc)}"
     findings = reporter.findings
     if options.select is not None:
         findings = [f for f in findings if f.code in options.select]
+    if failure:
+        findings.append(internal_error(failure, options))
     return sorted(findings)
 
 

@@ -96,23 +96,23 @@ RULES: tuple[Rule, ...] = (
         "generator-with-multiprocessing",
         "W",
         "A plain Python generator is fed to fit/predict with worker processes or several threads",
-        "{launch} feeds the generator {what} to {workers}: {consequence}",
-        "wrap the data in a keras.utils.PyDataset/Sequence subclass",
+        "{launch} feeds {what} to {workers}: {consequence}",
+        "wrap the data in a keras.utils.PyDataset/Sequence subclass (each batch by index)",
     ),
     Rule(
         "KMP303",
         "ignored-worker-arguments",
         "W",
         "workers/use_multiprocessing/max_queue_size are passed where Keras silently ignores them",
-        "{launch} passes {args} {reason}: every batch loads in the main thread",
-        "{remedy}",
+        "{launch} passes {args}{context}: {consequence}",
+        "drop them, or give a data loader a positive workers count such as os.cpu_count()",
     ),
     Rule(
         "KMP304",
         "pool-inside-worker",
         "E",
         "Worker code of a data loader starts a process pool (daemonic processes cannot have children)",
-        "{loader}.{method} creates {what} inside a worker: Keras workers are daemonic and "
+        "{loader}.{method} {what} in worker code: Keras worker processes are daemonic and "
         "cannot have children (AssertionError)",
         "parallelise with the loader's own workers, or use threads inside __getitem__",
     ),
@@ -122,7 +122,8 @@ RULES: tuple[Rule, ...] = (
         "E",
         "workers/use_multiprocessing/max_queue_size passed to fit/evaluate/predict under Keras 3",
         "{launch} passes {args}, which Keras 3 rejects ({error})",
-        "pass them to the data loader's constructor and forward them with super().__init__(**kwargs)",
+        "drop them, or pass them to the data loader's constructor, which forwards them with "
+        "super().__init__(**kwargs)",
     ),
     Rule(
         "KMP401",
@@ -138,8 +139,8 @@ RULES: tuple[Rule, ...] = (
         "sequence-unseeded-random",
         "W",
         "Worker code draws from a global or shared random generator while workers are in use",
-        "{loader}.{method} draws from {what}: forked workers start from the same RNG state and "
-        "repeat the same 'random' values",
+        "{loader}.{method} draws from {what}: worker processes start from copies of one RNG "
+        "state and repeat the same 'random' values",
         "derive a generator per batch, e.g. np.random.default_rng((self.seed, self.epoch, index))",
     ),
     Rule(
@@ -149,7 +150,7 @@ RULES: tuple[Rule, ...] = (
         "Keras 3 data loader's __init__ does not call super().__init__(**kwargs)",
         "{loader}.__init__ does not call super().__init__(){path}: Keras warns and silently "
         "ignores workers/use_multiprocessing",
-        "call super().__init__(**kwargs) in __init__",
+        "call super().__init__(**kwargs) at the top of __init__",
     ),
     Rule(
         "KMP502",
@@ -165,7 +166,7 @@ RULES: tuple[Rule, ...] = (
         "pydataset-reserved-attribute",
         "W",
         "Keras 3 data loader assigns self.workers/use_multiprocessing/max_queue_size itself",
-        "{loader} assigns self.{attr}, which collides with the PyDataset property of that name",
+        "{loader} assigns self.{attr}, which is a PyDataset property: {consequence}",
         "rename the attribute, or pass {attr}= to super().__init__()",
     ),
     Rule(

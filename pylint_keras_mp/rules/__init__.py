@@ -11,6 +11,15 @@ from . import (
     kmp201_lambda_attribute,
     kmp202_unpicklable_attribute,
     kmp301_launch_without_main_guard,
+    kmp302_generator_with_multiprocessing,
+    kmp303_ignored_worker_arguments,
+    kmp304_pool_inside_worker,
+    kmp305_worker_arguments_rejected_by_keras3,
+    kmp401_getitem_state_write,
+    kmp402_unseeded_random,
+    kmp501_super_init_not_called,
+    kmp502_kwargs_not_forwarded,
+    kmp503_reserved_attribute,
 )
 
 RULE_CHECKS = [
@@ -19,4 +28,13 @@ RULE_CHECKS = [
     (("KMP201",), kmp201_lambda_attribute.check),
     (("KMP202",), kmp202_unpicklable_attribute.check),
     (("KMP301",), kmp301_launch_without_main_guard.check),
+    (("KMP302",), kmp302_generator_with_multiprocessing.check),
+    (("KMP303",), kmp303_ignored_worker_arguments.check),
+    (("KMP304",), kmp304_pool_inside_worker.check),
+    (("KMP305",), kmp305_worker_arguments_rejected_by_keras3.check),
+    (("KMP401",), kmp401_getitem_state_write.check),
+    (("KMP402",), kmp402_unseeded_random.check),
+    (("KMP501",), kmp501_super_init_not_called.check),
+    (("KMP502",), kmp502_kwargs_not_forwarded.check),
+    (("KMP503",), kmp503_reserved_attribute.check),
 ]

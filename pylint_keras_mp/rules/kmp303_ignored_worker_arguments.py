@@ -1,0 +1,110 @@
+"""KMP303 ignored-worker-arguments: workers/use_multiprocessing/max_queue_size that do nothing."""
+
+from __future__ import annotations
+
+import ast
+
+from ..facts import UNKNOWN, Autotune, is_super_init, keyword, source_text, walk_scope
+
+DO_NOTHING = "Keras applies them only to data loaders and generators, so they do nothing"
+NEGATIVE = "a negative count means no workers (not all cores), so every batch loads in the main thread"
+
+
+def _args_text(keywords) -> str:
+    return ", ".join(f"{kw.arg}={source_text(kw.value)}" for kw in keywords)
+
+
+def main_thread_reason(mp, workers) -> str | None:
+    """Why resolved worker settings load every batch in the main thread, or None."""
+    if workers is UNKNOWN or workers is None:
+        return None
+    if workers < 0:
+        if isinstance(workers, Autotune):
+            return f"tf.data.AUTOTUNE is -1, and {NEGATIVE}"
+        return NEGATIVE
+    if workers == 0 and mp is True:
+        return "workers <= 0 turns multiprocessing off and every batch loads in the main thread"
+    return None
+
+
+def _check_launches(facts, report) -> None:
+    # Under Keras 3 these arguments raise instead: KMP305 reports the call.
+    if not facts.uses_keras or facts.keras_version == 3:
+        return
+    for launch in facts.launch_calls:
+        keywords = facts.worker_arguments(launch.call)
+        if not keywords or launch.method in facts.user_defined_launch_methods:
+            continue
+        fields = {"launch": facts.launch_label(launch), "args": _args_text(keywords)}
+        context = facts.input_takes_no_workers(launch)
+        if context is not None:
+            report("KMP303", launch.call, context=context, consequence=DO_NOTHING, **fields)
+            continue
+        fn = launch.function
+        reason = main_thread_reason(
+            facts.resolve_bool(keyword(launch.call, "use_multiprocessing"), fn),
+            facts.resolve_int(keyword(launch.call, "workers"), fn),
+        )
+        if reason is not None:
+            report("KMP303", launch.call, context="", consequence=reason, **fields)
+
+
+def _class_hazards(facts, loader):
+    """(super().__init__ call, its method, reason) where the class itself fixes such settings."""
+    init = loader.methods.get("__init__")
+    if init is None:
+        return []
+    found = []
+    for node in walk_scope(init):
+        if isinstance(node, ast.Call) and is_super_init(node):
+            reason = main_thread_reason(
+                facts.resolve_bool(keyword(node, "use_multiprocessing"), init),
+                facts.resolve_int(keyword(node, "workers"), init),
+            )
+            if reason is not None:
+                found.append((node, init, reason))
+    return found
+
+
+def _check_constructions(facts, report) -> None:
+    """Keras 3 form: the settings given to the data loader's constructor or super().__init__."""
+    flagged_classes = set()
+    for loader in facts.data_loaders:
+        if not facts.is_keras3_loader(loader):
+            continue
+        for node, init, reason in _class_hazards(facts, loader):
+            flagged_classes.add(loader.name)
+            owner = facts.method_owner.get(id(init))
+            report(
+                "KMP303",
+                node,
+                launch=f"{owner.name if owner else loader.name}.__init__",
+                args=_args_text(facts.worker_arguments(node)),
+                context=" to super().__init__()",
+                consequence=reason,
+            )
+    for call, fn, loader in facts.loader_constructions:
+        keywords = facts.worker_arguments(call)
+        if not keywords or not facts.is_keras3_loader(loader):
+            continue
+        if not all(facts.forwards_to_base_init(loader, kw.arg) for kw in keywords):
+            continue  # the class consumes some of them itself: what reaches Keras is unknown
+        mp, workers = facts.loader_worker_settings(loader, call, fn)
+        reason = main_thread_reason(mp, workers)
+        if reason is None:
+            continue
+        if loader.name in flagged_classes and keyword(call, "workers") is None:
+            continue  # the class's own workers value is the hazard, reported on super().__init__
+        report(
+            "KMP303",
+            call,
+            launch=f"{loader.name}(...)",
+            args=_args_text(keywords),
+            context="",
+            consequence=reason,
+        )
+
+
+def check(facts, report) -> None:
+    _check_launches(facts, report)
+    _check_constructions(facts, report)

@@ -1,0 +1,88 @@
+"""KMP304 pool-inside-worker: worker code of a data loader starts child processes."""
+
+from __future__ import annotations
+
+import ast
+
+from ..facts import walk_scope
+
+# Callables that create a pool of worker processes -> how the message names it.
+PROCESS_POOLS = {
+    "multiprocessing.Pool": "a multiprocessing.Pool",
+    "multiprocessing.pool.Pool": "a multiprocessing.Pool",
+    "concurrent.futures.ProcessPoolExecutor": "a ProcessPoolExecutor",
+    "concurrent.futures.process.ProcessPoolExecutor": "a ProcessPoolExecutor",
+    "torch.multiprocessing.Pool": "a torch.multiprocessing.Pool",
+}
+# Classes whose instances start a process with .start().
+PROCESS_CLASSES = frozenset(
+    {"multiprocessing.Process", "multiprocessing.context.Process", "torch.multiprocessing.Process"}
+)
+# get_context(...) objects: their .Pool() and .Process() behave like the module-level ones.
+CONTEXT_FACTORIES = frozenset({"multiprocessing.get_context", "torch.multiprocessing.get_context"})
+
+
+def _is_context(facts, node, fn, _depth=0) -> bool:
+    """``multiprocessing.get_context(...)``, directly or through a name bound once to it."""
+    if _depth > 4:
+        return False
+    if isinstance(node, ast.Name):
+        value, scope = facts.binding_of(node.id, fn)
+        return value is not None and _is_context(facts, value, scope, _depth + 1)
+    return isinstance(node, ast.Call) and facts.qualname(node.func, fn) in CONTEXT_FACTORIES
+
+
+def _process_class(facts, cls, seen=()) -> bool:
+    """A module class that derives from multiprocessing.Process."""
+    for base in cls.bases:
+        if facts.qualname(base) in PROCESS_CLASSES:
+            return True
+        if isinstance(base, ast.Name) and base.id in facts.classes and base.id not in seen:
+            if _process_class(facts, facts.classes[base.id], seen + (base.id,)):
+                return True
+    return False
+
+
+def _is_process(facts, node, fn, _depth=0) -> bool:
+    """An expression that evaluates to a new, not yet started, multiprocessing.Process."""
+    if _depth > 4:
+        return False
+    if isinstance(node, ast.Name):
+        value, scope = facts.binding_of(node.id, fn)
+        return value is not None and _is_process(facts, value, scope, _depth + 1)
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if facts.qualname(func, fn) in PROCESS_CLASSES:
+        return True
+    if isinstance(func, ast.Attribute) and func.attr == "Process" and _is_context(facts, func.value, fn):
+        return True
+    if isinstance(func, ast.Name):
+        definition = facts.definition_of(func.id, fn)
+        return isinstance(definition, ast.ClassDef) and _process_class(facts, definition)
+    return False
+
+
+def describe_process_start(facts, call: ast.Call, fn) -> str | None:
+    """What a call in worker code starts in a child process, or None (threads, unknown)."""
+    func = call.func
+    qualname = facts.qualname(func, fn)
+    if qualname in PROCESS_POOLS:
+        return f"creates {PROCESS_POOLS[qualname]}"
+    if isinstance(func, ast.Attribute):
+        if func.attr == "Pool" and _is_context(facts, func.value, fn):
+            return "creates a multiprocessing.Pool (from get_context())"
+        if func.attr == "start" and not call.args and _is_process(facts, func.value, fn):
+            return "starts a multiprocessing.Process"
+    return None
+
+
+def check(facts, report) -> None:
+    for loader in facts.data_loaders:
+        for method_name, fn in loader.worker_methods.items():
+            for node in walk_scope(fn):
+                if not isinstance(node, ast.Call):
+                    continue
+                what = describe_process_start(facts, node, fn)
+                if what:
+                    report("KMP304", node, loader=loader.name, method=method_name, what=what)

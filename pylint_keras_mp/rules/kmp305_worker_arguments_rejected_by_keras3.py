@@ -1,0 +1,45 @@
+"""KMP305 worker-arguments-rejected-by-keras3: Keras 3 fit/evaluate/predict take no worker arguments."""
+
+from __future__ import annotations
+
+from ..facts import UNKNOWN, Many, source_text
+
+# The *_generator methods do not exist in Keras 3 (and mark a module as Keras 2).
+KERAS3_LAUNCHES = ("fit", "evaluate", "predict")
+
+
+def _shown_value(facts, node, fn) -> str:
+    value = facts.resolve(node, fn)
+    if value is UNKNOWN or isinstance(value, Many) or not isinstance(value, (bool, int, float, str)):
+        return "..."
+    return repr(value)
+
+
+def runtime_error(facts, launch, keywords) -> str:
+    """The exception Keras 3 raises for this call, as it prints it."""
+    if launch.method == "evaluate":
+        shown = ", ".join(
+            f"{kw.arg!r}: {_shown_value(facts, kw.value, launch.function)}" for kw in keywords
+        )
+        return f"ValueError: Arguments not recognized: {{{shown}}}"
+    return (
+        f"TypeError: ...{launch.method}() got an unexpected keyword argument '{keywords[0].arg}'"
+    )
+
+
+def check(facts, report) -> None:
+    if facts.keras_version != 3:
+        return
+    for launch in facts.launch_calls:
+        if launch.method not in KERAS3_LAUNCHES or launch.method in facts.user_defined_launch_methods:
+            continue
+        keywords = facts.worker_arguments(launch.call)
+        if not keywords:
+            continue
+        report(
+            "KMP305",
+            launch.call,
+            launch=facts.launch_label(launch),
+            args=", ".join(f"{kw.arg}={source_text(kw.value)}" for kw in keywords),
+            error=runtime_error(facts, launch, keywords),
+        )

@@ -1,0 +1,138 @@
+"""KMP401 sequence-getitem-state-write: worker code rebinds or mutates self state."""
+
+from __future__ import annotations
+
+import ast
+
+from ..facts import is_self_attribute, self_name_of
+from .kmp101_global_write import MUTATING_METHODS
+
+# Methods whose reads do not see worker state: they run before any worker or only pickle it.
+NOT_READERS = frozenset(
+    {"__init__", "__getstate__", "__setstate__", "__reduce__", "__reduce_ex__", "__del__"}
+)
+READ_USES = frozenset({"read", "membership", "argument", "call-self", "augment"})
+ITEM_WRITES = frozenset({"item-store", "item-augment", "item-delete"})
+# Keyed reads that make an attribute a memoisation cache, and the writes that maintain one.
+CACHE_LOOKUPS = frozenset({"get"})
+CACHE_MAINTENANCE = frozenset({"setdefault", "pop", "popitem", "clear", "move_to_end"})
+
+ACTIONS = {
+    "rebind": "rebinds",
+    "delete": "deletes",
+    "augment": "updates",
+    "item-store": "writes an item of",
+    "item-augment": "updates an item of",
+    "item-delete": "deletes an item of",
+}
+
+
+def _reads_attribute(node: ast.AST | None, attr: str, self_name: str) -> bool:
+    return node is not None and any(is_self_attribute(n, self_name) == attr for n in ast.walk(node))
+
+
+def _is_slice(key: ast.AST | None) -> bool:
+    """``buf[:]``, ``buf[:n]``, ``buf[..., 0]``: filling a preallocated buffer, not keyed state."""
+    parts = key.elts if isinstance(key, ast.Tuple) else [key]
+    return any(
+        isinstance(part, ast.Slice) or (isinstance(part, ast.Constant) and part.value is Ellipsis)
+        for part in parts
+    )
+
+
+def _shared_by_design(facts, value, fn) -> bool:
+    """multiprocessing.Value/Array/Queue/Manager().dict()... exist to be written from workers."""
+    for _ in range(6):
+        if isinstance(value, ast.Name):
+            value, fn = facts.binding_of(value.id, fn)
+            continue
+        if isinstance(value, ast.Call):
+            qualname = facts.qualname(value.func, fn)
+            if qualname and qualname.startswith("multiprocessing."):
+                return True
+            value = value.func.value if isinstance(value.func, ast.Attribute) else None
+            continue
+        return False
+    return False
+
+
+def _depends_on_parameters(tests, fn) -> bool:
+    """An enclosing test reads one of the method's parameters (``if index == 0:``)."""
+    params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+    params.discard(self_name_of(fn))
+    return any(
+        isinstance(node, ast.Name) and node.id in params for test in tests for node in ast.walk(test)
+    )
+
+
+def check(facts, report) -> None:
+    for loader in facts.data_loaders:
+        if not loader.worker_methods or facts.loader_runs_in_main_thread(loader):
+            continue
+        worker_fns = {id(fn) for fn in loader.worker_methods.values()}
+        uses = facts.self_attribute_uses(loader)
+        in_workers = [use for use in uses if id(use.method) in worker_fns]
+
+        parent_reads = set(facts.instance_attribute_reads(loader))
+        for use in uses:
+            if id(use.method) in worker_fns or use.method.name in NOT_READERS:
+                continue
+            if use.use in READ_USES or (use.use == "call" and use.name not in MUTATING_METHODS):
+                parent_reads.add(use.attr)
+
+        worker_reads = {use.attr for use in in_workers if use.use in READ_USES or use.use == "call"}
+        lazily_created = {use.attr for use in in_workers if use.use == "rebind" and use.guarded}
+        shared = {
+            use.attr
+            for use in uses
+            if use.use == "rebind" and _shared_by_design(facts, use.value, use.method)
+        }
+        caches = {
+            use.attr
+            for use in in_workers
+            if use.use == "membership" or (use.use == "call" and use.name in CACHE_LOOKUPS)
+        }
+        for use in in_workers:
+            if use.use == "item-store" and _reads_attribute(
+                getattr(use.stmt, "value", None), use.attr, self_name_of(use.method)
+            ):
+                caches.discard(use.attr)  # self.counts[k] = self.counts.get(k, 0) + 1 counts
+
+        for use in in_workers:
+            attr, kind = use.attr, use.use
+            if attr in loader.methods or attr in shared:
+                continue
+            read_by_parent = attr in parent_reads
+            if kind in ("rebind", "delete"):
+                if use.guarded:
+                    continue  # lazy per-worker initialisation
+                self_name = self_name_of(use.method)
+                if not (
+                    read_by_parent
+                    or _reads_attribute(use.value, attr, self_name)
+                    or (_depends_on_parameters(use.tests, use.method) and attr in worker_reads)
+                ):
+                    continue
+            elif kind == "augment" or kind in ITEM_WRITES or kind == "call":
+                if kind == "call" and use.name not in MUTATING_METHODS:
+                    continue
+                if not read_by_parent and (use.guarded or attr in lazily_created):
+                    continue
+                if not read_by_parent and attr in caches and (
+                    kind in ("item-store", "item-delete")
+                    or (kind == "call" and use.name in CACHE_MAINTENANCE)
+                ):
+                    continue
+                if kind == "item-store" and _is_slice(use.key):
+                    continue
+            else:
+                continue
+            action = f"calls .{use.name}() on" if kind == "call" else ACTIONS[kind]
+            report(
+                "KMP401",
+                use.stmt,
+                loader=loader.name,
+                method=use.method.name,
+                action=action,
+                attr=attr,
+            )

@@ -1,0 +1,300 @@
+"""KMP402 sequence-unseeded-random: worker code draws from a global or shared random generator."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from ..facts import UNKNOWN, keyword, self_name_of, walk_scope
+
+# numpy.random module attributes that do not draw from the global state.
+NUMPY_RANDOM_NON_DRAWS = frozenset(
+    {"seed", "get_state", "set_state", "get_bit_generator", "set_bit_generator", "default_rng"}
+)
+RANDOM_DRAWS = frozenset(
+    {
+        "random", "uniform", "randint", "randrange", "choice", "choices", "shuffle", "sample",
+        "gauss", "normalvariate", "lognormvariate", "expovariate", "vonmisesvariate",
+        "gammavariate", "betavariate", "paretovariate", "weibullvariate", "triangular",
+        "getrandbits", "randbytes", "binomialvariate",
+    }
+)
+GENERATOR_CONSTRUCTORS = frozenset(
+    {"numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator", "random.Random"}
+)
+# Calls on a generator or augmenter object that do not draw; the reseeding ones among them.
+GENERATOR_NON_DRAWS = frozenset({"get_state", "getstate", "seed", "set_state", "setstate"})
+OBJECT_RESEEDS = frozenset(
+    {"seed", "set_state", "setstate", "seed_", "reseed", "set_random_seed", "set_random_state"}
+)
+AUGMENTER_PACKAGES = ("albumentations.", "imgaug.")
+# Augmenters that transform every image the same way (unless given p < 1); the containers
+# among them are random when one of their children is.
+DETERMINISTIC_AUGMENTERS = frozenset(
+    {
+        "Compose", "Sequential", "Resize", "Normalize", "ToTensorV2", "ToFloat", "FromFloat",
+        "PadIfNeeded", "CenterCrop", "LongestMaxSize", "SmallestMaxSize", "Crop", "Identity",
+        "Noop",
+    }
+)
+# The global generators a reseed call resets (keras.utils.set_random_seed seeds both).
+GLOBAL_RESEEDS = {"numpy.random.seed": ("numpy",), "random.seed": ("random",)}
+KERAS_RESEED_SUFFIX = ".utils.set_random_seed"
+IMGAUG_RESEEDS = frozenset({"imgaug.seed", "imgaug.random.seed"})
+
+
+def _same_in_every_worker(facts, node, fn, _depth=0) -> bool:
+    """A seed expression built only from constants, ``self`` attributes and module names: every
+    worker and every batch computes the same value."""
+    if _depth > 6:
+        return False
+    if isinstance(node, ast.Constant):
+        return True
+    self_name = self_name_of(fn) if fn is not None else None
+    if isinstance(node, ast.Attribute):
+        base = node
+        while isinstance(base, ast.Attribute):
+            base = base.value
+        return isinstance(base, ast.Name) and (
+            base.id == self_name or (fn is None or base.id not in facts.scope(fn).locals)
+        )
+    if isinstance(node, ast.Name):
+        if fn is not None and node.id in facts.scope(fn).locals:
+            if node.id in facts.scope(fn).params:
+                return False
+            value = facts.scope(fn).single_values.get(node.id)
+            return value is not None and _same_in_every_worker(facts, value, fn, _depth + 1)
+        return True
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(_same_in_every_worker(facts, e, fn, _depth + 1) for e in node.elts)
+    if isinstance(node, ast.BinOp):
+        return _same_in_every_worker(facts, node.left, fn, _depth + 1) and _same_in_every_worker(
+            facts, node.right, fn, _depth + 1
+        )
+    if isinstance(node, ast.UnaryOp):
+        return _same_in_every_worker(facts, node.operand, fn, _depth + 1)
+    return False
+
+
+def _seeded_per_call(facts, call: ast.Call, fn) -> bool:
+    """A seeding call whose seed can differ between workers or batches (no seed means OS entropy)."""
+    arguments = list(call.args) + [kw.value for kw in call.keywords]
+    return not arguments or not all(_same_in_every_worker(facts, a, fn) for a in arguments)
+
+
+def _resolve(facts, value, fn):
+    for _ in range(4):
+        if not isinstance(value, ast.Name):
+            break
+        value, fn = facts.binding_of(value.id, fn)
+    return value, fn
+
+
+def _augmenter_is_random(facts, call, fn, _depth=0):
+    """True for an albumentations/imgaug augmenter with a random step, False for a deterministic
+    one, None when it is no augmenter or cannot be resolved."""
+    if _depth > 6 or not isinstance(call, ast.Call):
+        return None
+    qualname = facts.qualname(call.func, fn) or ""
+    if not qualname.startswith(AUGMENTER_PACKAGES):
+        return None
+    p = keyword(call, "p")
+    if p is not None:
+        probability = facts.resolve(p, fn)
+        if probability is UNKNOWN or isinstance(probability, bool):
+            return None
+        if isinstance(probability, (int, float)) and probability < 1:
+            return True
+    name = qualname.rpartition(".")[2]
+    if name not in DETERMINISTIC_AUGMENTERS:
+        return True
+    if name == "Resize" and qualname.startswith("imgaug.") and call.args:
+        if not isinstance(call.args[0], ast.Constant):
+            return None  # a size range is random, a dict may be: unknown
+    children = list(call.args) + [kw.value for kw in call.keywords if kw.arg in ("transforms", "children")]
+    for child in children:
+        child, scope = _resolve(facts, child, fn)
+        for element in child.elts if isinstance(child, (ast.List, ast.Tuple)) else [child]:
+            element, element_scope = _resolve(facts, element, scope)
+            found = _augmenter_is_random(facts, element, element_scope, _depth + 1)
+            if found:
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class _SharedGenerator:
+    """A generator or augmenter object that every worker receives as a copy of one state."""
+
+    kind: str  # "generator" or "augmenter"
+    what: str  # for the message
+
+
+def _shared_object(facts, value, fn, made_in_parent: bool, where: str, label: str):
+    """A generator or augmenter every worker gets a copy of: made in the parent (``__init__``,
+    module level), or made in worker code from a seed that is the same in every worker."""
+    value, scope = _resolve(facts, value, fn)
+    if not isinstance(value, ast.Call):
+        return None
+    qualname = facts.qualname(value.func, scope)
+    if qualname in GENERATOR_CONSTRUCTORS:
+        if made_in_parent or not _seeded_per_call(facts, value, scope):
+            spelled = ast.unparse(value.func)
+            return _SharedGenerator("generator", f"{label}, a {spelled}() made {where}")
+        return None
+    if _augmenter_is_random(facts, value, scope) and made_in_parent:
+        package = qualname.split(".")[0]
+        return _SharedGenerator("augmenter", f"the {package} augmenter {label}, made {where}")
+    return None
+
+
+def _global_draw(facts, call, fn) -> str | None:
+    qualname = facts.qualname(call.func, fn) or ""
+    head, _, name = qualname.rpartition(".")
+    if head == "numpy.random" and name[:1].islower() and name not in NUMPY_RANDOM_NON_DRAWS:
+        return "numpy"
+    if head == "random" and name in RANDOM_DRAWS:
+        return "random"
+    return None
+
+
+def _global_reseeds(facts, call, fn) -> tuple[str, ...]:
+    qualname = facts.qualname(call.func, fn) or ""
+    if qualname in GLOBAL_RESEEDS:
+        return GLOBAL_RESEEDS[qualname]
+    if qualname.endswith(KERAS_RESEED_SUFFIX) and qualname.split(".")[0] in ("keras", "tensorflow", "tf_keras"):
+        return ("numpy", "random")
+    if qualname in IMGAUG_RESEEDS:
+        return ("imgaug",)
+    return ()
+
+
+def check(facts, report) -> None:
+    for loader in facts.data_loaders:
+        if not loader.worker_methods or not facts.loader_uses_processes(loader):
+            continue
+        reseeded_globals = _reseeded_globals(facts, loader)
+        draws = _self_object_draws(facts, loader, reseeded_globals) + _module_draws(
+            facts, loader, reseeded_globals
+        )
+        reported: set[tuple[int, str]] = set()
+        for node, key, what, fn in sorted(draws, key=lambda d: (d[0].lineno, d[0].col_offset)):
+            if (id(fn), key) in reported:
+                continue  # one finding per method and generator
+            reported.add((id(fn), key))
+            report("KMP402", node, loader=loader.name, method=fn.name, what=what)
+
+
+def _reseeded_globals(facts, loader) -> set[str]:
+    """Global generators worker code reseeds per call or per worker (np.random.seed(index)...)."""
+    reseeded: set[str] = set()
+    for fn in loader.worker_methods.values():
+        for node in walk_scope(fn):
+            if isinstance(node, ast.Call):
+                names = _global_reseeds(facts, node, fn)
+                if names and _seeded_per_call(facts, node, fn):
+                    reseeded.update(names)
+    return reseeded
+
+
+def _object_drawn(shared: _SharedGenerator, method: str | None, as_argument: bool) -> bool:
+    """Whether using a shared generator or augmenter this way draws from it."""
+    if shared.kind == "generator":
+        return as_argument or (method is not None and method not in GENERATOR_NON_DRAWS)
+    return method is None or method.startswith("augment") or method == "to_deterministic"
+
+
+def _self_object_draws(facts, loader, reseeded_globals):
+    """Draws in worker code from generators and augmenters stored on self."""
+    worker_fns = {id(fn) for fn in loader.worker_methods.values()}
+    uses = facts.self_attribute_uses(loader)
+    shared_attrs: dict[str, _SharedGenerator] = {}
+    reseeded_attrs: set[str] = set()
+    for use in uses:
+        in_worker = id(use.method) in worker_fns
+        if use.use == "rebind":
+            where = f"in {use.method.name}"
+            if in_worker:
+                where += " from a seed that is the same in every worker"
+            found = _shared_object(
+                facts, use.value, use.method, not in_worker, where, f"self.{use.attr}"
+            )
+            if found is not None:
+                shared_attrs.setdefault(use.attr, found)
+            elif in_worker:
+                reseeded_attrs.add(use.attr)  # replaced per call or per worker
+        elif use.use == "call" and in_worker and use.name in OBJECT_RESEEDS:
+            call = _call_of(use)
+            if call is not None and _seeded_per_call(facts, call, use.method):
+                reseeded_attrs.add(use.attr)
+
+    draws = []
+    for use in uses:
+        shared = shared_attrs.get(use.attr)
+        if id(use.method) not in worker_fns or shared is None or use.attr in reseeded_attrs:
+            continue
+        if shared.kind == "augmenter" and reseeded_globals:
+            continue  # augmenters may draw from any global generator
+        if use.use in ("call", "call-self", "argument") and _object_drawn(
+            shared, use.name, use.use == "argument"
+        ):
+            draws.append((use.node, f"self.{use.attr}", shared.what, use.method))
+    return draws
+
+
+def _module_draws(facts, loader, reseeded_globals):
+    """Draws in worker code from the global generators and from generators or augmenters bound
+    at module level."""
+    draws = []
+    module_objects: dict[str, _SharedGenerator | None] = {}
+    object_calls = []
+    reseeded_objects: set[str] = set()
+    for fn in loader.worker_methods.values():
+        scope = facts.scope(fn)
+        for node in walk_scope(fn):
+            if not isinstance(node, ast.Call):
+                continue
+            kind = _global_draw(facts, node, fn)
+            if kind is not None:
+                if kind not in reseeded_globals:
+                    state = "NumPy random state" if kind == "numpy" else "random module state"
+                    draws.append((node, kind, f"the global {state} ({ast.unparse(node.func)}())", fn))
+                continue
+            owner, method = _module_object_call(node)
+            if owner is None or owner in scope.locals or owner in facts.imports:
+                continue
+            if owner not in module_objects:
+                module_objects[owner] = _shared_object(
+                    facts, facts.module_constant(owner), None, True, "at module level", owner
+                )
+            if module_objects[owner] is None:
+                continue
+            if method in OBJECT_RESEEDS and _seeded_per_call(facts, node, fn):
+                reseeded_objects.add(owner)
+            object_calls.append((node, owner, method, fn))
+    for node, owner, method, fn in object_calls:
+        shared = module_objects[owner]
+        if owner in reseeded_objects or (shared.kind == "augmenter" and reseeded_globals):
+            continue
+        if _object_drawn(shared, method, as_argument=False):
+            draws.append((node, owner, shared.what, fn))
+    return draws
+
+
+def _call_of(use):
+    """The call node of a "call" use: ``self.x.seed(...)``."""
+    parent = use.node
+    for node in ast.walk(use.stmt):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.value is parent:
+            return node
+    return None
+
+
+def _module_object_call(node: ast.Call):
+    """(name, method) for ``NAME(...)`` / ``NAME.method(...)`` on a plain module name."""
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id, None
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return func.value.id, func.attr
+    return None, None

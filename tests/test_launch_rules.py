@@ -1,0 +1,188 @@
+"""Launch rules KMP302-305: value resolution and the one-finding-per-hazard decisions."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from pylint_keras_mp.config import Options
+from pylint_keras_mp.engine import analyze
+from pylint_keras_mp.facts import UNKNOWN, Autotune, Many, ModuleFacts
+
+
+def facts_of(source: str, **options) -> ModuleFacts:
+    source = textwrap.dedent(source)
+    return ModuleFacts(ast.parse(source), source, "<test>", Options(**options))
+
+
+def codes(source: str, **options) -> list[tuple[int, str]]:
+    findings = analyze(textwrap.dedent(source), "<test>", Options(**options))
+    return [(f.line, f.code) for f in findings]
+
+
+def workers_value(source: str):
+    facts = facts_of(source)
+    call = next(node for node in ast.walk(facts.tree) if isinstance(node, ast.Call) and node.keywords)
+    return facts.resolve_int(call.keywords[0].value, None)
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("f(workers=4)", 4),
+        ("f(workers=-1)", -1),
+        ("N = 3\nf(workers=N)", 3),
+        ("N = 3\nN = 4\nf(workers=N)", UNKNOWN),
+        ("f(workers=n)", UNKNOWN),
+        ("f(workers=os.cpu_count() - 1)", UNKNOWN),
+    ],
+)
+def test_worker_counts_resolve_to_literals_and_module_constants(source, expected):
+    assert workers_value("import os\n" + source) == expected
+
+
+@pytest.mark.parametrize("spelling", ["os.cpu_count()", "multiprocessing.cpu_count()"])
+def test_cpu_counts_are_more_than_one(spelling):
+    value = workers_value(f"import os, multiprocessing\nf(workers={spelling})")
+    assert isinstance(value, Many) and value > 1
+
+
+@pytest.mark.parametrize("spelling", ["tf.data.AUTOTUNE", "tf.data.experimental.AUTOTUNE"])
+def test_autotune_is_minus_one_as_keras_sees_it(spelling):
+    value = workers_value(f"import tensorflow as tf\nf(workers={spelling})")
+    assert isinstance(value, Autotune) and value == -1
+
+
+LAUNCH = """
+import tensorflow as tf
+import numpy as np
+
+x = np.ones((8, 4))
+
+
+def train(model, ds):
+    model.fit(x, x, workers=4, use_multiprocessing=True)
+    model.fit(tf.data.Dataset.range(4).batch(2), workers=4)
+    model.fit(ds, workers=-1)
+"""
+
+
+def test_one_finding_per_call_keras2_reports_ignored_keras3_reports_rejected():
+    assert codes(LAUNCH, keras_version="2") == [(9, "KMP303"), (10, "KMP303"), (11, "KMP303")]
+    assert codes(LAUNCH, keras_version="3") == [(9, "KMP305"), (10, "KMP305"), (11, "KMP305")]
+
+
+GENERATOR = """
+import tensorflow as tf
+
+
+def batches():
+    yield 1
+
+
+def train(model):
+    model.fit(batches(), workers=4, use_multiprocessing=True)
+"""
+
+
+def test_generator_launch_is_kmp302_under_keras2_and_only_kmp305_under_keras3():
+    assert codes(GENERATOR, keras_version="2") == [(10, "KMP302")]
+    assert codes(GENERATOR, keras_version="3") == [(10, "KMP305")]
+
+
+def test_generator_bound_under_the_main_guard_is_followed():
+    source = """
+    import tensorflow as tf
+
+
+    def batches():
+        yield 1
+
+
+    if __name__ == "__main__":
+        gen = batches()
+        tf.keras.Sequential().fit(gen, workers=2)
+    """
+    assert codes(source, keras_version="2") == [(11, "KMP302")]
+
+
+def test_autotune_workers_start_no_process_so_kmp303_not_kmp301():
+    source = """
+    import tensorflow as tf
+
+
+    class Loader(tf.keras.utils.Sequence):
+        def __len__(self):
+            return 1
+
+        def __getitem__(self, index):
+            return index
+
+
+    tf.keras.Sequential().fit(Loader(), workers=tf.data.AUTOTUNE, use_multiprocessing=True)
+    """
+    assert codes(source, keras_version="2") == [(13, "KMP303")]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "tf.data.Dataset.range(4).as_numpy_iterator()",
+        "iter(tf.data.Dataset.range(4))",
+        "pd.read_csv('a.csv', chunksize=10)",
+        "np.random.default_rng(0)",
+        "np.nditer(np.ones(3))",
+        "unknown_loader()",
+    ],
+)
+def test_iterators_are_neither_datasets_nor_arrays(expression):
+    facts = facts_of(f"import numpy as np\nimport pandas as pd\nimport tensorflow as tf\nv = {expression}\n")
+    value = facts.module_constant("v")
+    assert not facts.is_dataset_value(value, None)
+    assert not facts.is_in_memory_value(value, None)
+
+
+@pytest.mark.parametrize(
+    "expression, dataset",
+    [
+        ("tf.data.Dataset.from_tensor_slices(x).shuffle(8).batch(2).prefetch(tf.data.AUTOTUNE)", True),
+        ("tf.keras.utils.image_dataset_from_directory('d')", True),
+        ("np.load('x.npy')", False),
+        ("pd.read_csv('a.csv')[['a']].values.astype('float32')", False),
+    ],
+)
+def test_datasets_and_arrays_built_in_the_module_are_known(expression, dataset):
+    facts = facts_of(f"import numpy as np\nimport pandas as pd\nimport tensorflow as tf\nv = {expression}\n")
+    value = facts.module_constant("v")
+    assert facts.is_dataset_value(value, None) is dataset
+    assert facts.is_in_memory_value(value, None) is (not dataset)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "model.fit(*args, workers=-1, use_multiprocessing=True)",
+        "model.fit(**options)",
+        "model.fit(workers=-1)",
+        "model.fit(x=(i for i in range(3)), workers=4)",
+        "getattr(model, 'fit')(x, workers=-1)",
+        "model.fit(lambda: 1, workers=2, use_multiprocessing=True)",
+        "model.fit(g, g, workers=4)",
+    ],
+)
+def test_odd_calls_never_crash(call):
+    source = (
+        "import tensorflow as tf\nimport numpy as np\ng = (i for i in range(3))\n\n"
+        f"def f(model, x, args, options):\n    {call}\n"
+    )
+    for version in ("2", "3", "auto"):
+        findings = analyze(source, "<odd>", Options(keras_version=version))
+        assert all(f.code != "KMP900" for f in findings), [f.full_text for f in findings]
+
+
+def test_rules_run_alone_when_selected():
+    options = Options(keras_version="3", select=frozenset({"KMP305"}))
+    found = analyze(textwrap.dedent(LAUNCH), "<test>", options)
+    assert {f.code for f in found} == {"KMP305"}
