@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -108,7 +109,10 @@ def analyze(
         if not might_apply(source, options):
             return []
         if tree is None:
-            tree = ast.parse(source, filename=filename)
+            with warnings.catch_warnings():
+                # SyntaxWarning/DeprecationWarning (invalid escapes...) belong to the host linter
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source, filename=filename)
         return _run_rules(tree, source, filename, options)
     except SyntaxError as exc:
         return [internal_error(f"cannot parse: {exc.msg}", options, exc.lineno or 1)]

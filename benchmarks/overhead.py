@@ -1,0 +1,571 @@
+#!/usr/bin/env python
+"""How much the plugin adds to flake8 and pylint, and how the engine compares with ``ast.parse``.
+
+    python benchmarks/overhead.py [--corpus keras|stdlib|both] [--repeat N] [--sample N]
+                                  [--only flake8,pylint,engine] [--json PATH]
+
+Corpora (nothing is downloaded; both come with any machine that installed the test extras):
+
+- ``keras``: the installed ``keras`` package's own source, every ``*.py`` under the package
+  folder, located with ``importlib.util.find_spec`` (which does not import keras).
+- ``stdlib``: ``sysconfig.get_paths()["stdlib"]`` without its top-level ``test/`` package and
+  ``site-packages/`` (other folders' own test data, such as lib2to3's Python 2 files, stay in).
+
+Every measurement is a subprocess, timed from the parent: wall time, CPU time (user + system, from
+``os.wait4``, the number to trust on a shared machine) and peak resident memory of that process.
+Variants of one comparison run interleaved (A B A B ...), ``--repeat`` times; the table shows
+medians. Comparisons:
+
+- flake8 ``-j1 --isolated``: defaults (``--select=E,F,W,C90``) with the plugin not registered at all
+  (a runner filters it out of flake8's plugin discovery) versus ``--select=E,F,W,C90,KMP`` with the
+  plugin. ``--select`` alone does not turn a flake8 plugin off: flake8 runs every registered AST
+  plugin on every file and filters the codes when reporting, so the variant "registered but
+  deselected" is measured too, to show that it costs the same as "on".
+- pylint ``-j1`` over a deterministic sample of ``--sample`` files (every k-th file of the sorted
+  list): pylint's own parse cost (``--disable=all --enable=line-too-long``: ``--disable=all``
+  alone makes pylint lint nothing at all) without and with the plugin loaded, only the plugin's
+  messages (``--disable=all --enable=keras-mp``), and pylint's defaults without and with the
+  plugin.
+- the engine, single process: a loop of bare ``ast.parse`` over the files, a loop of
+  ``analyze_file`` over the same files (all rules on), and ``keras-mp-lint`` (``python -m
+  pylint_keras_mp``, when the command-line module exists).
+
+Results go to ``benchmarks/results/overhead-<corpus>-<date>.json`` unless ``--json`` names a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+PLUGIN_DIST = "pylint-keras-mp"
+# A finding of the plugin in any front end's output: "KMP201 ..." or pylint's ": E7201:".
+PLUGIN_LINE = re.compile(r"\bKMP\d{3}\b|: [EWF]7\d{3}: ")
+
+# Runs flake8 with the plugin registered ("on") or filtered out of plugin discovery ("off"); both
+# variants go through this runner so that they pay the same start-up.
+FLAKE8_RUNNER = r"""
+import sys
+from flake8.plugins import finder
+_discover = finder._find_importlib_plugins
+def _without_keras_mp():
+    for plugin in _discover():
+        if plugin.package != %r:
+            yield plugin
+if sys.argv[1] == "off":
+    finder._find_importlib_plugins = _without_keras_mp
+from flake8.main.cli import main
+sys.exit(main(sys.argv[2:]))
+""" % PLUGIN_DIST
+
+PARSE_LOOP = r"""
+import ast, sys, time
+paths = open(sys.argv[1], encoding="utf-8").read().splitlines()
+start = time.perf_counter()
+failed = 0
+for path in paths:
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        ast.parse(data, filename=path)
+    except (SyntaxError, ValueError):
+        failed += 1
+print("files", len(paths), "unparsable", failed, "seconds", time.perf_counter() - start)
+"""
+
+ENGINE_LOOP = r"""
+import sys, time
+from pylint_keras_mp.engine import analyze_file
+paths = open(sys.argv[1], encoding="utf-8").read().splitlines()
+start = time.perf_counter()
+found = 0
+for path in paths:
+    for finding in analyze_file(path):
+        found += 1
+        print(path, finding.line, finding.code)
+print("files", len(paths), "findings", found, "seconds", time.perf_counter() - start)
+"""
+
+
+# --------------------------------------------------------------------------------- corpora
+def keras_root() -> Path:
+    """The installed keras package folder, found without importing keras."""
+    spec = importlib.util.find_spec("keras")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        dist = distribution("keras")
+    except PackageNotFoundError:
+        raise SystemExit("keras is not installed: pip install -e '.[test]'") from None
+    for entry in dist.files or ():
+        if entry.parts and entry.parts[-1] == "__init__.py" and entry.parts[0] == "keras":
+            return Path(dist.locate_file(entry)).parent
+    raise SystemExit("cannot locate the keras package folder")
+
+
+def python_files(root: Path, skip_top: tuple[str, ...] = ()) -> list[str]:
+    files = []
+    for folder, dirs, names in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(
+            d for d in dirs if d != "__pycache__" and not (here == root and d in skip_top)
+        )
+        files.extend(str(here / name) for name in sorted(names) if name.endswith(".py"))
+    return sorted(files)
+
+
+def corpus_files(name: str) -> tuple[Path, list[str]]:
+    if name == "keras":
+        root = keras_root()
+        return root, python_files(root)
+    root = Path(sysconfig.get_paths()["stdlib"])
+    return root, python_files(root, skip_top=("test", "site-packages"))
+
+
+def stride_sample(files: list[str], size: int) -> list[str]:
+    """``size`` files spread evenly over the sorted list (deterministic, no randomness)."""
+    if size <= 0 or size >= len(files):
+        return list(files)
+    return [files[(index * len(files)) // size] for index in range(size)]
+
+
+# --------------------------------------------------------------------------------- measuring
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    maxrss_kb: int
+    returncode: int
+    output_lines: int
+    plugin_lines: int
+
+
+def _zero_ok(code: int) -> bool:
+    return code == 0
+
+
+def _flake8_ok(code: int) -> bool:
+    return code in (0, 1)
+
+
+def _pylint_ok(code: int) -> bool:
+    return code >= 0 and not code & (1 | 32)  # 1: fatal message, 32: usage error
+
+
+@dataclass
+class Variant:
+    name: str
+    command: list[str]
+    accept: Callable[[int], bool] = _zero_ok  # is this return code a successful run?
+    runs: list[Run] = field(default_factory=list)
+
+    def median(self, attr: str) -> float:
+        return statistics.median(getattr(run, attr) for run in self.runs)
+
+
+def run_once(command: list[str], workdir: Path, accept: Callable[[int], bool] = _zero_ok) -> Run:
+    """Run ``command``; wall time here, CPU time and peak RSS of that child from wait4."""
+    out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=out, stderr=err, cwd=workdir, env=_env())
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = err_path.read_text(errors="replace")
+    if "Traceback" in stderr or not accept(proc.returncode):
+        shown = " ".join(_short_command(command).split()[:12])
+        raise SystemExit(f"command failed ({proc.returncode}): {shown}\n{stderr[-3000:]}")
+    lines = out_path.read_text(errors="replace").splitlines()
+    plugin = sum(1 for line in lines if PLUGIN_LINE.search(line))
+    return Run(
+        wall=wall,
+        cpu=usage.ru_utime + usage.ru_stime,
+        maxrss_kb=usage.ru_maxrss,  # kilobytes on Linux
+        returncode=proc.returncode,
+        output_lines=len(lines),
+        plugin_lines=plugin,
+    )
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("PYTHONWARNINGS", "PYTHONPROFILEIMPORTTIME", "PYTHONDEVMODE"):
+        env.pop(name, None)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def measure(variants: list[Variant], repeat: int, workdir: Path, label: str) -> None:
+    for round_number in range(repeat):
+        for variant in variants:
+            run = run_once(variant.command, workdir, variant.accept)
+            variant.runs.append(run)
+            print(
+                f"  [{label} {round_number + 1}/{repeat}] {variant.name}: {run.wall:.2f}s wall, "
+                f"{run.cpu:.2f}s cpu, {run.maxrss_kb / 1024:.0f} MB",
+                flush=True,
+            )
+
+
+# --------------------------------------------------------------------------------- comparisons
+def flake8_variants(files: list[str], runner: Path) -> list[Variant]:
+    def flake8(mode: str, select: str) -> list[str]:
+        return [
+            sys.executable,
+            str(runner),
+            mode,
+            "--isolated",
+            "-j1",
+            f"--select={select}",
+            *files,
+        ]
+
+    return [
+        Variant("flake8, plugin not registered", flake8("off", "E,F,W,C90"), _flake8_ok),
+        Variant(
+            "flake8 + plugin (--select=E,F,W,C90,KMP)", flake8("on", "E,F,W,C90,KMP"), _flake8_ok
+        ),
+        Variant(
+            "flake8, plugin registered, --select=E,F,W,C90", flake8("on", "E,F,W,C90"), _flake8_ok
+        ),
+    ]
+
+
+def pylint_variants(files: list[str], rcfile: Path) -> list[Variant]:
+    def pylint(*flags: str) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "pylint",
+            f"--rcfile={rcfile}",
+            "--persistent=n",
+            "--score=n",
+            "-j1",
+            *flags,
+            *files,
+        ]
+
+    plugin = "--load-plugins=pylint_keras_mp"
+    # pylint --disable=all alone lints nothing ("No files to lint: exiting."), so the baseline for
+    # "pylint's own parse cost" enables one cheap token-based message: astroid still builds every
+    # module, and no checker that infers runs.
+    parse_only = ("--disable=all", "--enable=line-too-long")
+    return [
+        Variant("pylint parse only (line-too-long)", pylint(*parse_only), _pylint_ok),
+        Variant("pylint parse only, plugin loaded", pylint(plugin, *parse_only), _pylint_ok),
+        Variant(
+            "pylint --disable=all --enable=keras-mp",
+            pylint(plugin, "--disable=all", "--enable=keras-mp"),
+            _pylint_ok,
+        ),
+        Variant("pylint defaults", pylint(), _pylint_ok),
+        Variant("pylint defaults + plugin", pylint(plugin), _pylint_ok),
+    ]
+
+
+def engine_variants(file_list: Path, files: list[str]) -> list[Variant]:
+    py = sys.executable
+    variants = [
+        Variant("ast.parse loop", [py, "-c", PARSE_LOOP, str(file_list)]),
+        Variant("engine analyze_file loop", [py, "-c", ENGINE_LOOP, str(file_list)]),
+    ]
+    if importlib.util.find_spec("pylint_keras_mp.cli") is not None:
+        variants.append(
+            Variant(
+                "keras-mp-lint --jobs 1",
+                [py, "-m", "pylint_keras_mp", "--isolated", "--jobs", "1", "--exit-zero", *files],
+            )
+        )
+    return variants
+
+
+def overhead(variant: Variant, baseline: Variant, attr: str) -> float:
+    return variant.median(attr) / baseline.median(attr) - 1.0
+
+
+# --------------------------------------------------------------------------------- report
+def machine() -> dict[str, object]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    from importlib.metadata import version
+
+    versions = {}
+    for dist in ("pylint", "astroid", "flake8", "pycodestyle", "pyflakes", "keras", PLUGIN_DIST):
+        try:
+            versions[dist] = version(dist)
+        except Exception:
+            versions[dist] = None
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "versions": versions,
+    }
+
+
+def table(groups: list[dict]) -> str:
+    header = (
+        f"{'corpus':7} {'variant':48} {'files':>5} {'wall s':>8} {'cpu s':>8} {'cpu +%':>7} "
+        f"{'wall +%':>7} {'peak MB':>8} {'mem +%':>7} {'out':>6}"
+    )
+    lines = [header, "-" * len(header)]
+    for group in groups:
+        for row in group["rows"]:
+
+            def pct(key):
+                value = row.get(key)
+                return f"{value * 100:+6.1f}%" if value is not None else f"{'':>7}"
+
+            lines.append(
+                f"{group['corpus']:7} {row['variant']:48} {group['files']:>5} {row['wall']:8.2f} "
+                f"{row['cpu']:8.2f} {pct('cpu_overhead')} {pct('wall_overhead')} "
+                f"{row['peak_mb']:8.1f} {pct('memory_overhead')} {row['plugin_lines']:>6}"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def summarise(
+    corpus: str, kind: str, files: list[str], variants: list[Variant], baselines: dict[str, str]
+) -> dict:
+    by_name = {variant.name: variant for variant in variants}
+    rows = []
+    for variant in variants:
+        base = by_name.get(baselines.get(variant.name, ""))
+        row = {
+            "variant": variant.name,
+            "wall": variant.median("wall"),
+            "cpu": variant.median("cpu"),
+            "peak_mb": variant.median("maxrss_kb") / 1024,
+            "plugin_lines": variant.runs[-1].plugin_lines,
+            "output_lines": variant.runs[-1].output_lines,
+            "returncode": variant.runs[-1].returncode,
+            "baseline": base.name if base else None,
+            "runs": [asdict(run) for run in variant.runs],
+            "command": _short_command(variant.command),
+        }
+        if base is not None:
+            row["cpu_overhead"] = overhead(variant, base, "cpu")
+            row["wall_overhead"] = overhead(variant, base, "wall")
+            row["memory_overhead"] = overhead(variant, base, "maxrss_kb")
+            row["cpu_ratio"] = variant.median("cpu") / base.median("cpu")
+            row["wall_ratio"] = variant.median("wall") / base.median("wall")
+        rows.append(row)
+    return {"corpus": corpus, "kind": kind, "files": len(files), "rows": rows}
+
+
+def _short_command(command: list[str]) -> str:
+    shown = []
+    for part in command:
+        if part.endswith(".py") and os.path.isabs(part):
+            shown.append("<files>")
+            continue
+        shown.append("<script>" if "\n" in part else part)
+    collapsed: list[str] = []
+    for part in shown:
+        if part == "<files>" and collapsed and collapsed[-1] == "<files>":
+            continue
+        collapsed.append(part)
+    return " ".join(collapsed)
+
+
+def targets(groups: list[dict]) -> list[str]:
+    """The issue's targets, checked against the medians (CPU time; memory from peak RSS)."""
+    verdicts = []
+
+    def row(corpus, variant):
+        for group in groups:
+            if group["corpus"] == corpus:
+                for item in group["rows"]:
+                    if item["variant"] == variant:
+                        return item
+        return None
+
+    for corpus, limit in (("stdlib", 0.05), ("keras", 0.25)):
+        item = row(corpus, "flake8 + plugin (--select=E,F,W,C90,KMP)")
+        if item:
+            ok = item["cpu_overhead"] <= limit
+            verdicts.append(
+                f"flake8 overhead on {corpus}: {item['cpu_overhead'] * 100:+.1f}% cpu "
+                f"({item['wall_overhead'] * 100:+.1f}% wall), target <= {limit * 100:.0f}%: "
+                f"{'met' if ok else 'MISSED'}"
+            )
+            verdicts.append(
+                f"flake8 peak memory on {corpus}: {item['memory_overhead'] * 100:+.1f}%, "
+                "target <= 10%: "
+                f"{'met' if item['memory_overhead'] <= 0.10 else 'MISSED'}"
+            )
+    for corpus in ("keras", "stdlib"):
+        item = row(corpus, "pylint defaults + plugin")
+        if item:
+            verdicts.append(
+                f"pylint overhead on {corpus} (sample): {item['cpu_overhead'] * 100:+.1f}% cpu "
+                f"({item['wall_overhead'] * 100:+.1f}% wall), target <= 5%: "
+                f"{'met' if item['cpu_overhead'] <= 0.05 else 'MISSED'}"
+            )
+            verdicts.append(
+                f"pylint peak memory on {corpus}: {item['memory_overhead'] * 100:+.1f}%, "
+                "target <= 10%: "
+                f"{'met' if item['memory_overhead'] <= 0.10 else 'MISSED'}"
+            )
+    for corpus in ("keras", "stdlib"):
+        for variant in ("engine analyze_file loop", "keras-mp-lint --jobs 1"):
+            item = row(corpus, variant)
+            if item:
+                verdicts.append(
+                    f"{variant} on {corpus}: {item['cpu_ratio']:.2f}x bare ast.parse (cpu), "
+                    f"{item['wall_ratio']:.2f}x wall, target <= 3x: "
+                    f"{'met' if item['cpu_ratio'] <= 3 else 'MISSED'}"
+                )
+    return verdicts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", choices=("keras", "stdlib", "both"), default="both")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per variant (default 3)")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=100,
+        help="files per corpus for the pylint runs (every k-th file; 0 = all; default 100)",
+    )
+    parser.add_argument(
+        "--only",
+        default="flake8,pylint,engine",
+        help="comma separated subset of flake8,pylint,engine (default: all three)",
+    )
+    parser.add_argument("--json", metavar="PATH", help="write the results here")
+    args = parser.parse_args(argv)
+    only = {item.strip() for item in args.only.split(",") if item.strip()}
+    corpora = ("keras", "stdlib") if args.corpus == "both" else (args.corpus,)
+
+    info = machine()
+    print(f"machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}")
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()))
+
+    groups: list[dict] = []
+    corpus_info: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="kmp-bench-") as tmp:
+        workdir = Path(tmp)
+        runner = workdir / "flake8_runner.py"
+        runner.write_text(FLAKE8_RUNNER, encoding="utf-8")
+        rcfile = workdir / "empty.pylintrc"
+        rcfile.write_text("", encoding="utf-8")
+        _check_flake8_runner(runner, workdir)
+        for corpus in corpora:
+            root, files = corpus_files(corpus)
+            size = sum(os.path.getsize(path) for path in files)
+            sample = stride_sample(files, args.sample)
+            corpus_info[corpus] = {
+                "root": str(root),
+                "files": len(files),
+                "bytes": size,
+                "pylint_sample": len(sample),
+                "pylint_sample_rule": (
+                    f"files[i * {len(files)} // {len(sample)}] for i in range({len(sample)})"
+                ),
+                "excluded": ["test/", "site-packages/"] if corpus == "stdlib" else [],
+            }
+            print(f"\ncorpus {corpus}: {root} ({len(files)} files, {size / 1e6:.1f} MB)")
+            file_list = workdir / f"{corpus}-files.txt"
+            file_list.write_text("\n".join(files), encoding="utf-8")
+            for path in files:  # warm the page cache so the first variant is not penalised
+                with open(path, "rb") as handle:
+                    handle.read()
+            if "engine" in only:
+                variants = engine_variants(file_list, files)
+                measure(variants, max(args.repeat, 5), workdir, f"{corpus} engine")
+                baselines = {v.name: "ast.parse loop" for v in variants[1:]}
+                groups.append(summarise(corpus, "engine", files, variants, baselines))
+            if "flake8" in only:
+                variants = flake8_variants(files, runner)
+                measure(variants, args.repeat, workdir, f"{corpus} flake8")
+                base = variants[0].name
+                groups.append(
+                    summarise(
+                        corpus, "flake8", files, variants, {v.name: base for v in variants[1:]}
+                    )
+                )
+            if "pylint" in only:
+                variants = pylint_variants(sample, rcfile)
+                measure(variants, args.repeat, workdir, f"{corpus} pylint")
+                baselines = {
+                    variants[1].name: variants[0].name,
+                    variants[2].name: variants[0].name,
+                    variants[4].name: variants[3].name,
+                }
+                groups.append(summarise(corpus, "pylint", sample, variants, baselines))
+            print()
+            print(table([g for g in groups if g["corpus"] == corpus]))
+
+    print("\n" + table(groups))
+    verdicts = targets(groups)
+    print("\n".join(verdicts))
+    result = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": info,
+        "repeat": args.repeat,
+        "corpora": corpus_info,
+        "groups": groups,
+        "targets": verdicts,
+        "metric": "median of the runs; overheads from CPU time (user+sys of the child, os.wait4)",
+    }
+    out = (
+        Path(args.json)
+        if args.json
+        else RESULTS / (f"overhead-{args.corpus}-{time.strftime('%Y%m%d-%H%M%S')}.json")
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(f"\nwrote {out}")
+    return 0
+
+
+def _check_flake8_runner(runner: Path, workdir: Path) -> None:
+    """The "off" variant must really not register the plugin, and "on" must."""
+
+    def plugins(mode):
+        proc = subprocess.run(
+            [sys.executable, str(runner), mode, "--version"],
+            capture_output=True,
+            text=True,
+            cwd=workdir,
+            env=_env(),
+            check=True,
+        )
+        return proc.stdout
+
+    on, off = plugins("on"), plugins("off")
+    if PLUGIN_DIST not in on or PLUGIN_DIST in off:
+        raise SystemExit(f"flake8 runner check failed:\non: {on}\noff: {off}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
