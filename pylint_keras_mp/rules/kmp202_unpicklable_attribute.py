@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import ast
 
-from ..facts import walk_scope
+from ..facts import is_generator_function
 from ..unpicklable import DATASET_ITERATOR_METHODS, IMAGE_GENERATOR_FLOWS, UNPICKLABLE_CONSTRUCTORS
 from ._attributes import describe_elements, stored_attributes
 
 GENERATOR = "a generator"
 FORK_NOTE = ", and under fork every worker advances its own copy and repeats data"
-
-
-def is_generator_function(fn) -> bool:
-    return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in walk_scope(fn))
 
 
 def _is_dataset_expression(facts, fn, node, _depth=0) -> bool:
