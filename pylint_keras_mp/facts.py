@@ -635,15 +635,11 @@ class ModuleFacts:
                     continue
                 frame[2] = index + 1
                 base = current.bases[index]
-                qualname = self.qualname(base)
+                local = self.local_base_class(base, current)
+                qualname = None if local is not None else self.qualname(base)
                 if qualname and (is_keras_loader_base(qualname) or qualname in configured):
                     found.append(qualname)
-                elif (
-                    isinstance(base, ast.Name)
-                    and base.id in self.classes
-                    and base.id not in current_seen
-                    and base.id not in self.imports
-                ):
+                elif local is not None and base.id not in current_seen:
                     cached = verdicts.get(base.id)
                     if cached is not None:
                         found.extend(cached)
@@ -659,6 +655,29 @@ class ModuleFacts:
                 loaders.append(loader)
         return loaders
 
+    @functools.cached_property
+    def _import_lines(self) -> dict[str, list[int]]:
+        lines: dict[str, list[int]] = {}
+        for node in self._import_nodes:
+            for alias in node.names:
+                name = alias.asname or alias.name.split(".")[0]
+                lines.setdefault(name, []).append(node.lineno)
+        return lines
+
+    def local_base_class(self, base: ast.AST, cls: ast.ClassDef) -> ast.ClassDef | None:
+        """The module class a base name refers to when ``cls`` is defined: a local class that is
+        not an import, or one that shadows an earlier import of the same name."""
+        if not isinstance(base, ast.Name) or base.id not in self.classes:
+            return None
+        local = self.classes[base.id]
+        if base.id not in self.imports:
+            return local
+        if local.lineno >= cls.lineno:
+            return None  # the import is what the name means at this point
+        if any(local.lineno < line < cls.lineno for line in self._import_lines.get(base.id, ())):
+            return None  # re-imported after the local class
+        return local
+
     def _mro(self, cls: ast.ClassDef) -> list[ast.ClassDef]:
         order: list[ast.ClassDef] = []
         stack = collections.deque([cls])
@@ -670,8 +689,9 @@ class ModuleFacts:
             seen.add(id(current))
             order.append(current)
             for base in current.bases:
-                if isinstance(base, ast.Name) and base.id in self.classes and base.id not in self.imports:
-                    stack.append(self.classes[base.id])
+                local = self.local_base_class(base, current)
+                if local is not None:
+                    stack.append(local)
         return order
 
     @staticmethod
