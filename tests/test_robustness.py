@@ -43,6 +43,9 @@ PROPERTY_SETTINGS = settings(
     suppress_health_check=list(HealthCheck),
 )
 
+# hypothesmith compiles what it generates; CPython's SyntaxWarnings about it are not ours.
+HYPOTHESMITH_WARNINGS = pytest.mark.filterwarnings("ignore::SyntaxWarning")
+
 SCAFFOLD = """\
 import keras
 import multiprocessing
@@ -154,6 +157,7 @@ def as_method_body(code: str) -> str:
 
 
 # --------------------------------------------------------------------------- generated modules
+@HYPOTHESMITH_WARNINGS
 @settings(PROPERTY_SETTINGS, max_examples=60)
 @given(hypothesmith.from_grammar())
 def test_arbitrary_modules_after_a_keras_scaffold(code):
@@ -162,12 +166,14 @@ def test_arbitrary_modules_after_a_keras_scaffold(code):
     check_tree_untouched(source)
 
 
+@HYPOTHESMITH_WARNINGS
 @settings(PROPERTY_SETTINGS, max_examples=40)
 @given(hypothesmith.from_grammar())
 def test_arbitrary_code_inside_a_data_loader_method(code):
     check_contract(as_method_body(code))
 
 
+@HYPOTHESMITH_WARNINGS
 @settings(PROPERTY_SETTINGS, max_examples=15)
 @given(hypothesmith.from_node())
 def test_arbitrary_syntax_trees_after_a_keras_scaffold(code):
