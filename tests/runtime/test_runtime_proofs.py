@@ -83,6 +83,13 @@ def assert_error(proof: ProofRun, exc_type: str, fragment: str) -> None:
     assert fragment in error["message"], proof.describe()
 
 
+def assert_clean_run(proof: ProofRun, expected_values: list[float]) -> None:
+    """No error, every batch loaded in a worker, and the right data."""
+    assert proof.error is None, proof.describe()
+    assert_in_workers(proof)
+    assert values(proof.batches) == expected_values, proof.describe()
+
+
 def needs_tf_keras(evidence, rule: str, case: str, method: str, script: str, spec: str) -> None:
     """Keras 2 proofs need tensorflow + tf-keras, which CI does not install: record and skip."""
     missing = [name for name in ("tensorflow", "tf_keras") if importlib.util.find_spec(name) is None]
@@ -146,9 +153,7 @@ def test_kmp102_main_only_global_works_under_fork(evidence):
         "no symptom claimed under fork", agrees=None, run=proof,
         note="latent: the same script breaks as soon as the start method pickles (macOS, Windows, Python 3.14 Linux)",
     )
-    assert proof.error is None, proof.describe()
-    assert_in_workers(proof)
-    assert values(proof.batches) == [0.0, 2.0, 4.0, 6.0], proof.describe()
+    assert_clean_run(proof, [0.0, 2.0, 4.0, 6.0])
 
 
 @pytest.mark.parametrize("method", PICKLING)
@@ -159,9 +164,7 @@ def test_kmp102_fix_module_level_constant(method, evidence):
         f"{where(proof)}, values {values(proof.batches)}", "fix: runs clean",
         agrees=proof.error is None, run=proof,
     )
-    assert proof.error is None, proof.describe()
-    assert_in_workers(proof)
-    assert values(proof.batches) == [0.0, 2.0, 4.0, 6.0], proof.describe()
+    assert_clean_run(proof, [0.0, 2.0, 4.0, 6.0])
 
 
 # --- KMP201 sequence-lambda-attribute --------------------------------------------------------
@@ -187,9 +190,7 @@ def test_kmp201_lambda_attribute_works_under_fork(evidence):
         f"runs: {where(proof)} (fork copies the loader, nothing is pickled)",
         "no symptom claimed under fork", agrees=None, run=proof,
     )
-    assert proof.error is None, proof.describe()
-    assert_in_workers(proof)
-    assert values(proof.batches) == [0.0, 2.0, 4.0, 6.0], proof.describe()
+    assert_clean_run(proof, [0.0, 2.0, 4.0, 6.0])
 
 
 @pytest.mark.parametrize("method", PICKLING)
@@ -200,9 +201,7 @@ def test_kmp201_fix_partial_of_module_function(method, evidence):
         f"{where(proof)}, values {values(proof.batches)}", "fix: runs clean",
         agrees=proof.error is None, run=proof,
     )
-    assert proof.error is None, proof.describe()
-    assert_in_workers(proof)
-    assert values(proof.batches) == [0.0, 2.0, 4.0, 6.0], proof.describe()
+    assert_clean_run(proof, [0.0, 2.0, 4.0, 6.0])
 
 
 @pytest.mark.parametrize("method", PICKLING)
@@ -215,9 +214,7 @@ def test_kmp201_class_attribute_lambda_and_lock_are_not_pickled(method, evidence
         agrees=proof.error is None, run=proof,
         note="each worker rebuilds the class body on import, so a class-level lock is per process",
     )
-    assert proof.error is None, proof.describe()
-    assert_in_workers(proof)
-    assert values(proof.batches) == [1.0, 3.0, 5.0, 7.0], proof.describe()
+    assert_clean_run(proof, [1.0, 3.0, 5.0, 7.0])
 
 
 # --- KMP202 sequence-unpicklable-attribute ---------------------------------------------------
@@ -459,9 +456,7 @@ def test_kmp304_fix_threads_inside_worker(method, evidence):
         f"{where(proof)}, values {values(proof.batches)}", "fix: runs clean",
         agrees=proof.error is None, run=proof,
     )
-    assert proof.error is None, proof.describe()
-    assert_in_workers(proof)
-    assert values(proof.batches) == [0.0, 10.0, 20.0, 30.0], proof.describe()
+    assert_clean_run(proof, [0.0, 10.0, 20.0, 30.0])
 
 
 # --- KMP305 worker-arguments-rejected-by-keras3 ----------------------------------------------
