@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import ast
-import re
 import warnings
 from dataclasses import dataclass
-from typing import Iterable
 
 from .config import Options
 from .registry import RULES_BY_CODE, Rule
@@ -175,6 +173,3 @@ def analyze_file(path: str, options: Options | None = None) -> list[Finding]:
         return [internal_error(f"cannot read: {exc.strerror or exc}", options)]
     return analyze(data, path, options)
 
-
-def iter_codes(findings: Iterable[Finding]) -> list[tuple[int, str]]:
-    return [(f.line, f.code) for f in findings]
