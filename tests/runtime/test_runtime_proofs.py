@@ -24,6 +24,7 @@ pytestmark = pytest.mark.runtime
 PICKLING = ["spawn", "forkserver"]  # the start methods that pickle the loader into the workers
 ALL = ["fork", "spawn", "forkserver"]
 HANG_TIMEOUT = 15.0  # a missing main guard hangs forever; 15 s shows several respawned workers
+TF_KERAS_HANG_TIMEOUT = 30.0  # tf-keras takes ~12 s to finish a clean spawn run here; a hang outlasts 30 s
 
 
 def run(script: str, method: str, timeout: float = 90.0) -> ProofRun:
@@ -167,6 +168,25 @@ def test_kmp102_fix_module_level_constant(method, evidence):
     assert_clean_run(proof, [0.0, 2.0, 4.0, 6.0])
 
 
+@pytest.mark.parametrize("method", PICKLING)
+def test_kmp102_main_only_global_is_wrapped_by_tf_keras(method, evidence):
+    case = "bad (tf_keras): SCALE bound only under the main guard"
+    spec = "NameError, wrapped by tf-keras in UnknownError: Graph execution error"
+    needs_tf_keras(evidence, "KMP102", case, method, "KMP102_tfkeras_bad.py", spec)
+    proof = finished(run("KMP102_tfkeras_bad.py", method))
+    message = (proof.error or {}).get("message", "")
+    wrapped = "NameError: name 'SCALE' is not defined" in message
+    evidence.record(
+        "KMP102", case, method,
+        (f"{proof.error['type']}: Graph execution error ... NameError: name 'SCALE' is not defined"
+         if proof.error and wrapped else proof.error_text or where(proof)),
+        spec, agrees=bool(proof.error) and proof.error["type"] == "UnknownError" and wrapped, run=proof,
+    )
+    assert_error(proof, "UnknownError", "Graph execution error")
+    assert wrapped, proof.describe()
+    assert proof.batches == [], proof.describe()
+
+
 # --- KMP201 sequence-lambda-attribute --------------------------------------------------------
 
 
@@ -215,6 +235,26 @@ def test_kmp201_class_attribute_lambda_and_lock_are_not_pickled(method, evidence
         note="each worker rebuilds the class body on import, so a class-level lock is per process",
     )
     assert_clean_run(proof, [1.0, 3.0, 5.0, 7.0])
+
+
+@pytest.mark.parametrize("method", PICKLING)
+def test_kmp201_lambda_attribute_hangs_tf_keras(method, evidence):
+    case = "bad (tf_keras): self.post = lambda"
+    spec = "AttributeError: Can't pickle local object, printed in a background thread, then a hang"
+    needs_tf_keras(evidence, "KMP201", case, method, "KMP201_tfkeras_bad.py", spec)
+    proof = run("KMP201_tfkeras_bad.py", method, timeout=TF_KERAS_HANG_TIMEOUT)
+    printed = "AttributeError: Can't pickle local object 'Frames.__init__.<locals>.<lambda>'" in proof.stderr
+    evidence.record(
+        "KMP201", case, method,
+        (f"hang: killed after {proof.seconds:.0f} s" if proof.timed_out
+         else f"finished (rc={proof.returncode}): {proof.error_text or where(proof)}")
+        + ("; stderr: AttributeError: Can't pickle local object 'Frames.__init__.<locals>.<lambda>'"
+           if printed else ""),
+        spec, agrees=proof.timed_out and printed, run=proof,
+    )
+    assert printed, proof.describe()
+    assert proof.timed_out, "tf-keras should hang after the pickling error:\n" + proof.describe()
+    assert proof.result is None, proof.describe()
 
 
 # --- KMP202 sequence-unpicklable-attribute ---------------------------------------------------
@@ -321,6 +361,28 @@ def test_kmp301_fix_main_guard(method, evidence):
     assert indices(proof.batches) == list(range(4)), proof.describe()
 
 
+@pytest.mark.parametrize("method", PICKLING)
+def test_kmp301_missing_main_guard_hangs_tf_keras(method, evidence):
+    case = "bad (tf_keras): predict at module level"
+    spec = "RuntimeError (bootstrapping phase) in the workers; the parent hangs"
+    needs_tf_keras(evidence, "KMP301", case, method, "KMP301_tfkeras_bad.py", spec)
+    proof = run("KMP301_tfkeras_bad.py", method, timeout=TF_KERAS_HANG_TIMEOUT)
+    crashes = proof.stderr.count("finished its bootstrapping phase")
+    evidence.record(
+        "KMP301", case, method,
+        f"hang: killed after {proof.seconds:.0f} s; RuntimeError '...before the current process has "
+        f"finished its bootstrapping phase' printed {crashes} times, from a background thread of each worker"
+        if proof.timed_out else f"finished (rc={proof.returncode}): {proof.error_text or where(proof)}",
+        spec, agrees=proof.timed_out and crashes >= 1, run=proof,
+        note="unlike Keras 3, tf-keras raises it in the re-imported worker's own enqueuer thread: the worker "
+        "stays alive and hangs too, so the pool never respawns it",
+    )
+    assert proof.timed_out, "the parent should hang:\n" + proof.describe()
+    assert proof.result is None, proof.describe()
+    assert "An attempt has been made to start a new process" in proof.stderr, proof.describe()
+    assert crashes >= 1, proof.describe()
+
+
 # --- KMP302 generator-with-multiprocessing (Keras 2 only) ------------------------------------
 
 
@@ -344,7 +406,7 @@ def test_kmp302_generator_duplicates_under_fork_keras2(evidence):
 def test_kmp302_generator_cannot_be_pickled_under_spawn_keras2(evidence):
     needs_tf_keras(evidence, "KMP302", KMP302_BAD, "spawn", "KMP302_bad.py",
                    "TypeError: cannot pickle 'generator' object, then a hang")
-    proof = run("KMP302_bad.py", "spawn", timeout=60.0)
+    proof = run("KMP302_bad.py", "spawn", timeout=TF_KERAS_HANG_TIMEOUT)
     text = proof.stderr + proof.stdout
     evidence.record(
         "KMP302", KMP302_BAD, "spawn",
@@ -354,6 +416,27 @@ def test_kmp302_generator_cannot_be_pickled_under_spawn_keras2(evidence):
         agrees=proof.timed_out and "cannot pickle 'generator' object" in text, run=proof,
     )
     assert "cannot pickle 'generator' object" in text, proof.describe()
+    assert proof.timed_out, "tf-keras should hang after the pickling error:\n" + proof.describe()
+    assert proof.result is None, proof.describe()
+
+
+def test_kmp302_generator_on_threads_is_not_thread_safe_keras2(evidence):
+    case = "bad (tf_keras): generator, workers=2, use_multiprocessing=False (threads)"
+    spec = "RuntimeError: Your generator is NOT thread-safe"
+    needs_tf_keras(evidence, "KMP302", case, "fork", "KMP302_threads_bad.py", spec)
+    proof = finished(run("KMP302_threads_bad.py", "fork"))
+    message = (proof.error or {}).get("message", "")
+    unsafe = "RuntimeError: Your generator is NOT thread-safe" in message
+    evidence.record(
+        "KMP302", case, "fork",
+        (f"{proof.error['type']}: Graph execution error ... RuntimeError: Your generator is NOT thread-safe"
+         if proof.error and unsafe else proof.error_text or where(proof)),
+        spec, agrees=unsafe, run=proof,
+        note="threads: no process is started, so the start method plays no part",
+    )
+    assert_error(proof, "UnknownError", "Graph execution error")
+    assert unsafe, proof.describe()
+    assert proof.batches == [], proof.describe()
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
