@@ -7,7 +7,6 @@ have the same rules, ids, levels, regions and fingerprints.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import linecache
 import os
@@ -202,8 +201,20 @@ def _artifact_location(path: str, root: str) -> dict:
 def _fingerprint(uri: str, code: str, line_text: str, occurrence: int) -> str:
     """Stable across unrelated edits: no line number, only the path, the code and the line's text;
     the occurrence index tells apart identical lines in one file."""
+    import hashlib  # only SARIF needs it: the linters that load the plugins never pay for it
+
     digest = hashlib.sha256(f"{uri}\0{code}\0{line_text.strip()}".encode("utf-8")).hexdigest()
     return f"{digest[:16]}:{occurrence}"
+
+
+def _utf16_column(path: str, line: int, column: int) -> int:
+    """``column`` (1-based, in UTF-8 bytes as Python's ``ast`` counts) in UTF-16 code units, the
+    unit SARIF's default ``columnKind`` (``utf16CodeUnits``) prescribes."""
+    text = linecache.getline(path, line)
+    if text.isascii():
+        return column
+    prefix = text.encode("utf-8")[: column - 1].decode("utf-8", errors="ignore")
+    return len(prefix.encode("utf-16-le")) // 2 + 1
 
 
 def sarif_log(
@@ -220,12 +231,16 @@ def sarif_log(
     results = []
     for d in sorted(diagnostics, key=sort_key):
         location = _artifact_location(d.path, root_dir)
-        line_text = linecache.getline(os.path.abspath(d.path), d.line)
+        source = os.path.abspath(d.path)
+        line_text = linecache.getline(source, d.line)
         key = (location["uri"], d.code, line_text.strip())
         occurrences[key] += 1
-        region: dict[str, int] = {"startLine": d.line, "startColumn": d.column}
+        region: dict[str, int] = {
+            "startLine": d.line,
+            "startColumn": _utf16_column(source, d.line, d.column),
+        }
         if d.end_line is not None and d.end_column is not None:
-            region.update(endLine=d.end_line, endColumn=d.end_column)
+            region.update(endLine=d.end_line, endColumn=_utf16_column(source, d.end_line, d.end_column))
         result: dict[str, object] = {"ruleId": d.code}
         if d.code in rule_index:
             result["ruleIndex"] = rule_index[d.code]
@@ -252,6 +267,7 @@ def sarif_log(
                         "rules": [_sarif_rule(rule, docs_url) for rule in RULES],
                     }
                 },
+                "columnKind": "utf16CodeUnits",
                 "originalUriBaseIds": {SRCROOT: {"uri": Path(root_dir).as_uri().rstrip("/") + "/"}},
                 "results": results,
             }

@@ -268,3 +268,60 @@ def test_pylint_sarif_reporter_matches_keras_mp_lint(validator):
         region_of(r) for r in expected["runs"][0]["results"]
     ]
     assert {r["ruleId"] for r in log["runs"][0]["results"]} <= set(RULES_BY_CODE)
+
+
+WIDE_LINE = '    tag = "🚀é"; model.fit(batches(), steps_per_epoch=1, workers=2, use_multiprocessing=True)'
+WIDE_SOURCE = f"""import tf_keras  # Keras 2, where fit takes worker arguments
+
+
+def batches():
+    yield 1
+
+
+def train(model):
+{WIDE_LINE}
+"""
+
+
+def _utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def test_sarif_columns_are_utf16_code_units_in_every_front_end(validator, tmp_path):
+    """ast counts UTF-8 bytes; SARIF's columnKind utf16CodeUnits counts an emoji as 2, é as 1."""
+    write(tmp_path / "wide.py", WIDE_SOURCE)
+    start = WIDE_LINE.index("model.fit")
+    expected = {
+        "startLine": 9,
+        "startColumn": _utf16_units(WIDE_LINE[:start]) + 1,
+        "endLine": 9,
+        "endColumn": _utf16_units(WIDE_LINE) + 1,
+    }
+    # the three ways of counting differ on this line, so only UTF-16 code units pass
+    assert len({len(WIDE_LINE[:start].encode("utf-8")), _utf16_units(WIDE_LINE[:start]), start}) == 3
+
+    logs = {"keras-mp-lint": cli_sarif("wide.py", cwd=tmp_path)}
+    flake8 = subprocess.run(
+        [_tool("flake8"), "--isolated", "--select=KMP", "--format=keras-mp-sarif", "wide.py"],
+        capture_output=True, text=True, cwd=tmp_path, env=_env(), timeout=300,
+    )
+    logs["flake8"] = json.loads(flake8.stdout)
+    pylint = subprocess.run(
+        [
+            _tool("pylint"), "--load-plugins=pylint_keras_mp", "--disable=all", "--enable=keras-mp",
+            "--persistent=n", "--score=n",
+            "--output-format=pylint_keras_mp.pylint_reporter.SarifReporter", "wide.py",
+        ],
+        capture_output=True, text=True, cwd=tmp_path, env=_env(), timeout=300,
+    )
+    logs["pylint"] = json.loads(pylint.stdout)
+    for name, log in logs.items():
+        assert_valid(validator, log)
+        assert log["runs"][0]["columnKind"] == "utf16CodeUnits", name
+        results = log["runs"][0]["results"]
+        assert [r["ruleId"] for r in results] == ["KMP302"], name
+        region = region_of(results[0])
+        if name == "flake8":  # flake8 hands its formatters no end position
+            assert region == {k: expected[k] for k in ("startLine", "startColumn")}, name
+        else:
+            assert region == expected, name
