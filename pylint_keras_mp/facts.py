@@ -1040,7 +1040,7 @@ class ModuleFacts:
     def launch_label(self, launch: Launch) -> str:
         func = launch.call.func
         owner = func.value if isinstance(func, ast.Attribute) else None
-        owner_text = _short_source(owner) if owner is not None else ""
+        owner_text = source_text(owner, unprintable="") if owner is not None else ""
         return f"{owner_text}.{launch.method}(...)" if owner_text else f"{launch.method}(...)"
 
     # ----------------------------------------------------------------- launch inputs (3xx)
@@ -1206,7 +1206,7 @@ class ModuleFacts:
             if owner is not None:
                 method = self.class_methods(owner).get(func.attr)
                 if method is not None and is_generator_function(method):
-                    return f"the generator {_short_source(func)}()", True
+                    return f"the generator {source_text(func)}()", True
         return None
 
     def is_dataset_value(self, node: ast.AST | None, fn: FunctionNode | None, _depth: int = 0) -> bool:
@@ -1305,21 +1305,13 @@ def is_super_init(call: ast.Call) -> bool:
     return isinstance(value, (ast.Name, ast.Attribute))
 
 
-def _short_source(node: ast.AST) -> str:
+def source_text(node: ast.AST, limit: int = 40, unprintable: str = "...") -> str:
+    """An expression as source for a message: ``ast.unparse`` shortened to ``limit`` characters.
+    Never raises: ``unprintable`` when the expression is nested too deeply to print."""
     try:
         text = ast.unparse(node)
     except Exception:  # RecursionError on expressions nested deeper than unparse can go
-        return ""
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def source_text(node: ast.AST, limit: int = 40) -> str:
-    """An expression as source for a message: ``ast.unparse`` shortened to ``limit`` characters.
-    Never raises: ``...`` when the expression is nested too deeply to print."""
-    try:
-        text = ast.unparse(node)
-    except Exception:
-        return "..."
+        return unprintable
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from ..facts import UNKNOWN, keyword, self_name_of, walk_scope
+from ..facts import UNKNOWN, keyword, self_name_of, source_text, walk_scope
 
 # numpy.random module attributes that do not draw from the global state.
 NUMPY_RANDOM_NON_DRAWS = frozenset(
@@ -139,7 +139,7 @@ def _shared_object(facts, value, fn, made_in_parent: bool, where: str, label: st
     qualname = facts.qualname(value.func, scope)
     if qualname in GENERATOR_CONSTRUCTORS:
         if made_in_parent or not _seeded_per_call(facts, value, scope):
-            spelled = ast.unparse(value.func)
+            spelled = source_text(value.func)
             return _SharedGenerator("generator", f"{label}, a {spelled}() made {where}")
         return None
     if _augmenter_is_random(facts, value, scope) and made_in_parent:
@@ -258,7 +258,7 @@ def _module_draws(facts, loader, reseeded_globals):
             if kind is not None:
                 if kind not in reseeded_globals:
                     state = "NumPy random state" if kind == "numpy" else "random module state"
-                    draws.append((node, kind, f"the global {state} ({ast.unparse(node.func)}())", fn))
+                    draws.append((node, kind, f"the global {state} ({source_text(node.func)}())", fn))
                 continue
             owner, method = _module_object_call(node)
             if owner is None or owner in scope.locals or owner in facts.imports:
