@@ -12,20 +12,6 @@ GENERATOR = "a generator"
 FORK_NOTE = ", and under fork every worker advances its own copy and repeats data"
 
 
-def _is_dataset_expression(facts, fn, node, _depth=0) -> bool:
-    """An expression built from tf.data.Dataset (including .batch()/.map() chains)."""
-    if _depth > 6 or node is None:
-        return False
-    if isinstance(node, ast.Name):
-        return _is_dataset_expression(facts, fn, facts.value_of_name(node.id, fn), _depth + 1)
-    while isinstance(node, (ast.Call, ast.Attribute)):
-        qualname = facts.qualname(node.func if isinstance(node, ast.Call) else node, fn)
-        if qualname and qualname.startswith("tensorflow.data.") and "Dataset" in qualname:
-            return True
-        node = node.func if isinstance(node, ast.Call) else node.value
-    return False
-
-
 def _is_image_data_generator(facts, fn, node, _depth=0) -> bool:
     if _depth > 4 or node is None:
         return False
@@ -58,10 +44,10 @@ def describe_unpicklable(facts, loader, fn, value, constructors, _depth=0) -> tu
     qualname = facts.qualname(func, fn)
     if qualname in constructors:
         return constructors[qualname], ""
-    if qualname == "builtins.iter" and value.args and _is_dataset_expression(facts, fn, value.args[0]):
+    if qualname == "builtins.iter" and value.args and facts.is_dataset_value(value.args[0], fn):
         return "an iterator over a tf.data.Dataset", ""
     if isinstance(func, ast.Attribute):
-        if func.attr in DATASET_ITERATOR_METHODS and _is_dataset_expression(facts, fn, func.value):
+        if func.attr in DATASET_ITERATOR_METHODS and facts.is_dataset_value(func.value, fn):
             return "an iterator over a tf.data.Dataset", ""
         if func.attr in IMAGE_GENERATOR_FLOWS and _is_image_data_generator(facts, fn, func.value):
             return "an ImageDataGenerator iterator (it holds a lock and a generator)", FORK_NOTE
