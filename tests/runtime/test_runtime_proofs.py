@@ -91,6 +91,36 @@ def assert_clean_run(proof: ProofRun, expected_values: list[float]) -> None:
     assert values(proof.batches) == expected_values, proof.describe()
 
 
+def hang_text(proof: ProofRun, detail: str = "") -> str:
+    """"hang: killed after N s; <detail>", or how the proof ended instead of hanging."""
+    if proof.timed_out:
+        return f"hang: killed after {proof.seconds:.0f} s" + (f"; {detail}" if detail else "")
+    return f"finished (rc={proof.returncode}): {proof.error_text or where(proof)}"
+
+
+def assert_hang(proof: ProofRun, why: str) -> None:
+    assert proof.timed_out, f"{why}:\n" + proof.describe()
+    assert proof.result is None, proof.describe()
+
+
+def wrapped_by_tf_keras(proof: ProofRun, inner: str) -> bool:
+    """tf-keras re-raises a worker's exception as ``UnknownError: Graph execution error ... <inner>``."""
+    error = proof.error or {}
+    return error.get("type") == "UnknownError" and inner in error.get("message", "")
+
+
+def wrapped_text(proof: ProofRun, inner: str) -> str:
+    if wrapped_by_tf_keras(proof, inner):
+        return f"UnknownError: Graph execution error ... {inner}"
+    return proof.error_text or where(proof)
+
+
+def assert_wrapped_by_tf_keras(proof: ProofRun, inner: str) -> None:
+    assert_error(proof, "UnknownError", "Graph execution error")
+    assert inner in proof.error["message"], proof.describe()
+    assert proof.batches == [], proof.describe()
+
+
 def needs_tf_keras(evidence, rule: str, case: str, method: str, script: str, spec: str) -> None:
     """Keras 2 proofs need tensorflow + tf-keras, which CI does not install: record and skip."""
     missing = [name for name in ("tensorflow", "tf_keras") if importlib.util.find_spec(name) is None]
@@ -174,17 +204,12 @@ def test_kmp102_main_only_global_is_wrapped_by_tf_keras(method, evidence):
     spec = "NameError, wrapped by tf-keras in UnknownError: Graph execution error"
     needs_tf_keras(evidence, "KMP102", case, method, "KMP102_tfkeras_bad.py", spec)
     proof = finished(run("KMP102_tfkeras_bad.py", method))
-    message = (proof.error or {}).get("message", "")
-    wrapped = "NameError: name 'SCALE' is not defined" in message
+    inner = "NameError: name 'SCALE' is not defined"
     evidence.record(
-        "KMP102", case, method,
-        (f"{proof.error['type']}: Graph execution error ... NameError: name 'SCALE' is not defined"
-         if proof.error and wrapped else proof.error_text or where(proof)),
-        spec, agrees=bool(proof.error) and proof.error["type"] == "UnknownError" and wrapped, run=proof,
+        "KMP102", case, method, wrapped_text(proof, inner), spec,
+        agrees=wrapped_by_tf_keras(proof, inner), run=proof,
     )
-    assert_error(proof, "UnknownError", "Graph execution error")
-    assert wrapped, proof.describe()
-    assert proof.batches == [], proof.describe()
+    assert_wrapped_by_tf_keras(proof, inner)
 
 
 # --- KMP201 sequence-lambda-attribute --------------------------------------------------------
@@ -243,18 +268,14 @@ def test_kmp201_lambda_attribute_hangs_tf_keras(method, evidence):
     spec = "AttributeError: Can't pickle local object, printed in a background thread, then a hang"
     needs_tf_keras(evidence, "KMP201", case, method, "KMP201_tfkeras_bad.py", spec)
     proof = run("KMP201_tfkeras_bad.py", method, timeout=TF_KERAS_HANG_TIMEOUT)
-    printed = "AttributeError: Can't pickle local object 'Frames.__init__.<locals>.<lambda>'" in proof.stderr
+    message = "AttributeError: Can't pickle local object 'Frames.__init__.<locals>.<lambda>'"
+    printed = message in proof.stderr
     evidence.record(
-        "KMP201", case, method,
-        (f"hang: killed after {proof.seconds:.0f} s" if proof.timed_out
-         else f"finished (rc={proof.returncode}): {proof.error_text or where(proof)}")
-        + ("; stderr: AttributeError: Can't pickle local object 'Frames.__init__.<locals>.<lambda>'"
-           if printed else ""),
+        "KMP201", case, method, hang_text(proof, f"stderr: {message}" if printed else ""),
         spec, agrees=proof.timed_out and printed, run=proof,
     )
     assert printed, proof.describe()
-    assert proof.timed_out, "tf-keras should hang after the pickling error:\n" + proof.describe()
-    assert proof.result is None, proof.describe()
+    assert_hang(proof, "tf-keras should hang after the pickling error")
 
 
 # --- KMP202 sequence-unpicklable-attribute ---------------------------------------------------
@@ -325,14 +346,15 @@ def test_kmp301_missing_main_guard_hangs(method, evidence):
     crashes = proof.stderr.count("finished its bootstrapping phase")
     evidence.record(
         "KMP301", "bad: predict at module level", method,
-        f"hang: killed after {proof.seconds:.0f} s; {crashes} workers died with RuntimeError "
-        "'...before the current process has finished its bootstrapping phase' and were respawned"
-        if proof.timed_out else f"finished (rc={proof.returncode}): {proof.error_text or where(proof)}",
+        hang_text(
+            proof,
+            f"{crashes} workers died with RuntimeError '...before the current process has finished "
+            "its bootstrapping phase' and were respawned",
+        ),
         "RuntimeError (bootstrapping phase) in every worker, respawned; the parent hangs",
         agrees=proof.timed_out and crashes >= 2, run=proof,
     )
-    assert proof.timed_out, "the parent should hang:\n" + proof.describe()
-    assert proof.result is None, proof.describe()
+    assert_hang(proof, "the parent should hang")
     assert "RuntimeError" in proof.stderr, proof.describe()
     assert "An attempt has been made to start a new process" in proof.stderr, proof.describe()
     assert crashes >= 2, "the pool should keep respawning dying workers:\n" + proof.describe()
@@ -370,15 +392,16 @@ def test_kmp301_missing_main_guard_hangs_tf_keras(method, evidence):
     crashes = proof.stderr.count("finished its bootstrapping phase")
     evidence.record(
         "KMP301", case, method,
-        f"hang: killed after {proof.seconds:.0f} s; RuntimeError '...before the current process has "
-        f"finished its bootstrapping phase' printed {crashes} times, from a background thread of each worker"
-        if proof.timed_out else f"finished (rc={proof.returncode}): {proof.error_text or where(proof)}",
+        hang_text(
+            proof,
+            "RuntimeError '...before the current process has finished its bootstrapping phase' "
+            f"printed {crashes} times, from a background thread of each worker",
+        ),
         spec, agrees=proof.timed_out and crashes >= 1, run=proof,
         note="unlike Keras 3, tf-keras raises it in the re-imported worker's own enqueuer thread: the worker "
         "stays alive and hangs too, so the pool never respawns it",
     )
-    assert proof.timed_out, "the parent should hang:\n" + proof.describe()
-    assert proof.result is None, proof.describe()
+    assert_hang(proof, "the parent should hang")
     assert "An attempt has been made to start a new process" in proof.stderr, proof.describe()
     assert crashes >= 1, proof.describe()
 
@@ -407,17 +430,15 @@ def test_kmp302_generator_cannot_be_pickled_under_spawn_keras2(evidence):
     needs_tf_keras(evidence, "KMP302", KMP302_BAD, "spawn", "KMP302_bad.py",
                    "TypeError: cannot pickle 'generator' object, then a hang")
     proof = run("KMP302_bad.py", "spawn", timeout=TF_KERAS_HANG_TIMEOUT)
-    text = proof.stderr + proof.stdout
+    printed = "cannot pickle 'generator' object" in proof.stderr + proof.stdout
     evidence.record(
         "KMP302", KMP302_BAD, "spawn",
-        ("hang" if proof.timed_out else f"finished: {proof.error_text or where(proof)}")
-        + ("; stderr: cannot pickle 'generator' object" if "cannot pickle 'generator' object" in text else ""),
+        hang_text(proof, "stderr: cannot pickle 'generator' object" if printed else ""),
         "TypeError: cannot pickle 'generator' object, then a hang",
-        agrees=proof.timed_out and "cannot pickle 'generator' object" in text, run=proof,
+        agrees=proof.timed_out and printed, run=proof,
     )
-    assert "cannot pickle 'generator' object" in text, proof.describe()
-    assert proof.timed_out, "tf-keras should hang after the pickling error:\n" + proof.describe()
-    assert proof.result is None, proof.describe()
+    assert printed, proof.describe()
+    assert_hang(proof, "tf-keras should hang after the pickling error")
 
 
 def test_kmp302_generator_on_threads_is_not_thread_safe_keras2(evidence):
@@ -425,18 +446,12 @@ def test_kmp302_generator_on_threads_is_not_thread_safe_keras2(evidence):
     spec = "RuntimeError: Your generator is NOT thread-safe"
     needs_tf_keras(evidence, "KMP302", case, "fork", "KMP302_threads_bad.py", spec)
     proof = finished(run("KMP302_threads_bad.py", "fork"))
-    message = (proof.error or {}).get("message", "")
-    unsafe = "RuntimeError: Your generator is NOT thread-safe" in message
     evidence.record(
-        "KMP302", case, "fork",
-        (f"{proof.error['type']}: Graph execution error ... RuntimeError: Your generator is NOT thread-safe"
-         if proof.error and unsafe else proof.error_text or where(proof)),
-        spec, agrees=unsafe, run=proof,
+        "KMP302", case, "fork", wrapped_text(proof, spec), spec,
+        agrees=wrapped_by_tf_keras(proof, spec), run=proof,
         note="threads: no process is started, so the start method plays no part",
     )
-    assert_error(proof, "UnknownError", "Graph execution error")
-    assert unsafe, proof.describe()
-    assert proof.batches == [], proof.describe()
+    assert_wrapped_by_tf_keras(proof, spec)
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
