@@ -207,10 +207,9 @@ def _fingerprint(uri: str, code: str, line_text: str, occurrence: int) -> str:
     return f"{digest[:16]}:{occurrence}"
 
 
-def _utf16_column(path: str, line: int, column: int) -> int:
-    """``column`` (1-based, in UTF-8 bytes as Python's ``ast`` counts) in UTF-16 code units, the
-    unit SARIF's default ``columnKind`` (``utf16CodeUnits``) prescribes."""
-    text = linecache.getline(path, line)
+def _utf16_column(text: str, column: int) -> int:
+    """``column`` of the line ``text`` (1-based, in UTF-8 bytes as Python's ``ast`` counts) in
+    UTF-16 code units, the unit of the ``columnKind`` the SARIF log declares."""
     if text.isascii():
         return column
     prefix = text.encode("utf-8")[: column - 1].decode("utf-8", errors="ignore")
@@ -237,10 +236,11 @@ def sarif_log(
         occurrences[key] += 1
         region: dict[str, int] = {
             "startLine": d.line,
-            "startColumn": _utf16_column(source, d.line, d.column),
+            "startColumn": _utf16_column(line_text, d.column),
         }
         if d.end_line is not None and d.end_column is not None:
-            region.update(endLine=d.end_line, endColumn=_utf16_column(source, d.end_line, d.end_column))
+            end_text = line_text if d.end_line == d.line else linecache.getline(source, d.end_line)
+            region.update(endLine=d.end_line, endColumn=_utf16_column(end_text, d.end_column))
         result: dict[str, object] = {"ruleId": d.code}
         if d.code in rule_index:
             result["ruleIndex"] = rule_index[d.code]
