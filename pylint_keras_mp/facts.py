@@ -10,7 +10,7 @@ import ast
 import builtins
 import collections
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Union
 
 from .config import Options
@@ -340,7 +340,9 @@ class SelfAttributeUse:
     node: ast.Attribute  # the ``self.<attr>`` expression
     stmt: ast.stmt  # the statement it belongs to: the report location
     method: FunctionNode
-    guards: tuple[str, ...]  # attributes the lazy-initialisation guards around it test
+    # attributes the lazy-initialisation guards around it test; in a worker helper that worker code
+    # calls only behind such guards (``if self.x is None: self._load_x()``), theirs too
+    guards: tuple[str, ...]
     tests: tuple[ast.expr, ...]  # tests of the if/while statements it is nested in
     value: ast.expr | None = None  # "rebind": the value, when the target is a plain attribute
     key: ast.expr | None = None  # "item-*": the outermost subscript
@@ -750,10 +752,17 @@ class ModuleFacts:
 
     @functools.cached_property
     def _self_attribute_uses(self) -> dict[int, list[SelfAttributeUse]]:
-        return {
-            id(loader.node): [use for fn in loader.methods.values() for use in _self_attribute_uses_in(fn)]
-            for loader in self.data_loaders
-        }
+        by_loader: dict[int, list[SelfAttributeUse]] = {}
+        for loader in self.data_loaders:
+            uses = [use for fn in loader.methods.values() for use in _self_attribute_uses_in(fn)]
+            inherited = _helper_guards(loader, uses)
+            by_loader[id(loader.node)] = [
+                replace(use, guards=use.guards + inherited[use.method.name])
+                if inherited.get(use.method.name)
+                else use
+                for use in uses
+            ]
+        return by_loader
 
     def self_attribute_uses(self, loader: DataLoader) -> list[SelfAttributeUse]:
         """Every ``self.<attr>`` in the loader's methods (its own and in-module bases'), classified."""
@@ -1449,6 +1458,23 @@ def _assigned_value(stmt: ast.stmt, target: ast.AST) -> ast.expr | None:
             if item.optional_vars is target:
                 return item.context_expr
     return None
+
+
+def _helper_guards(loader: DataLoader, uses: list[SelfAttributeUse]) -> dict[str, tuple[str, ...]]:
+    """The attributes tested by the lazy-initialisation guards around every use of each worker
+    helper in worker code: ``if self.x is None: self._load_x()`` gives ``_load_x`` the guard
+    ``x``. A helper used any other way from worker code (an unguarded call, a bound-method read)
+    gets none; ``__getitem__`` is the entry point, never a helper."""
+    worker_fns = {id(fn) for fn in loader.worker_methods.values()}
+    guards: dict[str, set[str]] = {}
+    for use in uses:
+        if id(use.method) not in worker_fns or use.attr not in loader.worker_methods:
+            continue
+        if use.attr == "__getitem__":
+            continue
+        tested = set(use.guards) if use.use == "call-self" else set()
+        guards[use.attr] = tested if use.attr not in guards else guards[use.attr] & tested
+    return {name: tuple(sorted(tested)) for name, tested in guards.items() if tested}
 
 
 def _self_attribute_uses_in(fn: FunctionNode) -> Iterator[SelfAttributeUse]:

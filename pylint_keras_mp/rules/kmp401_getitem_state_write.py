@@ -65,20 +65,6 @@ def _depends_on_parameters(tests, fn) -> bool:
     )
 
 
-def _helper_guards(loader, in_workers) -> dict[str, set[str]]:
-    """Worker helpers that worker code calls only behind lazy-initialisation guards, with the
-    attributes every such guard tests: ``if self.x is None: self._load_x()`` makes the writes
-    to ``x`` in ``_load_x`` lazy initialisation. A helper used any other way from worker code
-    (an unguarded call, a bound-method read) gets no guard."""
-    guards: dict[str, set[str]] = {}
-    for use in in_workers:
-        if use.attr not in loader.worker_methods or use.attr == "__getitem__":
-            continue
-        tested = set(use.guards) if use.use == "call-self" else set()
-        guards[use.attr] = tested if use.attr not in guards else guards[use.attr] & tested
-    return guards
-
-
 def check(facts, report) -> None:
     for loader in facts.data_loaders:
         if not loader.worker_methods or facts.loader_runs_in_main_thread(loader):
@@ -95,12 +81,7 @@ def check(facts, report) -> None:
                 parent_reads.add(use.attr)
 
         worker_reads = {use.attr for use in in_workers if use.use in READ_USES or use.use == "call"}
-        helper_guards = _helper_guards(loader, in_workers)
-
-        def lazy(use) -> bool:
-            return use.guarded or use.attr in helper_guards.get(use.method.name, ())
-
-        lazily_created = {use.attr for use in in_workers if use.use == "rebind" and lazy(use)}
+        lazily_created = {use.attr for use in in_workers if use.use == "rebind" and use.guarded}
         shared = {
             use.attr
             for use in uses
@@ -123,7 +104,7 @@ def check(facts, report) -> None:
                 continue
             read_by_parent = attr in parent_reads
             if kind in ("rebind", "delete"):
-                if lazy(use):
+                if use.guarded:
                     continue  # lazy per-worker initialisation
                 self_name = self_name_of(use.method)
                 if not (
@@ -135,7 +116,7 @@ def check(facts, report) -> None:
             elif kind == "augment" or kind in ITEM_WRITES or kind == "call":
                 if kind == "call" and use.name not in MUTATING_METHODS:
                     continue
-                if not read_by_parent and (lazy(use) or attr in lazily_created):
+                if not read_by_parent and (use.guarded or attr in lazily_created):
                     continue
                 if not read_by_parent and attr in caches and (
                     kind in ("item-store", "item-delete")
