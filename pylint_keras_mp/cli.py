@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--explain", metavar="CODE", help="print a rule's documentation page")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    from .fixes.command import add_arguments as add_fix_arguments
+
+    add_fix_arguments(parser)
     analysis = parser.add_argument_group("analysis options (the same as the pylint/flake8 plugins)")
     for spec in OPTION_SPECS:
         kwargs: dict[str, object] = {"help": spec.help, "dest": f"option_{spec.attr}"}
@@ -426,6 +429,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.paths:
         print(f"{PROG}: no paths given, nothing to lint (try `{PROG} .`)", file=sys.stderr)
     files = collect_files(args.paths, settings)
+    from .fixes import command as fixes
+
+    if fixes.requested(args):
+        status = fixes.run_fixes(args, files, settings.options)
+        if status is not None:
+            return status
     per_file = lint_files(files, settings.options, settings.jobs)
     diagnostics = sorted(
         (

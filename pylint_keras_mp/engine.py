@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .config import Options
 from .registry import RULES_BY_CODE, Rule
@@ -22,6 +22,8 @@ class Finding:
     end_line: int | None = None
     end_col: int | None = None
     url: str = ""
+    # The automatic fix (pylint_keras_mp.fixes.Fix), when the rule has one that certainly applies.
+    fix: object = field(default=None, compare=False)
 
     @property
     def rule(self) -> Rule:
@@ -159,6 +161,10 @@ def _run_rules(tree: ast.Module, source: str, filename: str, options: Options) -
     findings = reporter.findings
     if options.select is not None:
         findings = [f for f in findings if f.code in options.select]
+    if findings:
+        from .fixes import attach_fixes
+
+        findings = attach_fixes(findings, source, tree, facts)
     if failure:
         findings.append(internal_error(failure, options))
     return sorted(findings)

@@ -38,3 +38,18 @@ RULE_CHECKS = [
     (("KMP502",), kmp502_kwargs_not_forwarded.check),
     (("KMP503",), kmp503_reserved_attribute.check),
 ]
+
+
+def rule_fixes() -> list:
+    """The automatic fixes, one module beside each rule that has one (see pylint_keras_mp.fixes).
+    Imported on demand: LibCST is loaded only when a finding may have a fix."""
+    from . import kmp201_fix, kmp301_fix, kmp303_fix, kmp305_fix, kmp501_fix, kmp502_fix
+
+    return [
+        kmp201_fix.FIX,
+        kmp301_fix.FIX,
+        kmp303_fix.FIX,
+        kmp305_fix.FIX,
+        kmp501_fix.FIX,
+        kmp502_fix.FIX,
+    ]

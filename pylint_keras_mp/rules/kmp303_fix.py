@@ -1,0 +1,36 @@
+"""KMP303's fix: drop the worker arguments Keras ignores where they are passed."""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from ..facts import WORKER_ARGUMENTS
+from ..fixes import SAFE, RuleFix
+from ..fixes.codemods import keyword_name, without_arguments
+
+
+def reported_call(facts, finding) -> ast.Call | None:
+    """The call a worker-argument finding is reported on (a launch or a constructor call)."""
+    for call, _fn in facts.calls_by_function:
+        if (call.lineno, call.col_offset) == (finding.line, finding.col):
+            if any(kw.arg in WORKER_ARGUMENTS for kw in call.keywords):
+                return call
+    return None
+
+
+def fix(ctx, finding) -> str | None:
+    call = reported_call(ctx.facts, finding)
+    if call is None or any(kw.arg is None for kw in call.keywords):
+        return None  # worker settings inside **options cannot be dropped one by one
+    old = ctx.node_at(
+        call, cst.Call, lambda n: any(keyword_name(a) in WORKER_ARGUMENTS for a in n.args)
+    )
+    if old is None:
+        return None
+    new = without_arguments(old, lambda arg: keyword_name(arg) in WORKER_ARGUMENTS)
+    return ctx.rewrite({old: new})
+
+
+FIX = RuleFix("KMP303", SAFE, "Remove the ignored worker arguments", fix)
