@@ -50,6 +50,7 @@ class Diagnostic:
     url: str = ""
     severity: str = ""  # "error", "warning", "fatal" (registry level) or the host's category
     symbol: str = ""
+    fix: object = None  # pylint_keras_mp.fixes.Fix, when keras-mp-lint --fix can fix it
 
     @classmethod
     def from_finding(cls, path: str, finding: Finding) -> Diagnostic:
@@ -64,6 +65,7 @@ class Diagnostic:
             url=finding.url,
             severity=finding.rule.level,
             symbol=finding.rule.symbol,
+            fix=finding.fix,
         )
 
     @property
@@ -153,6 +155,7 @@ def format_json(diagnostics: Iterable[Diagnostic]) -> str:
             "severity": d.severity,
             "message": d.message,
             "url": d.url,
+            "fix": d.fix.to_json() if d.fix is not None else None,
         }
         for d in diagnostics
     ]
@@ -216,6 +219,31 @@ def _utf16_column(text: str, column: int) -> int:
     return len(prefix.encode("utf-16-le")) // 2 + 1
 
 
+def _sarif_fix(fix, location: dict) -> dict:
+    """A fix as SARIF ``fixes``: whole-line replacements (columns 1, end exclusive)."""
+    return {
+        "description": {"text": f"{fix.message} ({fix.applicability} fix)"},
+        "artifactChanges": [
+            {
+                "artifactLocation": location,
+                "replacements": [
+                    {
+                        "deletedRegion": {
+                            "startLine": edit.start_line,
+                            "startColumn": 1,
+                            "endLine": edit.end_line,
+                            "endColumn": 1,
+                        },
+                        "insertedContent": {"text": edit.content},
+                    }
+                    for edit in fix.edits
+                ],
+            }
+        ],
+        "properties": {"applicability": fix.applicability},
+    }
+
+
 def sarif_log(
     diagnostics: Iterable[Diagnostic],
     *,
@@ -252,6 +280,8 @@ def sarif_log(
                 "primaryLocationLineHash": _fingerprint(*key, occurrences[key]),
             },
         )
+        if d.fix is not None:
+            result["fixes"] = [_sarif_fix(d.fix, location)]
         results.append(result)
     return {
         "$schema": SARIF_SCHEMA_URI,

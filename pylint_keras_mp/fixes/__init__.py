@@ -220,7 +220,10 @@ def attach_fixes(findings: list[Finding], source: str, tree: ast.Module, facts) 
     """The findings, those with a certainly right fix carrying it (and saying so)."""
     if not any(f.code in FIXABLE_CODES for f in findings):
         return findings
-    fixes = rule_fixes()
+    try:
+        fixes = rule_fixes()
+    except ImportError:  # LibCST missing from a broken install: report without fixes
+        return findings
     context = FixContext(source, tree, facts)
     result = []
     for finding in findings:
