@@ -126,6 +126,15 @@ RULES: tuple[Rule, ...] = (
         "super().__init__(**kwargs)",
     ),
     Rule(
+        "KMP306",
+        "generator-method-removed-in-keras3",
+        "E",
+        "fit_generator/evaluate_generator/predict_generator called under Keras 3, which removed them",
+        "{launch} does not exist in Keras 3 (AttributeError: ... object has no attribute "
+        "'{method}')",
+        "call {replacement}(...), which takes the same data loader or generator{move}",
+    ),
+    Rule(
         "KMP401",
         "sequence-getitem-state-write",
         "W",
