@@ -15,6 +15,7 @@ from pylint_keras_mp.registry import RULES_BY_MSGID
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+FIX_FIXTURES = FIXTURES / "fixes"  # <case>.py and <case>.fixed.py pairs, checked by test_fixes.py
 DOCS = ROOT / "docs" / "rules"
 PROOFS = ROOT / "proofs"
 
@@ -62,13 +63,29 @@ class Fixture:
 
 
 def fixture_files() -> list[Fixture]:
-    files = sorted(FIXTURES.rglob("*.py")) + sorted(PROOFS.glob("KMP*.py"))
+    files = sorted(p for p in FIXTURES.rglob("*.py") if FIX_FIXTURES not in p.parents)
+    files += sorted(PROOFS.glob("KMP*.py"))
     fixtures = []
     for path in files:
         text = path.read_text(encoding="utf-8")
         match = OPTIONS_RE.search(text)
         fixtures.append(Fixture(path, match.group(1).strip() if match else ""))
     return fixtures
+
+
+def fix_fixture_files() -> list[Fixture]:
+    """The files to fix under fixtures/fixes/ (not their .fixed.py results)."""
+    fixtures = []
+    for path in sorted(FIX_FIXTURES.rglob("*.py")):
+        if path.name.endswith(".fixed.py"):
+            continue
+        match = OPTIONS_RE.search(path.read_text(encoding="utf-8"))
+        fixtures.append(Fixture(path, match.group(1).strip() if match else ""))
+    return fixtures
+
+
+def fixed_path(path: Path) -> Path:
+    return path.with_name(path.name[: -len(".py")] + ".fixed.py")
 
 
 def engine_findings(fixture: Fixture) -> list[Finding]:

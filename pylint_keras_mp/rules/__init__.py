@@ -45,13 +45,22 @@ RULE_CHECKS = [
 def rule_fixes() -> list:
     """The automatic fixes, one module beside each rule that has one (see pylint_keras_mp.fixes).
     Imported on demand: LibCST is loaded only when a finding may have a fix."""
-    from . import kmp201_fix, kmp301_fix, kmp303_fix, kmp305_fix, kmp501_fix, kmp502_fix
+    from . import (
+        kmp201_fix,
+        kmp301_fix,
+        kmp303_fix,
+        kmp305_fix,
+        kmp306_fix,
+        kmp501_fix,
+        kmp502_fix,
+    )
 
     return [
         kmp201_fix.FIX,
         kmp301_fix.FIX,
         kmp303_fix.FIX,
         kmp305_fix.FIX,
+        kmp306_fix.FIX,
         kmp501_fix.FIX,
         kmp502_fix.FIX,
     ]

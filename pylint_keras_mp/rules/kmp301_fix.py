@@ -53,6 +53,11 @@ def _read_by_definitions(stmts) -> set[str]:
     return names
 
 
+def _indented(line):
+    """A comment line moves into the block with it; a blank line stays blank (no indentation)."""
+    return line.with_changes(indent=line.comment is not None)
+
+
 def fix(ctx, finding) -> str | None:
     facts = ctx.facts
     anchor = _anchor(facts, finding)
@@ -91,9 +96,13 @@ def fix(ctx, finding) -> str | None:
         else:
             inner.append(stmt)
     head = inner[0]
+    inner = [
+        stmt.with_changes(leading_lines=[_indented(line) for line in stmt.leading_lines])
+        for stmt in inner
+    ]
     guard = cst.If(
         test=cst.parse_expression('__name__ == "__main__"'),
-        body=cst.IndentedBlock(body=[head.with_changes(leading_lines=[]), *inner[1:]]),
+        body=cst.IndentedBlock(body=[inner[0].with_changes(leading_lines=[]), *inner[1:]]),
         leading_lines=head.leading_lines,
     )
     return ctx.module.with_changes(body=[*statements[:start], guard]).code

@@ -1,143 +1,15 @@
-"""KMP305's fix: move the worker arguments from fit/evaluate/predict to the loader's constructor.
-
-Only when the constructor call is certain: the launch's ``x`` argument itself, or a name bound
-once in the same scope to it and used only by launches passing the same worker arguments; and
-only when the loader hands them to Keras (its ``__init__`` forwards ``**kwargs``, or gets the
-KMP501/KMP502 fix in the same edit).
-"""
+"""KMP305's fix: move the worker arguments from fit/evaluate/predict to the loader's constructor
+(see pylint_keras_mp.fixes.worker_arguments for when it applies)."""
 
 from __future__ import annotations
 
-import ast
-
-import libcst as cst
-
-from ..facts import WORKER_ARGUMENTS, keyword, walk_scope
 from ..fixes import SAFE, RuleFix
-from ..fixes.codemods import appended, forwarding_replacements, keyword_name, without_arguments
-from .kmp305_worker_arguments_rejected_by_keras3 import KERAS3_LAUNCHES
-
-
-def _launch_at(facts, finding):
-    for launch in facts.launch_calls:
-        if (launch.call.lineno, launch.call.col_offset) == (finding.line, finding.col):
-            return launch
-    return None
-
-
-def _scope_nodes(facts, fn):
-    return list(walk_scope(fn)) if fn is not None else list(walk_scope(facts.tree))
-
-
-def _bindings(nodes, name: str) -> list[ast.AST]:
-    found = []
-    for node in nodes:
-        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
-            found.append(node)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
-            found.append(node)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            if any((a.asname or a.name.split(".")[0]) == name for a in node.names):
-                found.append(node)
-        elif isinstance(node, ast.arg) and node.arg == name:
-            found.append(node)
-        elif isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
-            found.append(node)
-    return found
-
-
-def _worker_texts(facts, call) -> tuple[str, ...]:
-    return tuple(sorted(ast.unparse(kw) for kw in facts.worker_arguments(call)))
-
-
-def _same_launches_only(facts, launch, name: str, nodes, on_constructor: bool) -> bool:
-    """Every read of the loader's name is the x of a launch passing the same worker arguments
-    (or none, when the constructor has them already): moving them changes nothing else."""
-    wanted = _worker_texts(facts, launch.call)
-    launches = {id(l.data): l for l in facts.launch_calls if l.function is launch.function}
-    for node in nodes:
-        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load):
-            other = launches.get(id(node))
-            if other is None or other.method not in KERAS3_LAUNCHES:
-                return False
-            texts = _worker_texts(facts, other.call)
-            if texts != wanted and not (on_constructor and not texts):
-                return False
-    return True
-
-
-def _values_ready(keywords, construction: ast.Call, nodes) -> bool:
-    """The moved values read only names bound before the constructor call (or not in this scope)."""
-    for kw in keywords:
-        for name in {n.id for n in ast.walk(kw.value) if isinstance(n, ast.Name)}:
-            for binding in _bindings(nodes, name):
-                if getattr(binding, "lineno", 0) >= construction.lineno:
-                    return False
-    return True
+from ..fixes.worker_arguments import launch_at, move_to_constructor
 
 
 def fix(ctx, finding) -> str | None:
-    facts = ctx.facts
-    launch = _launch_at(facts, finding)
-    if launch is None or launch.loader is None or launch.loader_call is None:
-        return None
-    call, construction, loader = launch.call, launch.loader_call, launch.loader
-    if any(kw.arg is None for kw in call.keywords + construction.keywords):
-        return None
-    keywords = [kw for kw in call.keywords if kw.arg in WORKER_ARGUMENTS]
-    if not keywords or not facts.is_keras3_loader(loader):
-        return None
-    nodes = _scope_nodes(facts, launch.function)
-    if isinstance(launch.data, ast.Name):
-        name = launch.data.id
-        bindings = _bindings(nodes, name)
-        if len(bindings) != 1 or not any(
-            isinstance(n, ast.Assign) and n.value is construction and n.targets == [bindings[0]]
-            for n in nodes
-        ):
-            return None
-    elif launch.data is not construction:
-        return None
-    # Already on the constructor (an earlier launch's fix): only the same value may be dropped.
-    to_add = []
-    for kw in keywords:
-        given = keyword(construction, kw.arg)
-        if given is None:
-            to_add.append(kw.arg)
-        elif ast.dump(given) != ast.dump(kw.value):
-            return None
-    if isinstance(launch.data, ast.Name):
-        if not _same_launches_only(facts, launch, launch.data.id, nodes, not to_add):
-            return None
-        if not _values_ready(keywords, construction, nodes):
-            return None
-    replacements = {}
-    if not all(facts.forwards_to_base_init(loader, kw.arg) for kw in keywords):
-        replacements = forwarding_replacements(ctx, loader)
-        if not replacements:
-            return None
-    old_call = ctx.node_at(
-        call, cst.Call, lambda n: isinstance(n.func, cst.Attribute) and n.func.attr.value == launch.method
-    )
-    old_construction = ctx.node_at(
-        construction, cst.Call, lambda n: isinstance(n.func, cst.Name) and n.func.value == loader.name
-    )
-    if old_call is None or old_construction is None:
-        return None
-    moved = [arg for arg in old_call.args if keyword_name(arg) in to_add]
-    new_construction = old_construction.with_changes(args=appended(old_construction.args, moved))
-    new_call = without_arguments(old_call, lambda arg: keyword_name(arg) in WORKER_ARGUMENTS)
-    if launch.data is construction:  # the constructor call sits inside the launch
-        new_call = new_call.deep_replace(
-            next(a for a in new_call.args if a.value is old_construction).value, new_construction
-        )
-        replacements[old_call] = new_call
-    else:
-        replacements[old_call] = new_call
-        replacements[old_construction] = new_construction
-    return ctx.rewrite(replacements)
+    replacements = move_to_constructor(ctx, launch_at(ctx.facts, finding))
+    return ctx.rewrite(replacements) if replacements else None
 
 
-FIX = RuleFix(
-    "KMP305", SAFE, "Move the worker arguments to the data loader's constructor", fix
-)
+FIX = RuleFix("KMP305", SAFE, "Move the worker arguments to the data loader's constructor", fix)
