@@ -2,6 +2,7 @@
 
     keras-mp-lint [options] PATH...     lint files, and *.py files under folders
     keras-mp-lint rule [CODE]           print a rule's documentation page (or list the rules)
+    keras-mp-lint server                a language server (LSP over stdio) for editors
 
 Exit status: 0 nothing found, 1 findings, 2 usage error, a file that could not be analysed
 (KMP900) or an internal error. ``--exit-zero`` turns 1 and KMP900's 2 into 0; usage errors stay 2.
@@ -472,6 +473,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv[:1] == ["rule"]:
             return rule_command(argv[1:])
+        if argv[:1] == ["server"]:
+            from .server import main as serve
+
+            return serve(argv[1:])
         return run(build_parser().parse_args(argv))
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
