@@ -340,3 +340,28 @@ def test_a_project_fixes_cleanly(tmp_path):
         (r["path"], r["code"], r["message"]) for r in records if r["code"] not in FIXED_CODES
     )
     assert others(after) == others(before_records)
+
+
+@pytest.mark.parametrize("code", sorted(RULES_BY_CODE))
+def test_rule_page_says_whether_and_how_it_fixes(code):
+    from tests.fixture_support import DOCS
+
+    text = (DOCS / f"{code}.md").read_text(encoding="utf-8")
+    section = text.split("\n## Automatic fix\n", 1)
+    assert len(section) == 2, f"{code}.md lacks '## Automatic fix'"
+    first_word = section[1].strip().split()[0].rstrip(":")
+    declared = rule_fixes().get(code)
+    expected = {None: ("None", "None."), "safe": ("Safe",), "unsafe": ("Unsafe",)}
+    assert first_word in expected[declared.applicability if declared else None]
+
+
+def test_every_fixable_bad_proof_is_run_fixed():
+    from tests.fixture_support import PROOFS
+    from tests.runtime.test_fixed_proofs import FIXED_PROOFS, proof_fixture
+
+    fixable = set()
+    for path in sorted(PROOFS.glob("KMP*_bad.py")):
+        fixture = proof_fixture(path.name)
+        if any(f.fix is not None for f in analyze_file(str(path), fixture.options)):
+            fixable.add(path.name)
+    assert fixable == set(FIXED_PROOFS)

@@ -75,13 +75,20 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
-def run_proof(script: str, start_method: str, timeout: float = 60.0, args: tuple[str, ...] = ()) -> ProofRun:
-    """Run ``proofs/<script>`` with ``<start_method>`` as argv[1] under the numpy Keras backend."""
+def run_proof(
+    script: str,
+    start_method: str,
+    timeout: float = 60.0,
+    args: tuple[str, ...] = (),
+    backend: str = "numpy",
+) -> ProofRun:
+    """Run ``proofs/<script>`` with ``<start_method>`` as argv[1] under the numpy Keras backend
+    (``backend="jax"`` for proofs that train: the numpy backend has no ``fit``)."""
     path = PROOFS / script
     env = dict(os.environ)
     env.pop("PYTHONWARNINGS", None)
     env.update(
-        KERAS_BACKEND="numpy",
+        KERAS_BACKEND=backend,
         JAX_PLATFORMS="cpu",
         PYTHONUNBUFFERED="1",
         PYTHONDONTWRITEBYTECODE="1",
