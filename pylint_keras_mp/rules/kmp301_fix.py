@@ -87,9 +87,11 @@ def fix(ctx, finding) -> str | None:
     )
     if start is None:
         return None
+    by_line = {s.lineno: s for s in moved}
     inner = []
     for stmt in statements[start:]:
-        if isinstance(stmt, cst.If) and is_main_guard(ast.parse(f"if {ctx.module.code_for_node(stmt.test)}: pass").body[0]):
+        original = by_line.get(ctx.positions[stmt].start.line)
+        if isinstance(stmt, cst.If) and original is not None and is_main_guard(original):
             first, *rest = stmt.body.body
             inner.append(first.with_changes(leading_lines=[*stmt.leading_lines, *first.leading_lines]))
             inner.extend(rest)

@@ -11,18 +11,27 @@ from ..fixes import SAFE, RuleFix
 from ..fixes.codemods import keyword_name, without_arguments
 
 
-def reported_call(facts, finding) -> ast.Call | None:
-    """The call a worker-argument finding is reported on (a launch or a constructor call)."""
-    for call, _fn in facts.calls_by_function:
+def reported_call(facts, finding):
+    """The call a worker-argument finding is reported on (a launch or a constructor call), with
+    its enclosing function."""
+    for call, fn in facts.calls_by_function:
         if (call.lineno, call.col_offset) == (finding.line, finding.col):
             if any(kw.arg in WORKER_ARGUMENTS for kw in call.keywords):
-                return call
-    return None
+                return call, fn
+    return None, None
+
+
+def _passes_on_callers_kwargs(kw: ast.keyword, fn) -> bool:
+    """``**kwargs`` of the enclosing function: the caller's arguments, not reported ones."""
+    kwarg = fn.args.kwarg if fn is not None else None
+    return isinstance(kw.value, ast.Name) and kwarg is not None and kw.value.id == kwarg.arg
 
 
 def fix(ctx, finding) -> str | None:
-    call = reported_call(ctx.facts, finding)
-    if call is None or any(kw.arg is None for kw in call.keywords):
+    call, fn = reported_call(ctx.facts, finding)
+    if call is None:
+        return None
+    if any(kw.arg is None and not _passes_on_callers_kwargs(kw, fn) for kw in call.keywords):
         return None  # worker settings inside **options cannot be dropped one by one
     old = ctx.node_at(
         call, cst.Call, lambda n: any(keyword_name(a) in WORKER_ARGUMENTS for a in n.args)
