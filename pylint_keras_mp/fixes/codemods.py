@@ -117,7 +117,8 @@ def forwarding_replacements(ctx, loader) -> dict | None:
     - one call that drops the ``**kwargs`` the method takes (KMP502): pass them, when the method
       reads them only with ``kwargs.pop(...)`` before that call.
     """
-    from ..rules.kmp501_super_init_not_called import loader_init, missing_path, super_init_calls
+    from ..rules._common import loader_init, super_init_calls
+    from ..rules.kmp501_super_init_not_called import missing_path
 
     facts = ctx.facts
     init = loader_init(facts, loader)

@@ -13,6 +13,7 @@ import ast
 import libcst as cst
 
 from ..facts import WORKER_ARGUMENTS, keyword, walk_scope
+from ..rules.kmp303_ignored_worker_arguments import forwards_to_base_init
 from .codemods import appended, forwarding_replacements, keyword_name, without_arguments
 
 
@@ -111,7 +112,7 @@ def move_to_constructor(ctx, launch) -> dict | None:
         if not _values_ready(keywords, construction, nodes):
             return None
     replacements = {}
-    if not all(facts.forwards_to_base_init(loader, kw.arg) for kw in keywords):
+    if not all(forwards_to_base_init(loader, kw.arg) for kw in keywords):
         replacements = forwarding_replacements(ctx, loader)
         if not replacements:
             return None

@@ -44,7 +44,7 @@ def _free_names(lam: ast.Lambda) -> set[str] | None:
 
 
 def _new_name(facts, loader, attr: str) -> str | None:
-    taken = facts.module_bound | set(facts.main_guard_bound) | BUILTIN_NAMES
+    taken = set(facts.module_bound) | set(facts.main_guard_bound) | BUILTIN_NAMES
     taken |= {n.id for n in ast.walk(facts.tree) if isinstance(n, ast.Name)}
     for name in (f"_{attr}", f"_{loader.name}_{attr}"):
         if name.isidentifier() and name not in taken:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..fixes import SAFE, RuleFix
 from ..fixes.codemods import forwarding_replacements
-from .kmp501_super_init_not_called import loader_init
+from ._common import loader_init
 
 
 def _loader_at(facts, finding):

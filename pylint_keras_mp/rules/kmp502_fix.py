@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..fixes import SAFE, RuleFix
 from ..fixes.codemods import forwarding_replacements
-from .kmp501_super_init_not_called import loader_init, super_init_calls
+from ._common import loader_init, super_init_calls
 
 
 def _loader_at(facts, finding):
