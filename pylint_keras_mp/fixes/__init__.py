@@ -2,9 +2,11 @@
 
 A rule's fix lives in ``rules/kmpNNN_fix.py`` as a ``RuleFix``: its code, its applicability
 (``safe``: the program behaves as intended afterwards; ``unsafe``: it may change behaviour a
-reader relies on, e.g. code that only ran on import) and a function that returns the whole
-module rewritten for one finding, or None when the fix is not certainly right. LibCST keeps the
-formatting and comments of everything it does not touch; the edits are the changed lines.
+reader relies on, e.g. code that only ran on import) and a function that returns the
+``Rewrite`` of one finding, or None when the fix is not certainly right. The fix rewrites the
+top-level statements involved, each parsed by LibCST on its own (a fix costs what its statement
+costs, not what the module costs), which keeps the formatting and comments of everything it does
+not touch; the edits are the changed lines.
 
 The engine attaches a ``Fix`` to every finding that has one (``attach_fixes``), which is what the
 message suffix, the JSON/SARIF output and the language server show; ``fix_source`` applies them
@@ -26,7 +28,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SAFE, UNSAFE = "safe", "unsafe"
 APPLICABILITIES = (SAFE, UNSAFE)
-MAX_PASSES = 50  # a fix can enable another (KMP501 then KMP305); isolated fixes take one each
+MAX_PASSES = 10  # a fix can enable another (KMP501 then KMP305); more passes mean a loop
+# Fixes computed per module and pass (each costs a LibCST parse of its statement, ~10 ms): the
+# first ones in source order carry their fix, --fix reaches the rest in its further passes.
+MAX_FIXES_PER_MODULE = 100
 
 # Appended to the message of a finding that has a fix, in every front end.
 FIXABLE_SUFFIX = {
@@ -58,7 +63,6 @@ class Fix:
     applicability: str
     message: str
     edits: tuple[Edit, ...]
-    isolated: bool = False
 
     def to_json(self) -> dict:
         return {
@@ -82,10 +86,7 @@ class RuleFix:
     code: str
     applicability: str
     message: str
-    fix: Callable[["FixContext", "Finding"], str | None]
-    # One per pass: its edits are right for the module as it was (a new module-level name, the
-    # rest of the module under a guard), not together with another fix of the same rule.
-    isolated: bool = False
+    fix: Callable[["FixContext", "Finding"], "Rewrite | None"]
 
 
 def allowed(applicability: str, unsafe: bool) -> bool:
@@ -131,25 +132,31 @@ def unified_diff(old: str, new: str, path: str) -> str:
 # --- the context a rule's fix works in ------------------------------------------------------------
 
 
-class FixContext:
-    """One module, parsed once by LibCST (lazily: only when a finding has a fix to compute)."""
+@dataclass(frozen=True)
+class Rewrite:
+    """What a rule's fix returns: the edits, and the rewritten regions (each must compile)."""
 
-    def __init__(self, source: str, tree: ast.Module, facts):
-        self.source = source
-        self.tree = tree
-        self.facts = facts
-        self.lines = split_lines(source)
+    edits: tuple[Edit, ...]
+    regions: tuple[str, ...]
 
-    @functools.cached_property
-    def _wrapper(self):
+
+def _first_line(stmt: ast.stmt) -> int:
+    decorators = getattr(stmt, "decorator_list", None) or []
+    return min([stmt.lineno, *(d.lineno for d in decorators)])
+
+
+class Region:
+    """Top-level statements (whole lines ``first``..``last``) parsed by LibCST on their own, so
+    that a fix costs what its statement costs, not what the module costs."""
+
+    def __init__(self, lines: list[str], first: int, last: int):
         import libcst
         from libcst.metadata import MetadataWrapper
 
-        return MetadataWrapper(libcst.parse_module(self.source), unsafe_skip_copy=True)
-
-    @property
-    def module(self):
-        return self._wrapper.module
+        self.first, self.last = first, last
+        self.text = "".join(lines[first - 1 : last])
+        self._wrapper = MetadataWrapper(libcst.parse_module(self.text), unsafe_skip_copy=True)
+        self.module = self._wrapper.module
 
     @functools.cached_property
     def positions(self):
@@ -158,43 +165,126 @@ class FixContext:
         return self._wrapper.resolve(PositionProvider)
 
     @functools.cached_property
-    def _by_start(self) -> dict[tuple[int, int], list]:
+    def by_start(self) -> dict[tuple[int, int], list]:
         found: dict[tuple[int, int], list] = {}
         for node, where in self.positions.items():
-            found.setdefault((where.start.line, where.start.column), []).append(node)
+            found.setdefault((where.start.line + self.first - 1, where.start.column), []).append(node)
         return found
+
+    def line_of(self, node) -> int:
+        """The module line where a node of this region starts."""
+        return self.positions[node].start.line + self.first - 1
+
+    def rewritten(self, new_module) -> Rewrite:
+        new_text = new_module.code
+        edits = tuple(
+            Edit(e.start_line + self.first - 1, e.end_line + self.first - 1, e.content)
+            for e in diff_edits(self.text, new_text)
+        )
+        return Rewrite(edits, (new_text,))
+
+
+class FixContext:
+    """One module: its ``ast`` facts, and LibCST regions parsed on demand."""
+
+    def __init__(self, source: str, tree: ast.Module, facts):
+        self.source = source
+        self.tree = tree
+        self.facts = facts
+        self.lines = split_lines(source)
+        self._regions: dict[tuple[int, int], Region] = {}
+        self._owner: dict[int, Region] = {}  # id(LibCST node) -> its region
+        self._memo: dict[str, object] = {}
+
+    def memo(self, key: str, build: Callable[[], object]):
+        """A per-module index a fix builds once (e.g. findings' nodes by position)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
 
     def char_column(self, line: int, col: int) -> int:
         """ast's UTF-8 byte offset -> LibCST's character column."""
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         return len(text.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
 
+    def _statement_range(self, start: int, stop: int) -> tuple[int, int]:
+        """Whole lines of the top-level statements ``start`` .. ``stop - 1``, grown to the
+        statements that share those lines (``a = 1; b = 2``)."""
+        body = self.tree.body
+        first = _first_line(body[start])
+        last = body[stop - 1].end_lineno or body[stop - 1].lineno
+        while start > 0 and (body[start - 1].end_lineno or 0) >= first:
+            start -= 1
+            first = min(first, _first_line(body[start]))
+        while stop < len(body) and _first_line(body[stop]) <= last:
+            last = max(last, body[stop].end_lineno or last)
+            stop += 1
+        return first, last
+
+    @functools.cached_property
+    def _starts(self) -> list[int]:
+        return [_first_line(stmt) for stmt in self.tree.body]
+
+    def top_level_index(self, node: ast.AST) -> int | None:
+        import bisect
+
+        index = bisect.bisect_right(self._starts, node.lineno) - 1
+        if index < 0:
+            return None
+        stmt = self.tree.body[index]
+        return index if node.lineno <= (stmt.end_lineno or stmt.lineno) else None
+
+    def region(self, start: int, stop: int | None = None) -> Region:
+        """The region of top-level statements ``start`` .. ``stop - 1`` (default: one)."""
+        key = self._statement_range(start, start + 1 if stop is None else stop)
+        if key not in self._regions:
+            self._regions[key] = Region(self.lines, *key)
+        return self._regions[key]
+
     def nodes_at(self, node: ast.AST, kind, where: Callable[[object], bool] | None = None) -> list:
         """The LibCST nodes of type ``kind`` that start where the ast ``node`` starts."""
-        line, col = node.lineno, node.col_offset
-        key = (line, self.char_column(line, col))
-        return [
-            n for n in self._by_start.get(key, []) if isinstance(n, kind) and (where is None or where(n))
+        index = self.top_level_index(node)
+        if index is None:
+            return []
+        region = self.region(index)
+        key = (node.lineno, self.char_column(node.lineno, node.col_offset))
+        found = [
+            n for n in region.by_start.get(key, []) if isinstance(n, kind) and (where is None or where(n))
         ]
+        for n in found:
+            self._owner[id(n)] = region
+        return found
 
     def node_at(self, node: ast.AST, kind, where=None):
         found = self.nodes_at(node, kind, where)
         return found[0] if len(found) == 1 else None
 
-    def rewrite(self, replacements: dict) -> str:
-        """The module with LibCST nodes replaced (by identity); a value of ``None`` removes."""
+    def region_of(self, cst_node) -> Region:
+        return self._owner[id(cst_node)]
+
+    def rewrite(self, replacements: dict) -> Rewrite:
+        """Replace LibCST nodes found with ``node_at`` (by identity; ``None`` removes)."""
         import libcst
 
-        by_id = {id(old): new for old, new in replacements.items()}
+        by_region: dict[int, tuple[Region, dict]] = {}
+        for old, new in replacements.items():
+            region = self.region_of(old)
+            by_region.setdefault(id(region), (region, {}))[1][id(old)] = new
+        edits: list[Edit] = []
+        regions: list[str] = []
+        for region, by_id in by_region.values():
 
-        class Replace(libcst.CSTTransformer):
-            def on_leave(self, original, updated):
-                if id(original) in by_id:
-                    new = by_id[id(original)]
-                    return libcst.RemoveFromParent() if new is None else new
-                return updated
+            class Replace(libcst.CSTTransformer):
+                def on_leave(self, original, updated, by_id=by_id):
+                    if id(original) in by_id:
+                        new = by_id[id(original)]
+                        return libcst.RemoveFromParent() if new is None else new
+                    return updated
 
-        return self.module.visit(Replace()).code
+            result = region.rewritten(region.module.visit(Replace()))
+            edits.extend(result.edits)
+            regions.extend(result.regions)
+        return Rewrite(tuple(sorted(edits, key=lambda e: e.start_line)), tuple(regions))
 
 
 @functools.lru_cache(maxsize=1)
@@ -222,28 +312,24 @@ def attach_fixes(findings: list[Finding], source: str, tree: ast.Module, facts) 
         return findings
     try:
         fixes = rule_fixes()
-    except ImportError:  # LibCST missing from a broken install: report without fixes
+    except Exception:  # LibCST missing from a broken install: report without fixes
         return findings
     context = FixContext(source, tree, facts)
     result = []
-    for finding in findings:
+    budget = MAX_FIXES_PER_MODULE
+    for finding in sorted(findings):
         declared = fixes.get(finding.code)
-        fixed = None
-        if declared is not None:
+        rewrite = None
+        if declared is not None and budget > 0:
+            budget -= 1
             try:
-                fixed = declared.fix(context, finding)
+                rewrite = declared.fix(context, finding)
             except Exception:  # a fix that cannot be computed is no fix; the finding stays
-                fixed = None
-        if fixed is None or fixed == source or not compiles(fixed):
+                rewrite = None
+        if rewrite is None or not rewrite.edits or not all(map(compiles, rewrite.regions)):
             result.append(finding)
             continue
-        fix = Fix(
-            finding.code,
-            declared.applicability,
-            declared.message,
-            diff_edits(source, fixed),
-            declared.isolated,
-        )
+        fix = Fix(finding.code, declared.applicability, declared.message, rewrite.edits)
         result.append(
             replace(
                 finding,
@@ -271,8 +357,6 @@ def select_fixes(findings: Sequence[Finding], unsafe: bool) -> list[Fix]:
         if fix is None or not allowed(fix.applicability, unsafe):
             continue
         if any(fix.overlaps(other) for other in chosen):
-            continue
-        if fix.isolated and any(other.code == fix.code for other in chosen):
             continue  # the next pass fixes it on the rewritten module
         chosen.append(fix)
     return chosen

@@ -88,7 +88,7 @@ def run_fixes(args: argparse.Namespace, files: Sequence[str], options: Options) 
         sys.stdout.flush()
         if count:
             print(f"{count} fixable finding(s) in {len(results)} file(s)", file=sys.stderr)
-        return 1 if count else 0
+        return 1 if count and not args.exit_zero else 0
     if count:
         print(f"Fixed {count} finding(s) in {len(results)} file(s).", file=sys.stderr)
     return 0 if args.fix_only else None

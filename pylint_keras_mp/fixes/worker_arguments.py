@@ -17,11 +17,13 @@ from ..rules.kmp303_ignored_worker_arguments import forwards_to_base_init
 from .codemods import appended, forwarding_replacements, keyword_name, without_arguments
 
 
-def launch_at(facts, finding):
-    for launch in facts.launch_calls:
-        if (launch.call.lineno, launch.call.col_offset) == (finding.line, finding.col):
-            return launch
-    return None
+def launch_at(ctx, finding):
+    """The launch a finding is reported on."""
+    by_start = ctx.memo(
+        "launches",
+        lambda: {(l.call.lineno, l.call.col_offset): l for l in reversed(ctx.facts.launch_calls)},
+    )
+    return by_start.get((finding.line, finding.col))
 
 
 def _scope_nodes(facts, fn):

@@ -17,14 +17,19 @@ from ..fixes import UNSAFE, RuleFix
 from ._attributes import stored_attributes
 
 
-def _assignment_at(facts, finding):
-    for loader in facts.data_loaders:
-        for assignment in stored_attributes(facts, loader):
-            node = assignment.node
-            if (node.lineno, node.col_offset) == (finding.line, finding.col):
+def _lambda_assignments(ctx) -> dict:
+    """(line, col) of each ``self.<attr> = lambda ...`` finding -> (loader, assignment)."""
+
+    def index():
+        found = {}
+        for loader in ctx.facts.data_loaders:
+            for assignment in stored_attributes(ctx.facts, loader):
                 if isinstance(assignment.value, ast.Lambda):
-                    return loader, assignment
-    return None, None
+                    node = assignment.node
+                    found.setdefault((node.lineno, node.col_offset), (loader, assignment))
+        return found
+
+    return ctx.memo("lambda assignments", index)
 
 
 def _free_names(lam: ast.Lambda) -> set[str] | None:
@@ -43,20 +48,38 @@ def _free_names(lam: ast.Lambda) -> set[str] | None:
     return loaded - params - bound_inside
 
 
-def _new_name(facts, loader, attr: str) -> str | None:
-    taken = set(facts.module_bound) | set(facts.main_guard_bound) | BUILTIN_NAMES
-    taken |= {n.id for n in ast.walk(facts.tree) if isinstance(n, ast.Name)}
-    for name in (f"_{attr}", f"_{loader.name}_{attr}"):
-        if name.isidentifier() and name not in taken:
-            return name
-    return None
-
-
-def fix(ctx, finding) -> str | None:
+def _new_name(ctx, loader, assignment) -> str | None:
+    """``_<attr>``, else ``_<Class>_<attr>``, else with the line: unique among every name the
+    module binds and every lambda this rule can fix in the same pass."""
     facts = ctx.facts
-    loader, assignment = _assignment_at(facts, finding)
-    if loader is None or loader.node not in facts.tree.body:
+    taken = ctx.memo(
+        "taken names",
+        lambda: set(facts.module_bound)
+        | set(facts.main_guard_bound)
+        | BUILTIN_NAMES
+        | {n.id for n in ast.walk(facts.tree) if isinstance(n, ast.Name)},
+    )
+    assignments = list(_lambda_assignments(ctx).values())
+    attr = assignment.attr
+    same_attr = sum(1 for _, a in assignments if a.attr == attr)
+    same_class = sum(1 for l, a in assignments if a.attr == attr and l is loader)
+    if same_attr == 1:
+        name = f"_{attr}"
+    elif same_class == 1:
+        name = f"_{loader.name}_{attr}"
+    else:
+        name = f"_{loader.name}_{attr}_{assignment.node.lineno}"
+    return name if name.isidentifier() and name not in taken else None
+
+
+def fix(ctx, finding):
+    facts = ctx.facts
+    loader, assignment = _lambda_assignments(ctx).get((finding.line, finding.col), (None, None))
+    if loader is None:
         return None
+    index = ctx.top_level_index(loader.node)
+    if index is None or facts.tree.body[index] is not loader.node:
+        return None  # a class inside a function or a block: no module level to move to
     lam = assignment.value
     free = _free_names(lam)
     if free is None:
@@ -65,14 +88,15 @@ def fix(ctx, finding) -> str | None:
     for name in free:
         if name in local or (name not in facts.module_bound and name not in BUILTIN_NAMES):
             return None
-    name = _new_name(facts, loader, assignment.attr)
+    name = _new_name(ctx, loader, assignment)
     if name is None:
         return None
     old_lambda = ctx.node_at(lam, cst.Lambda)
     old_class = ctx.node_at(loader.node, cst.ClassDef)
     if old_lambda is None or old_class is None:
         return None
-    code = ctx.module.code_for_node
+    region = ctx.region_of(old_class)
+    code = region.module.code_for_node
     params = code(old_lambda.params)
     result = code(old_lambda.body).strip()
     if "\n" in result:
@@ -80,7 +104,7 @@ def fix(ctx, finding) -> str | None:
     function = cst.parse_statement(f"def {name}({params}):\n    return {result}\n")
     function = function.with_changes(leading_lines=old_class.leading_lines)
     two_blank = [cst.EmptyLine(), cst.EmptyLine()]
-    statements = list(ctx.module.body)
+    statements = list(region.module.body)
     index = next((i for i, s in enumerate(statements) if s is old_class), None)
     if index is None:
         return None
@@ -92,9 +116,7 @@ def fix(ctx, finding) -> str | None:
 
     new_class = old_class.visit(Swap()).with_changes(leading_lines=two_blank)
     statements[index : index + 1] = [function, new_class]
-    return ctx.module.with_changes(body=statements).code
+    return region.rewritten(region.module.with_changes(body=statements))
 
 
-FIX = RuleFix(
-    "KMP201", UNSAFE, "Turn the lambda into a module-level function", fix, isolated=True
-)
+FIX = RuleFix("KMP201", UNSAFE, "Turn the lambda into a module-level function", fix)

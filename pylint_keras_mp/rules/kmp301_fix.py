@@ -58,7 +58,7 @@ def _indented(line):
     return line.with_changes(indent=line.comment is not None)
 
 
-def fix(ctx, finding) -> str | None:
+def fix(ctx, finding):
     facts = ctx.facts
     anchor = _anchor(facts, finding)
     if anchor is None:
@@ -80,17 +80,14 @@ def fix(ctx, finding) -> str | None:
             return None  # a function made under the guard cannot be unpickled by a worker
     if _bound(moved) & _read_by_definitions(body[:index]):
         return None
-    statements = list(ctx.module.body)
-    start = next(
-        (i for i, s in enumerate(statements) if ctx.positions[s].start.line == body[index].lineno),
-        None,
-    )
-    if start is None:
-        return None
+    region = ctx.region(index, len(body))
+    statements = list(region.module.body)
     by_line = {s.lineno: s for s in moved}
+    if len(statements) != len(moved) or region.line_of(statements[0]) != moved[0].lineno:
+        return None
     inner = []
-    for stmt in statements[start:]:
-        original = by_line.get(ctx.positions[stmt].start.line)
+    for stmt in statements:
+        original = by_line.get(region.line_of(stmt))
         if isinstance(stmt, cst.If) and original is not None and is_main_guard(original):
             first, *rest = stmt.body.body
             inner.append(first.with_changes(leading_lines=[*stmt.leading_lines, *first.leading_lines]))
@@ -107,11 +104,12 @@ def fix(ctx, finding) -> str | None:
         body=cst.IndentedBlock(body=[inner[0].with_changes(leading_lines=[]), *inner[1:]]),
         leading_lines=head.leading_lines,
     )
-    return ctx.module.with_changes(body=[*statements[:start], guard]).code
+    return region.rewritten(region.module.with_changes(body=[guard]))
 
 
 FIX = RuleFix(
-    "KMP301", UNSAFE, 'Move the launch and the statements after it under if __name__ == "__main__":',
+    "KMP301",
+    UNSAFE,
+    'Move the launch and the statements after it under if __name__ == "__main__":',
     fix,
-    isolated=True,
 )

@@ -11,14 +11,18 @@ from ..fixes import SAFE, RuleFix
 from ..fixes.codemods import keyword_name, without_arguments
 
 
-def reported_call(facts, finding):
+def reported_call(ctx, finding):
     """The call a worker-argument finding is reported on (a launch or a constructor call), with
     its enclosing function."""
-    for call, fn in facts.calls_by_function:
-        if (call.lineno, call.col_offset) == (finding.line, finding.col):
+
+    def index():
+        found = {}
+        for call, fn in ctx.facts.calls_by_function:
             if any(kw.arg in WORKER_ARGUMENTS for kw in call.keywords):
-                return call, fn
-    return None, None
+                found.setdefault((call.lineno, call.col_offset), (call, fn))
+        return found
+
+    return ctx.memo("worker-argument calls", index).get((finding.line, finding.col), (None, None))
 
 
 def _passes_on_callers_kwargs(kw: ast.keyword, fn) -> bool:
@@ -27,8 +31,8 @@ def _passes_on_callers_kwargs(kw: ast.keyword, fn) -> bool:
     return isinstance(kw.value, ast.Name) and kwarg is not None and kw.value.id == kwarg.arg
 
 
-def fix(ctx, finding) -> str | None:
-    call, fn = reported_call(ctx.facts, finding)
+def fix(ctx, finding):
+    call, fn = reported_call(ctx, finding)
     if call is None:
         return None
     if any(kw.arg is None and not _passes_on_callers_kwargs(kw, fn) for kw in call.keywords):

@@ -7,8 +7,8 @@ from ..fixes import SAFE, RuleFix
 from ..fixes.worker_arguments import launch_at, move_to_constructor
 
 
-def fix(ctx, finding) -> str | None:
-    replacements = move_to_constructor(ctx, launch_at(ctx.facts, finding))
+def fix(ctx, finding):
+    replacements = move_to_constructor(ctx, launch_at(ctx, finding))
     return ctx.rewrite(replacements) if replacements else None
 
 

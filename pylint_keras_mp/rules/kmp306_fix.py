@@ -12,8 +12,8 @@ from ..fixes.worker_arguments import launch_at, move_to_constructor
 from .kmp306_generator_method_removed_in_keras3 import REPLACEMENTS
 
 
-def fix(ctx, finding) -> str | None:
-    launch = launch_at(ctx.facts, finding)
+def fix(ctx, finding):
+    launch = launch_at(ctx, finding)
     if launch is None or launch.method not in REPLACEMENTS:
         return None
     if any(kw.arg is None for kw in launch.call.keywords):

@@ -7,16 +7,20 @@ from ..fixes.codemods import forwarding_replacements
 from ._common import loader_init
 
 
-def _loader_at(facts, finding):
-    for loader in facts.data_loaders:
-        init = loader_init(facts, loader)
-        if init is not None and (init.lineno, init.col_offset) == (finding.line, finding.col):
-            return loader
-    return None
+def _loader_at(ctx, finding):
+    def index():
+        found = {}
+        for loader in ctx.facts.data_loaders:
+            init = loader_init(ctx.facts, loader)
+            if init is not None:
+                found.setdefault((init.lineno, init.col_offset), loader)
+        return found
+
+    return ctx.memo("loaders by __init__", index).get((finding.line, finding.col))
 
 
-def fix(ctx, finding) -> str | None:
-    loader = _loader_at(ctx.facts, finding)
+def fix(ctx, finding):
+    loader = _loader_at(ctx, finding)
     replacements = forwarding_replacements(ctx, loader) if loader is not None else None
     return ctx.rewrite(replacements) if replacements else None
 
