@@ -234,9 +234,12 @@ class FixContext:
         stmt = self.tree.body[index]
         return index if node.lineno <= (stmt.end_lineno or stmt.lineno) else None
 
-    def region(self, start: int, stop: int | None = None) -> Region:
-        """The region of top-level statements ``start`` .. ``stop - 1`` (default: one)."""
+    def region(self, start: int, stop: int | None = None, with_lines_above: bool = False) -> Region:
+        """The region of top-level statements ``start`` .. ``stop - 1`` (default: one); with the
+        comment and blank lines above them (the region module's ``header``) if asked."""
         key = self._statement_range(start, start + 1 if stop is None else stop)
+        if with_lines_above and start > 0:
+            key = (min(key[0], (self.tree.body[start - 1].end_lineno or key[0]) + 1), key[1])
         if key not in self._regions:
             self._regions[key] = Region(self.lines, *key)
         return self._regions[key]

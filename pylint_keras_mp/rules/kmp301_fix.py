@@ -1,9 +1,10 @@
 """KMP301's fix (unsafe): the import-time launch and the module-level statements after it go
 under ``if __name__ == "__main__":``.
 
-Unsafe because whatever imports the module no longer runs them. Not offered when a moved
-statement defines a function or class (worker processes could not unpickle it), or binds a name
-that a function or class of the module reads (that would be KMP102 under spawn/forkserver).
+Definitions and imports among those statements stay at module level, before the guard. Unsafe
+because whatever imports the module no longer runs the rest. Not offered when a moved statement
+makes a function or lambda (worker processes could not unpickle it), or binds a name that a
+function or class of the module reads (that would be KMP102 under spawn/forkserver).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ..facts import is_main_guard, walk_scope
 from ..fixes import UNSAFE, RuleFix
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+STAYING = (*DEFINITIONS, ast.Import, ast.ImportFrom)
 
 
 def _anchor(facts, finding) -> ast.AST | None:
@@ -53,9 +55,15 @@ def _read_by_definitions(stmts) -> set[str]:
     return names
 
 
-def _indented(line):
-    """A comment line moves into the block with it; a blank line stays blank (no indentation)."""
-    return line.with_changes(indent=line.comment is not None)
+def _inside_block(lines):
+    """Comment lines move into the block with their statement; blank lines stay blank (not
+    indented), at most one in a row."""
+    kept = []
+    for line in lines:
+        if line.comment is None and kept and kept[-1].comment is None:
+            continue
+        kept.append(line.with_changes(indent=line.comment is not None))
+    return kept
 
 
 def fix(ctx, finding):
@@ -64,47 +72,55 @@ def fix(ctx, finding):
     if anchor is None:
         return None
     body = facts.tree.body
-    index = next(
-        (i for i, s in enumerate(body) if s.lineno <= anchor.lineno <= (s.end_lineno or s.lineno)),
-        None,
-    )
+    index = ctx.top_level_index(anchor)
     if index is None or (index and body[index - 1].end_lineno == body[index].lineno):
         return None  # not found, or shares its line with the statement before (a; b)
-    moved = body[index:]
+    rest = body[index:]
+    if isinstance(rest[0], STAYING):
+        return None
+    # Definitions and imports after the launch stay at module level (before the guard, so they
+    # exist when the run needs them); everything else after it belongs to the run.
+    staying = [stmt for stmt in rest if isinstance(stmt, STAYING)]
+    moved = [stmt for stmt in rest if not isinstance(stmt, STAYING)]
     for stmt in moved:
-        if isinstance(stmt, DEFINITIONS):
-            return None
         if is_main_guard(stmt) and stmt.orelse:
             return None
         if any(isinstance(node, (*DEFINITIONS, ast.Lambda)) for node in ast.walk(stmt)):
             return None  # a function made under the guard cannot be unpickled by a worker
-    if _bound(moved) & _read_by_definitions(body[:index]):
+    bound = _bound(moved)
+    # A name bound only under the guard must not be read by the module's functions and classes
+    # (KMP102 in the workers), nor be needed when a staying definition is made, nor rebind one.
+    if bound & _read_by_definitions(body[:index] + staying) or bound & _bound(staying):
         return None
-    region = ctx.region(index, len(body))
+    region = ctx.region(index, len(body), with_lines_above=True)
     statements = list(region.module.body)
-    by_line = {s.lineno: s for s in moved}
-    if len(statements) != len(moved) or region.line_of(statements[0]) != moved[0].lineno:
+    by_line = {stmt.lineno: stmt for stmt in rest}
+    originals = [by_line.get(region.line_of(stmt)) for stmt in statements]
+    if len(statements) != len(rest) or any(o is None for o in originals):
         return None
-    inner = []
-    for stmt in statements:
-        original = by_line.get(region.line_of(stmt))
-        if isinstance(stmt, cst.If) and original is not None and is_main_guard(original):
-            first, *rest = stmt.body.body
+    kept, inner = [], []
+    for stmt, original in zip(statements, originals):
+        if isinstance(original, STAYING):
+            kept.append(stmt)
+        elif isinstance(stmt, cst.If) and is_main_guard(original):
+            first, *others = stmt.body.body
             inner.append(first.with_changes(leading_lines=[*stmt.leading_lines, *first.leading_lines]))
-            inner.extend(rest)
+            inner.extend(others)
         else:
             inner.append(stmt)
-    head = inner[0]
+    above = [*region.module.header, *inner[0].leading_lines]
+    if kept:  # after a definition now: two blank lines, as between top-level definitions
+        blank = next((i for i, line in enumerate(above) if line.comment is not None), len(above))
+        above = [cst.EmptyLine()] * max(2 - blank, 0) + above
     inner = [
-        stmt.with_changes(leading_lines=[_indented(line) for line in stmt.leading_lines])
-        for stmt in inner
+        stmt.with_changes(leading_lines=_inside_block(stmt.leading_lines)) for stmt in inner
     ]
     guard = cst.If(
         test=cst.parse_expression('__name__ == "__main__"'),
         body=cst.IndentedBlock(body=[inner[0].with_changes(leading_lines=[]), *inner[1:]]),
-        leading_lines=head.leading_lines,
+        leading_lines=above,
     )
-    return region.rewritten(region.module.with_changes(body=[guard]))
+    return region.rewritten(region.module.with_changes(header=[], body=[*kept, guard]))
 
 
 FIX = RuleFix(
