@@ -72,6 +72,8 @@ def run_fixes(args: argparse.Namespace, files: Sequence[str], options: Options) 
 
     results: list[tuple[str, FixResult]] = []
     for path in files:
+        if not path.endswith((".py", ".pyw")):
+            continue  # the edits are Python source lines: other files (notebooks) are left alone
         read = _read(path)
         if read is None:
             continue
