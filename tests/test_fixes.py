@@ -365,3 +365,17 @@ def test_every_fixable_bad_proof_is_run_fixed():
         if any(f.fix is not None for f in analyze_file(str(path), fixture.options)):
             fixable.add(path.name)
     assert fixable == set(FIXED_PROOFS)
+
+
+def test_moving_worker_arguments_brings_the_forwarding_even_when_kmp501_is_not_selected(tmp_path):
+    original = FIX_FIXTURES / "KMP305" / "with_kmp501.py"
+    copy = tmp_path / "train.py"
+    shutil.copyfile(original, copy)
+    proc = run_cli("--isolated", "--keras-version=3", "--select=KMP305", "--fix", copy, cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    text = copy.read_text(encoding="utf-8")
+    assert "def __init__(self, x, **kwargs):\n        super().__init__(**kwargs)\n" in text
+    assert "Batches(np.ones((8, 4)), workers=2, use_multiprocessing=True)" in text
+    assert "model.fit(data, epochs=1)\n" in text
+    assert "model.predict_generator(data, workers=2, use_multiprocessing=True)" in text  # KMP306
+    compile(text, str(copy), "exec")
