@@ -233,6 +233,22 @@ def test_workspace_configuration_settings_apply(workspace):
         )
         assert asked and asked[0]["items"][0]["section"] == "keras-mp-lint"
         assert codes(diagnostics) == ["KMP501", "KMP503"]
+        # Changed settings apply to the open documents at once.
+        client.notify(
+            "workspace/didChangeConfiguration",
+            {"settings": {"keras-mp-lint": {"select": ["KMP503"], "keras-version": "3"}}},
+        )
+        client.wait_for_notification(
+            "textDocument/publishDiagnostics",
+            lambda p: p["uri"] == uri and codes(p) == ["KMP503"],
+            timeout=60,
+        )
+        client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        client.wait_for_notification(
+            "textDocument/publishDiagnostics",
+            lambda p: p["uri"] == uri and p["diagnostics"] == [],
+            timeout=60,
+        )
     finally:
         if client is not None:
             client.close()
