@@ -20,30 +20,81 @@ def _multiline(comma) -> bool:
     )
 
 
-def appended(items: list, new_items: list) -> list:
-    """``items + new_items`` for call arguments or parameters, keeping a one-per-line layout with
-    its trailing comma."""
-    items = list(items)
-    new_items = [item.with_changes(comma=cst.MaybeSentinel.DEFAULT) for item in new_items]
-    if not items or not new_items:
-        return items + new_items
-    last = items[-1]
-    if _multiline(last.comma):
-        between = items[-2].comma if len(items) > 1 and _multiline(items[-2].comma) else last.comma
-        items[-1] = last.with_changes(comma=between)
-        new_items = [item.with_changes(comma=between) for item in new_items[:-1]] + [
-            new_items[-1].with_changes(comma=last.comma)
+def _whitespace(base, first_line, empty_lines):
+    """A line break with ``base``'s indentation, after ``first_line`` and ``empty_lines``."""
+    return cst.ParenthesizedWhitespace(
+        first_line=first_line, empty_lines=empty_lines, indent=base.indent, last_line=base.last_line
+    )
+
+
+def _one_per_line(items: list, opening):
+    """For items laid out one per line with a trailing comma: the commas for the old last item
+    (keeping the comments after it), between new items, and after the new last item (the
+    closing bracket's indentation); None for any other layout. ``opening`` is the whitespace
+    after the opening bracket, which has the items' indentation."""
+    last = items[-1].comma if items else None
+    if not _multiline(last):
+        return None
+    closing = last.whitespace_after
+    if isinstance(opening, cst.ParenthesizedWhitespace):
+        inner = opening
+    elif len(items) > 1 and _multiline(items[-2].comma):
+        inner = items[-2].comma.whitespace_after
+    else:
+        inner = closing
+    plain = cst.TrailingWhitespace()
+    return (
+        last.with_changes(whitespace_after=_whitespace(inner, closing.first_line, closing.empty_lines)),
+        cst.Comma(whitespace_after=_whitespace(inner, plain, [])),
+        cst.Comma(whitespace_after=_whitespace(closing, plain, [])),
+    )
+
+
+def _has_comment(comma) -> bool:
+    whitespace = getattr(comma, "whitespace_after", None)
+    return isinstance(whitespace, cst.ParenthesizedWhitespace) and (
+        whitespace.first_line.comment is not None or any(l.comment for l in whitespace.empty_lines)
+    )
+
+
+def appended(call: cst.Call, new_args: list) -> cst.Call:
+    """The call with ``new_args`` added at the end, keeping a one-per-line layout (comments stay
+    where they are, the trailing comma stays)."""
+    items = list(call.args)
+    new_items = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in new_args]
+    layout = _one_per_line(items, call.whitespace_before_args) if new_items else None
+    if layout is not None:
+        old_last, middle, final = layout
+        items[-1] = items[-1].with_changes(comma=old_last)
+        new_items = [item.with_changes(comma=middle) for item in new_items[:-1]] + [
+            new_items[-1].with_changes(comma=final)
         ]
-    return items + new_items
+    elif items and new_items and isinstance(items[-1].comma, cst.Comma):
+        new_items[-1] = new_items[-1].with_changes(comma=items[-1].comma)  # f(a, ) keeps its comma
+        items[-1] = items[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return call.with_changes(args=items + new_items)
 
 
 def without_arguments(call: cst.Call, drop) -> cst.Call:
-    """The call without the arguments ``drop(arg)`` selects; the last one left takes over the
-    comma (or its absence) of the original last argument."""
+    """The call without the arguments ``drop(arg)`` selects. When the last one goes, the one left
+    last takes over its closing layout (trailing comma or none), keeping its own comments."""
     args = list(call.args)
     kept = [arg for arg in args if not drop(arg)]
     if kept and kept[-1] is not args[-1]:
-        kept[-1] = kept[-1].with_changes(comma=args[-1].comma)
+        own, closing = kept[-1].comma, args[-1].comma
+        if _multiline(own) and _multiline(closing):
+            comma = own.with_changes(
+                whitespace_after=_whitespace(
+                    closing.whitespace_after,
+                    own.whitespace_after.first_line,
+                    list(own.whitespace_after.empty_lines),
+                )
+            )
+        elif _has_comment(own):
+            comma = own
+        else:
+            comma = closing
+        kept[-1] = kept[-1].with_changes(comma=comma, whitespace_after_arg=args[-1].whitespace_after_arg)
     return call.with_changes(args=kept)
 
 
@@ -91,20 +142,17 @@ def _is_docstring(stmt) -> bool:
     )
 
 
-def _added_kwargs_param(params: cst.Parameters, name: str) -> cst.Parameters:
+def _added_kwargs_param(params: cst.Parameters, name: str, opening) -> cst.Parameters:
     existing = [*params.posonly_params, *params.params]
     if isinstance(params.star_arg, cst.Param):
         existing.append(params.star_arg)
     existing.extend(params.kwonly_params)
     star = cst.Param(cst.Name(name), star="**")
-    if not existing:
-        return params.with_changes(star_kwarg=star)
-    last = existing[-1]
-    if _multiline(last.comma):
-        between = existing[-2].comma if len(existing) > 1 and _multiline(existing[-2].comma) else last.comma
-        star = star.with_changes(comma=last.comma)
-        changed = last.with_changes(comma=between)
-        params = params.deep_replace(last, changed)
+    layout = _one_per_line(existing, opening)
+    if layout is not None:
+        old_last, _middle, final = layout
+        star = star.with_changes(comma=final)
+        params = params.deep_replace(existing[-1], existing[-1].with_changes(comma=old_last))
     return params.with_changes(star_kwarg=star)
 
 
@@ -142,7 +190,9 @@ def forwarding_replacements(ctx, loader) -> dict | None:
         body.insert(at, cst.parse_statement(f"super().__init__(**{name})\n"))
         new = old.with_changes(body=old.body.with_changes(body=body))
         if kwarg is None:
-            new = new.with_changes(params=_added_kwargs_param(old.params, name))
+            new = new.with_changes(
+                params=_added_kwargs_param(old.params, name, old.whitespace_before_params)
+            )
         return {old: new}
     if kwarg is None or len(calls) != 1:
         return None
@@ -167,4 +217,4 @@ def forwarding_replacements(ctx, loader) -> dict | None:
     )
     if old_call is None:
         return None
-    return {old_call: old_call.with_changes(args=appended(old_call.args, [star_kwargs_arg(kwarg)]))}
+    return {old_call: appended(old_call, [star_kwargs_arg(kwarg)])}

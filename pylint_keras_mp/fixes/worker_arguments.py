@@ -127,7 +127,7 @@ def move_to_constructor(ctx, launch) -> dict | None:
     if old_call is None or old_construction is None:
         return None
     moved = [arg for arg in old_call.args if keyword_name(arg) in to_add]
-    new_construction = old_construction.with_changes(args=appended(old_construction.args, moved))
+    new_construction = appended(old_construction, moved)
     new_call = without_arguments(old_call, lambda arg: keyword_name(arg) in WORKER_ARGUMENTS)
     if launch.data is construction:  # the constructor call sits inside the launch
         new_call = new_call.deep_replace(
