@@ -252,3 +252,15 @@ def test_workspace_configuration_settings_apply(workspace):
     finally:
         if client is not None:
             client.close()
+
+
+def test_positions_are_utf16_code_units():
+    from pylint_keras_mp.server import KerasMPServer
+
+    source = SOURCE + '\n\nclass Later(keras.utils.PyDataset):\n    def __init__(self):\n        s = "😀"; self.f = lambda i: i\n'
+    (finding,) = [f for f in analyze(source, "x.py") if f.code == "KMP201"]
+    line = source.splitlines()[finding.line - 1]
+    assert line.encode("utf-8")[: finding.col].decode("utf-8") == '        s = "😀"; '
+    diagnostic = KerasMPServer.diagnostic(source.splitlines(keepends=True), finding)
+    # the emoji is 4 bytes in UTF-8 and 2 code units in UTF-16
+    assert diagnostic.range.start.character == finding.col - 2
