@@ -186,6 +186,14 @@ RULES: tuple[Rule, ...] = (
         "keras-mp could not analyse this file: {reason}",
         "please report it with the file that triggers it",
     ),
+    Rule(
+        "KMP901",
+        "unparsable-source",
+        "E",
+        "Python cannot parse or decode this file, so it was not checked (keras-mp-lint only)",
+        "Python cannot parse this file ({error}), so keras-mp did not check it",
+        "fix the error and lint again",
+    ),
 )
 
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
