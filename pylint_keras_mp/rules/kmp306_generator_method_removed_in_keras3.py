@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..facts import keyword, source_text
+from ._common import launch_label
 
 # The Keras 3 method that takes over each removed one (same data loader or generator as x).
 REPLACEMENTS = {
@@ -43,7 +44,7 @@ def check(facts, report) -> None:
         report(
             "KMP306",
             launch.call,
-            launch=facts.launch_label(launch),
+            launch=launch_label(launch),
             method=launch.method,
             replacement=replacement,
             move=_move_clause(facts, launch),
