@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import ast
+import unicodedata
 import warnings
 from dataclasses import dataclass
 
 from .config import Options
+from .facts.keras_api import KERAS_COMPONENTS
 from .registry import RULES_BY_CODE, Rule
 
-# A module that mentions none of these cannot contain anything the rules look for.
-_TRIGGER_WORDS = ("keras", "tensorflow", "use_multiprocessing")
+# A module that mentions none of these cannot contain anything the rules look for: every
+# component that makes an import a Keras import (facts.keras_api), and use_multiprocessing.
+_TRIGGER_WORDS = KERAS_COMPONENTS + ("use_multiprocessing",)
 
 
 @dataclass(frozen=True, order=True)
@@ -74,7 +77,13 @@ def trigger_words(options: Options) -> tuple[str, ...]:
 
 def might_apply(source: str, options: Options) -> bool:
     """Cheap text pre-filter: skip modules that never mention Keras or a configured base."""
-    return any(word in source for word in trigger_words(options))
+    words = trigger_words(options)
+    if any(word in source for word in words):
+        return True
+    # The parser NFKC-normalises identifiers: ``import ｋｅｒａｓ`` imports keras.
+    return not source.isascii() and any(
+        word in unicodedata.normalize("NFKC", source) for word in words
+    )
 
 
 def internal_error(reason: str, options: Options, line: int = 1) -> Finding:

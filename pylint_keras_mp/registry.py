@@ -96,7 +96,7 @@ RULES: tuple[Rule, ...] = (
         "generator-with-multiprocessing",
         "W",
         "A plain Python generator is fed to fit/predict with worker processes or several threads",
-        "{launch} feeds {what} to {workers}: {consequence}",
+        "{launch} feeds {what} as {argument} to {workers}: {consequence}",
         "wrap the data in a keras.utils.PyDataset/Sequence subclass (each batch by index)",
     ),
     Rule(
