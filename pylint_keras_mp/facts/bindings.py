@@ -21,9 +21,19 @@ class Unpacked:
     path: tuple[int, ...]
 
 
+class _CountedAgain:
+    """The count a module-level block adds for a name its nested statement binds (and records
+    itself): it keeps a conditional assignment from being a single binding, and is no source."""
+
+    def __repr__(self) -> str:
+        return "COUNTED_AGAIN"
+
+
+COUNTED_AGAIN = _CountedAgain()
+
 # What one binding gives a name: an expression, an element of an unpacked value, or None when it
 # is something else (a loop target, ``+=``, an import, a def, ``except ... as``...).
-BindingSource = Union[ast.expr, Unpacked, None]
+BindingSource = Union[ast.expr, Unpacked, _CountedAgain, None]
 
 
 def assignment_sources(stmt: ast.AST) -> dict[int, BindingSource]:

@@ -7,8 +7,8 @@ import ast
 import functools
 from typing import Iterator
 
-from .bindings import BindingTable, FunctionScope, assignment_sources, record_bindings
-from .syntax import FunctionNode, child_bodies, is_main_guard, walk_scope
+from .bindings import COUNTED_AGAIN, BindingTable, FunctionScope, assignment_sources, record_bindings
+from .syntax import FunctionNode, child_bodies, is_main_guard, own_expressions, walk_scope
 
 
 def walk_import_time(stmt: ast.stmt) -> Iterator[ast.AST]:
@@ -169,6 +169,9 @@ class ModuleWalk:
             elif isinstance(stmt, ast.AnnAssign):
                 value = stmt.value
             sources = assignment_sources(stmt)
+            nested = bool(child_bodies(stmt))
+            if nested:  # names bound by the statement itself, not by its nested statements
+                own = {id(node) for part in own_expressions(stmt) for node in ast.walk(part)}
             for node in walk_scope(stmt):
                 if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
                     direct = (
@@ -176,9 +179,10 @@ class ModuleWalk:
                         and isinstance(stmt, (ast.Assign, ast.AnnAssign))
                         and node in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
                     )
-                    self.module_table.bind(
-                        node.id, stmt, value if direct else None, sources.get(id(node))
-                    )
+                    source = sources.get(id(node))
+                    if nested and id(node) not in own:
+                        source = COUNTED_AGAIN
+                    self.module_table.bind(node.id, stmt, value if direct else None, source)
             for child_body in child_bodies(stmt):
                 self._collect_import_time(child_body, in_guard)
 

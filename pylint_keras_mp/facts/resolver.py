@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import functools
 
+from .bindings import COUNTED_AGAIN
 from .syntax import BUILTIN_NAMES, FunctionNode
 from .values import AUTOTUNE_ATTRIBUTES, MANY_CALLS, UNKNOWN, Autotune, Many
 
@@ -94,7 +95,8 @@ class Resolver:
         if name in self.module_table:
             if name in self.main_guard_bound:
                 return None, None
-            return self.module_table.sources.get(name), None
+            sources = self.module_table.sources.get(name, [])
+            return [source for source in sources if source is not COUNTED_AGAIN], None
         if at_launch and fn is None and name in self.guard_table:
             return self.guard_table.sources.get(name), None
         return None, None
