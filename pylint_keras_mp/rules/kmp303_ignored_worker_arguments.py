@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from ..facts import UNKNOWN, Autotune, is_super_init, keyword, walk_scope
+from ..facts import UNKNOWN, WORKER_ARGUMENTS, Autotune, is_super_init, keyword, walk_scope
 from ._common import arguments_text, launch_label
 
 DO_NOTHING = "Keras applies them only to data loaders and generators, so they do nothing"
@@ -102,7 +102,8 @@ def _check_constructions(facts, report) -> None:
                 consequence=reason,
             )
     for call, fn, loader in facts.loader_constructions:
-        keywords = facts.worker_arguments(call)
+        arguments = facts.call_arguments(call, fn)[0]  # written out or from **OPTIONS
+        keywords = [argument for name, argument in arguments.items() if name in WORKER_ARGUMENTS]
         if not keywords or not facts.is_keras3_loader(loader):
             continue
         if not all(forwards_to_base_init(loader, kw.arg) for kw in keywords):
@@ -111,7 +112,7 @@ def _check_constructions(facts, report) -> None:
         reason = main_thread_reason(mp, workers)
         if reason is None:
             continue
-        if loader.name in flagged_classes and keyword(call, "workers") is None:
+        if loader.name in flagged_classes and "workers" not in arguments:
             continue  # the class's own workers value is the hazard, reported on super().__init__
         report(
             "KMP303",
