@@ -9,6 +9,7 @@ simulates environments with other packages installed (or none); nothing else is 
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 
 import pytest
@@ -55,6 +56,33 @@ def test_every_fixture_gives_the_same_findings_whatever_is_installed(environment
         if (found := engine_findings(fixture)) != fixture.expected()
     }
     assert differences == {}, f"findings that depend on the environment ({environment})"
+
+
+def _docs_examples():
+    from pylint_keras_mp.config import options_from_mapping
+    from tests.fixture_support import DOCS, code_blocks_under
+
+    for page in sorted(DOCS.glob("KMP*.md")):
+        text = page.read_text(encoding="utf-8")
+        line = re.search(r"<!-- keras-mp-options: (.*?) -->", text)
+        values = dict(item.split("=", 1) for item in line.group(1).split()) if line else {}
+        for heading in ("Example", "Use instead"):
+            for block in code_blocks_under(text, heading)[:1]:
+                yield f"{page.stem} {heading}", block, options_from_mapping(values)
+
+
+@pytest.mark.parametrize("environment", sorted(ENVIRONMENTS))
+def test_every_docs_example_gives_the_same_findings_whatever_is_installed(environment, installed):
+    examples = list(_docs_examples())
+    installed(ENVIRONMENTS["keras 3.15.1 and tensorflow 2.21.0"])  # what CI installs
+    reference = {name: analyze(block, "example.py", options) for name, block, options in examples}
+    installed(ENVIRONMENTS[environment])
+    differences = {
+        name: [f.code for f in found]
+        for name, block, options in examples
+        if (found := analyze(block, "example.py", options)) != reference[name]
+    }
+    assert differences == {}, f"docs examples that depend on the environment ({environment})"
 
 
 def test_the_simulation_reaches_the_analysis(installed):
