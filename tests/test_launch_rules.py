@@ -363,3 +363,18 @@ def test_validation_split_zero_or_unknown_is_no_evidence_of_arrays():
         model.fit(loader, validation_split=0.1, workers=4)
     """
     assert codes(source, keras_version="2") == [(8, "KMP303")]
+
+
+def test_names_rebound_from_each_other_many_times_stay_cheap():
+    import time
+
+    lines = ["import numpy as np", "import tensorflow as tf", "a = np.ones(3)", "b = np.ones(3)"]
+    for _ in range(40):
+        lines += ["a = b + a", "b = a * b"]
+    lines += ["c = d", "d = c", "model = tf.keras.Sequential()"]
+    lines += [f"model.fit({name}, workers=4)" for name in ("a", "b", "c")]
+    started = time.perf_counter()
+    found = codes("\n".join(lines) + "\n", keras_version="2")
+    assert time.perf_counter() - started < 10
+    # a and b are arrays on every path; c and d only refer to each other: unknown
+    assert found == [(len(lines) - 2, "KMP303"), (len(lines) - 1, "KMP303")]

@@ -199,7 +199,20 @@ class DataKinds:
             return True
         if not sources or any(source is None for source in sources):
             return False
-        inner = assumed | {key}
+        # The answer depends only on the name, the kind and the depth: computed once, so that
+        # names rebound from each other many times cost no more than the bindings themselves.
+        memo = self.__dict__.setdefault("_data_kind_memo", {})
+        memo_key = (kind.__name__, key, depth)
+        if memo_key not in memo:
+            memo[memo_key] = self._every_binding_uncached(
+                name, scope, sources, kind, unpacked_kind, depth, key
+            )
+        return memo[memo_key]
+
+    def _every_binding_uncached(self, name, scope, sources, kind, unpacked_kind, depth, key) -> bool:
+        # Only the name's own self-references are assumed: another name met on the way is
+        # checked afresh (a cycle through it ends at the depth limit, unknown).
+        inner = frozenset({key})
         grounded = False
         for source in sources:
             if isinstance(source, Unpacked):
