@@ -8,11 +8,11 @@ import warnings
 from dataclasses import dataclass
 
 from .config import Options
-from .facts.keras_api import KERAS_COMPONENTS
+from .keras_components import KERAS_COMPONENTS
 from .registry import RULES_BY_CODE, Rule
 
 # A module that mentions none of these cannot contain anything the rules look for: every
-# component that makes an import a Keras import (facts.keras_api), and use_multiprocessing.
+# component that makes an import a Keras import, and use_multiprocessing.
 _TRIGGER_WORDS = KERAS_COMPONENTS + ("use_multiprocessing",)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..keras_components import KERAS_COMPONENTS
+
 # Roots under which `Sequence` / `PyDataset` are Keras data loader bases.
 KERAS_ROOTS = ("keras", "tf_keras", "tensorflow.keras", "tensorflow.python.keras")
 LOADER_BASE_NAMES = frozenset({"Sequence", "PyDataset"})
@@ -12,10 +14,6 @@ WORKER_ENTRY = "__getitem__"
 PICKLE_HOOKS = frozenset({"__getstate__", "__reduce__", "__reduce_ex__"})
 # The keyword arguments Keras 2 takes on fit/evaluate/predict and Keras 3 on PyDataset.__init__.
 WORKER_ARGUMENTS = frozenset({"workers", "use_multiprocessing", "max_queue_size"})
-# A dotted import path with one of these components brings Keras in (``keras.utils``,
-# ``tensorflow.keras``, ``tf_keras``, ``efficientnet.keras``...). The engine's text pre-filter
-# looks for these words, so a module with such an import is never skipped.
-KERAS_COMPONENTS = ("keras", "tensorflow", "tf_keras")
 
 
 def is_keras_loader_base(qualname: str) -> bool:
