@@ -140,7 +140,7 @@ class Launches:
         if launch.method.endswith("_generator") and self.keras_version == 3:
             return False  # Keras 3 has no such method: AttributeError first (KMP306)
         if launch.argument("use_multiprocessing") is not None:
-            if self.keras_version == 3 and not launch.method.endswith("_generator"):
+            if self.keras_version == 3:
                 return False  # Keras 3 rejects the argument before starting anything (KMP305)
             if self.input_takes_no_workers(launch) is not None:
                 return False  # arrays and datasets never go through the worker pool (KMP303)
