@@ -153,6 +153,11 @@ class DataKinds:
                 if not any(loader.node is definition for loader in self.data_loaders) and (
                     "__next__" in self.class_methods(definition)
                 ):
+                    inner = self._wrapped_iterator(node, fn, depth)
+                    if inner is not None:  # threadsafe_iter(gen()): a wrapper class of its own
+                        return PlainIterator(
+                            f"{inner.what} wrapped by {func.id}()", inner.is_generator, True
+                        )
                     return PlainIterator(
                         f"a {func.id} object (a plain iterator: its class defines __next__)", False, False
                     )
