@@ -69,8 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find Keras data loaders (Sequence / PyDataset) that break under "
         "multiprocessing. Also: `keras-mp-lint rule CODE` prints a rule's documentation.",
         epilog="Exit status: 0 clean, 1 findings (KMP901: a file Python cannot parse, included), "
-        "2 usage error or a file the linter failed on (KMP900). Options can also be set in pyproject.toml [tool.keras-mp-lint] "
-        "or setup.cfg [keras-mp-lint]; the command line wins.",
+        "2 usage error or a file the linter failed on (KMP900). Options can also be set in "
+        "pyproject.toml [tool.keras-mp-lint] or setup.cfg [keras-mp-lint]; the command line wins.",
         allow_abbrev=False,
     )
     parser.add_argument(

@@ -96,13 +96,12 @@ def unparsable_source(exc: SyntaxError | ValueError, options: Options) -> Findin
     """KMP901 for a file Python itself cannot parse or decode: the parser's message, at the
     position flake8 gives its E999 (the error's line, and its 1-based offset as the column)."""
     rule = RULES_BY_CODE["KMP901"]
-    message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
-    error = " ".join(f"{type(exc).__name__}: {message}".split())[:200]
+    parser_message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+    error = " ".join(f"{type(exc).__name__}: {parser_message}".split())[:200]
     line = getattr(exc, "lineno", None) or 1
     offset = getattr(exc, "offset", None) or 0
-    return Finding(
-        max(line, 1), max(offset, 0), "KMP901", rule.format({"error": error}), url=rule.url(options.docs_url)
-    )
+    message = rule.format({"error": error})
+    return Finding(max(line, 1), max(offset, 0), "KMP901", message, url=rule.url(options.docs_url))
 
 
 def _parser_error(data: bytes) -> SyntaxError | ValueError | None:

@@ -148,7 +148,8 @@ class DataKinds:
                     )
                 inner = self._wrapped_iterator(node, fn, depth)
                 if inner is not None:
-                    return PlainIterator(f"{inner.what} wrapped by {func.id}()", inner.is_generator, True)
+                    what = f"{inner.what} wrapped by {func.id}()"
+                    return PlainIterator(what, inner.is_generator, True)
             elif isinstance(definition, ast.ClassDef):
                 if not any(loader.node is definition for loader in self.data_loaders) and (
                     "__next__" in self.class_methods(definition)
@@ -158,9 +159,8 @@ class DataKinds:
                         return PlainIterator(
                             f"{inner.what} wrapped by {func.id}()", inner.is_generator, True
                         )
-                    return PlainIterator(
-                        f"a {func.id} object (a plain iterator: its class defines __next__)", False, False
-                    )
+                    what = f"a {func.id} object (a plain iterator: its class defines __next__)"
+                    return PlainIterator(what, False, False)
             elif self.qualname(func, fn) == "builtins.iter":
                 return self._wrapped_iterator(node, fn, depth)  # iter() of a generator is itself
             return None
