@@ -97,6 +97,14 @@ def is_keras_dataset_loader(qualname: str) -> bool:
     return last == "load_data" and module in tuple(root + ".datasets" for root in KERAS_ROOTS)
 
 
+# Calls and literals whose result is a container, not a stream: a wrapper returning one
+# materialises the stream.
+CONTAINER_NODES = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp)
+MATERIALISING_CALLS = frozenset(
+    {"builtins.list", "builtins.tuple", "builtins.set", "builtins.dict", "builtins.sorted"}
+)
+
+
 class PlainIterator(NamedTuple):
     """What ``plain_iterator`` found: how a message names it, whether it is a generator (else an
     object with ``__next__``), and whether the module wraps it (a decorator or wrapper of its
@@ -147,7 +155,7 @@ class DataKinds:
                         f"the generator {func.id}() (decorated by {decorator})", True, True
                     )
                 inner = self._wrapped_iterator(node, fn, depth)
-                if inner is not None:
+                if inner is not None and not self._materialises(definition):
                     what = f"{inner.what} wrapped by {func.id}()"
                     return PlainIterator(what, inner.is_generator, True)
             elif isinstance(definition, ast.ClassDef):
@@ -177,6 +185,21 @@ class DataKinds:
         if len(call.args) != 1 or isinstance(call.args[0], ast.Starred):
             return None
         return self.plain_iterator(call.args[0], fn, depth + 1)
+
+    def _materialises(self, function: FunctionNode) -> bool:
+        """A function that returns a list, tuple, set, dict or array (``return list(g)``): its
+        result is data, not a wrapped stream."""
+        for node in walk_scope(function):
+            if not isinstance(node, ast.Return) or node.value is None:
+                continue
+            value = node.value
+            if isinstance(value, CONTAINER_NODES):
+                return True
+            if isinstance(value, ast.Call):
+                qualname = self.qualname(value.func, function) or ""
+                if qualname in MATERIALISING_CALLS or qualname.startswith("numpy."):
+                    return True
+        return False
 
     def _own_decorator_of_generator(self, definition: FunctionNode) -> str | None:
         """A generator function decorated only by the module's own functions or classes
