@@ -250,7 +250,10 @@ def test_syntax_error_is_reported_as_kmp900_with_exit_2(project):
         (["--ignore", "E501", "."], "unknown rule code or prefix 'E501'"),
         (["--no-such-option", "."], "unrecognized arguments: --no-such-option"),
         (["--keras-version", "4", "."], "invalid choice: '4'"),
-        (["--assume-multiprocessing=maybe", "."], "expected yes or no"),
+        (
+            ["--assume-multiprocessing=maybe", "."],
+            "--assume-multiprocessing: invalid value 'maybe' (allowed: true, false, yes, no)",
+        ),
         (["--format", "xml", "."], "invalid choice: 'xml'"),
         (["--jobs", "-1", "."], "jobs must be 0"),
         (["missing.py"], "missing.py: no such file or directory"),
