@@ -417,7 +417,7 @@ def test_setup_cfg_section_and_explicit_config_file(tmp_path):
         (
             "pyproject.toml",
             "[tool.keras-mp-lint]\nkeras-version = '5'\n",
-            "keras-version must be one of",
+            "keras-version: invalid value '5' in ",
         ),
         ("setup.cfg", "[keras-mp-lint]\nselect = KMP8\n", "unknown rule code or prefix 'KMP8'"),
     ],
