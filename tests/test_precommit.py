@@ -95,7 +95,7 @@ def test_hook_manifest_is_valid():
     (hook,) = load_manifest(str(HOOKS_FILE))
     assert hook["id"] == "keras-mp-lint"
     assert hook["language"] == "python"
-    assert hook["types"] == ["python"]
+    assert hook["types_or"] == ["python", "jupyter"]
     assert hook["entry"].split()[0] == "keras-mp-lint"
     assert hook["pass_filenames"] is True
 
