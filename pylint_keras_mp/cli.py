@@ -571,7 +571,7 @@ def warn(args: argparse.Namespace, message: str) -> None:
         print(f"{PROG}: warning: {message}", file=sys.stderr)
 
 
-def _hide(
+def apply_suppression(
     settings: Settings, path: str, findings: Sequence[Finding], source: str | None
 ) -> tuple[list[Finding], int]:
     """Findings of one file minus per-file ignores and inline suppression comments."""
@@ -638,7 +638,7 @@ def run(args: argparse.Namespace) -> int:
     hidden = 0
     diagnostics = []
     for path, findings, source in zip(files, per_file, sources):
-        kept, count = _hide(settings, path, findings, source)
+        kept, count = apply_suppression(settings, path, findings, source)
         hidden += count
         diagnostics.extend(Diagnostic.from_finding(path, finding) for finding in kept)
     diagnostics.sort(key=sort_key)
