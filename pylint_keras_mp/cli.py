@@ -369,7 +369,6 @@ class Settings:
                 f"known: {', '.join(sorted(known))}"
             )
         values = config.values
-        in_file = f" in {config.path}" if config.path else ""
 
         # Layered like ruff: the file's select/ignore, then the command line's; a select
         # replaces what the layers below chose, an extend-select adds to it, an ignore removes.
@@ -422,23 +421,22 @@ class Settings:
 
         self.format = args.format or str(values.get("format", "text"))
         if self.format not in FORMATS:
-            raise UsageError(
-                f"format = {self.format!r}{in_file}: invalid value (allowed: {', '.join(FORMATS)})"
-            )
+            error = OptionValueError("format", values.get("format"), ", ".join(FORMATS))
+            raise UsageError(error.located(source=str(config.path)))
 
-        jobs_where = "--jobs" if args.jobs is not None else f"jobs = {values.get('jobs')!r}{in_file}"
+        jobs_from_file = args.jobs is None and "jobs" in values
         jobs = args.jobs if args.jobs is not None else values.get("jobs", 1)
         try:
             if isinstance(jobs, bool):
                 raise ValueError(jobs)
             self.jobs = int(jobs)
+            if self.jobs < 0:
+                raise ValueError(jobs)
         except (TypeError, ValueError):
-            raise UsageError(
-                f"{jobs_where}: invalid value (allowed: 0 for one process per CPU, or a "
-                "positive number)"
-            ) from None
-        if self.jobs < 0:
-            raise UsageError(f"{jobs_where}: jobs must be 0 (one per CPU) or more")
+            error = OptionValueError("jobs", jobs, "0 for one process per CPU, or a positive number")
+            if jobs_from_file:
+                raise UsageError(error.located(source=str(config.path))) from None
+            raise UsageError(error.located("--jobs")) from None
         self.jobs = self.jobs or os.cpu_count() or 1
 
         option_values: dict[str, object] = {}

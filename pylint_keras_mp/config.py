@@ -115,7 +115,8 @@ class OptionValueError(ValueError):
         """One line naming the option (as the front end spells it), the value, the file it
         came from when there is one, and the allowed values."""
         where = f" in {source}" if source else ""
-        return f"{option or self.option}: invalid value {self.value!r}{where} (allowed: {self.allowed})"
+        name = option or self.option
+        return f"{name}: invalid value {self.value!r}{where} (allowed: {self.allowed})"
 
 
 def parse_bool(value: object, option: str = "value") -> bool:

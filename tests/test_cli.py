@@ -255,7 +255,7 @@ def test_syntax_error_is_reported_as_kmp900_with_exit_2(project):
             "--assume-multiprocessing: invalid value 'maybe' (allowed: true, false, yes, no)",
         ),
         (["--format", "xml", "."], "invalid choice: 'xml'"),
-        (["--jobs", "-1", "."], "jobs must be 0"),
+        (["--jobs", "-1", "."], "--jobs: invalid value -1 (allowed: 0 for one process per CPU"),
         (["missing.py"], "missing.py: no such file or directory"),
         (["rule", "KMP999"], "unknown rule 'KMP999'"),
         (["--explain", "KMP999"], "unknown rule 'KMP999'"),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixture_support import FIXTURES, ROOT, _bin
+from tests.fixture_support import FIXTURES, _bin
 from tests.test_cli import LAMBDA_LOADER, LOCK_LOADER, keras_mp_lint, write
 
 # One finding per line 7-19 unless a comment hides it; the comments follow flake8's and
@@ -311,8 +311,9 @@ def test_boolean_spellings_in_configuration(tmp_path, file_name, text, expected)
     [
         ("assume-multiprocessing = 'maybe'", "assume-multiprocessing: invalid value 'maybe' in {file} (allowed: true, false, yes, no)"),
         ("keras-version = 7", "keras-version: invalid value 7 in {file} (allowed: auto, 2, 3)"),
-        ("jobs = 'many'", "jobs = 'many' in {file}: invalid value (allowed: 0 for one process per CPU, or a positive number)"),
-        ("format = 'xml'", "format = 'xml' in {file}: invalid value (allowed: text, json, sarif, github)"),
+        ("jobs = 'many'", "jobs: invalid value 'many' in {file} (allowed: 0 for one process per CPU, or a positive number)"),
+        ("jobs = -2", "jobs: invalid value -2 in {file} (allowed: 0 for one process per CPU, or a positive number)"),
+        ("format = 'xml'", "format: invalid value 'xml' in {file} (allowed: text, json, sarif, github)"),
     ],
 )
 def test_invalid_configuration_values_are_one_line_naming_option_value_file_and_allowed(
