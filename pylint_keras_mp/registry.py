@@ -31,7 +31,13 @@ class Rule:
         return SEVERITY_NAMES[self.severity]
 
     def url(self, base: str | None = None) -> str:
-        return f"{(base or docs_base_url()).rstrip('/')}/rules/{self.code}.md"
+        """The rule's page. ``base`` (the docs-url option) is the folder the pages live under,
+        or a template with ``{code}``; without it, the project's docs/rules/."""
+        if not base:
+            return f"{docs_base_url().rstrip('/')}/rules/{self.code}.md"
+        if "{code}" in base:
+            return base.replace("{code}", self.code)
+        return f"{base.rstrip('/')}/{self.code}.md"
 
     def format(self, fields: dict[str, object]) -> str:
         """The message without code or link: what, why, and the fix."""

@@ -285,9 +285,12 @@ def test_an_internal_failure_is_kmp900_with_exit_2(project, monkeypatch):
         (["--ignore", "E501", "."], "unknown rule code or prefix 'E501'"),
         (["--no-such-option", "."], "unrecognized arguments: --no-such-option"),
         (["--keras-version", "4", "."], "invalid choice: '4'"),
-        (["--assume-multiprocessing=maybe", "."], "expected yes or no"),
+        (
+            ["--assume-multiprocessing=maybe", "."],
+            "--assume-multiprocessing: invalid value 'maybe' (allowed: true, false, yes, no)",
+        ),
         (["--format", "xml", "."], "invalid choice: 'xml'"),
-        (["--jobs", "-1", "."], "jobs must be 0"),
+        (["--jobs", "-1", "."], "--jobs: invalid value -1 (allowed: 0 for one process per CPU"),
         (["missing.py"], "missing.py: no such file or directory"),
         (["rule", "KMP999"], "unknown rule 'KMP999'"),
         (["--explain", "KMP999"], "unknown rule 'KMP999'"),
@@ -449,7 +452,7 @@ def test_setup_cfg_section_and_explicit_config_file(tmp_path):
         (
             "pyproject.toml",
             "[tool.keras-mp-lint]\nkeras-version = '5'\n",
-            "keras-version must be one of",
+            "keras-version: invalid value '5' in ",
         ),
         ("setup.cfg", "[keras-mp-lint]\nselect = KMP8\n", "unknown rule code or prefix 'KMP8'"),
     ],

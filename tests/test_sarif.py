@@ -18,8 +18,9 @@ from pylint_keras_mp.registry import RULES, RULES_BY_CODE
 from tests.fixture_support import FIXTURES, ROOT
 from tests.test_cli import LAMBDA_LOADER, run_cli, write
 
-# CI checks the repository out with shared/ beside it; a missing schema is a failure, not a skip.
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+# The OASIS schema lives in the repository (source and licence: tests/data/README.md); a missing
+# schema is a failure, not a skip.
+SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
 BIN = Path(sys.executable).parent
 
 
@@ -113,7 +114,7 @@ def test_docs_url_option_reaches_rules_and_results(validator):
     assert_valid(validator, log)
     run = log["runs"][0]
     assert all(
-        rule["helpUri"] == f"https://docs.example.org/keras-mp/rules/{rule['id']}.md"
+        rule["helpUri"] == f"https://docs.example.org/keras-mp/{rule['id']}.md"
         for rule in run["tool"]["driver"]["rules"]
     )
 
