@@ -365,14 +365,23 @@ def select_fixes(findings: Sequence[Finding], unsafe: bool) -> list[Fix]:
     return chosen
 
 
-def fix_source(source: str, filename: str, options: Options, unsafe: bool = False) -> FixResult:
-    """Apply the fixes of the findings ``options`` selects until none is left to apply."""
+def fix_source(
+    source: str,
+    filename: str,
+    options: Options,
+    unsafe: bool = False,
+    keep: Callable[[list, str], list] | None = None,
+) -> FixResult:
+    """Apply the fixes of the findings ``options`` selects (and ``keep(findings, source)`` keeps:
+    the command line leaves suppressed findings alone) until none is left to apply."""
     from ..engine import analyze
 
     seen = {source}
     fixed: list[Finding] = []
     for _ in range(MAX_PASSES):
         findings = analyze(source, filename, options)
+        if keep is not None:
+            findings = keep(findings, source)
         chosen = select_fixes(findings, unsafe)
         if not chosen:
             break

@@ -65,9 +65,12 @@ def _write(path: str, original: bytes, text: str) -> None:
         handle.write(data)
 
 
-def run_fixes(args: argparse.Namespace, files: Sequence[str], options: Options) -> int | None:
-    """Fix (or with --diff, show the fixes of) ``files``. Returns the exit status when the run
-    ends here (--diff, --fix-only), None when the caller goes on to lint the fixed files."""
+def run_fixes(
+    args: argparse.Namespace, files: Sequence[str], options: Options, keep=None
+) -> int | None:
+    """Fix (or with --diff, show the fixes of) ``files``; ``keep(path, findings, source)`` drops
+    the findings not to fix (suppressed ones). Returns the exit status when the run ends here
+    (--diff, --fix-only), None when the caller goes on to lint the fixed files."""
     from . import unified_diff
 
     results: list[tuple[str, FixResult]] = []
@@ -78,7 +81,8 @@ def run_fixes(args: argparse.Namespace, files: Sequence[str], options: Options) 
         if read is None:
             continue
         text, original = read
-        result = fix_source(text, path, options, unsafe=args.unsafe_fixes)
+        only = (lambda found, source, path=path: keep(path, found, source)) if keep else None
+        result = fix_source(text, path, options, unsafe=args.unsafe_fixes, keep=only)
         if result.fixed and result.source != text:
             results.append((path, result))
             if args.diff:
@@ -88,9 +92,9 @@ def run_fixes(args: argparse.Namespace, files: Sequence[str], options: Options) 
     count = sum(len(result.fixed) for _, result in results)
     if args.diff:
         sys.stdout.flush()
-        if count:
+        if count and not getattr(args, "quiet", False):
             print(f"{count} fixable finding(s) in {len(results)} file(s)", file=sys.stderr)
         return 1 if count and not args.exit_zero else 0
-    if count:
+    if count and not getattr(args, "quiet", False):
         print(f"Fixed {count} finding(s) in {len(results)} file(s).", file=sys.stderr)
     return 0 if args.fix_only else None

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..facts import keyword, source_text
-from ._common import launch_label
+from ._common import arguments_text, launch_label
 
 # The Keras 3 method that takes over each removed one (same data loader or generator as x).
 REPLACEMENTS = {
@@ -22,11 +21,11 @@ def _defined_in_module(facts, method: str) -> bool:
 def _move_clause(facts, launch) -> str:
     """What else the fix needs, so that it does not run into KMP305 or a TypeError."""
     clauses = []
-    if keyword(launch.call, "generator") is not None:
+    if launch.argument("generator") is not None:
         clauses.append("pass it as x= instead of generator=")
-    worker_args = facts.worker_arguments(launch.call)
+    worker_args = facts.launch_worker_arguments(launch)
     if worker_args:
-        shown = ", ".join(f"{kw.arg}={source_text(kw.value)}" for kw in worker_args)
+        shown = arguments_text(worker_args)
         clauses.append(
             f"give {shown} to the data loader's constructor (Keras 3 rejects them on "
             f"{REPLACEMENTS[launch.method]})"
