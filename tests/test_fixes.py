@@ -379,3 +379,14 @@ def test_moving_worker_arguments_brings_the_forwarding_even_when_kmp501_is_not_s
     assert "model.fit(data, epochs=1)\n" in text
     assert "model.predict_generator(data, workers=2, use_multiprocessing=True)" in text  # KMP306
     compile(text, str(copy), "exec")
+
+
+def test_fix_leaves_suppressed_findings_alone(tmp_path):
+    text = (FIX_FIXTURES / "KMP301" / "main_guard.py").read_text(encoding="utf-8")
+    launch = "batches = model.predict(data, verbose=0)\n"
+    assert launch in text
+    copy = write(tmp_path / "script.py", text.replace(launch, launch[:-1] + "  # noqa: KMP301\n"))
+    before = copy.read_bytes()
+    proc = run_cli("--isolated", "--fix", "--unsafe-fixes", copy, cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout == "", proc.stdout + proc.stderr
+    assert copy.read_bytes() == before
