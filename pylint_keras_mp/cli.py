@@ -3,8 +3,9 @@
     keras-mp-lint [options] PATH...     lint files, and *.py files under folders (- is stdin)
     keras-mp-lint rule [CODE]           print a rule's documentation page (or list the rules)
 
-Exit status: 0 nothing found, 1 findings, 2 usage error, a file that could not be analysed
-(KMP900) or an internal error. ``--exit-zero`` turns 1 and KMP900's 2 into 0; usage errors stay 2.
+Exit status: 0 nothing found, 1 findings (a file Python cannot parse, KMP901, included), 2 usage
+error, a file the linter failed on (KMP900) or an internal error. ``--exit-zero`` turns 1 and
+KMP900's 2 into 0; usage errors stay 2.
 """
 
 from __future__ import annotations
@@ -86,9 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Find Keras data loaders (Sequence / PyDataset) that break under "
         "multiprocessing. Also: `keras-mp-lint rule CODE` prints a rule's documentation.",
-        epilog="Exit status: 0 clean, 1 findings, 2 usage error or a file that could not be "
-        "analysed (KMP900). Options can also be set in pyproject.toml [tool.keras-mp-lint] "
-        "or setup.cfg [keras-mp-lint]; the command line wins.",
+        epilog="Exit status: 0 clean, 1 findings (KMP901: a file Python cannot parse, included), "
+        "2 usage error or a file the linter failed on (KMP900). Options can also be set in "
+        "pyproject.toml [tool.keras-mp-lint] or setup.cfg [keras-mp-lint]; the command line wins.",
         allow_abbrev=False,
     )
     parser.add_argument(

@@ -63,7 +63,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "choice",
         "auto",
         "Keras major version the code targets: 2, 3, or auto (from the module's imports, "
-        "then the installed keras distribution's metadata; never imported).",
+        "then the keras/tensorflow installed where the linter runs, read from package metadata; "
+        "never imported). A module that imports tf_keras is Keras 2 whatever this says.",
         "keras_version",
         choices=KERAS_VERSIONS,
         metavar="<auto|2|3>",
@@ -73,7 +74,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "bool",
         False,
         "Treat a use_multiprocessing value that cannot be resolved statically (a variable, "
-        "argument or config entry) as True.",
+        "argument or config entry), and **kwargs of a launch that cannot be read, as True.",
         "assume_multiprocessing",
         metavar="<yes or no>",
     ),

@@ -145,14 +145,14 @@ def test_fingerprints_survive_unrelated_edits_and_tell_identical_lines_apart(tmp
     assert len(set(prints)) == 2 and prints[0].split(":")[0] == prints[1].split(":")[0]
 
 
-def test_paths_outside_the_working_directory_and_internal_errors(validator, tmp_path):
+def test_paths_outside_the_working_directory_and_unparsable_files(validator, tmp_path):
     write(tmp_path / "outside" / "broken.py", "import keras\nclass (:\n")
     write(tmp_path / "outside" / "odd name #1.py", LAMBDA_LOADER)
     (tmp_path / "cwd").mkdir()
     log = cli_sarif(tmp_path / "outside", cwd=tmp_path / "cwd")
     assert_valid(validator, log)
     results = log["runs"][0]["results"]
-    assert [r["ruleId"] for r in results] == ["KMP900", "KMP201"]
+    assert [r["ruleId"] for r in results] == ["KMP901", "KMP201"]
     assert results[0]["level"] == "error"
     for result in results:
         location = result["locations"][0]["physicalLocation"]["artifactLocation"]
