@@ -1,6 +1,6 @@
 """keras-mp-lint: lint files and folders with the engine; print text, JSON, SARIF or GitHub output.
 
-    keras-mp-lint [options] PATH...     lint files, and *.py files under folders
+    keras-mp-lint [options] PATH...     lint files, and *.py and *.ipynb files under folders
     keras-mp-lint rule [CODE]           print a rule's documentation page (or list the rules)
 
 Exit status: 0 nothing found, 1 findings, 2 usage error, a file that could not be analysed
@@ -49,10 +49,14 @@ DEFAULT_EXCLUDES = (
     ".pytest_cache",
     ".ruff_cache",
     "__pypackages__",
+    ".ipynb_checkpoints",
 )
 
 # Keys of [tool.keras-mp-lint] besides the analysis options of OPTION_SPECS.
 RUN_CONFIG_KEYS = ("select", "ignore", "exclude", "format", "jobs")
+
+# Files a folder is searched for: Python modules and Jupyter notebooks (read as JSON).
+SOURCE_SUFFIXES = (".py", ".ipynb")
 
 
 class UsageError(Exception):
@@ -76,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="files and folders to lint; folders are searched for *.py files. With no PATH "
+        help="files and folders to lint; folders are searched for *.py files and Jupyter "
+        "notebooks (*.ipynb). With no PATH "
         "nothing is linted (so a pre-commit run with zero files succeeds).",
     )
     parser.add_argument(
@@ -384,7 +389,7 @@ def collect_files(paths: Sequence[str], settings: Settings) -> list[str]:
             )
             for name in files:
                 file_path = os.path.join(folder, name)
-                if name.endswith(".py") and not is_excluded(file_path, patterns, root):
+                if name.endswith(SOURCE_SUFFIXES) and not is_excluded(file_path, patterns, root):
                     add(file_path)
     return sorted(found.values(), key=lambda shown: (_posix(shown), shown))
 

@@ -22,6 +22,10 @@ class Finding:
     end_line: int | None = None
     end_col: int | None = None
     url: str = ""
+    # In a notebook: the cell (1-based, counting every cell) and the lines of the notebook's
+    # source before it; ``line`` and ``end_line`` are then lines of the cell.
+    cell: int | None = None
+    cell_offset: int = 0
 
     @property
     def rule(self) -> Rule:
@@ -98,8 +102,12 @@ def analyze(
     filename: str = "<unknown>",
     options: Options | None = None,
     tree: ast.Module | None = None,
+    kind: str = "module",
 ) -> list[Finding]:
-    """Findings for one module, sorted by position. Never raises: failures become KMP900."""
+    """Findings for one module, sorted by position. Never raises: failures become KMP900.
+
+    ``kind`` is "module" for a file Python imports, "notebook" for a notebook's code cells
+    (see notebook.py), which spawn workers never import."""
     options = options or Options()
     try:
         if isinstance(source, bytes):
@@ -111,7 +119,7 @@ def analyze(
                 # SyntaxWarning/DeprecationWarning (invalid escapes...) belong to the host linter
                 warnings.simplefilter("ignore")
                 tree = ast.parse(source, filename=filename)
-        return _run_rules(tree, source, filename, options)
+        return _run_rules(tree, source, filename, options, kind)
     except SyntaxError as exc:
         return [internal_error(f"cannot parse: {exc.msg}", options, exc.lineno or 1)]
     except (UnicodeDecodeError, LookupError) as exc:
@@ -136,7 +144,9 @@ def _describe(exc: BaseException) -> str:
         return type(exc).__name__
 
 
-def _run_rules(tree: ast.Module, source: str, filename: str, options: Options) -> list[Finding]:
+def _run_rules(
+    tree: ast.Module, source: str, filename: str, options: Options, kind: str = "module"
+) -> list[Finding]:
     from .facts import ModuleFacts
     from .rules import RULE_CHECKS
 
@@ -147,7 +157,7 @@ def _run_rules(tree: ast.Module, source: str, filename: str, options: Options) -
     ]
     if not checks:
         return []
-    facts = ModuleFacts(tree, source, filename, options)
+    facts = ModuleFacts(tree, source, filename, options, kind=kind)
     reporter = Reporter(options)
     failure: str | None = None
     for codes, check in checks:
@@ -165,7 +175,12 @@ def _run_rules(tree: ast.Module, source: str, filename: str, options: Options) -
 
 
 def analyze_file(path: str, options: Options | None = None) -> list[Finding]:
+    """Findings for a Python file, or for a notebook when ``path`` ends with ``.ipynb``."""
     options = options or Options()
+    if path.lower().endswith(".ipynb"):
+        from .notebook import analyze_notebook_file
+
+        return analyze_notebook_file(path, options)
     try:
         with open(path, "rb") as handle:
             data = handle.read()

@@ -366,11 +366,14 @@ class Launch:
 
 
 class ModuleFacts:
-    def __init__(self, tree: ast.Module, source: str, filename: str, options: Options):
+    def __init__(
+        self, tree: ast.Module, source: str, filename: str, options: Options, kind: str = "module"
+    ):
         self.tree = tree
         self.source = source
         self.filename = filename
         self.options = options
+        self.kind = kind  # "module", or "notebook": code cells that no worker ever imports
         self.imports: dict[str, str] = {}
         self.classes: dict[str, ast.ClassDef] = {}
         self.functions: dict[str, FunctionNode] = {}
@@ -388,6 +391,10 @@ class ModuleFacts:
         self.data_loaders_by_name = {loader.name: loader for loader in self.data_loaders}
         for loader in self.data_loaders:
             loader.worker_methods = self._reachable_methods(loader, WORKER_ENTRY)
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.kind == "notebook"
 
     # ----------------------------------------------------------------- module layout
     def _index_module(self) -> None:

@@ -83,6 +83,15 @@ RULES: tuple[Rule, ...] = (
         "store the path or settings and open it lazily in __getitem__ (if self.{attr} is None: ...)",
     ),
     Rule(
+        "KMP203",
+        "notebook-defined-loader",
+        "E",
+        "Data loader class defined in a notebook runs in worker processes (spawn/forkserver hang)",
+        "data loader '{loader}' is defined in a notebook and {how}: spawn/forkserver workers "
+        "cannot import a class from a notebook and the call never returns",
+        "move the class into a .py module next to the notebook and import it",
+    ),
+    Rule(
         "KMP301",
         "multiprocessing-launch-without-main-guard",
         "E",

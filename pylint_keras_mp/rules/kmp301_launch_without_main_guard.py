@@ -4,6 +4,8 @@ from __future__ import annotations
 
 
 def check(facts, report) -> None:
+    if facts.is_notebook:
+        return  # spawn/forkserver workers never re-run a notebook's cells (KMP203 covers it)
     for launch in facts.multiprocessing_launches:
         via = ""
         if launch.function is None:
