@@ -99,7 +99,7 @@ def read_notebook(data: bytes | str) -> dict:
 
 
 def _cell_text(cell: dict) -> str:
-    source = cell.get("source", "")
+    source = cell.get("source") or ""
     if isinstance(source, list):
         source = "".join(str(part) for part in source)
     return str(source).replace("\r\n", "\n").replace("\r", "\n")

@@ -368,3 +368,33 @@ def test_without_the_ignores_nbqa_reports_a_notebook_launch_as_kmp301():
     assert ":cell_4:2:11: KMP301" in proc.stdout, proc.stdout + proc.stderr
     assert " KMP203 " not in proc.stdout
     assert "KMP301" not in run_cli(str(notebook.relative_to(ROOT))).stdout
+
+
+# --- robustness -----------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+_cell = st.fixed_dictionaries(
+    {"cell_type": st.sampled_from(["code", "markdown", "raw", 3, None])},
+    optional={
+        "source": st.one_of(_json, st.text(max_size=80), st.lists(st.text(max_size=30), max_size=6)),
+        "metadata": _json,
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=st.one_of(_json, st.lists(st.one_of(_cell, _json), max_size=6)), version=st.sampled_from([4, 3, "4", None]))
+def test_any_json_document_is_findings_never_an_exception(cells, version):
+    if isinstance(cells, list):  # past the pre-filter, into the cells
+        cells = [{"cell_type": "code", "source": "import keras\n"}, *cells]
+    findings = analyze_notebook(json.dumps({"nbformat": version, "cells": cells}), "x.ipynb")
+    assert all(isinstance(f.line, int) and f.line >= 1 for f in findings)
+    # a rule or the reader that failed would say so in a KMP900 ("KMP201 failed: ...")
+    assert not any("failed:" in f.message or "cannot read notebook" in f.message for f in findings)
