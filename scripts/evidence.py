@@ -142,7 +142,7 @@ def render(data: dict, source: str) -> str:
     if failed:
         lines += ["", "## Failed tests", ""]
         for r in failed:
-            lines.append(f"- `{r['test']}`: {cell(r['observed'])}")
+            lines.append(f"- {r['rule']} `{r['test']}`: {cell(r['observed'])}")
 
     lines += ["", "## Not run", ""]
     if not_run:
@@ -220,6 +220,8 @@ def update(old: str, data: dict, source: str) -> str:
             others = [line for line in kept if line.strip() and not _is_entry(line)]
             if entries:
                 others = [line for line in others if not line.startswith(PLACEHOLDERS)]
+            elif not others:  # every entry was the rerun rules': the new run's "none" line
+                others = [line for line in new_sections.get(heading, []) if line.startswith(PLACEHOLDERS)]
             body = [""] + others + entries + [""]
         merged.append([heading] + body)
     for heading, section in new_sections.items():  # a section the old document did not have
