@@ -276,7 +276,9 @@ def test_a_cell_that_does_not_parse_is_reported_once_and_the_rest_is_analysed():
 
 # --- nbQA: pylint and flake8 on notebooks ------------------------------------------------------
 
-NBQA_PATTERN = re.compile(r"^(?P<path>.+?\.ipynb):cell_(?P<cell>\d+):(?P<line>\d+):(?P<col>\d+):? (?P<code>[A-Z]+\d{3,4}):? ")
+NBQA_PATTERN = re.compile(
+    r"^(?P<path>.+?\.ipynb):cell_(?P<cell>\d+):(?P<line>\d+):(?P<col>\d+):? (?P<code>[A-Z]+\d{3,4}):? "
+)
 # What nbQA can check: real notebooks (it stops on broken JSON, and leaves out a cell that does
 # not parse without a word, where keras-mp-lint reports KMP900).
 NBQA_NOTEBOOKS = [path for path in NOTEBOOKS if not any(cell is None for cell, *_ in expected(path))]
@@ -390,7 +392,10 @@ _cell = st.fixed_dictionaries(
 
 
 @settings(max_examples=200, deadline=None)
-@given(cells=st.one_of(_json, st.lists(st.one_of(_cell, _json), max_size=6)), version=st.sampled_from([4, 3, "4", None]))
+@given(
+    cells=st.one_of(_json, st.lists(st.one_of(_cell, _json), max_size=6)),
+    version=st.sampled_from([4, 3, "4", None]),
+)
 def test_any_json_document_is_findings_never_an_exception(cells, version):
     if isinstance(cells, list):  # past the pre-filter, into the cells
         cells = [{"cell_type": "code", "source": "import keras\n"}, *cells]

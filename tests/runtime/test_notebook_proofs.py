@@ -21,8 +21,8 @@ from tests.runtime.test_runtime_proofs import ALL, PICKLING, assert_hang, finish
 pytestmark = pytest.mark.runtime
 
 NOTEBOOK_HANG_TIMEOUT = 20.0  # the clean run takes about 5 s here; the hang outlasts any timeout
-SPEC_HANG = "AttributeError: Can't get attribute 'Batches' on <module '__main__' (built-in)> in every worker; the cell never returns"
 MISSING_CLASS = "AttributeError: Can't get attribute 'Batches' on <module '__main__' (built-in)>"
+SPEC_HANG = f"{MISSING_CLASS} in every worker; the cell never returns"
 
 
 def run(notebook: str, method: str, timeout: float = 90.0, beside: tuple[str, ...] = ()) -> ProofRun:
