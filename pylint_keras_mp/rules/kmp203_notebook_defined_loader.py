@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..facts import UNKNOWN
+from ._common import launch_label
 
 
 def process_use(facts, loader) -> str | None:
@@ -14,7 +15,7 @@ def process_use(facts, loader) -> str | None:
             and launch.data is not None
             and facts.instance_class(launch.data, launch.function) is loader.node
         ):
-            return f"runs in worker processes through {facts.launch_label(launch)}"
+            return f"runs in worker processes through {launch_label(launch)}"
     for call, fn, constructed in facts.loader_constructions:
         if constructed is not loader:
             continue
