@@ -19,8 +19,6 @@ from dataclasses import dataclass, replace
 from .config import Options
 from .engine import Finding, analyze, internal_error, might_apply
 
-NOTEBOOK_SUFFIX = ".ipynb"
-
 # Cell magics whose body is Python that runs in the kernel (the rest of the cell stays code);
 # every other cell magic (%%bash, %%writefile, %%html...) makes the whole cell something else.
 PYTHON_CELL_MAGICS = frozenset(
@@ -272,10 +270,6 @@ def analyze_notebook_file(path: str, options: Options | None = None) -> list[Fin
     except OSError as exc:
         return [internal_error(f"cannot read: {exc.strerror or exc}", options)]
     return analyze_notebook(data, path, options)
-
-
-def is_notebook_path(path: str) -> bool:
-    return str(path).lower().endswith(NOTEBOOK_SUFFIX)
 
 
 @functools.lru_cache(maxsize=16)
