@@ -403,3 +403,12 @@ def test_any_json_document_is_findings_never_an_exception(cells, version):
     assert all(isinstance(f.line, int) and f.line >= 1 for f in findings)
     # a rule or the reader that failed would say so in a KMP900 ("KMP201 failed: ...")
     assert not any("failed:" in f.message or "cannot read notebook" in f.message for f in findings)
+
+
+def test_unknown_worker_settings_are_kmp203_only_when_assumed_on():
+    from pylint_keras_mp.config import Options
+
+    notebook = FIXTURES / "KMP203" / "good_unknown_settings.ipynb"
+    assert analyze_notebook_file(str(notebook)) == []
+    (finding,) = analyze_notebook_file(str(notebook), Options(assume_multiprocessing=True))
+    assert (finding.cell, finding.line, finding.code) == (3, 1, "KMP203")
