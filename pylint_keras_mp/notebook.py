@@ -28,6 +28,13 @@ PYTHON_CELL_MAGICS = frozenset(
 _PLACEHOLDER = "pass"
 # ``files = !ls`` / ``t = %timeit -o f()``: the target stays bound, to a value nobody can resolve.
 _ASSIGNED_MAGIC = re.compile(r"^(?P<indent>\s*)(?P<targets>[\w.]+(?:\s*,\s*[\w.]+)*)\s*=\s*[%!]")
+# Line magics IPython runs without their `%` (automagic is on by default), followed by an
+# argument that cannot continue a Python expression: `pip install keras`, `cd data`, `ls -l`.
+_AUTOMAGIC = re.compile(
+    r"^(pip|conda|mamba|cd|ls|pwd|env|load_ext|reload_ext|matplotlib|pylab|autoreload|time|timeit"
+    r"|run|who|whos|reset|history|store|mkdir|rmdir|cat|cp|mv|rm|set_env|config|alias)"
+    r"(\s+[^=\s(\[.,:+\-*/%<>!&|^~@][^=]*|\s+-\S.*|)$"
+)
 _HELP = re.compile(r"^(\?{1,2}\s*\S.*|[\w.\[\]()]+\?{1,2})$")
 
 
@@ -117,17 +124,16 @@ def notebook_source(document: dict) -> NotebookSource:
             continue
         lines = tuple(line + "\n" for line in text.removesuffix("\n").split("\n"))
         cell = CodeCell(number, start, lines)
-        masked = mask_ipython(list(lines))
-        code = "".join(masked)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ast.parse(code)
-        except SyntaxError as exc:
-            unparsable.append((cell, exc))
-            code = "\n" * len(lines)
-        except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
-            unparsable.append((cell, SyntaxError(str(exc) or type(exc).__name__)))
+        code = "".join(mask_ipython(list(lines)))
+        failure = _parse_failure(code)
+        if failure is not None:
+            # IPython's automagic runs `pip install x` without the `%`; try that reading only
+            # for a cell that is not Python otherwise (`ls` alone is a name in Python)
+            automagic = "".join(mask_ipython(list(lines), automagic=True))
+            if _parse_failure(automagic) is None:
+                code, failure = automagic, None
+        if failure is not None:
+            unparsable.append((cell, failure))
             code = "\n" * len(lines)
         cells.append(cell)
         chunks.append(code)
@@ -135,8 +141,21 @@ def notebook_source(document: dict) -> NotebookSource:
     return NotebookSource("".join(chunks), tuple(cells), tuple(unparsable))
 
 
-def mask_ipython(lines: list[str]) -> list[str]:
-    """The cell's lines with IPython-only syntax replaced, one line for one line."""
+def _parse_failure(code: str) -> SyntaxError | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(code)
+    except SyntaxError as exc:
+        return exc
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+        return SyntaxError(str(exc) or type(exc).__name__)
+    return None
+
+
+def mask_ipython(lines: list[str], automagic: bool = False) -> list[str]:
+    """The cell's lines with IPython-only syntax replaced, one line for one line; with
+    ``automagic``, also lines that start with a line magic's name and no ``%``."""
     first = next((line.strip() for line in lines if line.strip()), "")
     if first.startswith("%%"):
         name = first[2:].split(maxsplit=1)[0] if first[2:].strip() else ""
@@ -153,7 +172,7 @@ def mask_ipython(lines: list[str]) -> list[str]:
             continued_magic = line.rstrip("\n").endswith("\\")
             continue
         if scanner.at_statement_start:
-            replacement = _masked_line(line)
+            replacement = _masked_line(line, automagic)
             if replacement is not None:
                 masked.append(replacement)
                 continued_magic = line.rstrip("\n").endswith("\\")
@@ -163,11 +182,13 @@ def mask_ipython(lines: list[str]) -> list[str]:
     return masked
 
 
-def _masked_line(line: str) -> str | None:
+def _masked_line(line: str, automagic: bool = False) -> str | None:
     """The placeholder for a line magic, shell escape or help line; None for Python."""
     stripped = line.strip()
     indent = line[: len(line) - len(line.lstrip())]
     if stripped.startswith(("%", "!")):
+        return f"{indent}{_PLACEHOLDER}\n"
+    if automagic and _AUTOMAGIC.match(stripped):
         return f"{indent}{_PLACEHOLDER}\n"
     assigned = _ASSIGNED_MAGIC.match(line)
     if assigned:

@@ -412,3 +412,19 @@ def test_unknown_worker_settings_are_kmp203_only_when_assumed_on():
     assert analyze_notebook_file(str(notebook)) == []
     (finding,) = analyze_notebook_file(str(notebook), Options(assume_multiprocessing=True))
     assert (finding.cell, finding.line, finding.code) == (3, 1, "KMP203")
+
+
+def test_automagic_lines_are_masked_only_in_a_cell_that_is_not_python_otherwise():
+    assert mask_ipython(["pip install keras\n", "ls -l\n"], automagic=True) == ["pass\n", "pass\n"]
+    # Python that happens to start with a magic's name is left alone
+    for python in (["time = 3\n"], ["cd(path)\n"], ["ls + 1\n"], ["env - x\n"]):
+        assert mask_ipython(python, automagic=True) == python
+    text = _notebook(
+        ("code", "pip install keras\nimport keras\n"),
+        ("code", "class DS(keras.utils.PyDataset):\n    def __init__(self, **kw):\n"
+                 "        super().__init__(**kw)\n        self.f = lambda: 1\n"),
+    )
+    assert [(f.cell, f.line, f.code) for f in analyze_notebook(text)] == [(2, 4, "KMP201")]
+    # a cell with only a bare name stays Python: `ls` is a name there, and nothing is masked
+    document = json.loads(_notebook(("code", "ls\nimport keras\n")))
+    assert notebook_source(document).source == "ls\nimport keras\n"
