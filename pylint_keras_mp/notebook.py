@@ -33,7 +33,7 @@ _ASSIGNED_MAGIC = re.compile(r"^(?P<indent>\s*)(?P<targets>[\w.]+(?:\s*,\s*[\w.]
 _AUTOMAGIC = re.compile(
     r"^(pip|conda|mamba|cd|ls|pwd|env|load_ext|reload_ext|matplotlib|pylab|autoreload|time|timeit"
     r"|run|who|whos|reset|history|store|mkdir|rmdir|cat|cp|mv|rm|set_env|config|alias)"
-    r"(\s+[^=\s(\[.,:+\-*/%<>!&|^~@][^=]*|\s+-\S.*|)$"
+    r"(\s+[^=\s(\[.,:+\-*/%<>!&|^~@].*|\s+-\S.*|)$"
 )
 _HELP = re.compile(r"^(\?{1,2}\s*\S.*|[\w.\[\]()]+\?{1,2})$")
 
