@@ -17,7 +17,8 @@ import warnings
 from dataclasses import dataclass, replace
 
 from .config import Options
-from .engine import Finding, analyze, internal_error, might_apply
+from .engine import Finding, analyze, internal_error, might_apply, unparsable_source
+from .registry import RULES_BY_CODE
 
 # Cell magics whose body is Python that runs in the kernel (the rest of the cell stays code);
 # every other cell magic (%%bash, %%writefile, %%html...) makes the whole cell something else.
@@ -247,18 +248,21 @@ def analyze_notebook(
     data: bytes | str, filename: str = "<notebook>", options: Options | None = None
 ) -> list[Finding]:
     """Findings for a notebook, each with its cell and its line and column in that cell.
-    Never raises: a file that is not a notebook is one KMP900 finding (without a cell)."""
+    Never raises: a file that is not a notebook is one KMP901 finding (without a cell), a cell
+    that does not parse one KMP901 in that cell."""
     options = options or Options()
     try:
         notebook = notebook_source(read_notebook(data))
     except NotebookError as exc:
-        return [internal_error(str(exc), options, exc.line)]
+        rule = RULES_BY_CODE["KMP901"]
+        message = rule.format({"what": "this notebook", "error": str(exc)})
+        return [Finding(exc.line, 0, "KMP901", message, url=rule.url(options.docs_url))]
     except Exception as exc:  # the notebook's JSON had a shape nobody expected
         return [internal_error(f"cannot read notebook: {type(exc).__name__}: {exc}", options)]
     if not might_apply(notebook.source, options):
         return []
     findings = [
-        _in_cell(internal_error(f"cannot parse cell {cell.number}: {exc.msg}", options), cell, exc)
+        _in_cell(unparsable_source(exc, options, f"cell {cell.number} of this notebook"), cell, exc)
         for cell, exc in notebook.unparsable
     ]
     for finding in analyze(notebook.source, filename, options, kind="notebook"):
@@ -279,8 +283,9 @@ def _located(finding: Finding, cell: CodeCell) -> Finding:
 
 
 def _in_cell(finding: Finding, cell: CodeCell, exc: SyntaxError) -> Finding:
-    line = exc.lineno if exc.lineno and exc.lineno <= len(cell.lines) else 1
-    return replace(finding, line=line, cell=cell.number, cell_offset=cell.start - 1)
+    if not exc.lineno or exc.lineno > len(cell.lines):  # past the cell's end: its last line
+        finding = replace(finding, line=len(cell.lines), col=0)
+    return replace(finding, cell=cell.number, cell_offset=cell.start - 1)
 
 
 def analyze_notebook_file(path: str, options: Options | None = None) -> list[Finding]:
@@ -303,3 +308,16 @@ def notebook_source_lines(path: str) -> tuple[str, ...]:
     except (OSError, NotebookError):
         return ()
     return tuple(line for cell in notebook_source(document).cells for line in cell.lines)
+
+
+def notebook_module_source(path: str, data: str | bytes | None = None) -> str:
+    """The module a notebook is analysed as (code cells concatenated, IPython syntax masked), of
+    ``data`` when given (standard input), else of the file; "" when it is no notebook. Inline
+    suppression comments are read from it, at the lines findings have in the notebook's source."""
+    try:
+        if data is None:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        return notebook_source(read_notebook(data)).source
+    except (OSError, NotebookError):
+        return ""

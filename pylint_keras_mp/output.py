@@ -245,6 +245,25 @@ def _line_text(path: str, line: int, notebook: bool) -> str:
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
+def fingerprinted(
+    diagnostics: Iterable[Diagnostic], root: str | os.PathLike | None = None
+) -> list[tuple[Diagnostic, dict, str, str]]:
+    """Each diagnostic, sorted, with its artifact location relative to ``root`` (default: the
+    working directory), the text of its line and its fingerprint: a hash of the path, the code and
+    the stripped line text plus an occurrence index, with no line number, so it survives edits
+    elsewhere in the file. SARIF's ``primaryLocationLineHash`` and the baseline use it."""
+    root_dir = os.path.abspath(root or os.getcwd())
+    occurrences: Counter[tuple[str, str, str]] = Counter()
+    located = []
+    for d in sorted(diagnostics, key=sort_key):
+        location = _artifact_location(d.path, root_dir)
+        line_text = _line_text(os.path.abspath(d.path), d.source_line, d.cell is not None)
+        key = (location["uri"], d.code, line_text.strip())
+        occurrences[key] += 1
+        located.append((d, location, line_text, _fingerprint(*key, occurrences[key])))
+    return located
+
+
 def sarif_log(
     diagnostics: Iterable[Diagnostic],
     *,
@@ -255,23 +274,17 @@ def sarif_log(
     to the ``%SRCROOT%`` base id."""
     root_dir = os.path.abspath(root or os.getcwd())
     rule_index = {rule.code: index for index, rule in enumerate(RULES)}
-    occurrences: Counter[tuple[str, str, str]] = Counter()
     results = []
-    for d in sorted(diagnostics, key=sort_key):
-        location = _artifact_location(d.path, root_dir)
+    for d, location, line_text, fingerprint in fingerprinted(diagnostics, root_dir):
         source = os.path.abspath(d.path)
-        line_text = _line_text(source, d.source_line, d.cell is not None)
-        key = (location["uri"], d.code, line_text.strip())
-        occurrences[key] += 1
         region: dict[str, int] = {
             "startLine": d.source_line,
             "startColumn": _utf16_column(line_text, d.column),
         }
         if d.end_line is not None and d.end_column is not None:
             end_line = d.end_line + d.cell_offset
-            end_text = (
-                line_text if end_line == d.source_line else _line_text(source, end_line, d.cell is not None)
-            )
+            notebook = d.cell is not None
+            end_text = line_text if end_line == d.source_line else _line_text(source, end_line, notebook)
             region.update(endLine=end_line, endColumn=_utf16_column(end_text, d.end_column))
         result: dict[str, object] = {"ruleId": d.code}
         if d.code in rule_index:
@@ -280,9 +293,7 @@ def sarif_log(
             level=d.sarif_level,
             message={"text": d.message},
             locations=[{"physicalLocation": {"artifactLocation": location, "region": region}}],
-            partialFingerprints={
-                "primaryLocationLineHash": _fingerprint(*key, occurrences[key]),
-            },
+            partialFingerprints={"primaryLocationLineHash": fingerprint},
         )
         if d.cell is not None:
             result["properties"] = {"cell": d.cell, "lineInCell": d.line}
