@@ -428,3 +428,22 @@ def test_automagic_lines_are_masked_only_in_a_cell_that_is_not_python_otherwise(
     # a cell with only a bare name stays Python: `ls` is a name there, and nothing is masked
     document = json.loads(_notebook(("code", "ls\nimport keras\n")))
     assert notebook_source(document).source == "ls\nimport keras\n"
+
+
+def test_noqa_in_a_cell_and_a_notebook_on_standard_input(tmp_path):
+    text = (FIXTURES / "KMP203" / "bad_lambda_attribute_in_a_cell.ipynb").read_text(encoding="utf-8")
+    document = json.loads(text)
+    source = document["cells"][1]["source"]
+    source[4] = source[4].replace("# expect: KMP201", "# noqa: KMP201")
+    (tmp_path / "train.ipynb").write_text(json.dumps(document), encoding="utf-8")
+    proc = run_cli("--format", "json", "train.ipynb", cwd=tmp_path)
+    assert [(r["cell"], r["line"], r["code"]) for r in json.loads(proc.stdout)] == [(2, 1, "KMP203")]
+    proc = subprocess.run(
+        [_bin("keras-mp-lint"), "--format", "json", "--stdin-filename", "nb/train.ipynb", "-"],
+        input=text, capture_output=True, text=True, cwd=tmp_path, env=_env(), timeout=120,
+    )
+    records = json.loads(proc.stdout)
+    assert [(r["path"], r["cell"], r["line"], r["code"]) for r in records] == [
+        (str(Path("nb/train.ipynb")), 2, 1, "KMP203"),
+        (str(Path("nb/train.ipynb")), 2, 5, "KMP201"),
+    ]
