@@ -93,25 +93,40 @@ def decode_source(data: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+def _project_index(filename: str, options: Options):
+    """The index of the project the file belongs to; None for text that is not a file on disk,
+    or when the project cannot be set up (the module is then analysed alone)."""
+    try:
+        from .project import index_for
+
+        return index_for(filename, options)
+    except Exception:
+        return None
+
+
 def analyze(
     source: str | bytes,
     filename: str = "<unknown>",
     options: Options | None = None,
     tree: ast.Module | None = None,
 ) -> list[Finding]:
-    """Findings for one module, sorted by position. Never raises: failures become KMP900."""
+    """Findings for one module, sorted by position, with the rest of its project as context
+    (findings are reported for this module only). Never raises: failures become KMP900."""
     options = options or Options()
     try:
         if isinstance(source, bytes):
             source = decode_source(source)
+        index = None
         if not might_apply(source, options):
-            return []
+            index = _project_index(filename, options)
+            if index is None or not index.might_matter(index.path_of(filename)):
+                return []
         if tree is None:
             with warnings.catch_warnings():
                 # SyntaxWarning/DeprecationWarning (invalid escapes...) belong to the host linter
                 warnings.simplefilter("ignore")
                 tree = ast.parse(source, filename=filename)
-        return _run_rules(tree, source, filename, options)
+        return _run_rules(tree, source, filename, options, index or _project_index(filename, options))
     except SyntaxError as exc:
         return [internal_error(f"cannot parse: {exc.msg}", options, exc.lineno or 1)]
     except (UnicodeDecodeError, LookupError) as exc:
@@ -136,7 +151,7 @@ def _describe(exc: BaseException) -> str:
         return type(exc).__name__
 
 
-def _run_rules(tree: ast.Module, source: str, filename: str, options: Options) -> list[Finding]:
+def _run_rules(tree: ast.Module, source: str, filename: str, options: Options, index=None) -> list[Finding]:
     from .facts import ModuleFacts
     from .rules import RULE_CHECKS
 
@@ -147,7 +162,14 @@ def _run_rules(tree: ast.Module, source: str, filename: str, options: Options) -
     ]
     if not checks:
         return []
-    facts = ModuleFacts(tree, source, filename, options)
+    facts = None
+    if index is not None:
+        try:
+            facts = index.linted(index.path_of(filename), source, tree)
+        except Exception:
+            facts = None  # the module alone is still worth analysing
+    if facts is None:
+        facts = ModuleFacts(tree, source, filename, options)
     reporter = Reporter(options)
     failure: str | None = None
     for codes, check in checks:

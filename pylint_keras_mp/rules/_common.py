@@ -24,6 +24,17 @@ def launch_label(launch) -> str:
     return f"{owner_text}.{launch.method}(...)" if owner_text else f"{launch.method}(...)"
 
 
+def worker_code(facts):
+    """Worker code in this module as (function, loader name, label of the method for the
+    message): the worker methods of its loaders, then its module-level functions that worker
+    code of any project loader calls (``Images.__getitem__ -> augment()``)."""
+    for loader in facts.data_loaders:
+        for method_name, fn in loader.worker_methods.items():
+            yield fn, loader, method_name
+    for fn, loader, entry in facts.worker_helpers:
+        yield fn, loader, f"{entry} -> {fn.name}()"
+
+
 def loader_init(facts, loader):
     """The ``__init__`` the loader runs, when a data loader class of the module defines it (an
     ``__init__`` of a plain mixin may sit after the Keras base in the real MRO: unknown)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..facts import walk_scope
+from ._common import worker_code
 
 # Callables that create a pool of worker processes -> how the message names it.
 PROCESS_POOLS = {
@@ -70,11 +71,10 @@ def describe_process_start(facts, call: ast.Call, fn) -> str | None:
 
 
 def check(facts, report) -> None:
-    for loader in facts.data_loaders:
-        for method_name, fn in loader.worker_methods.items():
-            for node in walk_scope(fn):
-                if not isinstance(node, ast.Call):
-                    continue
-                what = describe_process_start(facts, node, fn)
-                if what:
-                    report("KMP304", node, loader=loader.name, method=method_name, what=what)
+    for fn, loader, method_name in worker_code(facts):
+        for node in walk_scope(fn):
+            if not isinstance(node, ast.Call):
+                continue
+            what = describe_process_start(facts, node, fn)
+            if what:
+                report("KMP304", node, loader=loader.name, method=method_name, what=what)

@@ -165,22 +165,44 @@ def check(facts, report) -> None:
     for loader in facts.data_loaders:
         if not loader.worker_methods or not facts.loader_uses_processes(loader):
             continue
-        reseeded_globals = _reseeded_globals(facts, loader)
+        reseeded_globals = _reseeded_globals(facts, loader.worker_methods.values())
         draws = _self_object_draws(facts, loader, reseeded_globals) + _module_draws(
-            facts, loader, reseeded_globals
+            facts, loader.worker_methods.values(), reseeded_globals
         )
-        reported: set[tuple[int, str]] = set()
-        for node, key, what, fn in sorted(draws, key=lambda d: (d[0].lineno, d[0].col_offset)):
-            if (id(fn), key) in reported:
-                continue  # one finding per method and generator
-            reported.add((id(fn), key))
-            report("KMP402", node, loader=loader.name, method=fn.name, what=what)
+        _report(report, loader, draws, {})
+    _check_helpers(facts, report)
 
 
-def _reseeded_globals(facts, loader) -> set[str]:
+def _report(report, loader, draws, labels) -> None:
+    reported: set[tuple[int, str]] = set()
+    for node, key, what, fn in sorted(draws, key=lambda d: (d[0].lineno, d[0].col_offset)):
+        if (id(fn), key) in reported:
+            continue  # one finding per method and generator
+        reported.add((id(fn), key))
+        report("KMP402", node, loader=loader.name, method=labels.get(id(fn), fn.name), what=what)
+
+
+def _check_helpers(facts, report) -> None:
+    """Draws in this module's functions that worker code of a loader running in worker processes
+    calls; reseeding in the loader's worker code or in the functions themselves counts."""
+    by_loader: dict[int, tuple] = {}
+    for fn, loader, entry in facts.worker_helpers:
+        _loader, helpers, labels = by_loader.setdefault(id(loader), (loader, [], {}))
+        helpers.append(fn)
+        labels[id(fn)] = f"{entry} -> {fn.name}()"
+    for loader, helpers, labels in by_loader.values():
+        owner = loader.owner or facts
+        if not owner.loader_uses_processes(loader):
+            continue
+        reseeded = _reseeded_globals(owner, loader.worker_methods.values())
+        reseeded |= _reseeded_globals(facts, helpers)
+        _report(report, loader, _module_draws(facts, helpers, reseeded), labels)
+
+
+def _reseeded_globals(facts, functions) -> set[str]:
     """Global generators worker code reseeds per call or per worker (np.random.seed(index)...)."""
     reseeded: set[str] = set()
-    for fn in loader.worker_methods.values():
+    for fn in functions:
         for node in walk_scope(fn):
             if isinstance(node, ast.Call):
                 names = _global_reseeds(facts, node, fn)
@@ -234,14 +256,14 @@ def _self_object_draws(facts, loader, reseeded_globals):
     return draws
 
 
-def _module_draws(facts, loader, reseeded_globals):
-    """Draws in worker code from the global generators and from generators or augmenters bound
-    at module level."""
+def _module_draws(facts, functions, reseeded_globals):
+    """Draws in worker code (``functions``) from the global generators and from generators or
+    augmenters bound at module level."""
     draws = []
     module_objects: dict[str, _SharedGenerator | None] = {}
     object_calls = []
     reseeded_objects: set[str] = set()
-    for fn in loader.worker_methods.values():
+    for fn in functions:
         scope = facts.scope(fn)
         for node in walk_scope(fn):
             if not isinstance(node, ast.Call):
