@@ -52,7 +52,9 @@ def argument_map(chain: list, index: int = 0, depth: int = 0) -> ArgumentMap:
     args = init.args
     positional = [a.arg for a in args.posonlyargs + args.args][1:]
     params = positional + [a.arg for a in args.kwonlyargs]
-    defaults = dict(zip(positional[len(positional) - len(args.defaults):], args.defaults)) if args.defaults else {}
+    defaults: dict[str, ast.expr] = {}
+    if args.defaults:
+        defaults.update(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
     defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
     kwargs = args.kwarg.arg if args.kwarg else None
     counts = owner.scope(init).table.counts
@@ -79,7 +81,8 @@ def argument_map(chain: list, index: int = 0, depth: int = 0) -> ArgumentMap:
                 stored[arg.id] |= following.by_position(position - offset)
         for kw in node.keywords:
             if kw.arg is None:
-                forwards_kwargs = forwards_kwargs or (isinstance(kw.value, ast.Name) and kw.value.id == kwargs)
+                whole = isinstance(kw.value, ast.Name) and kw.value.id == kwargs
+                forwards_kwargs = forwards_kwargs or whole
             elif isinstance(kw.value, ast.Name) and kw.value.id in usable:
                 stored[kw.value.id] |= following.by_keyword(kw.arg)
     return ArgumentMap(stored, positional, defaults, following if forwards_kwargs else None)
