@@ -116,17 +116,20 @@ def analyze(
     try:
         if isinstance(source, bytes):
             source = decode_source(source)
-        index = None
+        index = _project_index(filename, options)
         if not might_apply(source, options):
-            index = _project_index(filename, options)
-            if index is None or not index.might_matter(index.path_of(filename)):
+            # the project may still show that this module holds or uses a loader
+            if index is None or not index.might_matter(index.path_of(filename), source):
                 return []
-        if tree is None:
-            with warnings.catch_warnings():
-                # SyntaxWarning/DeprecationWarning (invalid escapes...) belong to the host linter
-                warnings.simplefilter("ignore")
-                tree = ast.parse(source, filename=filename)
-        return _run_rules(tree, source, filename, options, index or _project_index(filename, options))
+        facts = index.summary(index.path_of(filename), source) if index is not None else None
+        if facts is None:
+            if tree is None:
+                with warnings.catch_warnings():
+                    # SyntaxWarning/DeprecationWarning (invalid escapes...) belong to the host linter
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(source, filename=filename)
+            facts = _module_facts(tree, source, filename, options, index)
+        return _run_rules(facts, options)
     except SyntaxError as exc:
         return [internal_error(f"cannot parse: {exc.msg}", options, exc.lineno or 1)]
     except (UnicodeDecodeError, LookupError) as exc:
@@ -151,8 +154,20 @@ def _describe(exc: BaseException) -> str:
         return type(exc).__name__
 
 
-def _run_rules(tree: ast.Module, source: str, filename: str, options: Options, index=None) -> list[Finding]:
+def _module_facts(tree: ast.Module, source: str, filename: str, options: Options, index):
+    """The module's facts: within its project when there is one (shared with the questions other
+    modules ask about it), else alone."""
     from .facts import ModuleFacts
+
+    if index is not None:
+        try:
+            return index.linted(index.path_of(filename), source, tree)
+        except Exception:
+            pass  # the module alone is still worth analysing
+    return ModuleFacts(tree, source, filename, options)
+
+
+def _run_rules(facts, options: Options) -> list[Finding]:
     from .rules import RULE_CHECKS
 
     checks = [
@@ -162,14 +177,6 @@ def _run_rules(tree: ast.Module, source: str, filename: str, options: Options, i
     ]
     if not checks:
         return []
-    facts = None
-    if index is not None:
-        try:
-            facts = index.linted(index.path_of(filename), source, tree)
-        except Exception:
-            facts = None  # the module alone is still worth analysing
-    if facts is None:
-        facts = ModuleFacts(tree, source, filename, options)
     reporter = Reporter(options)
     failure: str | None = None
     for codes, check in checks:

@@ -102,7 +102,7 @@ class Constructors:
         """(loader, attribute, argument, enclosing function, how it is passed) for every
         argument of a loader construction in this module that the constructor stores on self."""
         for call, fn, loader in self.loader_constructions:
-            owner = loader.owner or self
+            owner = self.owner_of(loader)
             arguments = owner.stored_arguments(loader)
             for position, arg in enumerate(call.args):
                 if isinstance(arg, ast.Starred):

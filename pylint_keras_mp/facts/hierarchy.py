@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import collections
 import functools
+import weakref
 from dataclasses import dataclass, field
 
 from .keras_api import PICKLE_HOOKS, WORKER_ENTRY, is_keras_loader_base
@@ -31,9 +32,15 @@ class DataLoader:
     mro: list[ast.ClassDef]  # the class, then its in-module bases (depth first)
     methods: dict[str, FunctionNode] = field(default_factory=dict)
     worker_methods: dict[str, FunctionNode] = field(default_factory=dict)
-    # the module facts that define it, and its bases in other project modules (facts, class)
-    owner: object = field(default=None, repr=False, compare=False)
+    # a weak reference to the module facts that define it (no cycle keeps a tree alive), their
+    # file, and its bases in other project modules (facts, class)
+    owner_ref: object = field(default=None, repr=False, compare=False)
+    path: object = field(default=None, repr=False, compare=False)
     foreign: list = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def owner(self):
+        return self.owner_ref() if self.owner_ref is not None else None
 
     @property
     def name(self) -> str:
@@ -53,9 +60,16 @@ class DataLoader:
         """Methods it has from any class of its MRO that the project defines."""
         return set(self.methods) | set(methods_of([cls for _owner, cls in self.foreign]))
 
-    def derives_from(self, other: "DataLoader") -> bool:
-        """It is ``other`` or a subclass of it."""
-        return any(cls is other.node for cls in self.all_classes)
+    @property
+    def key(self) -> tuple:
+        """(file, class name, line): names the class across the project."""
+        return (self.path, self.node.name, self.node.lineno)
+
+    @property
+    def lineage(self) -> frozenset:
+        """The keys of every class of its MRO that the project defines."""
+        own = {(self.path, cls.name, cls.lineno) for cls in self.mro}
+        return frozenset(own | {(owner.path, cls.name, cls.lineno) for owner, cls in self.foreign})
 
     @property
     def defines_pickle_hooks(self) -> bool:
@@ -104,7 +118,9 @@ class LoaderHierarchy:
             bases = self.class_keras_bases(node)
             if bases:
                 mro = self.class_mro(node)
-                loader = DataLoader(node, bases, mro, methods_of(mro), owner=self)
+                loader = DataLoader(
+                    node, bases, mro, methods_of(mro), owner_ref=weakref.ref(self), path=self.path
+                )
                 loader.foreign = self.project.foreign_mro(self, mro) if self.project else []
                 loader.worker_methods = self._worker_methods(loader)
                 loaders.append(loader)
@@ -113,6 +129,13 @@ class LoaderHierarchy:
     @functools.cached_property
     def data_loaders_by_name(self) -> dict[str, DataLoader]:
         return {loader.name: loader for loader in self.data_loaders}
+
+    def owner_of(self, loader: DataLoader):
+        """The facts of the module that defines a loader: this one, or another project module."""
+        owner = loader.owner
+        if owner is None and self.project is not None and loader.path is not None:
+            owner = self.project.facts_of(loader.path)
+        return owner if owner is not None else self
 
     def loader_for_class(self, cls: ast.ClassDef) -> DataLoader | None:
         for loader in self.data_loaders:
@@ -170,6 +193,10 @@ class LoaderHierarchy:
             elif local is None and self.project is not None:
                 found.extend(self.project.keras_bases_of_base(self, base))
         return returned if returned is not None else []
+
+    @functools.cached_property
+    def _imported_loaders(self) -> dict[str | None, bool]:
+        return {}
 
     @functools.cached_property
     def _keras_base_verdicts(self) -> dict[str, list[str] | None]:
@@ -242,6 +269,16 @@ class LoaderHierarchy:
     def imported_loader_called(self, call: ast.Call, fn: FunctionNode | None) -> DataLoader | None:
         """The data loader of another project module that a call constructs, through an import."""
         if self.project is None or not isinstance(call.func, (ast.Name, ast.Attribute)):
+            return None
+        root = call.func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id not in self.imports:
+            return None
+        qualname = self.qualname(call.func)  # what the import makes of it, unless fn shadows it
+        if qualname not in self._imported_loaders:
+            self._imported_loaders[qualname] = self.project.names_loader(self, qualname)
+        if not self._imported_loaders[qualname]:
             return None
         return self.project.loader_of(self, call.func, fn)
 

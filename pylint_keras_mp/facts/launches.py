@@ -100,7 +100,7 @@ class Launches:
                 mp = self.resolve_bool(keyword(call, "use_multiprocessing"), fn)
             if keyword(call, "workers") is not None:
                 workers = self.resolve_int(keyword(call, "workers"), fn)
-        class_mp, class_workers = (loader.owner or self).class_worker_settings(loader)
+        class_mp, class_workers = self.owner_of(loader).class_worker_settings(loader)
         if mp is None:
             mp = class_mp
             if mp is None:
@@ -214,7 +214,8 @@ class Launches:
             return True
         if self.project is None:
             return False
-        return any(fed.derives_from(loader) for fed in self.project.loaders_fed_with_processes())
+        key = loader.key
+        return any(key in lineage for lineage in self.project.loaders_fed_with_processes())
 
     def loaders_started_with_processes(self) -> list[DataLoader]:
         """Data loaders (of this or another project module) that this module runs in worker

@@ -4,7 +4,6 @@ in this module and in other project modules, followed from function to function.
 from __future__ import annotations
 
 import ast
-import functools
 
 from .hierarchy import DataLoader
 from .syntax import FunctionNode, walk_scope
@@ -49,17 +48,26 @@ class WorkerCode:
                 pending.append((target[0], target[1], entry))
         return found
 
-    @functools.cached_property
-    def worker_helpers(self) -> list[tuple[FunctionNode, DataLoader, str]]:
-        """This module's functions that worker code runs: [(function, loader, worker method)],
-        for the loaders of this module and of every other project module."""
-        if not self.functions:
+    def worker_helpers(self, candidates) -> list[tuple[FunctionNode, DataLoader, str]]:
+        """Those of ``candidates`` (module-level functions of this module) that worker code
+        runs: [(function, loader, worker method)], for the loaders of this module and of every
+        other project module. Rules pass the functions where they would report, so that the
+        project is searched for callers only when there is something to report."""
+        wanted = {id(fn) for fn in candidates}
+        if not wanted:
             return []
         if self.project is None:
             return [
                 (fn, loader, entry)
                 for loader in self.data_loaders
                 for owner, fn, entry in self.helpers_reached(loader)
-                if owner is self
+                if owner is self and id(fn) in wanted
             ]
-        return list(self.project.worker_helpers().get(self.path, []))
+        found = []
+        by_line = {(fn.name, fn.lineno): fn for fn in candidates}
+        for name, line, key, entry in self.project.worker_helpers().get(self.path, []):
+            fn = by_line.get((name, line))
+            loader = self.project.loader_by_key(key) if fn is not None else None
+            if loader is not None:
+                found.append((fn, loader, entry))
+        return found

@@ -9,9 +9,11 @@ the project, unparsable, ambiguous, a cycle) is unknown, and unknown is silent.
 from __future__ import annotations
 
 import ast
+import collections
 import functools
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Options
@@ -19,6 +21,8 @@ from .model import Project, project_for
 
 # How many re-exports a name is followed through.
 REEXPORT_LIMIT = 8
+# How many modules' facts (with their trees) are kept at a time.
+FACTS_KEPT = 8
 
 
 def silent(default):
@@ -38,6 +42,47 @@ def silent(default):
     return wrap
 
 
+IMPORT_STATEMENT = re.compile(r"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import\b|import[ \t]+([\w. \t,]+))", re.MULTILINE)
+
+
+IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)[ \t].*$", re.MULTILINE)
+IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+def _imported_names(source: str) -> list[str]:
+    """The module names of a source's import statements, read from its text (``from x import``,
+    ``import x.y as z, w``); parenthesised and continued lines are not needed for that."""
+    names = []
+    for match in IMPORT_STATEMENT.finditer(source):
+        if match[1]:
+            names.append(match[1])
+        else:
+            for item in match[2].split(","):
+                name = item.split(" as ")[0].strip()
+                if name:
+                    names.append(name.split()[0])
+    return names
+
+
+def _import_root(facts, node: ast.AST) -> ast.Name | None:
+    """The root name of ``name`` or ``name.attr...`` when the module imports it."""
+    root = node
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return root if isinstance(root, ast.Name) and root.id in facts.imports else None
+
+
+@dataclass
+class ModuleSummary:
+    """What the whole-project questions need from one module, kept after its tree is gone."""
+
+    loader_names: set[str] = field(default_factory=set)
+    # module-level functions its loaders' worker code reaches:
+    # (file, function name, line, loader key, worker method)
+    helpers: list[tuple] = field(default_factory=list)
+    started: list[frozenset] = field(default_factory=list)  # lineages run in worker processes
+
+
 class ProjectIndex:
     """One project, seen with one set of options."""
 
@@ -48,9 +93,11 @@ class ProjectIndex:
         self._keras_bases: dict[tuple[Path, str], list[str]] = {}
         self._visiting: set[tuple[Path, str]] = set()
         self._configured: dict[tuple[Path, str], str] | None = None
-        self._loader_modules: list | None = None
+        self._summaries: dict[Path, ModuleSummary] | None = None
+        self._imported_stems: set[str] | None = None
         self._worker_helpers: dict[Path, list] | None = None
         self._fed_with_processes: list | None = None
+        self._definitions: dict[tuple[Path, str | None], object] = {}
 
     def path_of(self, filename: str) -> Path:
         return Path(os.path.abspath(filename)).resolve()
@@ -58,8 +105,12 @@ class ProjectIndex:
     # ------------------------------------------------------------------ module summaries
     @silent(None)
     def facts_of(self, path: Path):
-        """The summary of a project file; None when it is not in the project or cannot be parsed."""
+        """The facts of a project file; None when it is not in the project or cannot be parsed.
+        The most recently used are kept (a tree costs memory, and the garbage collector's time
+        grows with every tree kept alive)."""
         if path in self._facts:
+            if (id(self), path) in _RECENT:
+                _RECENT.move_to_end((id(self), path))
             return self._facts[path]
         parsed = self.project.file(path)
         facts = None
@@ -67,8 +118,25 @@ class ProjectIndex:
             from ..facts import ModuleFacts
 
             facts = ModuleFacts(parsed.tree, parsed.source, str(path), self.options, project=self, path=path)
-        self._facts[path] = facts
+        self._remember(path, facts)
         return facts
+
+    def _remember(self, path: Path, facts) -> None:
+        """Keep a module's facts among the process's most recently used (every project's)."""
+        self._facts[path] = facts
+        _RECENT[(id(self), path)] = self
+        _RECENT.move_to_end((id(self), path))
+        while len(_RECENT) > FACTS_KEPT:
+            (_, evicted), index = _RECENT.popitem(last=False)
+            index._facts.pop(evicted, None)
+            parsed = index.project.files.get(evicted)
+            if parsed is not None:
+                parsed.forget()
+
+    def summary(self, path: Path, source: str):
+        """The summary already made of a file, when it was made from this very text."""
+        known = self._facts.get(path)
+        return known if known is not None and known.source == source else None
 
     def linted(self, path: Path, source: str, tree: ast.Module):
         """The summary of the file being linted, from the text the front end gave."""
@@ -83,16 +151,18 @@ class ProjectIndex:
             self._reset()  # the file changed since it was summarised: answers may differ
         self.project.use_source(path, source, tree)
         facts = ModuleFacts(tree, source, str(path), self.options, project=self, path=path)
-        self._facts[path] = facts
+        self._remember(path, facts)
         return facts
 
     def _reset(self) -> None:
         self._facts.clear()
         self._keras_bases.clear()
-        self._loader_modules = None
+        self._summaries = None
+        self._imported_stems = None
         self._worker_helpers = None
         self._fed_with_processes = None
         self._configured = None
+        self._definitions.clear()
 
     # ------------------------------------------------------------------ names
     @silent(None)
@@ -103,7 +173,25 @@ class ProjectIndex:
             return None
         return self._definition(facts.path, qualname)
 
-    def _definition(self, importer: Path, qualname: str | None):
+    def _where(self, importer: Path, qualname: str | None):
+        """(file, name, "class" or "function") a qualified name seen in ``importer`` refers to,
+        remembered without keeping the module's facts."""
+        key = (importer, qualname)
+        if key not in self._definitions:
+            found = self._follow_definition(importer, qualname)
+            kind = "class" if found and isinstance(found[1], ast.ClassDef) else "function"
+            self._definitions[key] = (found[0].path, found[1].name, kind) if found else None
+        return self._definitions[key]
+
+    def _definition(self, importer: Path, qualname: str | None, kind: str | None = None):
+        where = self._where(importer, qualname)
+        if where is None or (kind is not None and where[2] != kind):
+            return None
+        facts = self.facts_of(where[0])
+        node = facts.definition_of(where[1], None) if facts is not None else None
+        return (facts, node) if node is not None else None
+
+    def _follow_definition(self, importer: Path, qualname: str | None):
         seen: set[tuple[Path, str]] = set()
         for _ in range(REEXPORT_LIMIT):
             if not qualname:
@@ -131,24 +219,26 @@ class ProjectIndex:
         return None
 
     @silent(None)
+    def imported_definition(self, facts, node: ast.AST, fn=None, kind: str | None = None):
+        """(summary, def or class) that ``name`` or ``name.attr...`` names through an import of
+        the module that ``fn`` does not shadow (its scope is read only for project names);
+        ``kind``: "class" or "function" only."""
+        root = _import_root(facts, node)
+        if root is None or facts.path is None:
+            return None
+        found = self._definition(facts.path, facts.qualname(node), kind)
+        if found is None or (fn is not None and root.id in facts.scope(fn).locals):
+            return None
+        return found
+
     def class_of(self, facts, node: ast.AST, fn=None):
         """(summary, ClassDef) of a project class an expression names through an import."""
-        if isinstance(node, ast.Name) and (fn is not None and node.id in facts.scope(fn).locals):
-            return None
-        if isinstance(node, ast.Name) and node.id not in facts.imports:
-            return None
-        found = self.definition(facts, facts.qualname(node, fn))
-        return found if found is not None and isinstance(found[1], ast.ClassDef) else None
+        return self.imported_definition(facts, node, fn, "class")
 
-    @silent(None)
     def function_of(self, facts, node: ast.AST, fn=None):
         """(summary, FunctionDef) of a project module-level function an expression names
         through an import."""
-        if isinstance(node, ast.Name) and (fn is not None and node.id in facts.scope(fn).locals):
-            return None
-        if isinstance(node, ast.Name) and node.id not in facts.imports:
-            return None
-        found = self.definition(facts, facts.qualname(node, fn))
+        found = self.imported_definition(facts, node, fn, "function")
         if found is None or not isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
             return None
         return found
@@ -193,13 +283,32 @@ class ProjectIndex:
         self._keras_bases[key] = bases
         return bases
 
+    @silent(False)
+    def names_loader(self, facts, qualname: str | None) -> bool:
+        """Whether a qualified name seen in ``facts`` is a data loader class of the project."""
+        if facts.path is None:
+            return False
+        where = self._where(facts.path, qualname)
+        if where is None or where[2] != "class" or self._keras_bases.get(where[:2]) == []:
+            return False
+        found = self._definition(facts.path, qualname, "class")
+        return found is not None and bool(self.class_keras_bases(*found))
+
     @silent(None)
     def loader_of(self, facts, node: ast.AST, fn=None):
         """The data loader (of another project module) a class expression names."""
+        root = _import_root(facts, node)
+        if root is None or facts.path is None:
+            return None
+        where = self._where(facts.path, facts.qualname(node))
+        if where is None or where[2] != "class" or self._keras_bases.get(where[:2]) == []:
+            return None  # no project class, or one known to be no loader: no facts needed
         found = self.class_of(facts, node, fn)
         if found is None:
             return None
         owner, cls = found
+        if not self.class_keras_bases(owner, cls):
+            return None
         return owner.loader_for_class(cls)
 
     @silent(list)
@@ -232,90 +341,131 @@ class ProjectIndex:
         return order
 
     # ------------------------------------------------------------------ the whole project
-    def loader_modules(self) -> list:
-        """Summaries of every project module that defines or uses a data loader: the modules
-        that mention a trigger word, then those that mention a loader class found so far."""
-        if self._loader_modules is not None:
-            return self._loader_modules
+    def scan(self) -> dict[Path, ModuleSummary]:
+        """The summary of every project module that defines or uses a data loader: the modules
+        that mention a trigger word, then those that mention a loader class found so far. Only
+        the summaries stay in memory, not the modules' trees."""
+        if self._summaries is not None:
+            return self._summaries
         from ..engine import trigger_words
 
-        self._loader_modules = []
+        self._summaries = {}
         try:
             files = self.project.all_files()
         except Exception:
             files = []
         words = set(trigger_words(self.options))
-        scanned: set[Path] = set()
         while words:
             pattern = re.compile("|".join(re.escape(word) for word in sorted(words)))
             names: set[str] = set()
             for path in files:
-                if path in scanned:
+                if path in self._summaries:
                     continue
-                facts = self._scan(path, pattern)
-                if facts is None:
-                    continue
-                scanned.add(path)
-                self._loader_modules.append(facts)
-                names.update(self._loader_names(facts))
+                summary = self._summarise(path, pattern)
+                if summary is not None:
+                    self._summaries[path] = summary
+                    names.update(summary.loader_names)
             words = names - words
-        return self._loader_modules
+        return self._summaries
 
     @silent(None)
-    def _scan(self, path: Path, pattern: re.Pattern):
+    def _summarise(self, path: Path, pattern: re.Pattern) -> ModuleSummary | None:
         parsed = self.project.file(path)
         if parsed is None or not pattern.search(parsed.source):
             return None
-        return self.facts_of(path)
-
-    @silent(set)
-    def _loader_names(self, facts) -> set[str]:
-        return {loader.name for loader in facts.data_loaders}
+        facts = self.facts_of(path)
+        if facts is None:
+            return None
+        summary = ModuleSummary()
+        for loader in facts.data_loaders:
+            summary.loader_names.add(loader.name)
+            for owner, fn, entry in facts.helpers_reached(loader):
+                summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, entry))
+        for loader in facts.loaders_started_with_processes():
+            summary.started.append(loader.lineage)
+        parsed.forget()  # the summary is what other questions need; the tree can go
+        return summary
 
     @silent(True)
-    def might_matter(self, path: Path) -> bool:
-        """Whether a file that mentions no trigger word can still have findings: it defines or
-        constructs a project loader, or worker code elsewhere calls its functions."""
-        modules = self.loader_modules()
-        if any(facts.path == path for facts in modules):
-            return True
-        return path in self.worker_helpers()
+    def might_matter(self, path: Path, source: str) -> bool:
+        """Whether a file that mentions no trigger word can still have findings, told from text
+        alone (nothing is parsed): it imports a project module (it may subclass, build or launch
+        a project loader), or the modules that mention a trigger word import it, directly or
+        through other project modules (its functions may run in worker processes)."""
+        for name in _imported_names(source):
+            if name.startswith(".") or self.project.resolve_name(name, path) is not None:
+                return True
+        stem = path.parent.name if path.stem == "__init__" else path.stem
+        return stem in self.imported_stems()
+
+    def imported_stems(self) -> set[str]:
+        """The names in the import statements of the modules that mention a trigger word, and
+        of the project modules those names reach, repeatedly: a superset of the modules whose
+        functions worker code can call."""
+        if self._imported_stems is None:
+            from ..engine import trigger_words
+
+            pattern = re.compile("|".join(re.escape(word) for word in trigger_words(self.options)))
+            texts: dict[str, list[str]] = {}
+            stems: set[str] = set()
+            for path in self.project.all_files():
+                parsed = self.project.file(path)
+                if parsed is None:
+                    continue
+                keep = parsed._tree is not None  # parsed for another question: keep it
+                source = parsed.source
+                names = set(IDENTIFIER.findall(" ".join(IMPORT_LINE.findall(source))))
+                stem = path.parent.name if path.stem == "__init__" else path.stem
+                texts.setdefault(stem, []).append(" ".join(sorted(names)))
+                if pattern.search(source):
+                    stems |= names
+                if not keep:
+                    parsed.forget()
+            pending = list(stems)
+            while pending:
+                stem = pending.pop()
+                for text in texts.get(stem, ()):
+                    for name in text.split():
+                        if name not in stems:
+                            stems.add(name)
+                            pending.append(name)
+            self._imported_stems = stems
+        return self._imported_stems
 
     def worker_helpers(self) -> dict[Path, list]:
         """Module-level functions worker code of a project loader calls (directly or through
-        other such functions), by file: [(function, loader, entry method)]."""
+        other such functions), by file: [(function name, line, loader key, entry method)]."""
         if self._worker_helpers is None:
             found: dict[Path, list] = {}
-            for facts in self.loader_modules():
-                for owner, fn, loader, entry in self._helpers_of(facts):
-                    found.setdefault(owner.path, []).append((fn, loader, entry))
+            for summary in self.scan().values():
+                for path, name, line, loader, entry in summary.helpers:
+                    found.setdefault(path, []).append((name, line, loader, entry))
             self._worker_helpers = found
         return self._worker_helpers
 
-    @silent(list)
-    def _helpers_of(self, facts) -> list:
-        return [
-            (owner, fn, loader, entry)
-            for loader in facts.data_loaders
-            for owner, fn, entry in facts.helpers_reached(loader)
-        ]
-
-    @silent(list)
-    def loaders_fed_with_processes(self) -> list:
-        """Data loaders (of any module) that a project module shows running in worker processes."""
+    def loaders_fed_with_processes(self) -> list[frozenset]:
+        """The lineage (class keys) of every loader a project module runs in worker processes."""
         if self._fed_with_processes is None:
-            found: dict[int, object] = {}
-            for facts in self.loader_modules():
-                for loader in self._started_with_processes(facts):
-                    found.setdefault(id(loader), loader)
-            self._fed_with_processes = list(found.values())
+            self._fed_with_processes = [
+                lineage for summary in self.scan().values() for lineage in summary.started
+            ]
         return self._fed_with_processes
 
-    @silent(list)
-    def _started_with_processes(self, facts) -> list:
-        return facts.loaders_started_with_processes()
+    @silent(None)
+    def loader_by_key(self, key):
+        """The data loader (path, class name, line) names, from its module's facts."""
+        path, name, line = key
+        facts = self.facts_of(path)
+        if facts is None:
+            return None
+        for loader in facts.data_loaders:
+            if loader.name == name and loader.node.lineno == line:
+                return loader
+        return None
 
 
+# (index, file) of the facts kept, oldest first, for every project of the process.
+_RECENT: collections.OrderedDict[tuple[int, Path], ProjectIndex] = collections.OrderedDict()
 _INDEXES: dict[tuple[int, Options], ProjectIndex] = {}
 
 

@@ -7,6 +7,7 @@ most once per process. Files outside the project (site-packages...) are never re
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import warnings
 from pathlib import Path
@@ -28,11 +29,15 @@ MAX_PROJECT_FILES = 20000
 def find_project_root(path: Path) -> Path:
     """The nearest folder from the file's own folder upward that holds a project marker; the
     file's folder when there is none (a folder of scripts)."""
-    folder = path.parent
-    for candidate in (folder, *folder.parents):
-        if any((candidate / marker).exists() for marker in PROJECT_MARKERS):
-            return candidate
-    return folder
+    root = _marked_folder(path.parent)
+    return root if root is not None else path.parent
+
+
+@functools.lru_cache(maxsize=4096)
+def _marked_folder(folder: Path) -> Path | None:
+    if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+        return folder
+    return None if folder.parent == folder else _marked_folder(folder.parent)
 
 
 def _decode(data: bytes) -> str:
@@ -60,6 +65,12 @@ class ParsedFile:
                 self._source = ""
         return self._source
 
+    def forget(self) -> None:
+        """Drop the text and tree (read again if a question needs them)."""
+        self._source = None
+        self._tree = None
+        self._parsed = False
+
     @property
     def tree(self) -> ast.Module | None:
         if not self._parsed:
@@ -76,12 +87,14 @@ class ParsedFile:
 class Project:
     """A project root and its source roots, with its files read and parsed on demand."""
 
-    def __init__(self, root: Path, source_roots: tuple[Path, ...] = ()):
+    def __init__(self, root: Path, source_roots: tuple[Path, ...] = (), marked: bool = True):
         self.root = root
+        self.marked = marked  # False: a folder of scripts, without a project file
         roots = [root / r if not r.is_absolute() else r for r in source_roots]
         self.source_roots = tuple(dict.fromkeys([*(r.resolve() for r in roots), root]))
         self.files: dict[Path, ParsedFile] = {}
         self._all_files: list[Path] | None = None
+        self._resolved: dict[tuple[str, Path], tuple[Path, list[str]] | None] = {}
 
     # ------------------------------------------------------------------ files
     def contains(self, path: Path) -> bool:
@@ -110,10 +123,13 @@ class Project:
             self.files[path] = ParsedFile(path, source, tree)
 
     def all_files(self) -> list[Path]:
-        """Every ``*.py`` file of the project, sorted (listed once)."""
+        """Every ``*.py`` file of the project, sorted (listed once); for a folder of scripts
+        without a project file, the files of that folder only."""
         if self._all_files is None:
             found: list[Path] = []
             for folder, subfolders, names in os.walk(self.root):
+                if not self.marked:
+                    subfolders[:] = []
                 subfolders[:] = sorted(
                     name for name in subfolders if name not in SKIPPED_FOLDERS and not name.startswith(".")
                 )
@@ -174,6 +190,12 @@ class Project:
         module and the attribute path after it: ``.base.Loader`` -> (data/base.py, ["Loader"]).
         Relative names (leading dots) start from the importer's package; absolute ones from the
         importer's own folder first (as for a script or a notebook), then the source roots."""
+        key = (qualname, importer.parent)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve_name(qualname, importer)
+        return self._resolved[key]
+
+    def _resolve_name(self, qualname: str, importer: Path) -> tuple[Path, list[str]] | None:
         level = len(qualname) - len(qualname.lstrip("."))
         parts = [part for part in qualname[level:].split(".") if part]
         if level:
@@ -211,9 +233,11 @@ def project_for(path: str, source_roots: tuple[str, ...] = ()) -> Project | None
         file_path = file_path.resolve()
     except (OSError, ValueError):
         return None
-    root = find_project_root(file_path)
+    marked = _marked_folder(file_path.parent)
+    root = marked if marked is not None else file_path.parent
     key = (root, tuple(source_roots))
     project = _PROJECTS.get(key)
     if project is None:
-        project = _PROJECTS[key] = Project(root, tuple(Path(r) for r in source_roots))
+        sources = tuple(Path(r) for r in source_roots)
+        project = _PROJECTS[key] = Project(root, sources, marked=marked is not None)
     return project

@@ -61,7 +61,36 @@ def global_writes_in(facts, fn):
                 yield node, f"calls .{node.func.attr}() on", base.id
 
 
+def _may_write_globals(facts) -> bool:
+    """Some function may write a module global: a ``global`` statement, or a store into or a
+    mutating call on a module-level name (read from the module's index, no walk)."""
+    if facts.global_writes:
+        return True
+    objects = {
+        name
+        for name in facts.module_bound
+        if name not in facts.imports and name not in facts.functions and name not in facts.classes
+    }
+    if not objects:
+        return False
+    for node in facts.nodes_of(ast.Call):
+        if isinstance(node.func, ast.Attribute) and node.func.attr in MUTATING_METHODS:
+            base = root_name(node.func.value)
+            if base is not None and base.id in objects:
+                return True
+    for node_type in (ast.Subscript, ast.Attribute):
+        for node in facts.nodes_of(node_type):
+            if isinstance(node.ctx, (ast.Store, ast.Del)):
+                base = root_name(node)
+                if base is not None and base.id in objects:
+                    return True
+    return False
+
+
 def check(facts, report) -> None:
-    for fn, loader, method_name in worker_code(facts):
+    def writes(fn):
+        return any(True for _ in global_writes_in(facts, fn))
+
+    for fn, loader, method_name in worker_code(facts, writes if _may_write_globals(facts) else None):
         for node, action, name in global_writes_in(facts, fn):
             report("KMP101", node, loader=loader.name, method=method_name, action=action, name=name)
