@@ -178,15 +178,28 @@ def code_blocks_under(markdown: str, heading: str) -> list[str]:
 @dataclass(frozen=True)
 class FixtureProject:
     """A folder of modules linted together: expectations next to the code, as in single files.
-    ``# keras-mp-options:`` in any of its files sets the options for the whole project; files
-    named in a ``# keras-mp-not-linted: a.py b.py`` line are in the project (imported) but not
-    linted themselves (a module that cannot be parsed)."""
+    ``# keras-mp-options:`` in any of its files sets the options for the whole project. A file
+    ``name.py.unparsable`` becomes the module ``name.py`` in the copy a test runs on: it is in the
+    project (imported) but cannot be parsed, so it is not linted itself (and the fixtures folder
+    holds no file that every front end rejects)."""
 
     root: Path
 
     @property
     def id(self) -> str:
         return self.root.name
+
+    def copy_to(self, folder: Path) -> "FixtureProject":
+        import shutil
+
+        target = folder / self.root.name
+        shutil.copytree(self.root, target)
+        for path in target.rglob("*.py.unparsable"):
+            path.rename(path.with_suffix(""))
+            (target / UNPARSABLE_LIST).open("a", encoding="utf-8").write(
+                path.with_suffix("").relative_to(target).as_posix() + "\n"
+            )
+        return FixtureProject(target)
 
     def _texts(self) -> dict[str, str]:
         return {
@@ -204,11 +217,8 @@ class FixtureProject:
 
     @property
     def not_linted(self) -> list[str]:
-        names: list[str] = []
-        for text in self._texts().values():
-            for match in NOT_LINTED_RE.finditer(text):
-                names.extend(match.group(1).split())
-        return names
+        listed = self.root / UNPARSABLE_LIST
+        return listed.read_text(encoding="utf-8").split() if listed.exists() else []
 
     @property
     def files(self) -> list[str]:
@@ -233,7 +243,7 @@ class FixtureProject:
         return flags
 
 
-NOT_LINTED_RE = re.compile(r"^#\s*keras-mp-not-linted:\s*(.*)$", re.MULTILINE)
+UNPARSABLE_LIST = ".not-linted"
 
 
 def fixture_projects() -> list[FixtureProject]:

@@ -20,12 +20,15 @@ def _codes(results):
     return {name: sorted((line, code) for line, _, code, _ in items) for name, items in results.items()}
 
 
-@pytest.mark.parametrize("project", PROJECT_LIST, ids=lambda p: p.id)
+@pytest.fixture(params=PROJECT_LIST, ids=lambda p: p.id)
+def project(request, tmp_path):
+    return request.param.copy_to(tmp_path)
+
+
 def test_each_file_reports_exactly_its_expected_findings(project):
     assert _codes(engine_project_findings(project)) == project.expected()
 
 
-@pytest.mark.parametrize("project", PROJECT_LIST, ids=lambda p: p.id)
 def test_every_front_end_reports_the_same_from_the_project_root(project):
     engine = engine_project_findings(project)
     assert cli_project_findings(project) == engine, "keras-mp-lint disagrees with the engine"
