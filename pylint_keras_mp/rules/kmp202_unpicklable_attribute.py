@@ -31,9 +31,14 @@ def describe_unpicklable(facts, loader, fn, value, constructors, _depth=0, seen=
         return GENERATOR, FORK_NOTE
     if isinstance(value, ast.Name):
         bound, _scope = facts.follow(value, fn)
-        if bound is None:
-            return None
-        return describe_unpicklable(facts, loader, fn, bound, constructors, _depth + 1)
+        if bound is not None:
+            return describe_unpicklable(facts, loader, fn, bound, constructors, _depth + 1)
+        # assigned in each branch of an if: unpicklable when every one of the values is
+        found = [
+            describe_unpicklable(facts, loader, fn, each, constructors, _depth + 1)
+            for each in facts.every_value(value.id, fn) or ()
+        ]
+        return found[0] if found and all(found) else None
     if not isinstance(value, ast.Call):
         found = describe_elements(
             value,
