@@ -22,7 +22,7 @@ from .model import Project, project_for
 # How many re-exports a name is followed through.
 REEXPORT_LIMIT = 8
 # How many modules' facts (with their trees) are kept at a time.
-FACTS_KEPT = 8
+FACTS_KEPT = 32
 
 
 def silent(default):
@@ -42,7 +42,9 @@ def silent(default):
     return wrap
 
 
-IMPORT_STATEMENT = re.compile(r"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import\b|import[ \t]+([\w. \t,]+))", re.MULTILINE)
+IMPORT_STATEMENT = re.compile(
+    r"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import\b|import[ \t]+([\w. \t,]+))", re.MULTILINE
+)
 
 
 IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)[ \t].*$", re.MULTILINE)
@@ -61,6 +63,19 @@ def _imported_names(source: str) -> list[str]:
                 name = item.split(" as ")[0].strip()
                 if name:
                     names.append(name.split()[0])
+    return names
+
+
+def _top_level_names(facts) -> dict[str, tuple[str, str | None]]:
+    names: dict[str, tuple[str, str | None]] = {}
+    for name in facts.module_table.counts:
+        if name in facts.imports:
+            if facts.module_table.bound_once(name):
+                names[name] = ("import", facts.imports[name])
+            continue
+        node = facts.definition_of(name, None)
+        if node is not None:
+            names[name] = ("class" if isinstance(node, ast.ClassDef) else "function", None)
     return names
 
 
@@ -95,9 +110,11 @@ class ProjectIndex:
         self._configured: dict[tuple[Path, str], str] | None = None
         self._summaries: dict[Path, ModuleSummary] | None = None
         self._imported_stems: set[str] | None = None
+        self._scanning = False
         self._worker_helpers: dict[Path, list] | None = None
         self._fed_with_processes: list | None = None
         self._definitions: dict[tuple[Path, str | None], object] = {}
+        self._names: dict[Path, dict | None] = {}
 
     def path_of(self, filename: str) -> Path:
         return Path(os.path.abspath(filename)).resolve()
@@ -120,6 +137,15 @@ class ProjectIndex:
             facts = ModuleFacts(parsed.tree, parsed.source, str(path), self.options, project=self, path=path)
         self._remember(path, facts)
         return facts
+
+    def names_of(self, path: Path) -> dict[str, tuple[str, str | None]] | None:
+        """What a module's top-level names are, kept after its facts are dropped: name ->
+        ("class" | "function", None) for a def or class bound once, ("import", target) for an
+        import bound once (a re-export); None when the module cannot be read."""
+        if path not in self._names:
+            facts = self.facts_of(path)
+            self._names[path] = _top_level_names(facts) if facts is not None else None
+        return self._names[path]
 
     def _remember(self, path: Path, facts) -> None:
         """Keep a module's facts among the process's most recently used (every project's)."""
@@ -163,6 +189,7 @@ class ProjectIndex:
         self._fed_with_processes = None
         self._configured = None
         self._definitions.clear()
+        self._names.clear()
 
     # ------------------------------------------------------------------ names
     @silent(None)
@@ -178,9 +205,7 @@ class ProjectIndex:
         remembered without keeping the module's facts."""
         key = (importer, qualname)
         if key not in self._definitions:
-            found = self._follow_definition(importer, qualname)
-            kind = "class" if found and isinstance(found[1], ast.ClassDef) else "function"
-            self._definitions[key] = (found[0].path, found[1].name, kind) if found else None
+            self._definitions[key] = self._follow_definition(importer, qualname)
         return self._definitions[key]
 
     def _definition(self, importer: Path, qualname: str | None, kind: str | None = None):
@@ -206,14 +231,12 @@ class ProjectIndex:
             if (path, name) in seen:
                 return None
             seen.add((path, name))
-            target = self.facts_of(path)
-            if target is None:
-                return None
-            node = target.definition_of(name, None)
-            if node is not None:
-                return target, node
-            if name in target.imports and target.module_table.bound_once(name):
-                importer, qualname = path, target.imports[name]  # a re-export
+            names = self.names_of(path)
+            kind, target = (names or {}).get(name, (None, None))
+            if kind in ("class", "function"):
+                return path, name, kind
+            if kind == "import":
+                importer, qualname = path, target  # a re-export
                 continue
             return None
         return None
@@ -286,8 +309,13 @@ class ProjectIndex:
     @silent(False)
     def names_loader(self, facts, qualname: str | None) -> bool:
         """Whether a qualified name seen in ``facts`` is a data loader class of the project."""
-        if facts.path is None:
+        if facts.path is None or not qualname:
             return False
+        found = self.project.resolve_name(qualname, facts.path)
+        if found is None:
+            return False
+        if not self._scanning and found[0] not in self.scan():
+            return False  # a module that mentions no loader base or loader class defines none
         where = self._where(facts.path, qualname)
         if where is None or where[2] != "class" or self._keras_bases.get(where[:2]) == []:
             return False
@@ -341,20 +369,35 @@ class ProjectIndex:
         return order
 
     # ------------------------------------------------------------------ the whole project
+    def loader_words(self) -> tuple[str, ...]:
+        """Words a module that defines a data loader mentions: a Keras loader base, a configured
+        base (the whole-project questions start from those modules)."""
+        from ..facts.keras_api import LOADER_BASE_NAMES
+
+        configured = (base.rpartition(".")[2] for base in self.options.sequence_bases)
+        return tuple(sorted(set(LOADER_BASE_NAMES) | set(configured)))
+
     def scan(self) -> dict[Path, ModuleSummary]:
         """The summary of every project module that defines or uses a data loader: the modules
-        that mention a trigger word, then those that mention a loader class found so far. Only
-        the summaries stay in memory, not the modules' trees."""
+        that mention a loader base, then those that mention a loader class found so far (a
+        subclass, a construction or a launch names its class). Only the summaries stay in
+        memory, not the modules' trees."""
         if self._summaries is not None:
             return self._summaries
-        from ..engine import trigger_words
-
         self._summaries = {}
+        self._scanning = True
+        try:
+            self._scan_files()
+        finally:
+            self._scanning = False
+        return self._summaries
+
+    def _scan_files(self) -> None:
         try:
             files = self.project.all_files()
         except Exception:
             files = []
-        words = set(trigger_words(self.options))
+        words = set(self.loader_words())
         while words:
             pattern = re.compile("|".join(re.escape(word) for word in sorted(words)))
             names: set[str] = set()
@@ -366,7 +409,6 @@ class ProjectIndex:
                     self._summaries[path] = summary
                     names.update(summary.loader_names)
             words = names - words
-        return self._summaries
 
     @silent(None)
     def _summarise(self, path: Path, pattern: re.Pattern) -> ModuleSummary | None:
@@ -390,7 +432,7 @@ class ProjectIndex:
     def might_matter(self, path: Path, source: str) -> bool:
         """Whether a file that mentions no trigger word can still have findings, told from text
         alone (nothing is parsed): it imports a project module (it may subclass, build or launch
-        a project loader), or the modules that mention a trigger word import it, directly or
+        a project loader), or the modules that mention a loader base import it, directly or
         through other project modules (its functions may run in worker processes)."""
         for name in _imported_names(source):
             if name.startswith(".") or self.project.resolve_name(name, path) is not None:
@@ -399,36 +441,32 @@ class ProjectIndex:
         return stem in self.imported_stems()
 
     def imported_stems(self) -> set[str]:
-        """The names in the import statements of the modules that mention a trigger word, and
-        of the project modules those names reach, repeatedly: a superset of the modules whose
-        functions worker code can call."""
+        """The names in the import statements of the modules that define or use a data loader
+        (the scan), and of the project modules those names reach, repeatedly: a superset of the
+        modules whose functions worker code can call. Read from text, nothing more is parsed."""
         if self._imported_stems is None:
-            from ..engine import trigger_words
-
-            pattern = re.compile("|".join(re.escape(word) for word in trigger_words(self.options)))
-            texts: dict[str, list[str]] = {}
+            loader_modules = set(self.scan())
+            texts: dict[str, list[set[str]]] = {}
             stems: set[str] = set()
             for path in self.project.all_files():
                 parsed = self.project.file(path)
                 if parsed is None:
                     continue
-                keep = parsed._tree is not None  # parsed for another question: keep it
-                source = parsed.source
-                names = set(IDENTIFIER.findall(" ".join(IMPORT_LINE.findall(source))))
+                keep = parsed._source is not None  # read for another question: keep it
+                names = set(IDENTIFIER.findall(" ".join(IMPORT_LINE.findall(parsed.source))))
                 stem = path.parent.name if path.stem == "__init__" else path.stem
-                texts.setdefault(stem, []).append(" ".join(sorted(names)))
-                if pattern.search(source):
+                texts.setdefault(stem, []).append(names)
+                if path in loader_modules:
                     stems |= names
                 if not keep:
                     parsed.forget()
             pending = list(stems)
             while pending:
                 stem = pending.pop()
-                for text in texts.get(stem, ()):
-                    for name in text.split():
-                        if name not in stems:
-                            stems.add(name)
-                            pending.append(name)
+                for names in texts.get(stem, ()):
+                    for name in names - stems:
+                        stems.add(name)
+                        pending.append(name)
             self._imported_stems = stems
         return self._imported_stems
 
