@@ -22,7 +22,7 @@ from .model import Project, project_for
 # How many re-exports a name is followed through.
 REEXPORT_LIMIT = 8
 # How many modules' facts (with their trees) are kept at a time.
-FACTS_KEPT = 32
+FACTS_KEPT = 16
 
 
 def silent(default):
