@@ -114,6 +114,10 @@ class DataKinds:
                     "__next__" in self.class_methods(definition)
                 ):
                     return f"a {func.id} object (a plain iterator: its class defines __next__)", False
+            elif self.project is not None:
+                imported = self.project.function_of(self, func, fn)
+                if imported is not None and is_generator_function(imported[1]):
+                    return f"the generator {func.id}()", True
             return None
         if isinstance(func, ast.Attribute):
             owner = self.instance_class(func.value, fn)
