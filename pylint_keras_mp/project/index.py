@@ -1,7 +1,11 @@
-"""Cross-module questions, answered from the module summaries (``ModuleFacts``) of project files.
+"""Cross-module questions, answered from the facts (``ModuleFacts``) of project files and from
+small summaries of them.
 
-Each project file gets one ``ModuleFacts``, built when a question first needs it and shared by
-every later question, so no module is parsed or walked twice. Names are followed through
+A project file's facts are built when a question first needs them and shared by every later
+question; the most recently used are kept (with their trees), and what the whole-project
+questions need from each module (its top-level names, its loaders, the helpers their worker code
+reaches, the loaders it runs in processes) is kept as a summary after its tree is dropped. In a
+project of a few dozen modules each file is parsed once per process. Names are followed through
 imports and re-exports to the class or function they mean; whatever cannot be followed (outside
 the project, unparsable, ambiguous, a cycle) is unknown, and unknown is silent.
 """
@@ -45,8 +49,6 @@ def silent(default):
 IMPORT_STATEMENT = re.compile(
     r"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import\b|import[ \t]+([\w. \t,]+))", re.MULTILINE
 )
-
-
 IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)[ \t].*$", re.MULTILINE)
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
@@ -192,14 +194,6 @@ class ProjectIndex:
         self._names.clear()
 
     # ------------------------------------------------------------------ names
-    @silent(None)
-    def definition(self, facts, qualname: str | None):
-        """(summary, def or class node) a qualified name seen in ``facts`` refers to, following
-        re-exports; None when it is not a project definition or cannot be told."""
-        if facts is None or facts.path is None:
-            return None
-        return self._definition(facts.path, qualname)
-
     def _where(self, importer: Path, qualname: str | None):
         """(file, name, "class" or "function") a qualified name seen in ``importer`` refers to,
         remembered without keeping the module's facts."""
