@@ -170,3 +170,31 @@ def test_each_project_file_is_parsed_once(tmp_path, monkeypatch):
 
 def FixtureProjectOf(name):
     return next(project for project in PROJECT_LIST if project.id == name)
+
+
+def test_a_long_running_process_sees_files_change_on_disk(tmp_path, monkeypatch):
+    # an editor's language server lints again and again in one process
+    _fresh_process_caches()
+    monkeypatch.setattr(project_index, "RECHECK_SECONDS", 0.0)
+    _write(
+        tmp_path,
+        {
+            "setup.cfg": "",
+            "base.py": "import numpy as np\n"
+            + LOADER_BASE
+            + "\n    def __getitem__(self, i):\n        return np.random.rand()\n",
+        },
+    )
+    assert analyze_file(str(tmp_path / "base.py")) == []
+    _write(
+        tmp_path,
+        {
+            "train.py": (
+                "from base import Base\n\nif __name__ == '__main__':\n"
+                "    Base(use_multiprocessing=True)\n"
+            )
+        },
+    )
+    assert [f.code for f in analyze_file(str(tmp_path / "base.py"))] == ["KMP402"]
+    (tmp_path / "train.py").write_text("from base import Base\n", encoding="utf-8")
+    assert analyze_file(str(tmp_path / "base.py")) == []

@@ -17,6 +17,7 @@ import collections
 import functools
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from .model import Project, project_for
 REEXPORT_LIMIT = 8
 # How many modules' facts (with their trees) are kept at a time.
 FACTS_KEPT = 16
+# How often files already read are checked for changes on disk.
+RECHECK_SECONDS = 2.0
 
 
 def silent(default):
@@ -113,6 +116,7 @@ class ProjectIndex:
         self._summaries: dict[Path, ModuleSummary] | None = None
         self._imported_stems: set[str] | None = None
         self._scanning = False
+        self.checked = time.monotonic()
         self._worker_helpers: dict[Path, list] | None = None
         self._fed_with_processes: list | None = None
         self._definitions: dict[tuple[Path, str | None], object] = {}
@@ -502,7 +506,9 @@ _INDEXES: dict[tuple[int, Options], ProjectIndex] = {}
 
 
 def index_for(path: str, options: Options) -> ProjectIndex | None:
-    """The project index of a file on disk (one per project and options per process)."""
+    """The project index of a file on disk (one per project and options per process). Every few
+    seconds the files read so far are checked for changes on disk; a change starts the index
+    afresh."""
     project = project_for(path, options.source_roots)
     if project is None:
         return None
@@ -510,4 +516,14 @@ def index_for(path: str, options: Options) -> ProjectIndex | None:
     index = _INDEXES.get(key)
     if index is None:
         index = _INDEXES[key] = ProjectIndex(project, options)
+    now = time.monotonic()
+    if now - index.checked > RECHECK_SECONDS:
+        index.checked = now
+        changed = project.changed_files()
+        if changed or project.listing_changed():
+            for changed_path in changed:
+                project.files.pop(changed_path, None)
+            project.forget_listing()
+            project._resolved.clear()  # a new module can change where a name leads
+            index._reset()
     return index

@@ -46,6 +46,14 @@ def _decode(data: bytes) -> str:
     return decode_source(data)
 
 
+def _stamp(path: Path) -> tuple | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
+
+
 class ParsedFile:
     """One project file, read and parsed once. ``tree`` is None when it cannot be parsed."""
 
@@ -55,11 +63,13 @@ class ParsedFile:
         self._source = source
         self._tree = tree
         self._parsed = tree is not None
+        self.stamp: tuple | None = None  # (mtime, size) of the text read from disk
 
     @property
     def source(self) -> str:
         if self._source is None:
             try:
+                self.stamp = _stamp(self.path)
                 self._source = _decode(self.path.read_bytes())
             except (OSError, UnicodeDecodeError, LookupError, SyntaxError):
                 self._source = ""
@@ -95,6 +105,7 @@ class Project:
         self.files: dict[Path, ParsedFile] = {}
         self._all_files: list[Path] | None = None
         self._resolved: dict[tuple[str, Path], tuple[Path, list[str]] | None] = {}
+        self._folder_stamps: dict[Path, int] = {}
 
     # ------------------------------------------------------------------ files
     def contains(self, path: Path) -> bool:
@@ -116,11 +127,34 @@ class Project:
             parsed = self.files[path] = ParsedFile(path)
         return parsed
 
+    def changed_files(self) -> list[Path]:
+        """Files read from disk that have changed there since (a long-running process, such as
+        an editor's language server, must not answer from an old text)."""
+        return [
+            path
+            for path, parsed in self.files.items()
+            if parsed.stamp is not None and _stamp(path) != parsed.stamp
+        ]
+
     def use_source(self, path: Path, source: str, tree: ast.Module) -> None:
         """The linted file's own text and tree (an editor buffer may differ from the disk)."""
         current = self.files.get(path)
         if current is None or current._tree is not tree:
             self.files[path] = ParsedFile(path, source, tree)
+
+    def forget_listing(self) -> None:
+        self._all_files = None
+        self._folder_stamps = {}
+
+    def listing_changed(self) -> bool:
+        """A file was added to or removed from a folder listed so far."""
+        for folder, stamp in self._folder_stamps.items():
+            try:
+                if folder.stat().st_mtime_ns != stamp:
+                    return True
+            except OSError:
+                return True
+        return False
 
     def all_files(self) -> list[Path]:
         """Every ``*.py`` file of the project, sorted (listed once); for a folder of scripts
@@ -128,6 +162,10 @@ class Project:
         if self._all_files is None:
             found: list[Path] = []
             for folder, subfolders, names in os.walk(self.root):
+                try:
+                    self._folder_stamps[Path(folder)] = Path(folder).stat().st_mtime_ns
+                except OSError:
+                    pass
                 if not self.marked:
                     subfolders[:] = []
                 subfolders[:] = sorted(
