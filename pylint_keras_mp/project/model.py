@@ -59,7 +59,9 @@ class ParsedFile:
 
     def __init__(self, path: Path, source: str | None = None, tree: ast.Module | None = None):
         self.path = path
-        self.kind = "module"  # a notebook is a module nothing imports
+        # "notebook" for a .ipynb file handed in by a front end: a module nothing imports (only
+        # *.py files are found by imports and by the project scan)
+        self.kind = "notebook" if path.suffix == ".ipynb" else "module"
         self._source = source
         self._tree = tree
         self._parsed = tree is not None
