@@ -27,7 +27,7 @@ from .model import Project, project_for
 # How many re-exports a name is followed through.
 REEXPORT_LIMIT = 8
 # How many modules' facts (with their trees) are kept at a time.
-FACTS_KEPT = 16
+FACTS_KEPT = 8
 # How often files already read are checked for changes on disk.
 RECHECK_SECONDS = 2.0
 

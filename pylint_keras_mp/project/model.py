@@ -230,7 +230,7 @@ class Project:
         module and the attribute path after it: ``.base.Loader`` -> (data/base.py, ["Loader"]).
         Relative names (leading dots) start from the importer's package; absolute ones from the
         importer's own folder first (as for a script or a notebook), then the source roots."""
-        key = (qualname, importer.parent)
+        key = (qualname, importer)
         if key not in self._resolved:
             self._resolved[key] = self._resolve_name(qualname, importer)
         return self._resolved[key]
