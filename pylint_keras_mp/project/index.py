@@ -135,6 +135,8 @@ class ProjectIndex:
             if (id(self), path) in _RECENT:
                 _RECENT.move_to_end((id(self), path))
             return self._facts[path]
+        if self._current is not None and self._current.path == path:
+            return self._current
         parsed = self.project.file(path)
         facts = None
         if parsed is not None and parsed.tree is not None:
@@ -166,27 +168,37 @@ class ProjectIndex:
                 parsed.forget()
 
     def summary(self, path: Path, source: str):
-        """The summary already made of a file, when it was made from this very text."""
+        """The facts already made of a file, when they were made from this very text."""
         known = self._facts.get(path)
+        if known is None and self._current is not None and self._current.path == path:
+            known = self._current
         return known if known is not None and known.source == source else None
 
+    @property
+    def _current(self):
+        """The facts of the file being linted, when it belongs to this project."""
+        current = _LINTED[0]
+        return current if current is not None and current.project is self else None
+
     def linted(self, path: Path, source: str, tree: ast.Module):
-        """The summary of the file being linted, from the text the front end gave."""
+        """The facts of the file being linted, from the text the front end gave. They are kept
+        until the next file is linted (not among the modules kept for other questions, so that a
+        run over many files holds one tree at a time, as without a project)."""
         from ..facts import ModuleFacts
 
-        known = self._facts.get(path)
-        if known is not None and known.tree is tree:
-            return known
-        if known is not None and known.source == source:
-            return known
+        known = self.summary(path, source)
         if known is not None:
+            return known
+        if path in self._facts or (self._current is not None and self._current.path == path):
             self._reset()  # the file changed since it was summarised: answers may differ
-        self.project.use_source(path, source, tree)
+        self.project.use_source(path, source)
         facts = ModuleFacts(tree, source, str(path), self.options, project=self, path=path)
-        self._remember(path, facts)
+        _LINTED[0] = facts  # one linted file at a time in the whole process
         return facts
 
     def _reset(self) -> None:
+        if self._current is not None:
+            _LINTED[0] = None
         self._facts.clear()
         self._keras_bases.clear()
         self._summaries = None
@@ -201,7 +213,7 @@ class ProjectIndex:
     def _where(self, importer: Path, qualname: str | None):
         """(file, name, "class" or "function") a qualified name seen in ``importer`` refers to,
         remembered without keeping the module's facts."""
-        key = (importer, qualname)
+        key = (str(importer), qualname)  # strings: the garbage collector need not visit them
         if key not in self._definitions:
             self._definitions[key] = self._follow_definition(importer, qualname)
         return self._definitions[key]
@@ -500,6 +512,8 @@ class ProjectIndex:
         return None
 
 
+# The facts of the file linted last (kept until the next one), whatever its project.
+_LINTED: list = [None]
 # (index, file) of the facts kept, oldest first, for every project of the process.
 _RECENT: collections.OrderedDict[tuple[int, Path], ProjectIndex] = collections.OrderedDict()
 _INDEXES: dict[tuple[int, Options], ProjectIndex] = {}

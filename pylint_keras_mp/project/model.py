@@ -106,7 +106,7 @@ class Project:
         self.source_roots = tuple(dict.fromkeys([*(r.resolve() for r in roots), root]))
         self.files: dict[Path, ParsedFile] = {}
         self._all_files: list[Path] | None = None
-        self._resolved: dict[tuple[str, Path], tuple[Path, list[str]] | None] = {}
+        self._resolved: dict[tuple[str, str], tuple[Path, list[str]] | None] = {}
         self._folder_stamps: dict[Path, int] = {}
 
     # ------------------------------------------------------------------ files
@@ -138,11 +138,11 @@ class Project:
             if parsed.stamp is not None and _stamp(path) != parsed.stamp
         ]
 
-    def use_source(self, path: Path, source: str, tree: ast.Module) -> None:
-        """The linted file's own text and tree (an editor buffer may differ from the disk)."""
+    def use_source(self, path: Path, source: str) -> None:
+        """The linted file's own text (an editor buffer may differ from the disk)."""
         current = self.files.get(path)
-        if current is None or current._tree is not tree:
-            self.files[path] = ParsedFile(path, source, tree)
+        if current is None or current._source != source:
+            self.files[path] = ParsedFile(path, source)
 
     def forget_listing(self) -> None:
         self._all_files = None
@@ -230,7 +230,7 @@ class Project:
         module and the attribute path after it: ``.base.Loader`` -> (data/base.py, ["Loader"]).
         Relative names (leading dots) start from the importer's package; absolute ones from the
         importer's own folder first (as for a script or a notebook), then the source roots."""
-        key = (qualname, importer)
+        key = (qualname, str(importer))  # strings: the garbage collector need not visit them
         if key not in self._resolved:
             self._resolved[key] = self._resolve_name(qualname, importer)
         return self._resolved[key]
