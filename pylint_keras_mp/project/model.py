@@ -230,7 +230,9 @@ class Project:
         module and the attribute path after it: ``.base.Loader`` -> (data/base.py, ["Loader"]).
         Relative names (leading dots) start from the importer's package; absolute ones from the
         importer's own folder first (as for a script or a notebook), then the source roots."""
-        key = (qualname, str(importer))  # strings: the garbage collector need not visit them
+        # per folder (where a name leads depends on the importer's folder only), and strings:
+        # the garbage collector need not visit them
+        key = (qualname, os.path.dirname(str(importer)))
         if key not in self._resolved:
             self._resolved[key] = self._resolve_name(qualname, importer)
         return self._resolved[key]
