@@ -25,6 +25,10 @@ class Finding:
     end_line: int | None = None
     end_col: int | None = None
     url: str = ""
+    # In a notebook: the cell (1-based, counting every cell) and the lines of the notebook's
+    # source before it; ``line`` and ``end_line`` are then lines of the cell.
+    cell: int | None = None
+    cell_offset: int = 0
 
     @property
     def rule(self) -> Rule:
@@ -92,15 +96,18 @@ def internal_error(reason: str, options: Options, line: int = 1) -> Finding:
     return Finding(line, 0, "KMP900", rule.format({"reason": reason}), url=rule.url(options.docs_url))
 
 
-def unparsable_source(exc: SyntaxError | ValueError, options: Options) -> Finding:
+def unparsable_source(
+    exc: SyntaxError | ValueError, options: Options, what: str = "this file"
+) -> Finding:
     """KMP901 for a file Python itself cannot parse or decode: the parser's message, at the
-    position flake8 gives its E999 (the error's line, and its 1-based offset as the column)."""
+    position flake8 gives its E999 (the error's line, and its 1-based offset as the column).
+    ``what`` names what could not be parsed (a notebook's cell)."""
     rule = RULES_BY_CODE["KMP901"]
     parser_message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
     error = " ".join(f"{type(exc).__name__}: {parser_message}".split())[:200]
     line = getattr(exc, "lineno", None) or 1
     offset = getattr(exc, "offset", None) or 0
-    message = rule.format({"error": error})
+    message = rule.format({"what": what, "error": error})
     return Finding(max(line, 1), max(offset, 0), "KMP901", message, url=rule.url(options.docs_url))
 
 
@@ -144,10 +151,14 @@ def analyze(
     filename: str = "<unknown>",
     options: Options | None = None,
     tree: ast.Module | None = None,
+    kind: str = "module",
 ) -> list[Finding]:
     """Findings for one module, sorted by position, with the rest of its project as context
     (findings are reported for this module only). Never raises: a file Python cannot parse or
-    decode is KMP901, a failure of the linter itself KMP900."""
+    decode is KMP901, a failure of the linter itself KMP900.
+
+    ``kind`` is "module" for a file Python imports, "notebook" for a notebook's code cells
+    (see notebook.py), which spawn workers never import."""
     options = options or Options()
     try:
         if isinstance(source, bytes):
@@ -165,7 +176,7 @@ def analyze(
             if index is None or not index.might_matter(index.path_of(filename), source):
                 return []
         facts = index.summary(index.path_of(filename), source) if index is not None else None
-        if facts is None:
+        if facts is None or facts.kind != kind:
             if tree is None:
                 try:
                     with warnings.catch_warnings():
@@ -175,7 +186,7 @@ def analyze(
                         tree = ast.parse(source, filename=filename)
                 except (SyntaxError, ValueError) as exc:  # ValueError: null bytes, before 3.12
                     return [unparsable_source(exc, options)]
-            facts = _module_facts(tree, source, filename, options, index)
+            facts = _module_facts(tree, source, filename, options, index, kind)
         return _run_rules(facts, options)
     except RecursionError:
         return [internal_error(_NESTED_TOO_DEEPLY, options)]
@@ -197,17 +208,19 @@ def _describe(exc: BaseException) -> str:
         return type(exc).__name__
 
 
-def _module_facts(tree: ast.Module, source: str, filename: str, options: Options, index):
+def _module_facts(
+    tree: ast.Module, source: str, filename: str, options: Options, index, kind: str = "module"
+):
     """The module's facts: within its project when there is one (shared with the questions other
     modules ask about it), else alone."""
     from .facts import ModuleFacts
 
     if index is not None:
         try:
-            return index.linted(index.path_of(filename), source, tree)
+            return index.linted(index.path_of(filename), source, tree, kind)
         except Exception:
             pass  # the module alone is still worth analysing
-    return ModuleFacts(tree, source, filename, options)
+    return ModuleFacts(tree, source, filename, options, kind=kind)
 
 
 def _run_rules(facts, options: Options) -> list[Finding]:
@@ -237,7 +250,12 @@ def _run_rules(facts, options: Options) -> list[Finding]:
 
 
 def analyze_file(path: str, options: Options | None = None) -> list[Finding]:
+    """Findings for a Python file, or for a notebook when ``path`` ends with ``.ipynb``."""
     options = options or Options()
+    if path.lower().endswith(".ipynb"):
+        from .notebook import analyze_notebook_file
+
+        return analyze_notebook_file(path, options)
     try:
         with open(path, "rb") as handle:
             data = handle.read()

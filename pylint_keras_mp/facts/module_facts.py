@@ -43,6 +43,7 @@ class ModuleFacts(
         source: str,
         filename: str,
         options: Options,
+        kind: str = "module",
         project=None,
         path: Path | None = None,
     ):
@@ -50,8 +51,13 @@ class ModuleFacts(
         self.source = source
         self.filename = filename
         self.options = options
+        self.kind = kind  # "module", or "notebook": code cells that no worker ever imports
         # the project index that answers cross-module questions (None: the module alone), and
         # the module's file in it
         self.project = project
         self.path = path
         self._walk_module()
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.kind == "notebook"

@@ -180,19 +180,19 @@ class ProjectIndex:
         current = _LINTED[0]
         return current if current is not None and current.project is self else None
 
-    def linted(self, path: Path, source: str, tree: ast.Module):
+    def linted(self, path: Path, source: str, tree: ast.Module, kind: str = "module"):
         """The facts of the file being linted, from the text the front end gave. They are kept
         until the next file is linted (not among the modules kept for other questions, so that a
         run over many files holds one tree at a time, as without a project)."""
         from ..facts import ModuleFacts
 
         known = self.summary(path, source)
-        if known is not None:
+        if known is not None and known.kind == kind:
             return known
         if path in self._facts or (self._current is not None and self._current.path == path):
             self._reset()  # the file changed since it was summarised: answers may differ
         self.project.use_source(path, source)
-        facts = ModuleFacts(tree, source, str(path), self.options, project=self, path=path)
+        facts = ModuleFacts(tree, source, str(path), self.options, kind=kind, project=self, path=path)
         _LINTED[0] = facts  # one linted file at a time in the whole process
         return facts
 

@@ -56,6 +56,8 @@ class EvidenceLog:
                 "jax": _version("jax"),
                 "tensorflow": _version("tensorflow") or _version("tensorflow-cpu"),
                 "tf_keras": _version("tf-keras"),
+                "nbclient": _version("nbclient"),
+                "ipykernel": _version("ipykernel"),
                 "keras_backend": "numpy",
             },
             "records": self.records,
