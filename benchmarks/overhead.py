@@ -2,7 +2,7 @@
 """How much the plugin adds to flake8 and pylint, and how the engine compares with ``ast.parse``.
 
     python benchmarks/overhead.py [--corpus keras|stdlib|both] [--repeat N] [--sample N]
-                                  [--only flake8,pylint,engine] [--json PATH]
+                                  [--only flake8,pylint,engine] [--project] [--json PATH]
 
 Corpora (nothing is downloaded; both come with any machine that installed the test extras):
 
@@ -30,6 +30,11 @@ medians. Comparisons:
   ``analyze_file`` over the same files (all rules on), and ``keras-mp-lint`` (``python -m
   pylint_keras_mp``, when the command-line module exists).
 
+``--project`` measures the project mode: the installed corpora hold no project file, so each of
+their folders is a project of its own (a folder of scripts); with ``--project`` the corpus is
+copied under a folder with a ``pyproject.toml``, so that the whole corpus is one project and its
+absolute imports (``from keras.src import ops``) resolve to its own files.
+
 Results go to ``benchmarks/results/overhead-<corpus>-<date>.json`` unless ``--json`` names a file.
 """
 
@@ -41,6 +46,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -137,6 +143,17 @@ def corpus_files(name: str) -> tuple[Path, list[str]]:
         return root, python_files(root)
     root = Path(sysconfig.get_paths()["stdlib"])
     return root, python_files(root, skip_top=("test", "site-packages"))
+
+
+def as_project(root: Path, files: list[str], target: Path) -> tuple[Path, list[str]]:
+    """A copy of the corpus under ``target``, which holds a ``pyproject.toml``: one project."""
+    copy = target / root.name
+    for path in files:
+        destination = copy / Path(path).relative_to(root)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)
+    (target / "pyproject.toml").write_text('[project]\nname = "corpus"\n', encoding="utf-8")
+    return copy, [str(copy / Path(path).relative_to(root)) for path in files]
 
 
 def stride_sample(files: list[str], size: int) -> list[str]:
@@ -461,6 +478,11 @@ def main(argv: list[str] | None = None) -> int:
         default="flake8,pylint,engine",
         help="comma separated subset of flake8,pylint,engine (default: all three)",
     )
+    parser.add_argument(
+        "--project",
+        action="store_true",
+        help="copy each corpus under a pyproject.toml, so that it is linted as one project",
+    )
     parser.add_argument("--json", metavar="PATH", help="write the results here")
     args = parser.parse_args(argv)
     only = {item.strip() for item in args.only.split(",") if item.strip()}
@@ -481,6 +503,8 @@ def main(argv: list[str] | None = None) -> int:
         _check_flake8_runner(runner, workdir)
         for corpus in corpora:
             root, files = corpus_files(corpus)
+            if args.project:
+                root, files = as_project(root, files, workdir / "project" / corpus)
             size = sum(os.path.getsize(path) for path in files)
             sample = stride_sample(files, args.sample)
             corpus_info[corpus] = {

@@ -14,6 +14,7 @@ class Options:
     keras_version: str = "auto"
     assume_multiprocessing: bool = False
     docs_url: str | None = None
+    source_roots: tuple[str, ...] = ()
     # Codes to run; None means every rule. Front ends pass what the user enabled so
     # that disabled rules cost nothing.
     select: frozenset[str] | None = field(default=None, compare=False)
@@ -77,6 +78,17 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "argument or config entry), and **kwargs of a launch that cannot be read, as True.",
         "assume_multiprocessing",
         metavar="<yes or no>",
+    ),
+    OptionSpec(
+        "source-roots",
+        "csv",
+        (),
+        "Folders, relative to the project root, that hold the project's top-level packages "
+        "(e.g. src for a src/ layout; comma separated). The project root is the nearest "
+        "folder above the file with pyproject.toml, setup.cfg, setup.py or .git; it is "
+        "always a source root.",
+        "source_roots",
+        metavar="<paths>",
     ),
     OptionSpec(
         "docs-url",

@@ -137,6 +137,17 @@ def decode_source(data: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+def _project_index(filename: str, options: Options):
+    """The index of the project the file belongs to; None for text that is not a file on disk,
+    or when the project cannot be set up (the module is then analysed alone)."""
+    try:
+        from .project import index_for
+
+        return index_for(filename, options)
+    except Exception:
+        return None
+
+
 def analyze(
     source: str | bytes,
     filename: str = "<unknown>",
@@ -144,7 +155,8 @@ def analyze(
     tree: ast.Module | None = None,
     kind: str = "module",
 ) -> list[Finding]:
-    """Findings for one module, sorted by position. Never raises: a file Python cannot parse or
+    """Findings for one module, sorted by position, with the rest of its project as context
+    (findings are reported for this module only). Never raises: a file Python cannot parse or
     decode is KMP901, a failure of the linter itself KMP900.
 
     ``kind`` is "module" for a file Python imports, "notebook" for a notebook's code cells
@@ -160,17 +172,24 @@ def analyze(
                 if error is None:
                     return [internal_error(f"cannot decode: {exc}", options)]
                 return [unparsable_source(error, options)]
+        index = _project_index(filename, options)
         if not might_apply(source, options):
-            return []
-        if tree is None:
-            try:
-                with warnings.catch_warnings():
-                    # SyntaxWarning/DeprecationWarning (invalid escapes...) belong to the host linter
-                    warnings.simplefilter("ignore")
-                    tree = ast.parse(source, filename=filename)
-            except (SyntaxError, ValueError) as exc:  # ValueError: null bytes, before 3.12
-                return [unparsable_source(exc, options)]
-        return _run_rules(tree, source, filename, options, kind)
+            # the project may still show that this module holds or uses a loader
+            if index is None or not index.might_matter(index.path_of(filename), source):
+                return []
+        facts = index.summary(index.path_of(filename), source) if index is not None else None
+        if facts is None or facts.kind != kind:
+            if tree is None:
+                try:
+                    with warnings.catch_warnings():
+                        # SyntaxWarning/DeprecationWarning (invalid escapes...) belong to the host
+                        # linter
+                        warnings.simplefilter("ignore")
+                        tree = ast.parse(source, filename=filename)
+                except (SyntaxError, ValueError) as exc:  # ValueError: null bytes, before 3.12
+                    return [unparsable_source(exc, options)]
+            facts = _module_facts(tree, source, filename, options, index, kind)
+        return _run_rules(facts, options)
     except RecursionError:
         return [internal_error(_NESTED_TOO_DEEPLY, options)]
     except MemoryError:  # CPython's parser on absurdly nested expressions
@@ -191,10 +210,22 @@ def _describe(exc: BaseException) -> str:
         return type(exc).__name__
 
 
-def _run_rules(
-    tree: ast.Module, source: str, filename: str, options: Options, kind: str = "module"
-) -> list[Finding]:
+def _module_facts(
+    tree: ast.Module, source: str, filename: str, options: Options, index, kind: str = "module"
+):
+    """The module's facts: within its project when there is one (shared with the questions other
+    modules ask about it), else alone."""
     from .facts import ModuleFacts
+
+    if index is not None:
+        try:
+            return index.linted(index.path_of(filename), source, tree, kind)
+        except Exception:
+            pass  # the module alone is still worth analysing
+    return ModuleFacts(tree, source, filename, options, kind=kind)
+
+
+def _run_rules(facts, options: Options) -> list[Finding]:
     from .rules import RULE_CHECKS
 
     checks = [
@@ -204,7 +235,6 @@ def _run_rules(
     ]
     if not checks:
         return []
-    facts = ModuleFacts(tree, source, filename, options, kind=kind)
     reporter = Reporter(options)
     failure: str | None = None
     for codes, check in checks:

@@ -15,6 +15,7 @@ from pylint_keras_mp.registry import RULES_BY_MSGID
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+PROJECTS = FIXTURES / "projects"  # one folder per fixture project, linted from its root
 FIX_FIXTURES = FIXTURES / "fixes"  # <case>.py and <case>.fixed.py pairs, checked by test_fixes.py
 DOCS = ROOT / "docs" / "rules"
 PROOFS = ROOT / "proofs"
@@ -63,7 +64,13 @@ class Fixture:
 
 
 def fixture_files() -> list[Fixture]:
-    files = sorted(p for p in FIXTURES.rglob("*.py") if FIX_FIXTURES not in p.parents)
+    """Every single-file fixture (the fixture projects are run as projects, from their root; the
+    fix fixtures are checked by test_fixes.py)."""
+    files = [
+        path
+        for path in sorted(FIXTURES.rglob("*.py"))
+        if PROJECTS not in path.parents and FIX_FIXTURES not in path.parents
+    ]
     files += sorted(PROOFS.glob("KMP*.py"))
     fixtures = []
     for path in files:
@@ -184,3 +191,184 @@ def code_blocks_under(markdown: str, heading: str) -> list[str]:
     if not section:
         return []
     return re.findall(r"```python\n(.*?)```", section.group(1), re.DOTALL)
+
+
+# --- fixture projects --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FixtureProject:
+    """A folder of modules linted together: expectations next to the code, as in single files.
+    ``# keras-mp-options:`` in any of its files sets the options for the whole project. A file
+    ``name.py.unparsable`` becomes the module ``name.py`` in the copy a test runs on: it is in the
+    project (imported) but cannot be parsed, so it is not linted itself (and the fixtures folder
+    holds no file that every front end rejects)."""
+
+    root: Path
+
+    @property
+    def id(self) -> str:
+        return self.root.name
+
+    def copy_to(self, folder: Path) -> "FixtureProject":
+        import shutil
+
+        target = folder / self.root.name
+        shutil.copytree(self.root, target)
+        for path in target.rglob("*.py.unparsable"):
+            path.rename(path.with_suffix(""))
+            (target / UNPARSABLE_LIST).open("a", encoding="utf-8").write(
+                path.with_suffix("").relative_to(target).as_posix() + "\n"
+            )
+        return FixtureProject(target)
+
+    def _texts(self) -> dict[str, str]:
+        return {
+            path.relative_to(self.root).as_posix(): path.read_text(encoding="utf-8", errors="replace")
+            for path in sorted(self.root.rglob("*.py"))
+        }
+
+    @property
+    def options_text(self) -> str:
+        for text in self._texts().values():
+            match = OPTIONS_RE.search(text)
+            if match:
+                return match.group(1).strip()
+        return ""
+
+    @property
+    def not_linted(self) -> list[str]:
+        listed = self.root / UNPARSABLE_LIST
+        return listed.read_text(encoding="utf-8").split() if listed.exists() else []
+
+    @property
+    def files(self) -> list[str]:
+        """The linted files, relative to the root."""
+        return [name for name in self._texts() if name not in self.not_linted]
+
+    def expected(self) -> dict[str, list[Finding]]:
+        found: dict[str, list[Finding]] = {name: [] for name in self.files}
+        for name in self.files:
+            text = (self.root / name).read_text(encoding="utf-8")
+            for number, line in enumerate(text.splitlines(), 1):
+                match = EXPECT_RE.search(line)
+                if match:
+                    found[name].extend((number, code.strip()) for code in match.group(1).split(","))
+        return {name: sorted(items) for name, items in found.items()}
+
+    def option_flags(self) -> list[str]:
+        flags = []
+        for item in self.options_text.split():
+            key, _, value = item.partition("=")
+            flags.append(f"--{key}={value}")
+        return flags
+
+
+UNPARSABLE_LIST = ".not-linted"
+
+
+def fixture_projects() -> list[FixtureProject]:
+    return [FixtureProject(path) for path in sorted(PROJECTS.iterdir()) if path.is_dir()]
+
+
+ProjectFindings = dict[str, list[tuple[int, int, str, str]]]
+
+
+SEE_URL = re.compile(r" \(see \S+\)$")
+
+
+def _by_file(project: FixtureProject, rows) -> ProjectFindings:
+    """{file relative to the root: [(line, col0, code, message without its link)]}."""
+    results: ProjectFindings = {name: [] for name in project.files}
+    for path, line, col, code, message in rows:
+        name = Path(os.path.normpath(path)).as_posix()
+        results.setdefault(name, []).append((line, col, code, SEE_URL.sub("", message)))
+    return {name: sorted(items) for name, items in results.items()}
+
+
+def engine_project_findings(project: FixtureProject) -> ProjectFindings:
+    """The engine on each file by its path (what an editor integration does), one at a time."""
+    options = options_from_mapping(
+        dict(item.partition("=")[::2] for item in project.options_text.split())
+    )
+    rows = []
+    for name in project.files:
+        for f in analyze_file(str(project.root / name), options):
+            rows.append((name, f.line, f.col, f.code, f.text))
+    return _by_file(project, rows)
+
+
+def cli_project_findings(project: FixtureProject) -> ProjectFindings:
+    import json
+
+    cmd = [
+        _bin("keras-mp-lint"),
+        "--isolated",
+        "--format=json",
+        *[f"--exclude={name}" for name in project.not_linted],
+        *project.option_flags(),
+        ".",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=project.root, env=_env(), timeout=600)
+    if proc.returncode not in (0, 1):
+        raise AssertionError(f"keras-mp-lint failed ({proc.returncode}):\n{proc.stderr}\n{proc.stdout}")
+    rows = []
+    for item in json.loads(proc.stdout):
+        rows.append((item["path"], item["line"], item["column"] - 1, item["code"], item["message"]))
+    return _by_file(project, rows)
+
+
+def flake8_project_findings(project: FixtureProject) -> ProjectFindings:
+    flags = []
+    for item in project.options_text.split():
+        key, _, value = item.partition("=")
+        if key == "assume-multiprocessing":
+            if value.lower() in {"y", "yes", "true", "1", "on"}:
+                flags.append("--keras-mp-assume-multiprocessing")
+        else:
+            flags.append(f"--keras-mp-{key}={value}")
+    cmd = [
+        _bin("flake8"),
+        "--isolated",
+        "--select=KMP",
+        *[f"--extend-exclude={name}" for name in project.not_linted],
+        *flags,
+        ".",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=project.root, env=_env(), timeout=600)
+    if proc.returncode not in (0, 1) or "Traceback" in proc.stderr:
+        raise AssertionError(f"flake8 failed ({proc.returncode}):\n{proc.stderr}\n{proc.stdout}")
+    rows = []
+    for line in proc.stdout.splitlines():
+        match = FLAKE8_LINE.match(line)
+        if match:
+            rows.append(
+                (match["path"], int(match["line"]), int(match["col"]) - 1, match["code"], match["msg"])
+            )
+    return _by_file(project, rows)
+
+
+def pylint_project_findings(project: FixtureProject) -> ProjectFindings:
+    cmd = [
+        _bin("pylint"),
+        "--load-plugins=pylint_keras_mp",
+        "--disable=all",
+        "--enable=keras-mp",
+        "--persistent=n",
+        "--score=n",
+        "--recursive=y",
+        *[f"--ignore={Path(name).name}" for name in project.not_linted],
+        "--msg-template={path}:{line}:{column}:{msg_id}:{msg}",
+        *[f"--keras-mp-{flag[2:]}" for flag in project.option_flags()],
+        ".",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=project.root, env=_env(), timeout=600)
+    if proc.returncode & 32 or "Traceback" in proc.stderr:
+        raise AssertionError(f"pylint failed ({proc.returncode}):\n{proc.stderr}\n{proc.stdout}")
+    rows = []
+    for line in proc.stdout.splitlines():
+        match = PYLINT_LINE.match(line)
+        if match:
+            rule = RULES_BY_MSGID[match["msgid"]]
+            rows.append((match["path"], int(match["line"]), int(match["col"]), rule.code, match["msg"]))
+    return _by_file(project, rows)

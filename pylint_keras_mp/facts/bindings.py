@@ -76,6 +76,7 @@ class BindingTable:
     values: dict[str, ast.expr] = field(default_factory=dict)
     nodes: dict[str, ast.AST] = field(default_factory=dict)  # the first binding statement
     sources: dict[str, list[BindingSource]] = field(default_factory=dict)  # every binding
+    assigned: dict[str, list[ast.expr]] = field(default_factory=dict)  # every plain assignment
 
     def bind(
         self, name: str, node: ast.AST, value: ast.expr | None = None, source: BindingSource = None
@@ -95,6 +96,12 @@ class BindingTable:
     def single_value(self, name: str) -> ast.expr | None:
         """The value of a name bound exactly once by a plain assignment; None otherwise."""
         return self.values.get(name) if self.counts.get(name) == 1 else None
+
+    def every_value(self, name: str) -> list[ast.expr] | None:
+        """The values of every binding of a name when each one is a plain assignment
+        (``x = a`` in one branch, ``x = b`` in the other); None otherwise."""
+        values = self.assigned.get(name)
+        return values if values and len(values) == self.counts.get(name) else None
 
     def single_definition(self, name: str) -> ast.AST | None:
         """The def or class statement of a name bound exactly once, by that statement."""
@@ -127,6 +134,7 @@ def record_bindings(table: BindingTable, nodes: Iterable[ast.AST]) -> set[str]:
             pending.update(assignment_sources(node))
             if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 table.values[node.targets[0].id] = node.value
+                table.assigned.setdefault(node.targets[0].id, []).append(node.value)
         elif isinstance(node, ast.AnnAssign):
             pending.update(assignment_sources(node))
             if isinstance(node.target, ast.Name) and node.value:

@@ -171,6 +171,10 @@ class DataKinds:
                     return PlainIterator(what, False, False)
             elif self.qualname(func, fn) == "builtins.iter":
                 return self._wrapped_iterator(node, fn, depth)  # iter() of a generator is itself
+            elif self.project is not None:
+                imported = self.project.function_of(self, func, fn)
+                if imported is not None and is_generator_function(imported[1]):
+                    return PlainIterator(f"the generator {func.id}()", True, False)
             return None
         if isinstance(func, ast.Attribute):
             owner = self.instance_class(func.value, fn)

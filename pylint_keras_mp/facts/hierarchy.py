@@ -6,10 +6,21 @@ from __future__ import annotations
 import ast
 import collections
 import functools
+import weakref
 from dataclasses import dataclass, field
 
 from .keras_api import PICKLE_HOOKS, WORKER_ENTRY, is_keras_loader_base
 from .syntax import FunctionNode, is_self_attribute, self_name_of, target_names, walk_scope
+
+
+def methods_of(mro: list[ast.ClassDef]) -> dict[str, FunctionNode]:
+    """Method name -> the definition found first along ``mro``."""
+    methods: dict[str, FunctionNode] = {}
+    for cls in mro:
+        for stmt in cls.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                methods.setdefault(stmt.name, stmt)
+    return methods
 
 
 @dataclass
@@ -21,6 +32,15 @@ class DataLoader:
     mro: list[ast.ClassDef]  # the class, then its in-module bases (depth first)
     methods: dict[str, FunctionNode] = field(default_factory=dict)
     worker_methods: dict[str, FunctionNode] = field(default_factory=dict)
+    # a weak reference to the module facts that define it (no cycle keeps a tree alive), their
+    # file, and its bases in other project modules (facts, class)
+    owner_ref: object = field(default=None, repr=False, compare=False)
+    path: object = field(default=None, repr=False, compare=False)
+    foreign: list = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def owner(self):
+        return self.owner_ref() if self.owner_ref is not None else None
 
     @property
     def name(self) -> str:
@@ -31,27 +51,38 @@ class DataLoader:
         return any(base.rpartition(".")[2] == "PyDataset" for base in self.keras_bases)
 
     @property
+    def all_classes(self) -> list[ast.ClassDef]:
+        """Its MRO's classes: in-module ones, then those of other project modules."""
+        return self.mro + [cls for _owner, cls in self.foreign]
+
+    @property
+    def method_names(self) -> set[str]:
+        """Methods it has from any class of its MRO that the project defines."""
+        return set(self.methods) | set(methods_of([cls for _owner, cls in self.foreign]))
+
+    @property
+    def key(self) -> tuple:
+        """(file, class name, line): names the class across the project."""
+        return (self.path, self.node.name, self.node.lineno)
+
+    @property
+    def lineage(self) -> frozenset:
+        """The keys of every class of its MRO that the project defines."""
+        own = {(self.path, cls.name, cls.lineno) for cls in self.mro}
+        return frozenset(own | {(owner.path, cls.name, cls.lineno) for owner, cls in self.foreign})
+
+    @property
     def defines_pickle_hooks(self) -> bool:
-        return any(name in PICKLE_HOOKS for name in self.methods) or any(
+        return any(name in PICKLE_HOOKS for name in self.method_names) or any(
             isinstance(stmt, (ast.Assign, ast.AnnAssign))
             and any(
                 name in PICKLE_HOOKS
                 for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
                 for name in target_names(t)
             )
-            for cls in self.mro
+            for cls in self.all_classes
             for stmt in cls.body
         )
-
-
-def methods_of(mro: list[ast.ClassDef]) -> dict[str, FunctionNode]:
-    """Method name -> the definition found first along ``mro``."""
-    methods: dict[str, FunctionNode] = {}
-    for cls in mro:
-        for stmt in cls.body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                methods.setdefault(stmt.name, stmt)
-    return methods
 
 
 def reachable_methods(methods: dict[str, FunctionNode], entry: str) -> dict[str, FunctionNode]:
@@ -79,55 +110,97 @@ def reachable_methods(methods: dict[str, FunctionNode], entry: str) -> dict[str,
 class LoaderHierarchy:
     """Data loaders and class hierarchies, on top of the module walk and the resolver."""
 
-    def _find_loaders(self) -> None:
-        self.data_loaders: list[DataLoader] = self._find_data_loaders()
-        self.data_loaders_by_name = {loader.name: loader for loader in self.data_loaders}
-        for loader in self.data_loaders:
-            loader.worker_methods = reachable_methods(loader.methods, WORKER_ENTRY)
-
-    def _find_data_loaders(self) -> list[DataLoader]:
-        configured = set(self.options.sequence_bases)
-        loaders: list[DataLoader] = []
-        verdicts: dict[str, list[str] | None] = {}
-
-        def keras_bases(cls: ast.ClassDef, seen: frozenset[str]) -> list[str]:
-            # Depth first through in-module bases, with an explicit stack: a hierarchy deeper than
-            # the recursion limit is valid Python. Frames are [class, seen, next base, found].
-            if cls.name in verdicts and verdicts[cls.name] is not None:
-                return verdicts[cls.name]
-            stack: list[list] = [[cls, seen, 0, []]]
-            returned: list[str] | None = None
-            while stack:
-                frame = stack[-1]
-                current, current_seen, index, found = frame
-                if returned is not None:
-                    found.extend(returned)
-                    returned = None
-                if index == len(current.bases):
-                    verdicts[current.name] = found
-                    stack.pop()
-                    returned = found
-                    continue
-                frame[2] = index + 1
-                base = current.bases[index]
-                local = self.local_base_class(base, current)
-                qualname = None if local is not None else self.qualname(base)
-                if qualname and (is_keras_loader_base(qualname) or qualname in configured):
-                    found.append(qualname)
-                elif local is not None and base.id not in current_seen:
-                    cached = verdicts.get(base.id)
-                    if cached is not None:
-                        found.extend(cached)
-                    else:
-                        stack.append([self.classes[base.id], current_seen | {base.id}, 0, []])
-            return returned if returned is not None else []
-
+    @functools.cached_property
+    def data_loaders(self) -> list[DataLoader]:
+        """The module's data loader classes, in ast.walk's order."""
+        loaders = []
         for node in self.nodes_of(ast.ClassDef):
-            bases = keras_bases(node, frozenset({node.name}))
+            bases = self.class_keras_bases(node)
             if bases:
                 mro = self.class_mro(node)
-                loaders.append(DataLoader(node, bases, mro, methods_of(mro)))
+                loader = DataLoader(
+                    node, bases, mro, methods_of(mro), owner_ref=weakref.ref(self), path=self.path
+                )
+                loader.foreign = self.project.foreign_mro(self, mro) if self.project else []
+                loader.worker_methods = self._worker_methods(loader)
+                loaders.append(loader)
         return loaders
+
+    @functools.cached_property
+    def data_loaders_by_name(self) -> dict[str, DataLoader]:
+        return {loader.name: loader for loader in self.data_loaders}
+
+    def owner_of(self, loader: DataLoader):
+        """The facts of the module that defines a loader: this one, or another project module."""
+        owner = loader.owner
+        if owner is None and self.project is not None and loader.path is not None:
+            owner = self.project.facts_of(loader.path)
+        return owner if owner is not None else self
+
+    def loader_for_class(self, cls: ast.ClassDef) -> DataLoader | None:
+        for loader in self.data_loaders:
+            if loader.node is cls:
+                return loader
+        return None
+
+    def _worker_methods(self, loader: DataLoader) -> dict[str, FunctionNode]:
+        """The loader's own methods that worker code reaches, also through methods of its
+        bases in other project modules (a base's ``__getitem__`` calling ``self.load()``)."""
+        if not loader.foreign:
+            return reachable_methods(loader.methods, WORKER_ENTRY)
+        merged = dict(loader.methods)
+        for _owner, cls in loader.foreign:
+            for name, fn in methods_of([cls]).items():
+                merged.setdefault(name, fn)
+        own = {id(fn) for fn in loader.methods.values()}
+        reached = reachable_methods(merged, WORKER_ENTRY)
+        return {name: fn for name, fn in reached.items() if id(fn) in own}
+
+    def class_keras_bases(self, cls: ast.ClassDef) -> list[str]:
+        """The qualified Keras (or configured) loader bases a class of the module reaches through
+        its bases: in-module ones, and project classes of other modules."""
+        configured = set(self.options.sequence_bases)
+        verdicts = self._keras_base_verdicts
+        if verdicts.get(cls.name) is not None:
+            return verdicts[cls.name]
+        # Depth first through in-module bases, with an explicit stack: a hierarchy deeper than
+        # the recursion limit is valid Python. Frames are [class, seen, next base, found].
+        stack: list[list] = [[cls, frozenset({cls.name}), 0, []]]
+        returned: list[str] | None = None
+        while stack:
+            frame = stack[-1]
+            current, current_seen, index, found = frame
+            if returned is not None:
+                found.extend(returned)
+                returned = None
+            if index == len(current.bases):
+                verdicts[current.name] = found
+                stack.pop()
+                returned = found
+                continue
+            frame[2] = index + 1
+            base = current.bases[index]
+            local = self.local_base_class(base, current)
+            qualname = None if local is not None else self.qualname(base)
+            if qualname and (is_keras_loader_base(qualname) or qualname in configured):
+                found.append(qualname)
+            elif local is not None and base.id not in current_seen:
+                cached = verdicts.get(base.id)
+                if cached is not None:
+                    found.extend(cached)
+                else:
+                    stack.append([self.classes[base.id], current_seen | {base.id}, 0, []])
+            elif local is None and self.project is not None:
+                found.extend(self.project.keras_bases_of_base(self, base))
+        return returned if returned is not None else []
+
+    @functools.cached_property
+    def _imported_loaders(self) -> dict[str | None, bool]:
+        return {}
+
+    @functools.cached_property
+    def _keras_base_verdicts(self) -> dict[str, list[str] | None]:
+        return {}
 
     @functools.cached_property
     def _import_lines(self) -> dict[str, list[int]]:
@@ -183,12 +256,31 @@ class LoaderHierarchy:
     ) -> tuple[DataLoader | None, ast.Call | None]:
         """The data loader class and constructor call an expression evaluates to, if known."""
         node, _scope = self.follow(node, fn)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if not isinstance(node, ast.Call):
+            return None, None
+        if isinstance(node.func, ast.Name):
             if fn is None or node.func.id not in self.scope(fn).locals:
                 loader = self.data_loaders_by_name.get(node.func.id)
                 if loader is not None:
                     return loader, node
-        return None, None
+        loader = self.imported_loader_called(node, fn)
+        return (loader, node) if loader is not None else (None, None)
+
+    def imported_loader_called(self, call: ast.Call, fn: FunctionNode | None) -> DataLoader | None:
+        """The data loader of another project module that a call constructs, through an import."""
+        if self.project is None or not isinstance(call.func, (ast.Name, ast.Attribute)):
+            return None
+        root = call.func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id not in self.imports:
+            return None
+        qualname = self.qualname(call.func)  # what the import makes of it, unless fn shadows it
+        if qualname not in self._imported_loaders:
+            self._imported_loaders[qualname] = self.project.names_loader(self, qualname)
+        if not self._imported_loaders[qualname]:
+            return None
+        return self.project.loader_of(self, call.func, fn)
 
     def instance_class(self, node: ast.AST, fn: FunctionNode | None) -> ast.ClassDef | None:
         """The module class of ``self`` in a method, or of a name bound once to ``Class(...)``."""

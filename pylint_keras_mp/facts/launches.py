@@ -212,7 +212,7 @@ class Launches:
             if "workers" in arguments:
                 found = arguments["workers"]
                 workers = self.resolve_int(found.value, found.scope)
-        class_mp, class_workers = self.class_worker_settings(loader)
+        class_mp, class_workers = self.owner_of(loader).class_worker_settings(loader)
         if mp is None:
             mp = class_mp
             if mp is None:
@@ -222,21 +222,33 @@ class Launches:
         return mp, workers
 
     def class_worker_settings(self, loader: DataLoader):
-        """use_multiprocessing / workers the class itself passes to super().__init__(...)."""
-        mp = workers = None
-        init = loader.methods.get("__init__")
-        if init is None:
-            return None, None
-        for node in walk_scope(init):
-            if isinstance(node, ast.Call) and is_super_init(node):
+        """use_multiprocessing / workers the class itself passes to super().__init__(...): the
+        first ``__init__`` along its MRO that passes each one (in this module or, through the
+        bases' ``super().__init__()`` calls, in another project module)."""
+        settings: dict[str, object] = {}
+        for owner, init in self._init_chain(loader):
+            calls = [node for node in walk_scope(init) if isinstance(node, ast.Call) and is_super_init(node)]
+            for node in calls:
                 if keyword(node, "use_multiprocessing") is not None:
-                    mp = self.resolve_bool(keyword(node, "use_multiprocessing"), None)
-                    if mp is UNKNOWN:
-                        mp = None  # forwarded from the caller: decided at the construction
+                    mp = owner.resolve_bool(keyword(node, "use_multiprocessing"), None)
+                    # forwarded from the caller (UNKNOWN): decided at the construction
+                    settings.setdefault("mp", None if mp is UNKNOWN else mp)
                 if keyword(node, "workers") is not None:
-                    value = self.resolve_int(keyword(node, "workers"), None)
-                    workers = None if value is UNKNOWN else value
-        return mp, workers
+                    value = owner.resolve_int(keyword(node, "workers"), None)
+                    settings.setdefault("workers", None if value is UNKNOWN else value)
+            if not calls or len(settings) == 2:
+                break
+        return settings.get("mp"), settings.get("workers")
+
+    def _init_chain(self, loader: DataLoader):
+        """(facts, __init__) along the loader's MRO, from the one it runs to those that
+        ``super().__init__()`` reaches."""
+        chain = [(self, cls) for cls in loader.mro] + list(loader.foreign)
+        for owner, cls in chain:
+            for stmt in cls.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "__init__":
+                    yield owner, stmt
+                    break
 
     @functools.cached_property
     def multiprocessing_launches(self) -> list[Launch]:
@@ -264,12 +276,16 @@ class Launches:
 
     @functools.cached_property
     def loader_constructions(self) -> list[tuple[ast.Call, FunctionNode | None, DataLoader]]:
-        """Every ``Loader(...)`` call of a data loader class defined in the module."""
+        """Every ``Loader(...)`` call of a data loader class defined in the module, or imported
+        from another project module."""
         found = []
-        if not self.data_loaders_by_name:
+        if not self.data_loaders_by_name and self.project is None:
             return found
         for call, fn in self.calls_by_function:
             if not isinstance(call.func, ast.Name) or call.func.id in self.imports:
+                loader = self.imported_loader_called(call, fn)
+                if loader is not None:
+                    found.append((call, fn, loader))
                 continue
             loader = self.data_loaders_by_name.get(call.func.id)
             if loader is None:
@@ -280,10 +296,11 @@ class Launches:
         return found
 
     def loader_uses_processes(self, loader: DataLoader) -> bool:
-        """The module shows this loader's ``__getitem__`` running in worker processes: a launch
-        that starts processes with it (or with data the analysis cannot tell apart from it), a
+        """This loader's ``__getitem__`` runs in worker processes: the module shows a launch that
+        starts processes with it (or with data the analysis cannot tell apart from it), a
         construction passing ``use_multiprocessing=True``, or the class's own
-        ``super().__init__(use_multiprocessing=True)``."""
+        ``super().__init__(use_multiprocessing=True)``; or another project module shows one of
+        those for it or a subclass (never for unknown data there)."""
         for launch in self.multiprocessing_launches:
             if launch.loader is not None:
                 if launch.loader is loader:
@@ -310,5 +327,27 @@ class Launches:
             if mp is True and (workers is UNKNOWN or workers >= 1):
                 return True
         mp, workers = self.class_worker_settings(loader)
-        return mp is True and (workers is None or workers >= 1)
+        if mp is True and (workers is None or workers >= 1):
+            return True
+        if self.project is None:
+            return False
+        key = loader.key
+        return any(key in lineage for lineage in self.project.loaders_fed_with_processes())
+
+    def loaders_started_with_processes(self) -> list[DataLoader]:
+        """Data loaders (of this or another project module) that this module runs in worker
+        processes: a launch with processes fed a known loader, a construction that sets
+        ``use_multiprocessing=True``, or a class of the module that sets it itself."""
+        found = [launch.loader for launch in self.multiprocessing_launches if launch.loader is not None]
+        for call, fn, loader in self.loader_constructions:
+            mp, workers = self.loader_worker_settings(loader, call, fn)
+            if mp is UNKNOWN and self.options.assume_multiprocessing:
+                mp = True
+            if mp is True and (workers is UNKNOWN or workers >= 1):
+                found.append(loader)
+        for loader in self.data_loaders:
+            mp, workers = self.class_worker_settings(loader)
+            if mp is True and (workers is None or workers >= 1):
+                found.append(loader)
+        return found
 

@@ -123,6 +123,16 @@ class Resolver:
             node, fn = lookup(node.id, fn)
         return (None, fn, names) if isinstance(node, ast.Name) else (node, fn, names)
 
+    def every_value(self, name: str, fn: FunctionNode | None) -> list[ast.expr] | None:
+        """Every value a local of ``fn`` is assigned, when all its bindings are plain
+        assignments (one per branch of an ``if``); None otherwise."""
+        if fn is None:
+            return None
+        scope = self.scope(fn)
+        if name not in scope.locals or name in scope.params or name in scope.globals:
+            return None
+        return scope.table.every_value(name)
+
     def value_of_name(self, name: str, fn: FunctionNode | None) -> ast.expr | None:
         return self.binding_of(name, fn)[0]
 

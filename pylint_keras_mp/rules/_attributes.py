@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from ..facts import walk_scope
+from ..facts import self_name_of, walk_scope
+from ..facts.keras_api import PICKLE_HOOKS
+from ..facts.self_state import self_assignments_in
 
 CONTAINERS = (ast.List, ast.Tuple, ast.Set)
 
@@ -44,4 +46,70 @@ def describe_elements(value, describe):
         found = describe(element)
         if found:
             return f"{found} inside a {kind}"
+    return None
+
+
+def report_stored_arguments(facts, report, code, describe) -> None:
+    """Report ``code`` where a value that ``describe(facts, fn, value)`` names is handed to a
+    loader's constructor, which stores it on self: at the argument of each construction in this
+    module, and at the parameter defaults of the module's own loaders' ``__init__``."""
+    for loader, attr, value, fn, passed in facts.construction_arguments():
+        if loader.defines_pickle_hooks:
+            continue
+        found = describe(facts, fn, value)
+        if found:
+            what, extra = found
+            what = f"{what}, passed as {passed},"
+            report(code, value, loader=loader.name, what=what, attr=attr, extra=extra)
+    for loader in facts.data_loaders:
+        init = loader.methods.get("__init__")
+        if loader.defines_pickle_hooks or init is None or id(init) not in facts.loader_class_statements:
+            continue
+        arguments = facts.stored_arguments(loader)
+        for name, default in arguments.defaults.items():
+            found = describe(facts, None, default)
+            if not found:
+                continue
+            for attr in sorted(arguments.by_keyword(name)):
+                what = f"{found[0]}, the default of {name},"
+                report(code, default, loader=loader.name, what=what, attr=attr, extra=found[1])
+
+
+def class_called(facts, call, fn):
+    """(facts, ClassDef) of the module-level or imported project class a call instantiates."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        definition = facts.definition_of(func.id, fn)
+        if isinstance(definition, ast.ClassDef):
+            return (facts, definition) if facts.classes.get(func.id) is definition else None
+    if facts.project is not None and isinstance(func, (ast.Name, ast.Attribute)):
+        return facts.project.class_of(facts, func, fn)
+    return None
+
+
+def describe_instance(facts, fn, call, describe, seen=()):
+    """What an instance of a project class carries that cannot be pickled: the first value its
+    own ``__init__`` stores on self that ``describe(facts, fn, value)`` names, as ``("a Cache
+    object whose self.lock holds a lock", extra)``; None for loaders and classes that define
+    their own pickling."""
+    found = class_called(facts, call, fn)
+    if found is None or id(found[1]) in seen or len(seen) > 3:
+        return None
+    owner, cls = found
+    if owner.loader_for_class(cls) is not None:
+        return None  # a data loader: its own findings say what it stores
+    methods = owner.class_methods(cls)
+    if any(name in PICKLE_HOOKS for name in methods):
+        return None
+    init = methods.get("__init__")
+    self_name = self_name_of(init) if init is not None else None
+    if self_name is None:
+        return None
+    for assignment in self_assignments_in(init, init.body, self_name, ()):
+        if assignment.value is None:
+            continue
+        inner = describe(owner, init, assignment.value, seen + (id(cls),))
+        if inner:
+            what, extra = inner
+            return f"a {cls.name} object whose self.{assignment.attr} holds {what}", extra
     return None

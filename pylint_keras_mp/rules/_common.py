@@ -24,6 +24,26 @@ def launch_label(launch) -> str:
     return f"{owner_text}.{launch.method}(...)" if owner_text else f"{launch.method}(...)"
 
 
+def imports_any(facts, roots) -> bool:
+    """The module imports one of these top-level packages (a cheap test before a costly one)."""
+    return any(target.lstrip(".").split(".")[0] in roots for target in facts.imports.values())
+
+
+def worker_code(facts, reports_in):
+    """Worker code in this module as (function, loader, label of the method for the message):
+    the worker methods of its loaders, then those of its module-level functions that worker code
+    of any project loader calls (``Images.__getitem__ -> augment()``), among the functions where
+    ``reports_in(function)`` says the rule would report."""
+    for loader in facts.data_loaders:
+        for method_name, fn in loader.worker_methods.items():
+            yield fn, loader, method_name
+    if facts.project is None and not facts.data_loaders:
+        return  # nothing in a lone module without loaders runs in workers
+    candidates = [fn for fn in facts.functions.values() if reports_in(fn)] if reports_in else []
+    for fn, loader, entry in facts.worker_helpers(candidates):
+        yield fn, loader, f"{entry} -> {fn.name}()"
+
+
 def arguments_text(arguments) -> str:
     """``workers=4, use_multiprocessing=True``, and where they came from when a ``**OPTIONS`` dict
     passed them: ``... (from **FIT_OPTIONS)``. Takes ``ast.keyword``s or launch ``Argument``s."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..facts import root_name, walk_scope
-from ._common import MUTATING_METHODS
+from ._common import MUTATING_METHODS, worker_code
 
 
 def _module_object(facts, scope, name: str) -> bool:
@@ -33,42 +33,64 @@ def _shared_by_design(facts, name: str) -> bool:
     return False
 
 
+def global_writes_in(facts, fn):
+    """(node, action, name) for every write to a module global in a function's own body."""
+    scope = facts.scope(fn)
+    for node in walk_scope(fn):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+            for target in targets:
+                for element in target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]:
+                    if isinstance(element, ast.Name):
+                        if element.id in scope.globals:
+                            yield node, "rebinds", element.id
+                    elif isinstance(element, (ast.Subscript, ast.Attribute)):
+                        base = root_name(element)
+                        if base is not None and (
+                            base.id in scope.globals or _module_object(facts, scope, base.id)
+                        ):
+                            action = "deletes from" if isinstance(node, ast.Delete) else "mutates"
+                            yield node, action, base.id
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in MUTATING_METHODS
+        ):
+            base = root_name(node.func.value)
+            if base is not None and (base.id in scope.globals or _module_object(facts, scope, base.id)):
+                yield node, f"calls .{node.func.attr}() on", base.id
+
+
+def _may_write_globals(facts) -> bool:
+    """Some function may write a module global: a ``global`` statement, or a store into or a
+    mutating call on a module-level name (read from the module's index, no walk)."""
+    if facts.global_writes:
+        return True
+    objects = {
+        name
+        for name in facts.module_bound
+        if name not in facts.imports and name not in facts.functions and name not in facts.classes
+    }
+    if not objects:
+        return False
+    for node in facts.nodes_of(ast.Call):
+        if isinstance(node.func, ast.Attribute) and node.func.attr in MUTATING_METHODS:
+            base = root_name(node.func.value)
+            if base is not None and base.id in objects:
+                return True
+    for node_type in (ast.Subscript, ast.Attribute):
+        for node in facts.nodes_of(node_type):
+            if isinstance(node.ctx, (ast.Store, ast.Del)):
+                base = root_name(node)
+                if base is not None and base.id in objects:
+                    return True
+    return False
+
+
 def check(facts, report) -> None:
-    for loader in facts.data_loaders:
-        for method_name, fn in loader.worker_methods.items():
-            scope = facts.scope(fn)
+    def writes(fn):
+        return any(True for _ in global_writes_in(facts, fn))
 
-            def flag(node, action, name):
-                report(
-                    "KMP101", node, loader=loader.name, method=method_name, action=action, name=name
-                )
-
-            for node in walk_scope(fn):
-                if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
-                    targets = (
-                        node.targets
-                        if isinstance(node, (ast.Assign, ast.Delete))
-                        else [node.target]
-                    )
-                    for target in targets:
-                        for element in target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]:
-                            if isinstance(element, ast.Name):
-                                if element.id in scope.globals:
-                                    flag(node, "rebinds", element.id)
-                            elif isinstance(element, (ast.Subscript, ast.Attribute)):
-                                base = root_name(element)
-                                if base is not None and (
-                                    base.id in scope.globals or _module_object(facts, scope, base.id)
-                                ):
-                                    action = "deletes from" if isinstance(node, ast.Delete) else "mutates"
-                                    flag(node, action, base.id)
-                elif (
-                    isinstance(node, ast.Call)
-                    and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in MUTATING_METHODS
-                ):
-                    base = root_name(node.func.value)
-                    if base is not None and (
-                        base.id in scope.globals or _module_object(facts, scope, base.id)
-                    ):
-                        flag(node, f"calls .{node.func.attr}() on", base.id)
+    for fn, loader, method_name in worker_code(facts, writes if _may_write_globals(facts) else None):
+        for node, action, name in global_writes_in(facts, fn):
+            report("KMP101", node, loader=loader.name, method=method_name, action=action, name=name)

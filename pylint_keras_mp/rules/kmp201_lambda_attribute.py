@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import ast
 
-from ._attributes import describe_elements, local_definitions, stored_attributes
+from ._attributes import (
+    describe_elements,
+    describe_instance,
+    local_definitions,
+    report_stored_arguments,
+    stored_attributes,
+)
 
 PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
 
 
-def describe_local_callable(facts, fn, value, _depth=0) -> str | None:
-    """Why ``value`` (evaluated in ``fn``) cannot be pickled by reference, or None."""
+def describe_local_callable(facts, fn, value, _depth=0, seen=()) -> str | None:
+    """Why ``value`` (evaluated in ``fn``; None at module level) cannot be pickled by
+    reference, or None. ``seen``: the project classes already looked into."""
     if _depth > 4:
         return None
     if isinstance(value, ast.Lambda):
         return "a lambda"
-    scope = facts.scope(fn)
+    scope = facts.scope(fn) if fn is not None else None
     if isinstance(value, ast.Name):
-        if value.id in scope.locals:
+        if scope is not None and value.id in scope.locals:
             definition = local_definitions(fn).get(value.id)
             if isinstance(definition, ast.ClassDef):
                 return f"the local class '{value.id}'"
@@ -37,15 +44,22 @@ def describe_local_callable(facts, fn, value, _depth=0) -> str | None:
         if facts.qualname(value.func, fn) in PARTIALS and value.args:
             inner = describe_local_callable(facts, fn, value.args[0], _depth + 1)
             return f"functools.partial of {inner}" if inner else None
-        if isinstance(value.func, ast.Name) and value.func.id in scope.locals:
+        if isinstance(value.func, ast.Name) and scope is not None and value.func.id in scope.locals:
             if isinstance(local_definitions(fn).get(value.func.id), ast.ClassDef):
                 return f"an instance of the local class '{value.func.id}'"
-        return None
+            return None
+        found = describe_instance(facts, fn, value, _inner, seen)
+        return found[0] if found else None
     if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Call):
         # LocalClass().method: a bound method of a local class instance
         inner = describe_local_callable(facts, fn, value.value, _depth + 1)
         return f"a bound method of {inner}" if inner else None
     return describe_elements(value, lambda e: describe_local_callable(facts, fn, e, _depth + 1))
+
+
+def _inner(facts, fn, value, seen):
+    found = describe_local_callable(facts, fn, value, 0, seen)
+    return (found, "") if found else None
 
 
 def check(facts, report) -> None:
@@ -60,3 +74,4 @@ def check(facts, report) -> None:
                     what=what,
                     attr=assignment.attr,
                 )
+    report_stored_arguments(facts, report, "KMP201", lambda facts, fn, value: _inner(facts, fn, value, ()))

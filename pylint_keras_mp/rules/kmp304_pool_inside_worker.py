@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..facts import walk_scope
+from ._common import imports_any, worker_code
 
 # Callables that create a pool of worker processes -> how the message names it.
 PROCESS_POOLS = {
@@ -18,6 +19,7 @@ PROCESS_POOLS = {
 PROCESS_CLASSES = frozenset(
     {"multiprocessing.Process", "multiprocessing.context.Process", "torch.multiprocessing.Process"}
 )
+PROCESS_PACKAGES = frozenset({"multiprocessing", "concurrent", "torch"})
 # get_context(...) objects: their .Pool() and .Process() behave like the module-level ones.
 CONTEXT_FACTORIES = frozenset({"multiprocessing.get_context", "torch.multiprocessing.get_context"})
 
@@ -69,12 +71,22 @@ def describe_process_start(facts, call: ast.Call, fn) -> str | None:
     return None
 
 
+def _starts_processes(facts, fn) -> bool:
+    return any(
+        isinstance(node, ast.Call) and describe_process_start(facts, node, fn)
+        for node in walk_scope(fn)
+    )
+
+
 def check(facts, report) -> None:
-    for loader in facts.data_loaders:
-        for method_name, fn in loader.worker_methods.items():
-            for node in walk_scope(fn):
-                if not isinstance(node, ast.Call):
-                    continue
-                what = describe_process_start(facts, node, fn)
-                if what:
-                    report("KMP304", node, loader=loader.name, method=method_name, what=what)
+    def starts(fn):
+        return _starts_processes(facts, fn)
+
+    may_start = imports_any(facts, PROCESS_PACKAGES)
+    for fn, loader, method_name in worker_code(facts, starts if may_start else None):
+        for node in walk_scope(fn):
+            if not isinstance(node, ast.Call):
+                continue
+            what = describe_process_start(facts, node, fn)
+            if what:
+                report("KMP304", node, loader=loader.name, method=method_name, what=what)

@@ -6,6 +6,7 @@ import ast
 from dataclasses import dataclass
 
 from ..facts import UNKNOWN, keyword, self_name_of, source_text, walk_scope
+from ._common import imports_any
 
 # numpy.random module attributes that do not draw from the global state.
 NUMPY_RANDOM_NON_DRAWS = frozenset(
@@ -28,6 +29,8 @@ OBJECT_RESEEDS = frozenset(
     {"seed", "set_state", "setstate", "seed_", "reseed", "set_random_seed", "set_random_state"}
 )
 AUGMENTER_PACKAGES = ("albumentations.", "imgaug.")
+# A module that imports none of these has no generator to draw from.
+RANDOM_PACKAGES = frozenset({"numpy", "random", "albumentations", "imgaug"})
 # Augmenters that transform every image the same way (unless given p < 1); the containers
 # among them are random when one of their children is.
 DETERMINISTIC_AUGMENTERS = frozenset(
@@ -165,22 +168,64 @@ def check(facts, report) -> None:
     for loader in facts.data_loaders:
         if not loader.worker_methods or not facts.loader_uses_processes(loader):
             continue
-        reseeded_globals = _reseeded_globals(facts, loader)
+        reseeded_globals = _reseeded_globals(facts, loader.worker_methods.values())
         draws = _self_object_draws(facts, loader, reseeded_globals) + _module_draws(
-            facts, loader, reseeded_globals
+            facts, loader.worker_methods.values(), reseeded_globals
         )
-        reported: set[tuple[int, str]] = set()
-        for node, key, what, fn in sorted(draws, key=lambda d: (d[0].lineno, d[0].col_offset)):
-            if (id(fn), key) in reported:
-                continue  # one finding per method and generator
-            reported.add((id(fn), key))
-            report("KMP402", node, loader=loader.name, method=fn.name, what=what)
+        _report(report, loader, draws, {})
+    _check_helpers(facts, report)
 
 
-def _reseeded_globals(facts, loader) -> set[str]:
+def _report(report, loader, draws, labels) -> None:
+    reported: set[tuple[int, str]] = set()
+    for node, key, what, fn in sorted(draws, key=lambda d: (d[0].lineno, d[0].col_offset)):
+        if (id(fn), key) in reported:
+            continue  # one finding per method and generator
+        reported.add((id(fn), key))
+        report("KMP402", node, loader=loader.name, method=labels.get(id(fn), fn.name), what=what)
+
+
+def _check_helpers(facts, report) -> None:
+    """Draws in this module's functions that worker code of a loader running in worker processes
+    calls; reseeding in the loader's worker code or in the functions themselves counts."""
+    by_loader: dict[int, tuple] = {}
+    if not imports_any(facts, RANDOM_PACKAGES):
+        return  # nothing to draw from
+    # the functions with a call that may draw, from the module's index of calls
+    module_functions = {id(fn) for fn in facts.functions.values()}
+    maybe = {
+        id(fn)
+        for call, fn in facts.calls_by_function
+        if fn is not None and id(fn) in module_functions and _may_draw(facts, call)
+    }
+    candidates = [
+        fn for fn in facts.functions.values() if id(fn) in maybe and _module_draws(facts, [fn], set())
+    ]
+    for fn, loader, entry in facts.worker_helpers(candidates):
+        _loader, helpers, labels = by_loader.setdefault(id(loader), (loader, [], {}))
+        helpers.append(fn)
+        labels[id(fn)] = f"{entry} -> {fn.name}()"
+    for loader, helpers, labels in by_loader.values():
+        owner = facts.owner_of(loader)
+        if not owner.loader_uses_processes(loader):
+            continue
+        reseeded = _reseeded_globals(owner, loader.worker_methods.values())
+        reseeded |= _reseeded_globals(facts, helpers)
+        _report(report, loader, _module_draws(facts, helpers, reseeded), labels)
+
+
+def _may_draw(facts, call) -> bool:
+    """A call that may draw: from a global generator, or on a name bound at module level."""
+    if _global_draw(facts, call, None) is not None:
+        return True
+    owner, _method = _module_object_call(call)
+    return owner is not None and facts.module_constant(owner) is not None
+
+
+def _reseeded_globals(facts, functions) -> set[str]:
     """Global generators worker code reseeds per call or per worker (np.random.seed(index)...)."""
     reseeded: set[str] = set()
-    for fn in loader.worker_methods.values():
+    for fn in functions:
         for node in walk_scope(fn):
             if isinstance(node, ast.Call):
                 names = _global_reseeds(facts, node, fn)
@@ -234,14 +279,14 @@ def _self_object_draws(facts, loader, reseeded_globals):
     return draws
 
 
-def _module_draws(facts, loader, reseeded_globals):
-    """Draws in worker code from the global generators and from generators or augmenters bound
-    at module level."""
+def _module_draws(facts, functions, reseeded_globals):
+    """Draws in worker code (``functions``) from the global generators and from generators or
+    augmenters bound at module level."""
     draws = []
     module_objects: dict[str, _SharedGenerator | None] = {}
     object_calls = []
     reseeded_objects: set[str] = set()
-    for fn in loader.worker_methods.values():
+    for fn in functions:
         scope = facts.scope(fn)
         for node in walk_scope(fn):
             if not isinstance(node, ast.Call):

@@ -1,0 +1,543 @@
+"""Cross-module questions, answered from the facts (``ModuleFacts``) of project files and from
+small summaries of them.
+
+A project file's facts are built when a question first needs them and shared by every later
+question; the most recently used are kept (with their trees), and what the whole-project
+questions need from each module (its top-level names, its loaders, the helpers their worker code
+reaches, the loaders it runs in processes) is kept as a summary after its tree is dropped. In a
+project of a few dozen modules each file is parsed once per process. Names are followed through
+imports and re-exports to the class or function they mean; whatever cannot be followed (outside
+the project, unparsable, ambiguous, a cycle) is unknown, and unknown is silent.
+"""
+
+from __future__ import annotations
+
+import ast
+import collections
+import functools
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import Options
+from .model import Project, project_for
+
+# How many re-exports a name is followed through.
+REEXPORT_LIMIT = 8
+# How many modules' facts (with their trees) are kept at a time.
+FACTS_KEPT = 8
+# How often files already read are checked for changes on disk.
+RECHECK_SECONDS = 2.0
+
+
+def silent(default):
+    """A cross-module question whose answer cannot be found (an unreadable or hostile file, a
+    name too long for the file system...) is unknown, and unknown is silent."""
+
+    def wrap(method):
+        @functools.wraps(method)
+        def guarded(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except Exception:
+                return default() if callable(default) else default
+
+        return guarded
+
+    return wrap
+
+
+IMPORT_STATEMENT = re.compile(
+    r"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import\b|import[ \t]+([\w. \t,]+))", re.MULTILINE
+)
+IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)[ \t].*$", re.MULTILINE)
+IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+def _imported_names(source: str) -> list[str]:
+    """The module names of a source's import statements, read from its text (``from x import``,
+    ``import x.y as z, w``); parenthesised and continued lines are not needed for that."""
+    names = []
+    for match in IMPORT_STATEMENT.finditer(source):
+        if match[1]:
+            names.append(match[1])
+        else:
+            for item in match[2].split(","):
+                name = item.split(" as ")[0].strip()
+                if name:
+                    names.append(name.split()[0])
+    return names
+
+
+def _top_level_names(facts) -> dict[str, tuple[str, str | None]]:
+    names: dict[str, tuple[str, str | None]] = {}
+    for name in facts.module_table.counts:
+        if name in facts.imports:
+            if facts.module_table.bound_once(name):
+                names[name] = ("import", facts.imports[name])
+            continue
+        node = facts.definition_of(name, None)
+        if node is not None:
+            names[name] = ("class" if isinstance(node, ast.ClassDef) else "function", None)
+    return names
+
+
+def _import_root(facts, node: ast.AST) -> ast.Name | None:
+    """The root name of ``name`` or ``name.attr...`` when the module imports it."""
+    root = node
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return root if isinstance(root, ast.Name) and root.id in facts.imports else None
+
+
+@dataclass
+class ModuleSummary:
+    """What the whole-project questions need from one module, kept after its tree is gone."""
+
+    loader_names: set[str] = field(default_factory=set)
+    # module-level functions its loaders' worker code reaches:
+    # (file, function name, line, loader key, worker method)
+    helpers: list[tuple] = field(default_factory=list)
+    started: list[frozenset] = field(default_factory=list)  # lineages run in worker processes
+
+
+class ProjectIndex:
+    """One project, seen with one set of options."""
+
+    def __init__(self, project: Project, options: Options):
+        self.project = project
+        self.options = options
+        self._facts: dict[Path, object] = {}
+        self._keras_bases: dict[tuple[Path, str], list[str]] = {}
+        self._visiting: set[tuple[Path, str]] = set()
+        self._configured: dict[tuple[Path, str], str] | None = None
+        self._summaries: dict[Path, ModuleSummary] | None = None
+        self._imported_stems: set[str] | None = None
+        self._scanning = False
+        self.checked = time.monotonic()
+        self._worker_helpers: dict[Path, list] | None = None
+        self._fed_with_processes: list | None = None
+        self._definitions: dict[tuple[Path, str | None], object] = {}
+        self._names: dict[Path, dict | None] = {}
+
+    def path_of(self, filename: str) -> Path:
+        return Path(os.path.abspath(filename)).resolve()
+
+    # ------------------------------------------------------------------ module summaries
+    @silent(None)
+    def facts_of(self, path: Path):
+        """The facts of a project file; None when it is not in the project or cannot be parsed.
+        The most recently used are kept (a tree costs memory, and the garbage collector's time
+        grows with every tree kept alive)."""
+        if path in self._facts:
+            if (id(self), path) in _RECENT:
+                _RECENT.move_to_end((id(self), path))
+            return self._facts[path]
+        if self._current is not None and self._current.path == path:
+            return self._current
+        parsed = self.project.file(path)
+        facts = None
+        if parsed is not None and parsed.tree is not None:
+            from ..facts import ModuleFacts
+
+            facts = ModuleFacts(parsed.tree, parsed.source, str(path), self.options, project=self, path=path)
+        self._remember(path, facts)
+        return facts
+
+    def names_of(self, path: Path) -> dict[str, tuple[str, str | None]] | None:
+        """What a module's top-level names are, kept after its facts are dropped: name ->
+        ("class" | "function", None) for a def or class bound once, ("import", target) for an
+        import bound once (a re-export); None when the module cannot be read."""
+        if path not in self._names:
+            facts = self.facts_of(path)
+            self._names[path] = _top_level_names(facts) if facts is not None else None
+        return self._names[path]
+
+    def _remember(self, path: Path, facts) -> None:
+        """Keep a module's facts among the process's most recently used (every project's)."""
+        self._facts[path] = facts
+        _RECENT[(id(self), path)] = self
+        _RECENT.move_to_end((id(self), path))
+        while len(_RECENT) > FACTS_KEPT:
+            (_, evicted), index = _RECENT.popitem(last=False)
+            index._facts.pop(evicted, None)
+            parsed = index.project.files.get(evicted)
+            if parsed is not None:
+                parsed.forget()
+
+    def summary(self, path: Path, source: str):
+        """The facts already made of a file, when they were made from this very text."""
+        known = self._facts.get(path)
+        if known is None and self._current is not None and self._current.path == path:
+            known = self._current
+        return known if known is not None and known.source == source else None
+
+    @property
+    def _current(self):
+        """The facts of the file being linted, when it belongs to this project."""
+        current = _LINTED[0]
+        return current if current is not None and current.project is self else None
+
+    def linted(self, path: Path, source: str, tree: ast.Module, kind: str = "module"):
+        """The facts of the file being linted, from the text the front end gave. They are kept
+        until the next file is linted (not among the modules kept for other questions, so that a
+        run over many files holds one tree at a time, as without a project)."""
+        from ..facts import ModuleFacts
+
+        known = self.summary(path, source)
+        if known is not None and known.kind == kind:
+            return known
+        if path in self._facts or (self._current is not None and self._current.path == path):
+            self._reset()  # the file changed since it was summarised: answers may differ
+        self.project.use_source(path, source)
+        facts = ModuleFacts(tree, source, str(path), self.options, kind=kind, project=self, path=path)
+        _LINTED[0] = facts  # one linted file at a time in the whole process
+        return facts
+
+    def _reset(self) -> None:
+        if self._current is not None:
+            _LINTED[0] = None
+        self._facts.clear()
+        self._keras_bases.clear()
+        self._summaries = None
+        self._imported_stems = None
+        self._worker_helpers = None
+        self._fed_with_processes = None
+        self._configured = None
+        self._definitions.clear()
+        self._names.clear()
+
+    # ------------------------------------------------------------------ names
+    def _where(self, importer: Path, qualname: str | None):
+        """(file, name, "class" or "function") a qualified name seen in ``importer`` refers to,
+        remembered without keeping the module's facts."""
+        key = (str(importer), qualname)  # strings: the garbage collector need not visit them
+        if key not in self._definitions:
+            self._definitions[key] = self._follow_definition(importer, qualname)
+        return self._definitions[key]
+
+    def _definition(self, importer: Path, qualname: str | None, kind: str | None = None):
+        where = self._where(importer, qualname)
+        if where is None or (kind is not None and where[2] != kind):
+            return None
+        facts = self.facts_of(where[0])
+        node = facts.definition_of(where[1], None) if facts is not None else None
+        return (facts, node) if node is not None else None
+
+    def _follow_definition(self, importer: Path, qualname: str | None):
+        seen: set[tuple[Path, str]] = set()
+        for _ in range(REEXPORT_LIMIT):
+            if not qualname:
+                return None
+            found = self.project.resolve_name(qualname, importer)
+            if found is None:
+                return None
+            path, rest = found
+            if len(rest) != 1:
+                return None  # a module, or an attribute of a class
+            name = rest[0]
+            if (path, name) in seen:
+                return None
+            seen.add((path, name))
+            names = self.names_of(path)
+            kind, target = (names or {}).get(name, (None, None))
+            if kind in ("class", "function"):
+                return path, name, kind
+            if kind == "import":
+                importer, qualname = path, target  # a re-export
+                continue
+            return None
+        return None
+
+    @silent(None)
+    def imported_definition(self, facts, node: ast.AST, fn=None, kind: str | None = None):
+        """(summary, def or class) that ``name`` or ``name.attr...`` names through an import of
+        the module that ``fn`` does not shadow (its scope is read only for project names);
+        ``kind``: "class" or "function" only."""
+        root = _import_root(facts, node)
+        if root is None or facts.path is None:
+            return None
+        found = self._definition(facts.path, facts.qualname(node), kind)
+        if found is None or (fn is not None and root.id in facts.scope(fn).locals):
+            return None
+        return found
+
+    def class_of(self, facts, node: ast.AST, fn=None):
+        """(summary, ClassDef) of a project class an expression names through an import."""
+        return self.imported_definition(facts, node, fn, "class")
+
+    def function_of(self, facts, node: ast.AST, fn=None):
+        """(summary, FunctionDef) of a project module-level function an expression names
+        through an import."""
+        found = self.imported_definition(facts, node, fn, "function")
+        if found is None or not isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        return found
+
+    # ------------------------------------------------------------------ class hierarchy
+    @property
+    def configured_classes(self) -> dict[tuple[Path, str], str]:
+        """``sequence-bases`` entries that are project classes: (file, class) -> the entry, so
+        that any import spelling of the class (relative, aliased, re-exported) is recognised."""
+        if self._configured is None:
+            self._configured = {}
+            anchor = self.project.root / "__init__.py"
+            for entry in self.options.sequence_bases:
+                found = self._definition(anchor, entry)
+                if found is not None and isinstance(found[1], ast.ClassDef):
+                    self._configured[(found[0].path, found[1].name)] = entry
+        return self._configured
+
+    @silent(list)
+    def keras_bases_of_base(self, facts, base: ast.AST) -> list[str]:
+        """The Keras (or configured) loader bases a base class expression reaches through
+        project classes in other modules (or through a configured project class)."""
+        found = self.class_of(facts, base)
+        if found is None:
+            return []
+        return self.class_keras_bases(*found)
+
+    def class_keras_bases(self, facts, cls: ast.ClassDef) -> list[str]:
+        key = (facts.path, cls.name)
+        configured = self.configured_classes.get(key)
+        if configured is not None:
+            return [configured]
+        if key in self._keras_bases:
+            return self._keras_bases[key]
+        if key in self._visiting:
+            return []  # an import cycle: unknown
+        self._visiting.add(key)
+        try:
+            bases = facts.class_keras_bases(cls)
+        finally:
+            self._visiting.discard(key)
+        self._keras_bases[key] = bases
+        return bases
+
+    @silent(False)
+    def names_loader(self, facts, qualname: str | None) -> bool:
+        """Whether a qualified name seen in ``facts`` is a data loader class of the project."""
+        if facts.path is None or not qualname:
+            return False
+        found = self.project.resolve_name(qualname, facts.path)
+        if found is None:
+            return False
+        if not self._scanning and found[0] not in self.scan():
+            return False  # a module that mentions no loader base or loader class defines none
+        where = self._where(facts.path, qualname)
+        if where is None or where[2] != "class" or self._keras_bases.get(where[:2]) == []:
+            return False
+        found = self._definition(facts.path, qualname, "class")
+        return found is not None and bool(self.class_keras_bases(*found))
+
+    @silent(None)
+    def loader_of(self, facts, node: ast.AST, fn=None):
+        """The data loader (of another project module) a class expression names."""
+        root = _import_root(facts, node)
+        if root is None or facts.path is None:
+            return None
+        where = self._where(facts.path, facts.qualname(node))
+        if where is None or where[2] != "class" or self._keras_bases.get(where[:2]) == []:
+            return None  # no project class, or one known to be no loader: no facts needed
+        found = self.class_of(facts, node, fn)
+        if found is None:
+            return None
+        owner, cls = found
+        if not self.class_keras_bases(owner, cls):
+            return None
+        return owner.loader_for_class(cls)
+
+    @silent(list)
+    def foreign_mro(self, facts, classes: list[ast.ClassDef]) -> list[tuple[object, ast.ClassDef]]:
+        """The project classes in other modules that ``classes`` (one module's part of an MRO)
+        derive from, transitively, each once: (summary, ClassDef)."""
+        order: list[tuple[object, ast.ClassDef]] = []
+        seen: set[tuple[Path, str]] = set()
+        pending = [(facts, cls) for cls in classes]
+        local_ids = {id(cls) for cls in classes}
+        while pending:
+            owner, cls = pending.pop(0)
+            for base in cls.bases:
+                if owner.local_base_class(base, cls) is not None:
+                    continue
+                found = self.class_of(owner, base)
+                if found is None:
+                    continue
+                key = (found[0].path, found[1].name)
+                if key in seen or id(found[1]) in local_ids:
+                    continue
+                seen.add(key)
+                for member in found[0].class_mro(found[1]):
+                    member_key = (found[0].path, member.name)
+                    if member is not found[1] and member_key in seen:
+                        continue
+                    seen.add(member_key)
+                    order.append((found[0], member))
+                    pending.append((found[0], member))
+        return order
+
+    # ------------------------------------------------------------------ the whole project
+    def loader_words(self) -> tuple[str, ...]:
+        """Words a module that defines a data loader mentions: a Keras loader base, a configured
+        base (the whole-project questions start from those modules)."""
+        from ..facts.keras_api import LOADER_BASE_NAMES
+
+        configured = (base.rpartition(".")[2] for base in self.options.sequence_bases)
+        return tuple(sorted(set(LOADER_BASE_NAMES) | set(configured)))
+
+    def scan(self) -> dict[Path, ModuleSummary]:
+        """The summary of every project module that defines or uses a data loader: the modules
+        that mention a loader base, then those that mention a loader class found so far (a
+        subclass, a construction or a launch names its class). Only the summaries stay in
+        memory, not the modules' trees."""
+        if self._summaries is not None:
+            return self._summaries
+        self._summaries = {}
+        self._scanning = True
+        try:
+            self._scan_files()
+        finally:
+            self._scanning = False
+        return self._summaries
+
+    def _scan_files(self) -> None:
+        try:
+            files = self.project.all_files()
+        except Exception:
+            files = []
+        words = set(self.loader_words())
+        while words:
+            pattern = re.compile("|".join(re.escape(word) for word in sorted(words)))
+            names: set[str] = set()
+            for path in files:
+                if path in self._summaries:
+                    continue
+                summary = self._summarise(path, pattern)
+                if summary is not None:
+                    self._summaries[path] = summary
+                    names.update(summary.loader_names)
+            words = names - words
+
+    @silent(None)
+    def _summarise(self, path: Path, pattern: re.Pattern) -> ModuleSummary | None:
+        parsed = self.project.file(path)
+        if parsed is None or not pattern.search(parsed.source):
+            return None
+        facts = self.facts_of(path)
+        if facts is None:
+            return None
+        summary = ModuleSummary()
+        for loader in facts.data_loaders:
+            summary.loader_names.add(loader.name)
+            for owner, fn, entry in facts.helpers_reached(loader):
+                summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, entry))
+        for loader in facts.loaders_started_with_processes():
+            summary.started.append(loader.lineage)
+        parsed.forget()  # the summary is what other questions need; the tree can go
+        return summary
+
+    @silent(True)
+    def might_matter(self, path: Path, source: str) -> bool:
+        """Whether a file that mentions no trigger word can still have findings, told from text
+        alone (nothing is parsed): it imports a project module (it may subclass, build or launch
+        a project loader), or the modules that mention a loader base import it, directly or
+        through other project modules (its functions may run in worker processes)."""
+        for name in _imported_names(source):
+            if name.startswith(".") or self.project.resolve_name(name, path) is not None:
+                return True
+        stem = path.parent.name if path.stem == "__init__" else path.stem
+        return stem in self.imported_stems()
+
+    def imported_stems(self) -> set[str]:
+        """The names in the import statements of the modules that define or use a data loader
+        (the scan), and of the project modules those names reach, repeatedly: a superset of the
+        modules whose functions worker code can call. Read from text, nothing more is parsed."""
+        if self._imported_stems is None:
+            loader_modules = set(self.scan())
+            texts: dict[str, list[set[str]]] = {}
+            stems: set[str] = set()
+            for path in self.project.all_files():
+                parsed = self.project.file(path)
+                if parsed is None:
+                    continue
+                keep = parsed._source is not None  # read for another question: keep it
+                names = set(IDENTIFIER.findall(" ".join(IMPORT_LINE.findall(parsed.source))))
+                stem = path.parent.name if path.stem == "__init__" else path.stem
+                texts.setdefault(stem, []).append(names)
+                if path in loader_modules:
+                    stems |= names
+                if not keep:
+                    parsed.forget()
+            pending = list(stems)
+            while pending:
+                stem = pending.pop()
+                for names in texts.get(stem, ()):
+                    for name in names - stems:
+                        stems.add(name)
+                        pending.append(name)
+            self._imported_stems = stems
+        return self._imported_stems
+
+    def worker_helpers(self) -> dict[Path, list]:
+        """Module-level functions worker code of a project loader calls (directly or through
+        other such functions), by file: [(function name, line, loader key, entry method)]."""
+        if self._worker_helpers is None:
+            found: dict[Path, list] = {}
+            for summary in self.scan().values():
+                for path, name, line, loader, entry in summary.helpers:
+                    found.setdefault(path, []).append((name, line, loader, entry))
+            self._worker_helpers = found
+        return self._worker_helpers
+
+    def loaders_fed_with_processes(self) -> list[frozenset]:
+        """The lineage (class keys) of every loader a project module runs in worker processes."""
+        if self._fed_with_processes is None:
+            self._fed_with_processes = [
+                lineage for summary in self.scan().values() for lineage in summary.started
+            ]
+        return self._fed_with_processes
+
+    @silent(None)
+    def loader_by_key(self, key):
+        """The data loader (path, class name, line) names, from its module's facts."""
+        path, name, line = key
+        facts = self.facts_of(path)
+        if facts is None:
+            return None
+        for loader in facts.data_loaders:
+            if loader.name == name and loader.node.lineno == line:
+                return loader
+        return None
+
+
+# The facts of the file linted last (kept until the next one), whatever its project.
+_LINTED: list = [None]
+# (index, file) of the facts kept, oldest first, for every project of the process.
+_RECENT: collections.OrderedDict[tuple[int, Path], ProjectIndex] = collections.OrderedDict()
+_INDEXES: dict[tuple[int, Options], ProjectIndex] = {}
+
+
+def index_for(path: str, options: Options) -> ProjectIndex | None:
+    """The project index of a file on disk (one per project and options per process). Every few
+    seconds the files read so far are checked for changes on disk; a change starts the index
+    afresh."""
+    project = project_for(path, options.source_roots)
+    if project is None:
+        return None
+    key = (id(project), options)
+    index = _INDEXES.get(key)
+    if index is None:
+        index = _INDEXES[key] = ProjectIndex(project, options)
+    now = time.monotonic()
+    if now - index.checked > RECHECK_SECONDS:
+        index.checked = now
+        changed = project.changed_files()
+        if changed or project.listing_changed():
+            for changed_path in changed:
+                project.files.pop(changed_path, None)
+            project.forget_listing()
+            project._resolved.clear()  # a new module can change where a name leads
+            index._reset()
+    return index

@@ -1,0 +1,285 @@
+"""The project a file belongs to: its root, its source roots, its modules and their imports.
+
+Nothing is imported or executed: files are found on disk, read and parsed with ``ast``, each at
+most once per process. Files outside the project (site-packages...) are never read.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import os
+import warnings
+from pathlib import Path
+
+# A folder holding one of these is a project root.
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+# Folders never searched for project modules.
+SKIPPED_FOLDERS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", ".eggs", "build", "dist",
+        "__pycache__", "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+        "__pypackages__", "site-packages", ".ipynb_checkpoints",
+    }
+)
+# A project with more files than this is scanned no further (what is beyond stays unknown).
+MAX_PROJECT_FILES = 20000
+
+
+def find_project_root(path: Path) -> Path:
+    """The nearest folder from the file's own folder upward that holds a project marker; the
+    file's folder when there is none (a folder of scripts)."""
+    root = _marked_folder(path.parent)
+    return root if root is not None else path.parent
+
+
+@functools.lru_cache(maxsize=4096)
+def _marked_folder(folder: Path) -> Path | None:
+    if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+        return folder
+    return None if folder.parent == folder else _marked_folder(folder.parent)
+
+
+def _decode(data: bytes) -> str:
+    from ..engine import decode_source
+
+    return decode_source(data)
+
+
+def _stamp(path: Path) -> tuple | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
+
+
+class ParsedFile:
+    """One project file, read and parsed once. ``tree`` is None when it cannot be parsed."""
+
+    def __init__(self, path: Path, source: str | None = None, tree: ast.Module | None = None):
+        self.path = path
+        # "notebook" for a .ipynb file handed in by a front end: a module nothing imports (only
+        # *.py files are found by imports and by the project scan)
+        self.kind = "notebook" if path.suffix == ".ipynb" else "module"
+        self._source = source
+        self._tree = tree
+        self._parsed = tree is not None
+        self.stamp: tuple | None = None  # (mtime, size) of the text read from disk
+
+    @property
+    def source(self) -> str:
+        if self._source is None:
+            try:
+                self.stamp = _stamp(self.path)
+                self._source = _decode(self.path.read_bytes())
+            except (OSError, UnicodeDecodeError, LookupError, SyntaxError):
+                self._source = ""
+        return self._source
+
+    def forget(self) -> None:
+        """Drop the text and tree (read again if a question needs them)."""
+        self._source = None
+        self._tree = None
+        self._parsed = False
+
+    @property
+    def tree(self) -> ast.Module | None:
+        if not self._parsed:
+            self._parsed = True
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self._tree = ast.parse(self.source, filename=str(self.path))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self._tree = None
+        return self._tree
+
+
+class Project:
+    """A project root and its source roots, with its files read and parsed on demand."""
+
+    def __init__(self, root: Path, source_roots: tuple[Path, ...] = (), marked: bool = True):
+        self.root = root
+        self.marked = marked  # False: a folder of scripts, without a project file
+        roots = [root / r if not r.is_absolute() else r for r in source_roots]
+        self.source_roots = tuple(dict.fromkeys([*(r.resolve() for r in roots), root]))
+        self.files: dict[Path, ParsedFile] = {}
+        self._all_files: list[Path] | None = None
+        self._resolved: dict[tuple[str, str], tuple[Path, list[str]] | None] = {}
+        self._folder_stamps: dict[Path, int] = {}
+
+    # ------------------------------------------------------------------ files
+    def contains(self, path: Path) -> bool:
+        try:
+            relative = path.relative_to(self.root)
+        except ValueError:
+            return False
+        return not any(part in SKIPPED_FOLDERS for part in relative.parts[:-1])
+
+    def file(self, path: Path) -> ParsedFile | None:
+        """The parsed file at ``path`` (absolute, resolved), when it is in the project."""
+        parsed = self.files.get(path)
+        if parsed is None:
+            try:
+                if not self.contains(path) or not path.is_file():
+                    return None
+            except (OSError, ValueError):
+                return None
+            parsed = self.files[path] = ParsedFile(path)
+        return parsed
+
+    def changed_files(self) -> list[Path]:
+        """Files read from disk that have changed there since (a long-running process, such as
+        an editor's language server, must not answer from an old text)."""
+        return [
+            path
+            for path, parsed in self.files.items()
+            if parsed.stamp is not None and _stamp(path) != parsed.stamp
+        ]
+
+    def use_source(self, path: Path, source: str) -> None:
+        """The linted file's own text (an editor buffer may differ from the disk)."""
+        current = self.files.get(path)
+        if current is None or current._source != source:
+            self.files[path] = ParsedFile(path, source)
+
+    def forget_listing(self) -> None:
+        self._all_files = None
+        self._folder_stamps = {}
+
+    def listing_changed(self) -> bool:
+        """A file was added to or removed from a folder listed so far."""
+        for folder, stamp in self._folder_stamps.items():
+            try:
+                if folder.stat().st_mtime_ns != stamp:
+                    return True
+            except OSError:
+                return True
+        return False
+
+    def all_files(self) -> list[Path]:
+        """Every ``*.py`` file of the project, sorted (listed once); for a folder of scripts
+        without a project file, the files of that folder only."""
+        if self._all_files is None:
+            found: list[Path] = []
+            for folder, subfolders, names in os.walk(self.root):
+                try:
+                    self._folder_stamps[Path(folder)] = Path(folder).stat().st_mtime_ns
+                except OSError:
+                    pass
+                if not self.marked:
+                    subfolders[:] = []
+                subfolders[:] = sorted(
+                    name for name in subfolders if name not in SKIPPED_FOLDERS and not name.startswith(".")
+                )
+                for name in sorted(names):
+                    if name.endswith(".py"):
+                        found.append(Path(folder) / name)
+                if len(found) > MAX_PROJECT_FILES:
+                    break
+            self._all_files = found[:MAX_PROJECT_FILES]
+        return self._all_files
+
+    # ------------------------------------------------------------------ modules
+    def module_name(self, path: Path) -> str | None:
+        """The dotted name a file is imported by, from the first source root that holds it."""
+        for root in self.source_roots:
+            try:
+                relative = path.relative_to(root)
+            except ValueError:
+                continue
+            parts = list(relative.with_suffix("").parts)
+            if parts and parts[-1] == "__init__":
+                parts.pop()
+            if parts and all(part.isidentifier() for part in parts):
+                return ".".join(parts)
+        return None
+
+    def _is_file(self, path: Path) -> bool:
+        try:
+            return self.file(path) is not None
+        except (OSError, ValueError):
+            return False
+
+    def _modules_along(self, folder: Path, parts: list[str]) -> list[Path | None]:
+        """For each prefix ``parts[:n]`` (n >= 1), the module file it names under ``folder``
+        (``a/b.py`` or ``a/b/__init__.py``), or None; stops where the folders stop."""
+        found: list[Path | None] = []
+        current = folder
+        for part in parts:
+            if not part.isidentifier():
+                break
+            candidate = None
+            try:
+                if self._is_file(current / (part + ".py")):
+                    candidate = current / (part + ".py")
+                elif self._is_file(current / part / "__init__.py"):
+                    candidate = current / part / "__init__.py"
+                is_folder = (current / part).is_dir()
+            except (OSError, ValueError):
+                break
+            found.append(candidate)
+            if not is_folder:
+                break
+            current = current / part
+        return found
+
+    def resolve_name(self, qualname: str, importer: Path) -> tuple[Path, list[str]] | None:
+        """Split a qualified name seen in ``importer`` into the longest prefix that is a project
+        module and the attribute path after it: ``.base.Loader`` -> (data/base.py, ["Loader"]).
+        Relative names (leading dots) start from the importer's package; absolute ones from the
+        importer's own folder first (as for a script or a notebook), then the source roots."""
+        # per folder (where a name leads depends on the importer's folder only), and strings:
+        # the garbage collector need not visit them
+        key = (qualname, os.path.dirname(str(importer)))
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve_name(qualname, importer)
+        return self._resolved[key]
+
+    def _resolve_name(self, qualname: str, importer: Path) -> tuple[Path, list[str]] | None:
+        level = len(qualname) - len(qualname.lstrip("."))
+        parts = [part for part in qualname[level:].split(".") if part]
+        if level:
+            folder = importer.parent
+            for _ in range(level - 1):
+                folder = folder.parent
+            if not self.contains(folder / "__init__.py"):
+                return None
+            modules = self._modules_along(folder, parts)
+            for cut in range(len(modules), 0, -1):
+                if modules[cut - 1] is not None:
+                    return modules[cut - 1], parts[cut:]
+            init = folder / "__init__.py"
+            return (init, parts) if self._is_file(init) else None
+        if not parts:
+            return None
+        for folder in dict.fromkeys((importer.parent, *self.source_roots)):
+            modules = self._modules_along(folder, parts)
+            for cut in range(len(modules), 0, -1):
+                if modules[cut - 1] is not None:
+                    return modules[cut - 1], parts[cut:]
+        return None
+
+
+_PROJECTS: dict[tuple[Path, tuple[str, ...]], Project] = {}
+
+
+def project_for(path: str, source_roots: tuple[str, ...] = ()) -> Project | None:
+    """The project of a file on disk (one ``Project`` per root per process), or None for a file
+    that is not on disk (stdin, a name like ``<unknown>``)."""
+    try:
+        file_path = Path(os.path.abspath(path))
+        if not file_path.is_file():
+            return None
+        file_path = file_path.resolve()
+    except (OSError, ValueError):
+        return None
+    marked = _marked_folder(file_path.parent)
+    root = marked if marked is not None else file_path.parent
+    key = (root, tuple(source_roots))
+    project = _PROJECTS.get(key)
+    if project is None:
+        sources = tuple(Path(r) for r in source_roots)
+        project = _PROJECTS[key] = Project(root, sources, marked=marked is not None)
+    return project

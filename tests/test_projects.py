@@ -1,0 +1,200 @@
+"""Fixture projects: several modules linted together, from the project root, through the
+engine (file by file, as an editor does), keras-mp-lint, flake8 and pylint."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fixture_support import (
+    cli_project_findings,
+    engine_project_findings,
+    fixture_projects,
+    flake8_project_findings,
+    pylint_project_findings,
+)
+
+PROJECT_LIST = fixture_projects()
+
+
+def _codes(results):
+    return {name: sorted((line, code) for line, _, code, _ in items) for name, items in results.items()}
+
+
+@pytest.fixture(params=PROJECT_LIST, ids=lambda p: p.id)
+def project(request, tmp_path):
+    return request.param.copy_to(tmp_path)
+
+
+def test_each_file_reports_exactly_its_expected_findings(project):
+    assert _codes(engine_project_findings(project)) == project.expected()
+
+
+def test_every_front_end_reports_the_same_from_the_project_root(project):
+    engine = engine_project_findings(project)
+    assert cli_project_findings(project) == engine, "keras-mp-lint disagrees with the engine"
+    assert flake8_project_findings(project) == engine, "flake8 disagrees with the engine"
+    assert pylint_project_findings(project) == engine, "pylint disagrees with the engine"
+
+
+# --- the project model -------------------------------------------------------------------------
+
+import ast  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from pylint_keras_mp.config import Options  # noqa: E402
+from pylint_keras_mp.engine import analyze_file  # noqa: E402
+from pylint_keras_mp.project import find_project_root, index as project_index, model  # noqa: E402
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _fresh_process_caches():
+    project_index._INDEXES.clear()
+    project_index._RECENT.clear()
+    model._PROJECTS.clear()
+    model._marked_folder.cache_clear()
+
+
+LOADER_BASE = "import keras\n\nclass Base(keras.utils.PyDataset):\n    def __len__(self):\n        return 1\n"
+
+
+def test_the_project_root_is_the_nearest_folder_with_a_project_file(tmp_path):
+    _write(tmp_path, {"repo/setup.cfg": "", "repo/pkg/sub/mod.py": "", "scripts/run.py": ""})
+    assert find_project_root((tmp_path / "repo/pkg/sub/mod.py").resolve()) == (tmp_path / "repo").resolve()
+    # no project file above: a folder of scripts is its own project (tmp_path has none above it
+    # unless the machine's temporary folder sits in a checkout, which pytest's does not)
+    root = find_project_root((tmp_path / "scripts/run.py").resolve())
+    assert root == (tmp_path / "scripts").resolve() or (root / ".git").exists() or any(
+        (root / marker).exists() for marker in model.PROJECT_MARKERS
+    )
+
+
+def test_imports_resolve_relative_absolute_own_folder_first_and_source_roots(tmp_path):
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "src/acme/__init__.py": "from .data.base import Base\n",
+            "src/acme/data/__init__.py": "",
+            "src/acme/data/base.py": "class Base: pass\n",
+            "src/acme/data/images.py": "",
+            "src/acme/utils.py": "",
+            "scripts/helpers.py": "",
+            "scripts/train.py": "",
+            "helpers.py": "",
+        },
+    )
+    project = model.Project(tmp_path.resolve(), (Path("src"),))
+    images = (tmp_path / "src/acme/data/images.py").resolve()
+    src = (tmp_path / "src").resolve()
+    assert project.resolve_name(".base.Base", images) == (src / "acme/data/base.py", ["Base"])
+    assert project.resolve_name("..utils", images) == (src / "acme/utils.py", [])
+    assert project.resolve_name("..Base", images) == (src / "acme/__init__.py", ["Base"])
+    assert project.resolve_name("acme.data.base.Base", images) == (src / "acme/data/base.py", ["Base"])
+    assert project.resolve_name("acme.Base", images) == (src / "acme/__init__.py", ["Base"])
+    assert project.resolve_name("numpy.random.rand", images) is None  # not in the project
+    # a script's own folder comes first, then the source roots (the project root is one)
+    train = (tmp_path / "scripts/train.py").resolve()
+    assert project.resolve_name("helpers.f", train) == (tmp_path.resolve() / "scripts/helpers.py", ["f"])
+    assert project.resolve_name("helpers.f", images) == (tmp_path.resolve() / "helpers.py", ["f"])
+    assert project.module_name(src / "acme/data/base.py") == "acme.data.base"
+
+
+def test_linting_one_file_uses_the_project_and_reports_that_file_only(tmp_path):
+    _fresh_process_caches()
+    _write(
+        tmp_path,
+        {
+            "setup.py": "",
+            "base.py": LOADER_BASE,
+            "frames.py": (
+                "import threading\nfrom base import Base\n\n\nclass Frames(Base):\n"
+                "    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
+                "        self.lock = threading.Lock()\n"
+            ),
+        },
+    )
+    findings = analyze_file(str(tmp_path / "frames.py"))
+    assert [(f.line, f.code) for f in findings] == [(8, "KMP202")]
+    assert analyze_file(str(tmp_path / "base.py")) == []
+
+
+def test_a_change_in_one_file_changes_another_files_findings(tmp_path):
+    _fresh_process_caches()
+    _write(
+        tmp_path,
+        {
+            "setup.cfg": "",
+            "base.py": "import numpy as np\n"
+            + LOADER_BASE
+            + "\n    def __getitem__(self, i):\n        return np.random.rand()\n",
+        },
+    )
+    before = analyze_file(str(tmp_path / "base.py"))
+    _fresh_process_caches()
+    _write(
+        tmp_path,
+        {
+            "train.py": (
+                "from base import Base\n\nif __name__ == '__main__':\n"
+                "    Base(use_multiprocessing=True)\n"
+            )
+        },
+    )
+    after = analyze_file(str(tmp_path / "base.py"))
+    assert [f.code for f in before] == []
+    assert [f.code for f in after] == ["KMP402"]
+
+
+def test_each_project_file_is_parsed_once(tmp_path, monkeypatch):
+    project = FixtureProjectOf("new_user").copy_to(tmp_path)
+    _fresh_process_caches()
+    parsed: list[str] = []
+    real_parse = ast.parse
+
+    def counting_parse(source, filename="<unknown>", *args, **kwargs):
+        parsed.append(str(filename))
+        return real_parse(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
+    for name in project.files:
+        analyze_file(str(project.root / name), Options())
+    counted = [name for name in parsed if name.endswith(".py")]
+    assert counted and len(counted) == len(set(counted)), counted
+
+
+def FixtureProjectOf(name):
+    return next(project for project in PROJECT_LIST if project.id == name)
+
+
+def test_a_long_running_process_sees_files_change_on_disk(tmp_path, monkeypatch):
+    # an editor's language server lints again and again in one process
+    _fresh_process_caches()
+    monkeypatch.setattr(project_index, "RECHECK_SECONDS", 0.0)
+    _write(
+        tmp_path,
+        {
+            "setup.cfg": "",
+            "base.py": "import numpy as np\n"
+            + LOADER_BASE
+            + "\n    def __getitem__(self, i):\n        return np.random.rand()\n",
+        },
+    )
+    assert analyze_file(str(tmp_path / "base.py")) == []
+    _write(
+        tmp_path,
+        {
+            "train.py": (
+                "from base import Base\n\nif __name__ == '__main__':\n"
+                "    Base(use_multiprocessing=True)\n"
+            )
+        },
+    )
+    assert [f.code for f in analyze_file(str(tmp_path / "base.py"))] == ["KMP402"]
+    (tmp_path / "train.py").write_text("from base import Base\n", encoding="utf-8")
+    assert analyze_file(str(tmp_path / "base.py")) == []
