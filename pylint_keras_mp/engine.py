@@ -246,10 +246,10 @@ def _run_rules(facts, options: Options) -> list[Finding]:
     findings = reporter.findings
     if options.select is not None:
         findings = [f for f in findings if f.code in options.select]
-    if findings and kind == "module":  # a notebook's cells are not rewritten (yet)
+    if findings and facts.kind == "module":  # a notebook's cells are not rewritten (yet)
         from .fixes import attach_fixes
 
-        findings = attach_fixes(findings, source, tree, facts)
+        findings = attach_fixes(findings, facts.source, facts.tree, facts)
     if failure:
         findings.append(internal_error(failure, options))
     return sorted(findings)
