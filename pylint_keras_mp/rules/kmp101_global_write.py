@@ -5,14 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..facts import root_name, walk_scope
-
-MUTATING_METHODS = frozenset(
-    {
-        "append", "extend", "insert", "pop", "popitem", "remove", "clear", "update", "add",
-        "discard", "setdefault", "appendleft", "extendleft", "popleft", "sort", "reverse",
-        "__setitem__", "__delitem__",
-    }
-)
+from ._common import MUTATING_METHODS
 
 
 def _module_object(facts, scope, name: str) -> bool:

@@ -23,7 +23,7 @@ def describe_local_callable(facts, fn, value, _depth=0) -> str | None:
                 return f"the local class '{value.id}'"
             if definition is not None:
                 return f"the nested function '{value.id}'"
-            bound = scope.single_values.get(value.id)
+            bound = scope.single_value(value.id)
             if isinstance(bound, ast.Lambda):
                 return f"a lambda (via '{value.id}')"
             if isinstance(bound, ast.Call):

@@ -12,11 +12,8 @@ GENERATOR = "a generator"
 FORK_NOTE = ", and under fork every worker advances its own copy and repeats data"
 
 
-def _is_image_data_generator(facts, fn, node, _depth=0) -> bool:
-    if _depth > 4 or node is None:
-        return False
-    if isinstance(node, ast.Name):
-        return _is_image_data_generator(facts, fn, facts.value_of_name(node.id, fn), _depth + 1)
+def _is_image_data_generator(facts, fn, node) -> bool:
+    node, fn = facts.follow(node, fn)
     if isinstance(node, ast.Call):
         qualname = facts.qualname(node.func, fn) or ""
         return qualname.endswith(".ImageDataGenerator") and "keras" in qualname
@@ -30,8 +27,8 @@ def describe_unpicklable(facts, loader, fn, value, constructors, _depth=0) -> tu
     if isinstance(value, ast.GeneratorExp):
         return GENERATOR, FORK_NOTE
     if isinstance(value, ast.Name):
-        bound, _scope = facts.binding_of(value.id, fn)
-        if bound is None or isinstance(bound, ast.Name):
+        bound, _scope = facts.follow(value, fn)
+        if bound is None:
             return None
         return describe_unpicklable(facts, loader, fn, bound, constructors, _depth + 1)
     if not isinstance(value, ast.Call):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._common import launch_label
+
 
 def check(facts, report) -> None:
     for launch in facts.multiprocessing_launches:
@@ -15,4 +17,4 @@ def check(facts, report) -> None:
             if trigger is None or facts.functions.get(name) is not launch.function:
                 continue
             via = f" (via the module-level call {name}() on line {trigger.lineno})"
-        report("KMP301", launch.call, launch=facts.launch_label(launch), via=via)
+        report("KMP301", launch.call, launch=launch_label(launch), via=via)

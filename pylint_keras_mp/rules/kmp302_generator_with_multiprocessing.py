@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ..facts import keyword
+import ast
+
+from ..facts import UNKNOWN, has_star_kwargs, keyword
+from ._common import launch_label
 
 PROCESSES_GENERATOR = (
     "under fork every worker yields the whole stream again (duplicated data), under "
@@ -17,6 +20,37 @@ THREADS_GENERATOR = (
     "generator is NOT thread-safe"
 )
 THREADS_ITERATOR = "the threads call next() on it concurrently and race"
+
+
+def launch_inputs(launch) -> list[ast.expr]:
+    """What a launch iterates with its workers: x (or generator=) and fit's validation_data."""
+    inputs = [launch.data] if launch.data is not None else []
+    if launch.method in ("fit", "fit_generator"):
+        validation = keyword(launch.call, "validation_data")
+        if validation is not None:
+            inputs.append(validation)
+    return inputs
+
+
+def launch_parallelism(facts, launch) -> str | None:
+    """"processes", "threads" (more than one worker thread), "threads or processes" (more than
+    one worker, use_multiprocessing unknown), or None: main thread, one thread, or unknown."""
+    call, fn = launch.call, launch.function
+    mp = facts.use_multiprocessing(launch)
+    if mp is True:
+        return "processes"
+    mp_given = keyword(call, "use_multiprocessing") is not None
+    if keyword(call, "workers") is not None:
+        workers = facts.resolve_int(keyword(call, "workers"), fn)
+    elif launch.loader is not None and not mp_given:
+        workers = facts.loader_worker_settings(launch.loader, launch.loader_call, fn)[1]
+    else:
+        workers = UNKNOWN if has_star_kwargs(call) else 1
+    if workers is UNKNOWN or workers <= 1:
+        return None
+    if mp is False and (mp_given or launch.loader is not None or not has_star_kwargs(call)):
+        return "threads"
+    return "threads or processes"
 
 
 def _workers_text(kind: str, launch, facts) -> str:
@@ -49,17 +83,17 @@ def check(facts, report) -> None:
     for launch in facts.launch_calls:
         if launch.method in facts.user_defined_launch_methods:
             continue
-        kind = facts.launch_parallelism(launch)
+        kind = launch_parallelism(facts, launch)
         if kind is None:
             continue
-        for data in facts.launch_inputs(launch):
+        for data in launch_inputs(launch):
             found = facts.plain_iterator(data, launch.function)
             if found:
                 what, is_generator = found
                 report(
                     "KMP302",
                     launch.call,
-                    launch=facts.launch_label(launch),
+                    launch=launch_label(launch),
                     what=what,
                     workers=_workers_text(kind, launch, facts),
                     consequence=_consequence(kind, is_generator),

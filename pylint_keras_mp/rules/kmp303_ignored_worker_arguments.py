@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..facts import UNKNOWN, Autotune, is_super_init, keyword, source_text, walk_scope
+from ._common import launch_label
 
 DO_NOTHING = "Keras applies them only to data loaders and generators, so they do nothing"
 NEGATIVE = "a negative count means no workers (not all cores), so every batch loads in the main thread"
@@ -35,7 +36,7 @@ def _check_launches(facts, report) -> None:
         keywords = facts.worker_arguments(launch.call)
         if not keywords or launch.method in facts.user_defined_launch_methods:
             continue
-        fields = {"launch": facts.launch_label(launch), "args": _args_text(keywords)}
+        fields = {"launch": launch_label(launch), "args": _args_text(keywords)}
         context = facts.input_takes_no_workers(launch)
         if context is not None:
             report("KMP303", launch.call, context=context, consequence=DO_NOTHING, **fields)
@@ -66,6 +67,29 @@ def _class_hazards(facts, loader):
     return found
 
 
+def forwards_to_base_init(loader, name: str) -> bool:
+    """Whether a ``name=`` keyword given to the loader's constructor reaches the Keras base:
+    no ``__init__`` in the module, a parameter passed on as ``name=name``, or ``**kwargs``
+    passed on whole to ``super().__init__``."""
+    init = loader.methods.get("__init__")
+    if init is None:
+        return True
+    args = init.args
+    named = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    star = args.kwarg.arg if args.kwarg else None
+    for node in walk_scope(init):
+        if not (isinstance(node, ast.Call) and is_super_init(node)):
+            continue
+        for kw in node.keywords:
+            if name in named and kw.arg == name and isinstance(kw.value, ast.Name):
+                if kw.value.id == name:
+                    return True
+            if name not in named and kw.arg is None and isinstance(kw.value, ast.Name):
+                if kw.value.id == star:
+                    return True
+    return False
+
+
 def _check_constructions(facts, report) -> None:
     """Keras 3 form: the settings given to the data loader's constructor or super().__init__."""
     flagged_classes = set()
@@ -87,7 +111,7 @@ def _check_constructions(facts, report) -> None:
         keywords = facts.worker_arguments(call)
         if not keywords or not facts.is_keras3_loader(loader):
             continue
-        if not all(facts.forwards_to_base_init(loader, kw.arg) for kw in keywords):
+        if not all(forwards_to_base_init(loader, kw.arg) for kw in keywords):
             continue  # the class consumes some of them itself: what reaches Keras is unknown
         mp, workers = facts.loader_worker_settings(loader, call, fn)
         reason = main_thread_reason(mp, workers)

@@ -22,13 +22,9 @@ PROCESS_CLASSES = frozenset(
 CONTEXT_FACTORIES = frozenset({"multiprocessing.get_context", "torch.multiprocessing.get_context"})
 
 
-def _is_context(facts, node, fn, _depth=0) -> bool:
+def _is_context(facts, node, fn) -> bool:
     """``multiprocessing.get_context(...)``, directly or through a name bound once to it."""
-    if _depth > 4:
-        return False
-    if isinstance(node, ast.Name):
-        value, scope = facts.binding_of(node.id, fn)
-        return value is not None and _is_context(facts, value, scope, _depth + 1)
+    node, fn = facts.follow(node, fn)
     return isinstance(node, ast.Call) and facts.qualname(node.func, fn) in CONTEXT_FACTORIES
 
 
@@ -43,13 +39,9 @@ def _process_class(facts, cls, seen=()) -> bool:
     return False
 
 
-def _is_process(facts, node, fn, _depth=0) -> bool:
+def _is_process(facts, node, fn) -> bool:
     """An expression that evaluates to a new, not yet started, multiprocessing.Process."""
-    if _depth > 4:
-        return False
-    if isinstance(node, ast.Name):
-        value, scope = facts.binding_of(node.id, fn)
-        return value is not None and _is_process(facts, value, scope, _depth + 1)
+    node, fn = facts.follow(node, fn)
     if not isinstance(node, ast.Call):
         return False
     func = node.func

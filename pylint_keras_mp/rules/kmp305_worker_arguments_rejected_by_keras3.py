@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..facts import UNKNOWN, Many, source_text
+from ._common import launch_label
 
 # The *_generator methods do not exist in Keras 3 (and mark a module as Keras 2).
 KERAS3_LAUNCHES = ("fit", "evaluate", "predict")
@@ -39,7 +40,7 @@ def check(facts, report) -> None:
         report(
             "KMP305",
             launch.call,
-            launch=facts.launch_label(launch),
+            launch=launch_label(launch),
             args=", ".join(f"{kw.arg}={source_text(kw.value)}" for kw in keywords),
             error=runtime_error(facts, launch, keywords),
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from ..facts import is_self_attribute, self_name_of
-from .kmp101_global_write import MUTATING_METHODS
+from ..facts import is_self_attribute, self_name_of, walk_scope
+from ._common import MUTATING_METHODS
 
 # Methods whose reads do not see worker state: they run before any worker or only pickle it.
 NOT_READERS = frozenset(
@@ -40,12 +40,40 @@ def _is_slice(key: ast.AST | None) -> bool:
     )
 
 
+def loader_runs_in_main_thread(facts, loader) -> bool:
+    """The class fixes its own settings so that Keras starts no worker at all:
+    ``super().__init__(workers=1, use_multiprocessing=False)`` or ``workers <= 0``."""
+    mp, workers = facts.class_worker_settings(loader)
+    return workers is not None and (workers <= 0 or (workers == 1 and mp is False))
+
+
+def instance_attribute_reads(facts) -> dict[int, dict[str, ast.Attribute]]:
+    """{id(loader): {attr: first read}}: attributes read outside the class from an instance of
+    each loader (``ds.calls``), in one pass over the module."""
+    by_loader: dict[int, dict[str, ast.Attribute]] = {}
+    for scope, fn in [(facts.tree, None)] + [(fn, fn) for fn in facts.all_functions]:
+        for node in walk_scope(scope):
+            if not (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.ctx, ast.Load)
+                and isinstance(node.value, ast.Name)
+            ):
+                continue
+            if fn is not None and node.value.id == self_name_of(fn):
+                continue
+            value, value_scope = facts.binding_at_launch(node.value.id, fn)
+            if value is None:
+                continue
+            loader = facts.loader_for_instance(value, value_scope)[0]
+            if loader is not None:
+                by_loader.setdefault(id(loader), {}).setdefault(node.attr, node)
+    return by_loader
+
+
 def _shared_by_design(facts, value, fn) -> bool:
     """multiprocessing.Value/Array/Queue/Manager().dict()... exist to be written from workers."""
     for _ in range(6):
-        if isinstance(value, ast.Name):
-            value, fn = facts.binding_of(value.id, fn)
-            continue
+        value, fn = facts.follow(value, fn)
         if isinstance(value, ast.Call):
             qualname = facts.qualname(value.func, fn)
             if qualname and qualname.startswith("multiprocessing."):
@@ -66,14 +94,17 @@ def _depends_on_parameters(tests, fn) -> bool:
 
 
 def check(facts, report) -> None:
+    reads_outside = None
     for loader in facts.data_loaders:
-        if not loader.worker_methods or facts.loader_runs_in_main_thread(loader):
+        if not loader.worker_methods or loader_runs_in_main_thread(facts, loader):
             continue
         worker_fns = {id(fn) for fn in loader.worker_methods.values()}
         uses = facts.self_attribute_uses(loader)
         in_workers = [use for use in uses if id(use.method) in worker_fns]
 
-        parent_reads = set(facts.instance_attribute_reads(loader))
+        if reads_outside is None:
+            reads_outside = instance_attribute_reads(facts)
+        parent_reads = set(reads_outside.get(id(loader), {}))
         for use in uses:
             if id(use.method) in worker_fns or use.method.name in NOT_READERS:
                 continue

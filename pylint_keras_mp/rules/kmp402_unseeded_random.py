@@ -62,7 +62,7 @@ def _same_in_every_worker(facts, node, fn, _depth=0) -> bool:
         if fn is not None and node.id in facts.scope(fn).locals:
             if node.id in facts.scope(fn).params:
                 return False
-            value = facts.scope(fn).single_values.get(node.id)
+            value = facts.scope(fn).single_value(node.id)
             return value is not None and _same_in_every_worker(facts, value, fn, _depth + 1)
         return True
     if isinstance(node, (ast.Tuple, ast.List)):
@@ -80,14 +80,6 @@ def _seeded_per_call(facts, call: ast.Call, fn) -> bool:
     """A seeding call whose seed can differ between workers or batches (no seed means OS entropy)."""
     arguments = list(call.args) + [kw.value for kw in call.keywords]
     return not arguments or not all(_same_in_every_worker(facts, a, fn) for a in arguments)
-
-
-def _resolve(facts, value, fn):
-    for _ in range(4):
-        if not isinstance(value, ast.Name):
-            break
-        value, fn = facts.binding_of(value.id, fn)
-    return value, fn
 
 
 def _augmenter_is_random(facts, call, fn, _depth=0):
@@ -113,9 +105,9 @@ def _augmenter_is_random(facts, call, fn, _depth=0):
             return None  # a size range is random, a dict may be: unknown
     children = list(call.args) + [kw.value for kw in call.keywords if kw.arg in ("transforms", "children")]
     for child in children:
-        child, scope = _resolve(facts, child, fn)
+        child, scope = facts.follow(child, fn)
         for element in child.elts if isinstance(child, (ast.List, ast.Tuple)) else [child]:
-            element, element_scope = _resolve(facts, element, scope)
+            element, element_scope = facts.follow(element, scope)
             found = _augmenter_is_random(facts, element, element_scope, _depth + 1)
             if found:
                 return True
@@ -133,7 +125,7 @@ class _SharedGenerator:
 def _shared_object(facts, value, fn, made_in_parent: bool, where: str, label: str):
     """A generator or augmenter every worker gets a copy of: made in the parent (``__init__``,
     module level), or made in worker code from a seed that is the same in every worker."""
-    value, scope = _resolve(facts, value, fn)
+    value, scope = facts.follow(value, fn)
     if not isinstance(value, ast.Call):
         return None
     qualname = facts.qualname(value.func, scope)

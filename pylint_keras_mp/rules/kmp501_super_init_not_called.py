@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from ..facts import is_self_attribute, is_super_init, self_name_of, walk_scope
-
-
-def loader_init(facts, loader):
-    """The ``__init__`` the loader runs, when a data loader class of the module defines it (an
-    ``__init__`` of a plain mixin may sit after the Keras base in the real MRO: unknown)."""
-    init = loader.methods.get("__init__")
-    if init is None:
-        return None
-    return init if id(init) in facts.loader_class_statements else None
-
-
-def super_init_calls(init) -> list[ast.Call]:
-    return [node for node in walk_scope(init) if isinstance(node, ast.Call) and is_super_init(node)]
+from ..facts import is_self_attribute, is_super_init, self_name_of
+from ._common import loader_init, super_init_calls
 
 
 class _SuperInitFlow:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from .kmp501_super_init_not_called import loader_init, super_init_calls
+from ._common import loader_init, super_init_calls
 
 # Reading single keys leaves the rest of **kwargs (workers=, use_multiprocessing=) unused.
 KEYED_ACCESS = frozenset({"get", "pop", "setdefault", "__contains__", "__getitem__"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..facts import WORKER_ARGUMENTS, keyword, target_names
-from .kmp501_super_init_not_called import loader_init, super_init_calls
+from ._common import loader_init, super_init_calls
 
 DEFAULTS = {"workers": "1", "use_multiprocessing": "False", "max_queue_size": "10"}
 MEANINGS = {

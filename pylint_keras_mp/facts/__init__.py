@@ -1,0 +1,84 @@
+"""Facts about one module, computed once and shared by every rule.
+
+Everything here works on the standard library's ``ast``: the linted code is never imported,
+and neither Keras nor TensorFlow needs to be installed. The modules, in dependency order:
+
+- ``syntax``: the shape of the tree (scopes, targets, ``self.x``, the main guard test);
+- ``keras_api`` and ``values``: Keras names, and the values the resolver can know;
+- ``bindings``: the binding table, one answer to "bound exactly once, to what";
+- ``module``: the module walk (imports, import-time code, the main guard);
+- ``resolver``: qualified names, ``follow`` (a name to its value) and literal values;
+- ``version``: the Keras version a module is written for;
+- ``hierarchy``: the class-hierarchy walk and the data loaders;
+- ``self_state``: what a loader's methods do with ``self.<attr>``;
+- ``data_kinds``: datasets, in-memory arrays and plain iterators;
+- ``launches``: fit/evaluate/predict and the worker settings;
+- ``module_facts``: ``ModuleFacts``, the facade the rules receive.
+"""
+
+from __future__ import annotations
+
+from .bindings import BindingTable, FunctionScope
+from .data_kinds import is_array_constructor, is_dataset_constructor
+from .hierarchy import DataLoader
+from .keras_api import (
+    KERAS_ROOTS,
+    LAUNCH_METHODS,
+    WORKER_ARGUMENTS,
+    WORKER_ENTRY,
+    is_keras_loader_base,
+)
+from .launches import Launch
+from .module_facts import ModuleFacts
+from .self_state import SelfAssignment, SelfAttributeUse
+from .syntax import (
+    BUILTIN_NAMES,
+    FunctionNode,
+    has_star_kwargs,
+    is_generator_function,
+    is_main_guard,
+    is_self_attribute,
+    is_super_init,
+    keyword,
+    root_name,
+    self_name_of,
+    source_text,
+    target_names,
+    walk_scope,
+)
+from .values import UNKNOWN, Autotune, Many
+from .version import installed_keras_major
+
+__all__ = [
+    "BUILTIN_NAMES",
+    "KERAS_ROOTS",
+    "LAUNCH_METHODS",
+    "UNKNOWN",
+    "WORKER_ARGUMENTS",
+    "WORKER_ENTRY",
+    "Autotune",
+    "BindingTable",
+    "DataLoader",
+    "FunctionNode",
+    "FunctionScope",
+    "Launch",
+    "Many",
+    "ModuleFacts",
+    "SelfAssignment",
+    "SelfAttributeUse",
+    "has_star_kwargs",
+    "installed_keras_major",
+    "is_array_constructor",
+    "is_dataset_constructor",
+    "is_generator_function",
+    "is_keras_loader_base",
+    "is_main_guard",
+    "is_self_attribute",
+    "is_super_init",
+    "keyword",
+    "root_name",
+    "self_name_of",
+    "source_text",
+    "target_names",
+    "walk_scope",
+]

@@ -1,0 +1,152 @@
+"""The resolver: what a name or expression refers to, through imports and single bindings.
+
+``follow`` is the one way to go from a name to its value; the rules' predicates follow names
+through it and recurse only over the structure of the expression they find.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+
+from .syntax import BUILTIN_NAMES, FunctionNode
+from .values import AUTOTUNE_ATTRIBUTES, MANY_CALLS, UNKNOWN, Autotune, Many
+
+# Name-to-name hops ``follow`` takes before giving up: a longer chain (or a cycle) is unknown.
+FOLLOW_LIMIT = 8
+
+
+class Resolver:
+    """Names and values, on top of the module walk."""
+
+    def qualname(self, node: ast.AST, fn: FunctionNode | None = None) -> str | None:
+        """The dotted name an expression refers to through the module's imports."""
+        if isinstance(node, ast.Name):
+            if fn is not None and node.id in self.scope(fn).locals:
+                return None
+            if node.id in self.imports:
+                return self.imports[node.id]
+            if node.id in self.module_bound or node.id in self.main_guard_bound:
+                return None
+            if node.id in BUILTIN_NAMES:
+                return "builtins." + node.id
+            return None
+        if isinstance(node, ast.Attribute):
+            # A loop, not recursion: ``a.b.c...`` chains deeper than the recursion limit compile.
+            attrs: list[str] = []
+            while isinstance(node, ast.Attribute):
+                attrs.append(node.attr)
+                node = node.value
+            base = self.qualname(node, fn) if isinstance(node, ast.Name) else None
+            return ".".join([base, *reversed(attrs)]) if base else None
+        return None
+
+    def call_qualname(self, call: ast.AST, fn: FunctionNode | None = None) -> str | None:
+        return self.qualname(call.func, fn) if isinstance(call, ast.Call) else None
+
+    def module_constant(self, name: str) -> ast.expr | None:
+        """The value of a module-level name assigned exactly once and never rebound elsewhere."""
+        if name in self.global_writes or name in self.main_guard_bound:
+            return None
+        return self.module_table.single_value(name)
+
+    @functools.cached_property
+    def main_guard_values(self) -> dict[str, ast.expr]:
+        """Names bound exactly once under ``if __name__ == "__main__":`` and nowhere else at
+        module level -> their value (a launch under the guard sees that binding)."""
+        table = self.guard_table
+        return {
+            name: value
+            for name in table.values
+            if (value := table.single_value(name)) is not None
+            and name not in self.module_bound
+            and name not in self.global_writes
+        }
+
+    def binding_of(self, name: str, fn: FunctionNode | None):
+        """(expression, scope) of the single binding of a name in the function, else the module."""
+        if fn is not None:
+            scope = self.scope(fn)
+            if name in scope.locals:
+                return scope.single_value(name), fn
+        return self.module_constant(name), None
+
+    def binding_at_launch(self, name: str, fn: FunctionNode | None):
+        """``binding_of``, plus names bound once under the main guard for module-level code."""
+        value, scope = self.binding_of(name, fn)
+        if value is None and fn is None:
+            value = self.main_guard_values.get(name)
+        return value, scope
+
+    def follow(self, node: ast.AST | None, fn: FunctionNode | None, at_launch: bool = False):
+        """(expression, scope) a name stands for, through single bindings, up to ``FOLLOW_LIMIT``
+        hops; anything else is returned as it is. ``(None, scope)`` when a name is unknown.
+        ``at_launch``: module-level code also sees names bound once under the main guard."""
+        lookup = self.binding_at_launch if at_launch else self.binding_of
+        for _ in range(FOLLOW_LIMIT):
+            if not isinstance(node, ast.Name):
+                return node, fn
+            node, fn = lookup(node.id, fn)
+        return (None, fn) if isinstance(node, ast.Name) else (node, fn)
+
+    def follow_names(self, node: ast.AST | None, fn: FunctionNode | None, at_launch: bool = False):
+        """``follow``, plus the names passed on the way (outermost first), for messages."""
+        names: list[str] = []
+        lookup = self.binding_at_launch if at_launch else self.binding_of
+        for _ in range(FOLLOW_LIMIT):
+            if not isinstance(node, ast.Name):
+                return node, fn, names
+            names.append(node.id)
+            node, fn = lookup(node.id, fn)
+        return (None, fn, names) if isinstance(node, ast.Name) else (node, fn, names)
+
+    def value_of_name(self, name: str, fn: FunctionNode | None) -> ast.expr | None:
+        return self.binding_of(name, fn)[0]
+
+    def definition_of(self, name: str, fn: FunctionNode | None) -> ast.AST | None:
+        """The def or class statement a name refers to: a local one bound once in ``fn``, else a
+        module-level one bound once; None for imports, parameters and rebound names."""
+        if fn is not None and name in self.scope(fn).locals:
+            return self.scope(fn).single_definition(name)
+        if name in self.imports or name in self.global_writes:
+            return None
+        return self.module_table.single_definition(name)
+
+    def resolve(self, node: ast.AST | None, fn: FunctionNode | None = None, _depth: int = 0):
+        """A literal value, ``Many`` for cpu counts, or UNKNOWN."""
+        if isinstance(node, ast.Name):
+            node, fn = self.follow(node, fn)
+        if node is None or _depth > 8:
+            return UNKNOWN
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)):
+            inner = self.resolve(node.operand, fn, _depth + 1)
+            if inner is UNKNOWN or isinstance(inner, (Many, Autotune)):
+                return UNKNOWN
+            try:
+                return -inner if isinstance(node.op, ast.USub) else not inner
+            except TypeError:
+                return UNKNOWN
+        if isinstance(node, ast.Attribute):
+            qualname = self.qualname(node, fn)
+            if qualname in AUTOTUNE_ATTRIBUTES:
+                return Autotune(qualname)
+            return UNKNOWN
+        if isinstance(node, ast.Call) and not node.args and not node.keywords:
+            qualname = self.call_qualname(node, fn)
+            if qualname in MANY_CALLS:
+                return Many(qualname + "()")
+        return UNKNOWN
+
+    def resolve_bool(self, node: ast.AST | None, fn: FunctionNode | None = None):
+        value = self.resolve(node, fn)
+        if value is UNKNOWN:
+            return UNKNOWN
+        return bool(value)
+
+    def resolve_int(self, node: ast.AST | None, fn: FunctionNode | None = None):
+        value = self.resolve(node, fn)
+        if isinstance(value, bool) or not isinstance(value, int):
+            return UNKNOWN
+        return value
