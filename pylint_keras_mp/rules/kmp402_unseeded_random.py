@@ -6,6 +6,7 @@ import ast
 from dataclasses import dataclass
 
 from ..facts import UNKNOWN, keyword, self_name_of, source_text, walk_scope
+from ..facts.module import module_statements, walk_import_time
 
 # numpy.random module attributes that do not draw from the global state.
 NUMPY_RANDOM_NON_DRAWS = frozenset(
@@ -114,12 +115,28 @@ def _augmenter_is_random(facts, call, fn, _depth=0):
     return False
 
 
+# Why the draws repeat, by case (the message's second clause).
+FORK_COPIES_NUMPY = (
+    "fork workers all continue the parent's stream and repeat the same values every epoch"
+)
+SPAWN_RESEEDS = (
+    "spawn/forkserver workers re-import the module, re-run {seed} (line {line}) and repeat the "
+    "same values every epoch"
+)
+COPIED_STATE = "every worker starts from a copy of its state and repeats the same values every epoch"
+AUGMENTER_COPIED_STATE = (
+    "every worker starts from a copy of its random state and repeats the same augmentations"
+)
+SAME_SEED_IN_WORKERS = "every worker makes it from the same seed and repeats the same values"
+
+
 @dataclass(frozen=True)
 class _SharedGenerator:
     """A generator or augmenter object that every worker receives as a copy of one state."""
 
     kind: str  # "generator" or "augmenter"
     what: str  # for the message
+    why: str = COPIED_STATE
 
 
 def _shared_object(facts, value, fn, made_in_parent: bool, where: str, label: str):
@@ -132,11 +149,14 @@ def _shared_object(facts, value, fn, made_in_parent: bool, where: str, label: st
     if qualname in GENERATOR_CONSTRUCTORS:
         if made_in_parent or not _seeded_per_call(facts, value, scope):
             spelled = source_text(value.func)
-            return _SharedGenerator("generator", f"{label}, a {spelled}() made {where}")
+            why = COPIED_STATE if made_in_parent else SAME_SEED_IN_WORKERS
+            return _SharedGenerator("generator", f"{label}, a {spelled}() made {where}", why)
         return None
     if _augmenter_is_random(facts, value, scope) and made_in_parent:
         package = qualname.split(".")[0]
-        return _SharedGenerator("augmenter", f"the {package} augmenter {label}, made {where}")
+        return _SharedGenerator(
+            "augmenter", f"the {package} augmenter {label}, made {where}", AUGMENTER_COPIED_STATE
+        )
     return None
 
 
@@ -161,20 +181,53 @@ def _global_reseeds(facts, call, fn) -> tuple[str, ...]:
     return ()
 
 
+def import_time_seeds(facts) -> dict[str, ast.Call]:
+    """{"random" / "numpy": the first call that seeds that global generator with a fixed seed when
+    the module is imported}: at module level outside the main guard, or in a module function
+    called there. spawn and forkserver workers re-import the module and run it again."""
+    calls: list[tuple[ast.Call, object]] = []
+    for stmt, in_guard in module_statements(facts.tree.body):
+        if not in_guard:
+            calls.extend((node, None) for node in walk_import_time(stmt) if isinstance(node, ast.Call))
+    for name in facts.import_time_functions:
+        fn = facts.functions[name]
+        calls.extend((node, fn) for node in walk_scope(fn) if isinstance(node, ast.Call))
+    seeds: dict[str, ast.Call] = {}
+    for call, fn in sorted(calls, key=lambda item: (item[0].lineno, item[0].col_offset)):
+        names = _global_reseeds(facts, call, fn)
+        if names and not _seeded_per_call(facts, call, fn):
+            for name in names:
+                seeds.setdefault(name, call)
+    return seeds
+
+
 def check(facts, report) -> None:
+    seeds = None
     for loader in facts.data_loaders:
         if not loader.worker_methods or not facts.loader_uses_processes(loader):
             continue
+        if seeds is None:
+            seeds = import_time_seeds(facts)
         reseeded_globals = _reseeded_globals(facts, loader)
         draws = _self_object_draws(facts, loader, reseeded_globals) + _module_draws(
-            facts, loader, reseeded_globals
+            facts, loader, reseeded_globals, seeds
         )
         reported: set[tuple[int, str]] = set()
-        for node, key, what, fn in sorted(draws, key=lambda d: (d[0].lineno, d[0].col_offset)):
+        for node, key, what, why, fn in sorted(draws, key=lambda d: (d[0].lineno, d[0].col_offset)):
             if (id(fn), key) in reported:
                 continue  # one finding per method and generator
             reported.add((id(fn), key))
-            report("KMP402", node, loader=loader.name, method=fn.name, what=what)
+            report("KMP402", node, loader=loader.name, method=fn.name, what=what, why=why)
+
+
+def _global_why(kind: str, seeds: dict[str, ast.Call]) -> str | None:
+    """Why draws from a global generator repeat across workers; None when they do not: `random`
+    reseeds itself in every forked child, so only an import-time seed makes its workers repeat."""
+    seed = seeds.get(kind)
+    spawn = SPAWN_RESEEDS.format(seed=f"{source_text(seed.func)}(...)", line=seed.lineno) if seed else None
+    if kind == "numpy":
+        return FORK_COPIES_NUMPY + (f"; {spawn}" if spawn else "")
+    return spawn
 
 
 def _reseeded_globals(facts, loader) -> set[str]:
@@ -230,11 +283,11 @@ def _self_object_draws(facts, loader, reseeded_globals):
         if use.use in ("call", "call-self", "argument") and _object_drawn(
             shared, use.name, use.use == "argument"
         ):
-            draws.append((use.node, f"self.{use.attr}", shared.what, use.method))
+            draws.append((use.node, f"self.{use.attr}", shared.what, shared.why, use.method))
     return draws
 
 
-def _module_draws(facts, loader, reseeded_globals):
+def _module_draws(facts, loader, reseeded_globals, seeds):
     """Draws in worker code from the global generators and from generators or augmenters bound
     at module level."""
     draws = []
@@ -248,9 +301,10 @@ def _module_draws(facts, loader, reseeded_globals):
                 continue
             kind = _global_draw(facts, node, fn)
             if kind is not None:
-                if kind not in reseeded_globals:
+                why = _global_why(kind, seeds)
+                if kind not in reseeded_globals and why is not None:
                     state = "NumPy random state" if kind == "numpy" else "random module state"
-                    draws.append((node, kind, f"the global {state} ({source_text(node.func)}())", fn))
+                    draws.append((node, kind, f"the global {state} ({source_text(node.func)}())", why, fn))
                 continue
             owner, method = _module_object_call(node)
             if owner is None or owner in scope.locals or owner in facts.imports:
@@ -269,7 +323,7 @@ def _module_draws(facts, loader, reseeded_globals):
         if owner in reseeded_objects or (shared.kind == "augmenter" and reseeded_globals):
             continue
         if _object_drawn(shared, method, as_argument=False):
-            draws.append((node, owner, shared.what, fn))
+            draws.append((node, owner, shared.what, shared.why, fn))
     return draws
 
 
