@@ -143,6 +143,15 @@ RULES: tuple[Rule, ...] = (
         "derive a generator per batch, e.g. np.random.default_rng((self.seed, self.epoch, index))",
     ),
     Rule(
+        "KMP403",
+        "framework-call-in-worker",
+        "W",
+        "Worker code of a data loader calls JAX while JAX runs in the parent (fork workers deadlock)",
+        "{loader}.{method} calls {what} in worker processes: {why}",
+        "compute with numpy or PIL in the loader and leave the framework to the model, or use "
+        "threads (use_multiprocessing=False) or the spawn start method",
+    ),
+    Rule(
         "KMP501",
         "pydataset-super-init-not-called",
         "W",
