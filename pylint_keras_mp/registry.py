@@ -21,6 +21,8 @@ class Rule:
     summary: str  # one line for tables and --list
     template: str  # message text, formatted with the fields a check supplies
     fix: str  # one clause: what to do instead
+    # the fix for descriptions without a finding, when ``fix`` depends on the finding's case
+    generic: str = ""
 
     @property
     def msgid(self) -> str:
@@ -42,6 +44,8 @@ class Rule:
         """The fix with its placeholders named, for descriptions without a finding."""
         import string
 
+        if self.generic:
+            return self.generic
         names = [field for _, field, _, _ in string.Formatter().parse(self.fix) if field]
         return self.fix.format(**{name: f"<{name}>" for name in names})
 
@@ -78,9 +82,11 @@ RULES: tuple[Rule, ...] = (
         "sequence-unpicklable-attribute",
         "E",
         "Data loader stores an unpicklable object (file, lock, generator, connection...) on self",
-        "{loader} stores {what} in self.{attr}: it cannot be pickled into spawn/forkserver "
-        "workers{extra}",
-        "store the path or settings and open it lazily in __getitem__ (if self.{attr} is None: ...)",
+        "{subject}: it cannot be pickled into spawn/forkserver workers{extra}",
+        "{fix}",
+        "store the path or settings and open it lazily in __getitem__ (if self.<attr> is None: "
+        "...); feed process workers a PyDataset that loads each batch by index, not a Keras image "
+        "iterator",
     ),
     Rule(
         "KMP301",
