@@ -136,9 +136,10 @@ RULES: tuple[Rule, ...] = (
         "sequence-getitem-state-write",
         "W",
         "Worker code of a data loader mutates self state that is lost in worker processes",
-        "{loader}.{method} {action} self.{attr}: in worker processes the change is made on a "
-        "copy and lost, on threads it races",
-        "compute it in __init__ or on_epoch_end, or return it with the batch",
+        "{loader}.{method} {action} self.{attr}: {consequence}",
+        "{fix}",
+        "compute it in __init__ or on_epoch_end, or return it with the batch; read the item for "
+        "the index instead of advancing an iterator",
     ),
     Rule(
         "KMP402",
