@@ -666,6 +666,27 @@ def test_kmp401_fix_state_kept_in_the_parent(method, evidence):
     assert proof.result["epochs"] == 1, proof.describe()
 
 
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_kmp401_iterator_on_self_is_replayed_by_every_worker(method, evidence):
+    proof = finished(run("KMP401_iterator_bad.py", method))
+    rows = [int(v) for v in values(proof.batches)]
+    per_worker = {
+        pid: [int(row[2]) for row in proof.batches if int(row[1]) == pid] for pid in proof.worker_pids
+    }
+    evidence.record(
+        "KMP401", "bad: next(self.rows) on iter(range(6)) made in __init__", method,
+        f"rows {rows} for indices {indices(proof.batches)} ({len(per_worker)} workers, each from row 0)",
+        "each worker advances its own copy and replays the stream",
+        agrees=len(set(rows)) < len(rows), run=proof,
+    )
+    assert_in_workers(proof)
+    assert indices(proof.batches) == list(range(6)), proof.describe()
+    assert len(per_worker) == 2, "both workers must take batches for the proof to be meaningful\n" + proof.describe()
+    for own in per_worker.values():
+        assert own == list(range(len(own))), proof.describe()
+    assert rows.count(0) == 2, proof.describe()
+
+
 # --- KMP402 sequence-unseeded-random ---------------------------------------------------------
 
 
