@@ -11,6 +11,8 @@ JAX_ROOTS = ("jax.", "jaxlib.")
 # Parts of jax that are plain Python and start no runtime.
 JAX_PURE_PYTHON = ("jax.tree_util.", "jax.tree.", "jax.typing.", "jax.config.")
 KERAS_OPS_ROOTS = ("keras.ops.", "keras.random.", "keras.src.ops.", "keras.src.random.")
+# Keras layers and models: calling one runs the backend's ops (a preprocessing pipeline on self).
+KERAS_LAYER_ROOTS = ("keras.layers.", "keras.Sequential", "keras.models.Sequential", "keras.src.layers.")
 BACKEND_VARIABLE = "KERAS_BACKEND"
 SET_BACKEND = "keras.config.set_backend"
 # Start methods whose workers start a fresh interpreter (and so a fresh JAX runtime).
@@ -80,6 +82,26 @@ def _runs_jax(facts, call: ast.Call, fn, backend: str | None) -> str | None:
     return None
 
 
+def _layer_calls(facts, loader) -> list[tuple[ast.AST, object, str]]:
+    """(node, method, what) for calls in worker code of a Keras layer or model that a method
+    running in the parent stored on self (``self.augment = keras.Sequential([...])`` in
+    ``__init__``, ``self.augment(images)`` in ``__getitem__``)."""
+    worker = {id(fn) for fn in loader.worker_methods.values()}
+    layers: dict[str, str] = {}
+    uses = facts.self_attribute_uses(loader)
+    for use in uses:
+        if use.use == "rebind" and id(use.method) not in worker and use.value is not None:
+            value, scope = facts.follow(use.value, use.method)
+            qualname = facts.qualname(value.func, scope) if isinstance(value, ast.Call) else None
+            if qualname and qualname.startswith(KERAS_LAYER_ROOTS):
+                layers.setdefault(use.attr, f"self.{use.attr}, a {source_text(value.func)}() made in {use.method.name},")
+    return [
+        (use.node, use.method, layers[use.attr])
+        for use in uses
+        if use.use == "call-self" and id(use.method) in worker and use.attr in layers
+    ]
+
+
 def _fresh_start_method(facts) -> bool:
     """The module sets the start method to spawn or forkserver: workers never fork JAX's state."""
     for call, fn in facts.calls_by_function:
@@ -139,13 +161,18 @@ def check(facts, report) -> None:
         BACKEND_WHY.format(source=source) if backend == "jax" else PARENT_WHY.format(line=parent_call.lineno)
     )
     for loader in loaders:
-        for name, fn in loader.worker_methods.items():
-            calls = sorted(
-                (node for node in walk_scope(fn) if isinstance(node, ast.Call)),
-                key=lambda node: (node.lineno, node.col_offset),
-            )
-            for call in calls:
-                what = _runs_jax(facts, call, fn, backend)
-                if what:
-                    report("KMP403", call, loader=loader.name, method=name, what=what, why=why)
-                    break  # one finding per method
+        found = []
+        for fn in loader.worker_methods.values():
+            for node in walk_scope(fn):
+                if isinstance(node, ast.Call):
+                    what = _runs_jax(facts, node, fn, backend)
+                    if what:
+                        found.append((node, fn, what))
+        if backend == "jax":
+            found += [(node, fn, f"{what} on the JAX backend") for node, fn, what in _layer_calls(facts, loader)]
+        reported: set[int] = set()
+        for node, fn, what in sorted(found, key=lambda item: (item[0].lineno, item[0].col_offset)):
+            if id(fn) in reported:
+                continue  # one finding per method
+            reported.add(id(fn))
+            report("KMP403", node, loader=loader.name, method=fn.name, what=what, why=why)
