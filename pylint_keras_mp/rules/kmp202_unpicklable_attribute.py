@@ -18,7 +18,11 @@ from ._attributes import describe_elements, stored_attributes
 from ._common import launch_label
 
 GENERATOR = "a generator"
-COMPREHENSIONS = {ast.ListComp: "list comprehension", ast.SetComp: "set comprehension", ast.DictComp: "dict comprehension"}
+COMPREHENSIONS = {
+    ast.ListComp: "list comprehension",
+    ast.SetComp: "set comprehension",
+    ast.DictComp: "dict comprehension",
+}
 FORK_NOTE = ", and under fork every worker advances its own copy and repeats data"
 ATTRIBUTE_FIX = "store the path or settings and open it lazily in __getitem__ (if self.{attr} is None: ...)"
 IMAGE_ITERATOR_FIX = (

@@ -304,7 +304,8 @@ def _module_draws(facts, loader, reseeded_globals, seeds):
                 why = _global_why(kind, seeds)
                 if kind not in reseeded_globals and why is not None:
                     state = "NumPy random state" if kind == "numpy" else "random module state"
-                    draws.append((node, kind, f"the global {state} ({source_text(node.func)}())", why, fn))
+                    what = f"the global {state} ({source_text(node.func)}())"
+                    draws.append((node, kind, what, why, fn))
                 continue
             owner, method = _module_object_call(node)
             if owner is None or owner in scope.locals or owner in facts.imports:

@@ -94,7 +94,8 @@ def _layer_calls(facts, loader) -> list[tuple[ast.AST, object, str]]:
             value, scope = facts.follow(use.value, use.method)
             qualname = facts.qualname(value.func, scope) if isinstance(value, ast.Call) else None
             if qualname and qualname.startswith(KERAS_LAYER_ROOTS):
-                layers.setdefault(use.attr, f"self.{use.attr}, a {source_text(value.func)}() made in {use.method.name},")
+                made = f"a {source_text(value.func)}() made in {use.method.name}"
+                layers.setdefault(use.attr, f"self.{use.attr}, {made},")
     return [
         (use.node, use.method, layers[use.attr])
         for use in uses
@@ -157,9 +158,10 @@ def check(facts, report) -> None:
     parent_call = None if backend == "jax" else _jax_in_parent(facts)
     if backend != "jax" and parent_call is None:
         return  # each forked worker starts JAX itself: measured to work
-    why = (
-        BACKEND_WHY.format(source=source) if backend == "jax" else PARENT_WHY.format(line=parent_call.lineno)
-    )
+    if backend == "jax":
+        why = BACKEND_WHY.format(source=source)
+    else:
+        why = PARENT_WHY.format(line=parent_call.lineno)
     for loader in loaders:
         found = []
         for fn in loader.worker_methods.values():
@@ -169,7 +171,8 @@ def check(facts, report) -> None:
                     if what:
                         found.append((node, fn, what))
         if backend == "jax":
-            found += [(node, fn, f"{what} on the JAX backend") for node, fn, what in _layer_calls(facts, loader)]
+            layer_calls = _layer_calls(facts, loader)
+            found += [(node, fn, f"{what} on the JAX backend") for node, fn, what in layer_calls]
         reported: set[int] = set()
         for node, fn, what in sorted(found, key=lambda item: (item[0].lineno, item[0].col_offset)):
             if id(fn) in reported:
