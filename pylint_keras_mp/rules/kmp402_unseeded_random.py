@@ -123,6 +123,10 @@ SPAWN_RESEEDS = (
     "spawn/forkserver workers re-import the module, re-run {seed} (line {line}) and repeat the "
     "same values every epoch"
 )
+EVERY_START_METHOD = (
+    "fork workers all continue the parent's stream, and spawn/forkserver workers re-run {seed} "
+    "(line {line}) when they re-import the module: they repeat the same values every epoch"
+)
 COPIED_STATE = "every worker starts from a copy of its state and repeats the same values every epoch"
 AUGMENTER_COPIED_STATE = (
     "every worker starts from a copy of its random state and repeats the same augmentations"
@@ -224,10 +228,10 @@ def _global_why(kind: str, seeds: dict[str, ast.Call]) -> str | None:
     """Why draws from a global generator repeat across workers; None when they do not: `random`
     reseeds itself in every forked child, so only an import-time seed makes its workers repeat."""
     seed = seeds.get(kind)
-    spawn = SPAWN_RESEEDS.format(seed=f"{source_text(seed.func)}(...)", line=seed.lineno) if seed else None
-    if kind == "numpy":
-        return FORK_COPIES_NUMPY + (f"; {spawn}" if spawn else "")
-    return spawn
+    if seed is None:
+        return FORK_COPIES_NUMPY if kind == "numpy" else None
+    template = EVERY_START_METHOD if kind == "numpy" else SPAWN_RESEEDS
+    return template.format(seed=f"{source_text(seed.func)}(...)", line=seed.lineno)
 
 
 def _reseeded_globals(facts, loader) -> set[str]:
