@@ -21,8 +21,9 @@ class Rule:
     summary: str  # one line for tables and --list
     template: str  # message text, formatted with the fields a check supplies
     fix: str  # one clause: what to do instead
-    # the fix for descriptions without a finding, when ``fix`` depends on the finding's case
-    generic: str = ""
+    # other wordings for special cases, (form, template, fix): a check picks one with the field
+    # form=...; findings without it, and descriptions, use the main template and fix
+    forms: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def msgid(self) -> str:
@@ -37,15 +38,16 @@ class Rule:
 
     def format(self, fields: dict[str, object]) -> str:
         """The message without code or link: what, why, and the fix."""
-        return f"{self.template.format(**fields)}; {self.fix.format(**fields)}"
+        template, fix = self.template, self.fix
+        if fields.get("form"):
+            template, fix = {form: (t, f) for form, t, f in self.forms}[fields["form"]]
+        return f"{template.format(**fields)}; {fix.format(**fields)}"
 
     @property
     def generic_fix(self) -> str:
         """The fix with its placeholders named, for descriptions without a finding."""
         import string
 
-        if self.generic:
-            return self.generic
         names = [field for _, field, _, _ in string.Formatter().parse(self.fix) if field]
         return self.fix.format(**{name: f"<{name}>" for name in names})
 
@@ -82,11 +84,18 @@ RULES: tuple[Rule, ...] = (
         "sequence-unpicklable-attribute",
         "E",
         "Data loader stores an unpicklable object (file, lock, generator, connection...) on self",
-        "{subject}: it cannot be pickled into spawn/forkserver workers{extra}",
-        "{fix}",
-        "store the path or settings and open it lazily in __getitem__ (if self.<attr> is None: "
-        "...); feed process workers a PyDataset that loads each batch by index, not a Keras image "
-        "iterator",
+        "{loader} stores {what} in self.{attr}: it cannot be pickled into spawn/forkserver "
+        "workers{extra}",
+        "store the path or settings and open it lazily in __getitem__ (if self.{attr} is None: ...)",
+        (
+            (
+                "launch",
+                "{launch} feeds {what} that holds a threading.Lock, to worker processes: it cannot "
+                "be pickled into spawn/forkserver workers",
+                "feed the workers a PyDataset that loads and augments each batch by index, or use "
+                "threads (use_multiprocessing=False)",
+            ),
+        ),
     ),
     Rule(
         "KMP301",
@@ -136,10 +145,17 @@ RULES: tuple[Rule, ...] = (
         "sequence-getitem-state-write",
         "W",
         "Worker code of a data loader mutates self state that is lost in worker processes",
-        "{loader}.{method} {action} self.{attr}: {consequence}",
-        "{fix}",
-        "compute it in __init__ or on_epoch_end, or return it with the batch; read the item for "
-        "the index instead of advancing an iterator",
+        "{loader}.{method} {action} self.{attr}: in worker processes the change is made on a "
+        "copy and lost, on threads it races",
+        "compute it in __init__ or on_epoch_end, or return it with the batch",
+        (
+            (
+                "iterator",
+                "{loader}.{method} advances the iterator self.{attr}: each worker process advances "
+                "its own copy and replays the stream, on threads the workers race on it",
+                "read the item for the index (self.items[index]) instead of advancing an iterator",
+            ),
+        ),
     ),
     Rule(
         "KMP402",

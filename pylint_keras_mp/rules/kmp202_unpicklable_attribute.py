@@ -24,11 +24,6 @@ COMPREHENSIONS = {
     ast.DictComp: "dict comprehension",
 }
 FORK_NOTE = ", and under fork every worker advances its own copy and repeats data"
-ATTRIBUTE_FIX = "store the path or settings and open it lazily in __getitem__ (if self.{attr} is None: ...)"
-IMAGE_ITERATOR_FIX = (
-    "feed the workers a PyDataset that loads and augments each batch by index, or use threads "
-    "(use_multiprocessing=False)"
-)
 
 
 def _is_image_data_generator(facts, fn, node) -> bool:
@@ -119,7 +114,7 @@ def describe_image_iterator(facts, node, fn) -> str | None:
         if isinstance(definition, ast.ClassDef):
             for cls in facts.class_mro(definition):
                 if any(is_image_iterator_class(facts.qualname(base)) for base in cls.bases):
-                    return f"a {func.id}, a subclass of Keras' image Iterator,"
+                    return f"a {func.id} (a subclass of Keras' image Iterator)"
     return None
 
 
@@ -174,11 +169,7 @@ def check_launch_inputs(facts, report) -> None:
             if not (in_processes or _iterator_sets_processes(facts, node, launch.function)):
                 continue
             named = f"{node.id}, " if isinstance(node, ast.Name) else ""
-            subject = (
-                f"{launch_label(launch)} feeds {named}{what.rstrip(',')} that holds a threading.Lock, "
-                "to worker processes"
-            )
-            report("KMP202", node, subject=subject, fix=IMAGE_ITERATOR_FIX, extra="", what=what, attr="")
+            report("KMP202", node, form="launch", launch=launch_label(launch), what=named + what)
 
 
 def check(facts, report) -> None:
@@ -197,8 +188,6 @@ def check(facts, report) -> None:
                 report(
                     "KMP202",
                     assignment.node,
-                    subject=f"{loader.name} stores {what} in self.{assignment.attr}",
-                    fix=ATTRIBUTE_FIX.format(attr=assignment.attr),
                     loader=loader.name,
                     what=what,
                     attr=assignment.attr,

@@ -20,14 +20,6 @@ CACHE_MAINTENANCE = frozenset({"setdefault", "pop", "popitem", "clear", "move_to
 # Calls that advance an iterator kept on self: next(self.it), self.it.__next__(), gen.send(v).
 ADVANCING_METHODS = frozenset({"__next__", "send"})
 ADVANCE = "advance"
-LOST = "in worker processes the change is made on a copy and lost, on threads it races"
-REPLAYED = (
-    "each worker process advances its own copy and replays the stream, on threads the "
-    "workers race on it"
-)
-
-FIX_STATE = "compute it in __init__ or on_epoch_end, or return it with the batch"
-FIX_ITERATOR = "read the item for the index (self.items[index]) instead of advancing an iterator"
 
 ACTIONS = {
     ADVANCE: "advances the iterator",
@@ -235,6 +227,5 @@ def check(facts, report) -> None:
                 method=use.method.name,
                 action=action,
                 attr=attr,
-                consequence=REPLAYED if kind == ADVANCE else LOST,
-                fix=FIX_ITERATOR if kind == ADVANCE else FIX_STATE,
+                form="iterator" if kind == ADVANCE else None,
             )
