@@ -162,8 +162,17 @@ RULES: tuple[Rule, ...] = (
         "sequence-unseeded-random",
         "W",
         "Worker code draws from a global or shared random generator while workers are in use",
-        "{loader}.{method} draws from {what}: {why}",
+        "{loader}.{method} draws from {what}: worker processes start from copies of one RNG "
+        "state and repeat the same 'random' values",
         "derive a generator per batch, e.g. np.random.default_rng((self.seed, self.epoch, index))",
+        (
+            (
+                "why",
+                "{loader}.{method} draws from {what}: {why}",
+                "derive a generator per batch, e.g. np.random.default_rng((self.seed, self.epoch, "
+                "index))",
+            ),
+        ),
     ),
     Rule(
         "KMP403",

@@ -221,7 +221,7 @@ def check(facts, report) -> None:
             if (id(fn), key) in reported:
                 continue  # one finding per method and generator
             reported.add((id(fn), key))
-            report("KMP402", node, loader=loader.name, method=fn.name, what=what, why=why)
+            report("KMP402", node, loader=loader.name, method=fn.name, what=what, why=why, form="why")
 
 
 def _global_why(kind: str, seeds: dict[str, ast.Call]) -> str | None:
