@@ -212,16 +212,21 @@ def check(facts, report) -> None:
             continue
         if seeds is None:
             seeds = import_time_seeds(facts)
-        reseeded_globals = _reseeded_globals(facts, loader)
+        reseeded_globals = _reseeded_globals(facts, loader.worker_methods.values())
         draws = _self_object_draws(facts, loader, reseeded_globals) + _module_draws(
-            facts, loader, reseeded_globals, seeds
+            facts, loader.worker_methods.values(), reseeded_globals, seeds
         )
-        reported: set[tuple[int, str]] = set()
-        for node, key, what, why, fn in sorted(draws, key=lambda d: (d[0].lineno, d[0].col_offset)):
-            if (id(fn), key) in reported:
-                continue  # one finding per method and generator
-            reported.add((id(fn), key))
-            report("KMP402", node, loader=loader.name, method=fn.name, what=what, why=why, form="why")
+        _report(report, loader, draws, {})
+
+
+def _report(report, loader, draws, labels) -> None:
+    reported: set[tuple[int, str]] = set()
+    for node, key, what, why, fn in sorted(draws, key=lambda d: (d[0].lineno, d[0].col_offset)):
+        if (id(fn), key) in reported:
+            continue  # one finding per method and generator
+        reported.add((id(fn), key))
+        method = labels.get(id(fn), fn.name)
+        report("KMP402", node, loader=loader.name, method=method, what=what, why=why, form="why")
 
 
 def _global_why(kind: str, seeds: dict[str, ast.Call]) -> str | None:
@@ -234,10 +239,10 @@ def _global_why(kind: str, seeds: dict[str, ast.Call]) -> str | None:
     return template.format(seed=f"{source_text(seed.func)}(...)", line=seed.lineno)
 
 
-def _reseeded_globals(facts, loader) -> set[str]:
+def _reseeded_globals(facts, functions) -> set[str]:
     """Global generators worker code reseeds per call or per worker (np.random.seed(index)...)."""
     reseeded: set[str] = set()
-    for fn in loader.worker_methods.values():
+    for fn in functions:
         for node in walk_scope(fn):
             if isinstance(node, ast.Call):
                 names = _global_reseeds(facts, node, fn)
@@ -291,14 +296,14 @@ def _self_object_draws(facts, loader, reseeded_globals):
     return draws
 
 
-def _module_draws(facts, loader, reseeded_globals, seeds):
-    """Draws in worker code from the global generators and from generators or augmenters bound
-    at module level."""
+def _module_draws(facts, functions, reseeded_globals, seeds):
+    """Draws in worker code (``functions``) from the global generators and from generators or
+    augmenters bound at module level; ``seeds``: the import-time seeds (``import_time_seeds``)."""
     draws = []
     module_objects: dict[str, _SharedGenerator | None] = {}
     object_calls = []
     reseeded_objects: set[str] = set()
-    for fn in loader.worker_methods.values():
+    for fn in functions:
         scope = facts.scope(fn)
         for node in walk_scope(fn):
             if not isinstance(node, ast.Call):
