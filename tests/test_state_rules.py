@@ -300,3 +300,24 @@ def test_import_time_random_seed_is_found_through_import_time_functions_only():
     """
     assert [c for c in codes(body.replace("{call}", "seed_everything()")) if c[1] == "KMP402"] == [(14, "KMP402")]
     assert [c for c in codes(body.replace("{call}", "")) if c[1] == "KMP402"] == []
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("n = self.n\n        n += 1\n        self.n = n", [(8, "KMP401")]),
+        ("m = self.n + index\n        total = m * 2\n        self.n = total", [(8, "KMP401")]),
+        ("n = self.n\n        n = 0\n        self.n = n", []),
+        ("n = self.n\n        return n", []),
+    ],
+)
+def test_aliased_writes_back_to_self(body, expected):
+    source = f"""
+class D(PyDataset):
+    def __len__(self):
+        return 4
+    def __getitem__(self, index):
+        {body}
+        return index
+"""
+    assert [c for c in codes(source) if c[1] == "KMP401"] == expected

@@ -38,24 +38,30 @@ def _reads_attribute(node: ast.AST | None, attr: str, self_name: str) -> bool:
 
 def _aliases(fn, attr: str, self_name: str) -> set[str]:
     """Local names that hold ``self.<attr>`` or a value computed from it (``n = self.n``,
-    ``m = n + 1``): writing one of them back (``self.n = m``) updates the attribute too."""
-    assignments = [
-        (node.targets if isinstance(node, ast.Assign) else [node.target], node.value)
-        for node in walk_scope(fn)
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None
-    ]
+    ``n += 1``, ``m = n + 1``): writing one of them back (``self.n = m``) updates the attribute
+    too. A name also bound to anything else (``n = 0``) is no alias."""
+    plain: list[tuple[list[ast.expr], ast.expr]] = []
+    for node in walk_scope(fn):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            plain.append((node.targets if isinstance(node, ast.Assign) else [node.target], node.value))
     aliases: set[str] = set()
     changed = True
     while changed:
         changed = False
-        for targets, value in assignments:
-            if not _reads_attribute(value, attr, self_name) and not _reads_names(value, aliases):
-                continue
-            for target in targets:
-                if isinstance(target, ast.Name) and target.id not in aliases:
-                    aliases.add(target.id)
-                    changed = True
-    return aliases
+        for targets, value in plain:
+            if _reads_attribute(value, attr, self_name) or _reads_names(value, aliases):
+                for target in targets:
+                    if isinstance(target, ast.Name) and target.id not in aliases:
+                        aliases.add(target.id)
+                        changed = True
+    unrelated = {
+        target.id
+        for targets, value in plain
+        for target in targets
+        if isinstance(target, ast.Name)
+        and not (_reads_attribute(value, attr, self_name) or _reads_names(value, aliases))
+    }
+    return aliases - unrelated
 
 
 def _reads_names(node: ast.AST | None, names: set[str]) -> bool:
