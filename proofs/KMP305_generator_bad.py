@@ -6,6 +6,7 @@ the Keras 2 hazard of KMP302 (duplicated or unpicklable streams) cannot happen u
 the fix for parallel loading is a PyDataset.
 Run: python proofs/KMP305_generator_bad.py [fork|spawn|forkserver]
 """
+# keras-mp-options: keras-version=3
 import json
 import multiprocessing
 import os

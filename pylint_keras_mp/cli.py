@@ -1,10 +1,11 @@
 """keras-mp-lint: lint files and folders with the engine; print text, JSON, SARIF or GitHub output.
 
-    keras-mp-lint [options] PATH...     lint files, and *.py files under folders
+    keras-mp-lint [options] PATH...     lint files, and *.py files under folders (- is stdin)
     keras-mp-lint rule [CODE]           print a rule's documentation page (or list the rules)
 
-Exit status: 0 nothing found, 1 findings, 2 usage error, a file that could not be analysed
-(KMP900) or an internal error. ``--exit-zero`` turns 1 and KMP900's 2 into 0; usage errors stay 2.
+Exit status: 0 nothing found, 1 findings (a file Python cannot parse, KMP901, included), 2 usage
+error, a file the linter failed on (KMP900) or an internal error. ``--exit-zero`` turns 1 and
+KMP900's 2 into 0; usage errors stay 2.
 """
 
 from __future__ import annotations
@@ -19,8 +20,16 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from .config import OPTION_SPECS, Options, options_from_mapping, split_csv
-from .engine import Finding, analyze_file
+from . import baseline, summary, suppression
+from .config import (
+    OPTION_SPECS,
+    Options,
+    OptionValueError,
+    options_from_mapping,
+    parse_bool,
+    split_csv,
+)
+from .engine import Finding, analyze, analyze_file, decode_source
 from .output import FORMATS, Diagnostic, render, sort_key
 from .project_config import ConfigError, ProjectConfig, discover, read_config_file
 from .registry import RULES, Rule, get_rule
@@ -52,7 +61,18 @@ DEFAULT_EXCLUDES = (
 )
 
 # Keys of [tool.keras-mp-lint] besides the analysis options of OPTION_SPECS.
-RUN_CONFIG_KEYS = ("select", "ignore", "exclude", "format", "jobs")
+RUN_CONFIG_KEYS = (
+    "select",
+    "ignore",
+    "extend-select",
+    "extend-ignore",
+    "per-file-ignores",
+    "exclude",
+    "format",
+    "jobs",
+    "baseline",
+)
+STDIN = "-"
 
 
 class UsageError(Exception):
@@ -67,17 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Find Keras data loaders (Sequence / PyDataset) that break under "
         "multiprocessing. Also: `keras-mp-lint rule CODE` prints a rule's documentation.",
-        epilog="Exit status: 0 clean, 1 findings, 2 usage error or a file that could not be "
-        "analysed (KMP900). Options can also be set in pyproject.toml [tool.keras-mp-lint] "
-        "or setup.cfg [keras-mp-lint]; the command line wins.",
+        epilog="Exit status: 0 clean, 1 findings (KMP901: a file Python cannot parse, included), "
+        "2 usage error or a file the linter failed on (KMP900). Options can also be set in "
+        "pyproject.toml [tool.keras-mp-lint] or setup.cfg [keras-mp-lint]; the command line wins.",
         allow_abbrev=False,
     )
     parser.add_argument(
         "paths",
         nargs="*",
         metavar="PATH",
-        help="files and folders to lint; folders are searched for *.py files. With no PATH "
-        "nothing is linted (so a pre-commit run with zero files succeeds).",
+        help="files and folders to lint; folders are searched for *.py files; - reads "
+        "standard input. With no PATH nothing is linted (so a pre-commit run with zero files "
+        "succeeds).",
     )
     parser.add_argument(
         "--select",
@@ -92,6 +113,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip these rules: codes, prefixes or symbols, comma separated",
     )
     parser.add_argument(
+        "--extend-select",
+        action="append",
+        metavar="CODES",
+        help="add these rules to the selection (of the configuration file or --select)",
+    )
+    parser.add_argument(
+        "--extend-ignore",
+        action="append",
+        metavar="CODES",
+        help="skip these rules too, on top of the configuration's ignore",
+    )
+    parser.add_argument(
+        "--per-file-ignores",
+        metavar="MAPPING",
+        help="skip codes in files matching globs, as in flake8: 'tests/*:KMP201 legacy/*:KMP' "
+        "(replaces the configuration's per-file-ignores)",
+    )
+    parser.add_argument(
         "--exclude",
         action="append",
         metavar="GLOBS",
@@ -103,12 +142,40 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="apply the exclusions to paths named on the command line too (pre-commit does this)",
     )
+    parser.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="the path of the file read from standard input (-): reported, and used to find the "
+        "configuration and to match excludes and per-file-ignores",
+    )
     parser.add_argument("--format", choices=FORMATS, help="output format (default: text)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE")
     parser.add_argument(
         "--exit-zero",
         action="store_true",
         help="exit with 0 even when there are findings (usage errors still exit with 2)",
+    )
+    parser.add_argument(
+        "--statistics",
+        action="store_true",
+        help="count the findings per code (after the findings; on stderr for json/sarif/github)",
+    )
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print the findings only: no summary line and no warnings",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="report only findings that are not recorded in FILE (see --write-baseline)",
+    )
+    parser.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="record every finding of this run in FILE, by a fingerprint that survives line "
+        "moves, and exit 0",
     )
     parser.add_argument(
         "--jobs",
@@ -134,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     for spec in OPTION_SPECS:
         kwargs: dict[str, object] = {"help": spec.help, "dest": f"option_{spec.attr}"}
         if spec.kind == "bool":
-            kwargs.update(nargs="?", const="yes", metavar="yes|no")
+            # a flag: never takes the next argument (a path) as its value
+            kwargs.update(action=argparse.BooleanOptionalAction, default=None)
         elif spec.kind == "choice":
             kwargs.update(choices=spec.choices)
         else:
@@ -223,6 +291,26 @@ def rule_command(argv: Sequence[str]) -> int:
 # --- configuration -----------------------------------------------------------------------------
 
 
+def normalise_bool_flags(argv: Sequence[str]) -> list[str]:
+    """``--assume-multiprocessing=yes`` -> ``--assume-multiprocessing``, ``=no`` ->
+    ``--no-assume-multiprocessing``: a boolean is a flag, and the config-file spelling works too."""
+    flags = {f"--{spec.name}" for spec in OPTION_SPECS if spec.kind == "bool"}
+    normalised = []
+    for arg in argv:
+        if arg == "--":
+            normalised.extend(argv[len(normalised) :])
+            break
+        name, equals, value = arg.partition("=")
+        if equals and name in flags:
+            try:
+                on = parse_bool(value, name)
+            except OptionValueError as exc:
+                raise UsageError(exc.located()) from None
+            arg = name if on else f"--no-{name[2:]}"
+        normalised.append(arg)
+    return normalised
+
+
 def expand_codes(entries: Sequence[str], option: str) -> set[str]:
     """Codes named by codes, prefixes (KMP2), pylint ids (E7201) or symbols."""
     codes: set[str] = set()
@@ -245,13 +333,17 @@ def expand_codes(entries: Sequence[str], option: str) -> set[str]:
 
 def load_project_config(args: argparse.Namespace) -> ProjectConfig:
     """--config FILE, else the nearest config from the paths' common parent upward."""
+    if args.isolated and args.config:
+        raise UsageError("--isolated ignores configuration files; it cannot be used with --config")
     if args.isolated:
         return ProjectConfig(None, {})
     if args.config:
         return read_config_file(Path(args.config))
     start = Path.cwd()
-    if args.paths:
-        absolute = [os.path.abspath(path) for path in args.paths]
+    # standard input is found where --stdin-filename says it lives
+    paths = [args.stdin_filename or "." if path == STDIN else path for path in args.paths]
+    if paths:
+        absolute = [os.path.abspath(path) for path in paths]
         common = os.path.commonpath(absolute)
         start = Path(common if os.path.isdir(common) else os.path.dirname(common))
     return discover(start)
@@ -280,16 +372,48 @@ class Settings:
         values = config.values
 
         # Layered like ruff: the file's select/ignore, then the command line's; a select
-        # replaces what the layers below chose, an ignore removes from it.
+        # replaces what the layers below chose, an extend-select adds to it, an ignore removes.
         chosen = {rule.code for rule in RULES}
-        for select, ignore, where in (
-            (values.get("select"), values.get("ignore"), f"{config.path}: "),
-            (args.select, args.ignore, "--"),
+        for select, extend, ignores, where in (
+            (
+                values.get("select"),
+                values.get("extend-select"),
+                (values.get("ignore"), values.get("extend-ignore")),
+                f"{config.path}: ",
+            ),
+            (args.select, args.extend_select, (args.ignore, args.extend_ignore), "--"),
         ):
             if select is not None:
-                chosen = expand_codes(_csv(select), f"{where}select")
-            chosen -= expand_codes(_csv(ignore) or (), f"{where}ignore")
+                codes = _csv(select)
+                if not codes:
+                    raise UsageError(
+                        f"{where}select is empty, which would lint nothing; name codes or "
+                        "prefixes (KMP for every rule), or leave it out"
+                    )
+                chosen = expand_codes(codes, f"{where}select")
+            chosen |= expand_codes(_csv(extend) or (), f"{where}extend-select")
+            for ignore in ignores:
+                chosen -= expand_codes(_csv(ignore) or (), f"{where}ignore")
         self.select = frozenset(chosen)
+
+        per_file = args.per_file_ignores
+        per_file_where = "--per-file-ignores"
+        if per_file is None:
+            per_file, per_file_where = values.get("per-file-ignores"), f"{config.path}"
+        try:
+            entries = suppression.parse_per_file_ignores(per_file)
+        except suppression.PerFileIgnoresError as exc:
+            raise UsageError(f"{per_file_where}: {exc}") from None
+        self.per_file_ignores = suppression.expand_per_file_ignores(
+            entries,
+            lambda codes, _option: expand_codes(codes, f"{per_file_where}: per-file-ignores"),
+            str(config.directory or Path.cwd()),
+        )
+
+        self.baseline = args.baseline
+        if self.baseline is None and values.get("baseline") and not args.write_baseline:
+            # relative to the configuration file, like the excludes
+            self.baseline = str((config.directory or Path.cwd()) / str(values["baseline"]))
 
         exclude = args.exclude if args.exclude is not None else values.get("exclude")
         self.exclude = DEFAULT_EXCLUDES + (_csv(exclude) or ())
@@ -298,25 +422,39 @@ class Settings:
 
         self.format = args.format or str(values.get("format", "text"))
         if self.format not in FORMATS:
-            raise UsageError(f"{config.path}: format must be one of {', '.join(FORMATS)}")
+            error = OptionValueError("format", values.get("format"), ", ".join(FORMATS))
+            raise UsageError(error.located(source=str(config.path)))
 
+        jobs_from_file = args.jobs is None and "jobs" in values
         jobs = args.jobs if args.jobs is not None else values.get("jobs", 1)
         try:
+            if isinstance(jobs, bool):
+                raise ValueError(jobs)
             self.jobs = int(jobs)
+            if self.jobs < 0:
+                raise ValueError(jobs)
         except (TypeError, ValueError):
-            raise UsageError(f"jobs must be a number, not {jobs!r}") from None
-        if self.jobs < 0:
-            raise UsageError("jobs must be 0 (one per CPU) or more")
+            error = OptionValueError("jobs", jobs, "0 for one process per CPU, or a positive number")
+            if jobs_from_file:
+                raise UsageError(error.located(source=str(config.path))) from None
+            raise UsageError(error.located("--jobs")) from None
         self.jobs = self.jobs or os.cpu_count() or 1
 
         option_values: dict[str, object] = {}
+        from_file: set[str] = set()
         for spec in OPTION_SPECS:
             given = getattr(args, f"option_{spec.attr}")
             value = given if given is not None else values.get(spec.name)
+            if given is None and spec.name in values:
+                from_file.add(spec.name)
             if value is not None:
                 option_values[spec.name] = value
         try:
             self.options: Options = options_from_mapping(option_values, select=self.select)
+        except OptionValueError as exc:
+            if exc.option in from_file:
+                raise UsageError(exc.located(source=str(config.path))) from None
+            raise UsageError(exc.located(f"--{exc.option}")) from None
         except ValueError as exc:
             raise UsageError(str(exc)) from None
 
@@ -412,6 +550,47 @@ def use_color(choice: str, output: str | None) -> bool:
     return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
+def read_stdin(filename: str) -> tuple[str, str]:
+    """Standard input as (path shown, source), with the path also primed in linecache so that
+    fingerprints and SARIF regions read the text that was linted, not a saved file."""
+    import linecache
+
+    data = sys.stdin.buffer.read()
+    try:
+        source = decode_source(data)
+    except (UnicodeDecodeError, LookupError, SyntaxError):
+        source = data.decode("utf-8", errors="replace")
+    lines = source.splitlines(keepends=True)
+    linecache.cache[os.path.abspath(filename)] = (len(source), None, lines, filename)
+    return filename, source
+
+
+def warn(args: argparse.Namespace, message: str) -> None:
+    if not args.quiet:
+        print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+def apply_suppression(
+    settings: Settings, path: str, findings: Sequence[Finding], source: str | None
+) -> tuple[list[Finding], int]:
+    """Findings of one file minus per-file ignores and inline suppression comments."""
+    ignored = settings.per_file_ignores.ignored_codes(path)
+    kept = [f for f in findings if f.code in settings.select and f.code not in ignored]
+    hidden = len(findings) - len(kept)
+    if kept:
+        if source is None:
+            try:
+                with open(path, "rb") as handle:
+                    source = decode_source(handle.read())
+            except (OSError, UnicodeDecodeError, LookupError, SyntaxError):
+                source = ""
+        kept, suppressed = suppression.without_suppressed(
+            kept, source, key=lambda f: (f.code, f.line)
+        )
+        hidden += suppressed
+    return kept, hidden
+
+
 def run(args: argparse.Namespace) -> int:
     if args.list_rules:
         _write_stdout(rules_table())
@@ -419,29 +598,75 @@ def run(args: argparse.Namespace) -> int:
     if args.explain:
         _write_stdout(rule_page(resolve_rule(args.explain)))
         return EXIT_CLEAN
+    if args.baseline and args.write_baseline:
+        raise UsageError("--baseline and --write-baseline cannot be used together")
+    if args.stdin_filename and STDIN not in args.paths:
+        raise UsageError("--stdin-filename names standard input: add - to the paths")
     try:
         settings = Settings(args, load_project_config(args))
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     if not args.paths:
-        print(f"{PROG}: no paths given, nothing to lint (try `{PROG} .`)", file=sys.stderr)
-    files = collect_files(args.paths, settings)
+        warn(args, f"no paths given, nothing to lint (try `{PROG} .`)")
+    paths = [path for path in args.paths if path != STDIN]
+    files = collect_files(paths, settings)
     per_file = lint_files(files, settings.options, settings.jobs)
-    diagnostics = sorted(
-        (
-            Diagnostic.from_finding(path, finding)
-            for path, findings in zip(files, per_file)
-            for finding in findings
-            if finding.code in settings.select
-        ),
-        key=sort_key,
-    )
+    sources: list[str | None] = [None] * len(files)
+    if STDIN in args.paths:
+        shown = args.stdin_filename or STDIN
+        excluded = (
+            args.stdin_filename
+            and settings.force_exclude
+            and _excluded_with_parents(args.stdin_filename, settings.exclude, settings.exclude_root)
+        )
+        path, source = read_stdin(os.path.normpath(shown) if shown != STDIN else shown)
+        if not excluded:
+            files.append(path)
+            per_file.append(analyze(source, path, settings.options))
+            sources.append(source)
+    excluded_on_purpose = settings.force_exclude and all(
+        _excluded_with_parents(path, settings.exclude, settings.exclude_root) for path in paths
+    )  # pre-commit passes excluded files with --force-exclude: nothing to lint is right then
+    if args.paths and not files and not excluded_on_purpose:
+        print(
+            f"{PROG}: warning: no Python file found in {' '.join(args.paths)} (folders are "
+            "searched for *.py files, minus the excludes); nothing was linted",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    hidden = 0
+    diagnostics = []
+    for path, findings, source in zip(files, per_file, sources):
+        kept, count = apply_suppression(settings, path, findings, source)
+        hidden += count
+        diagnostics.extend(Diagnostic.from_finding(path, finding) for finding in kept)
+    diagnostics.sort(key=sort_key)
+    if args.write_baseline:
+        try:
+            recorded = baseline.write_baseline(args.write_baseline, diagnostics)
+        except baseline.BaselineError as exc:
+            raise UsageError(str(exc)) from None
+        if not args.quiet:
+            print(
+                f"{PROG}: recorded {recorded} finding{'' if recorded == 1 else 's'} "
+                f"in {args.write_baseline}",
+                file=sys.stderr,
+            )
+        return EXIT_CLEAN
+    in_baseline = 0
+    if settings.baseline:
+        try:
+            diagnostics, in_baseline = baseline.new_findings(settings.baseline, diagnostics)
+        except baseline.BaselineError as exc:
+            raise UsageError(str(exc)) from None
     document = render(
         settings.format,
         diagnostics,
         color=use_color(args.color, args.output),
         docs_url=settings.options.docs_url,
     )
+    if args.statistics and settings.format == "text":
+        document += summary.statistics(diagnostics)
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8", newline="\n") as handle:
@@ -451,6 +676,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(document)
         sys.stdout.flush()
+    if args.statistics and settings.format != "text":
+        sys.stderr.write(summary.statistics(diagnostics))  # keeps the document valid
+    if args.paths and not args.quiet:
+        # The fixable count joins the summary once findings can be fixed automatically.
+        line = summary.summary_line(
+            diagnostics, len(files), suppressed=hidden, in_baseline=in_baseline
+        )
+        print(line, file=sys.stderr)
     if args.exit_zero or not diagnostics:
         return EXIT_CLEAN
     if any(d.code == INTERNAL_ERROR_CODE for d in diagnostics):
@@ -463,7 +696,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv[:1] == ["rule"]:
             return rule_command(argv[1:])
-        return run(build_parser().parse_args(argv))
+        return run(build_parser().parse_args(normalise_bool_flags(argv)))
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -70,7 +70,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "choice",
         "auto",
         "Keras major version the code targets: 2, 3, or auto (from the module's imports, "
-        "then the installed keras distribution's metadata; never imported).",
+        "then the keras/tensorflow installed where the linter runs, read from package metadata; "
+        "never imported). A module that imports tf_keras is Keras 2 whatever this says.",
         "keras_version",
         choices=KERAS_VERSIONS,
         metavar="<auto|2|3>",
@@ -90,16 +91,16 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "bool",
         False,
         "Treat a use_multiprocessing value that cannot be resolved statically (a variable, "
-        "argument or config entry) as True.",
+        "argument or config entry), and **kwargs of a launch that cannot be read, as True.",
         "assume_multiprocessing",
-        metavar="<y or n>",
+        metavar="<yes or no>",
     ),
     OptionSpec(
         "docs-url",
         "string",
         "",
-        "Base URL of the rule documentation used in messages (default: the project's "
-        "Documentation URL).",
+        "URL of the folder the rule pages live under: a message links to <url>/KMP201.md, or "
+        "to <url> with {code} replaced when it contains {code} (default: the project's pages).",
         "docs_url",
         metavar="<url>",
     ),
@@ -116,19 +117,40 @@ def split_csv(value: object) -> tuple[str, ...]:
     return tuple(item.strip() for item in items if item and item.strip())
 
 
-def parse_bool(value: object) -> bool:
+BOOL_WORDS = ("true", "false", "yes", "no")
+_TRUE = {"1", "y", "yes", "true", "on"}
+_FALSE = {"0", "n", "no", "false", "off"}
+
+
+class OptionValueError(ValueError):
+    """An option with a value it cannot take; front ends add where the value came from."""
+
+    def __init__(self, option: str, value: object, allowed: str):
+        self.option, self.value, self.allowed = option, value, allowed
+        super().__init__(f"{option}: invalid value {value!r} (allowed: {allowed})")
+
+    def located(self, option: str | None = None, source: str | None = None) -> str:
+        """One line naming the option (as the front end spells it), the value, the file it
+        came from when there is one, and the allowed values."""
+        where = f" in {source}" if source else ""
+        name = option or self.option
+        return f"{name}: invalid value {self.value!r}{where} (allowed: {self.allowed})"
+
+
+def parse_bool(value: object, option: str = "value") -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
-    if text in {"1", "y", "yes", "true", "on"}:
+    if text in _TRUE:
         return True
-    if text in {"0", "n", "no", "false", "off", ""}:
+    if text in _FALSE:
         return False
-    raise ValueError(f"expected yes or no, not {value!r}")
+    raise OptionValueError(option, value, ", ".join(BOOL_WORDS))
 
 
 def options_from_mapping(values: dict[str, object], select=None) -> Options:
-    """Build Options from {option name or attribute: raw value}; unknown keys raise ValueError."""
+    """Build Options from {option name or attribute: raw value}. An unknown key raises
+    ValueError; a value an option cannot take raises OptionValueError."""
     kwargs: dict[str, object] = {}
     by_key = {spec.name: spec for spec in OPTION_SPECS}
     by_key.update({spec.attr: spec for spec in OPTION_SPECS})
@@ -139,9 +161,12 @@ def options_from_mapping(values: dict[str, object], select=None) -> Options:
         if spec.kind == "csv":
             kwargs[spec.attr] = split_csv(raw)
         elif spec.kind == "bool":
-            kwargs[spec.attr] = parse_bool(raw)
+            kwargs[spec.attr] = parse_bool(raw, spec.name)
         elif spec.kind == "choice":
-            kwargs[spec.attr] = str(raw).strip()
+            text = str(raw).strip()
+            if text not in spec.choices:
+                raise OptionValueError(spec.name, raw, ", ".join(spec.choices))
+            kwargs[spec.attr] = text
         else:
             kwargs[spec.attr] = str(raw).strip() or None
     return Options(select=select, **kwargs)

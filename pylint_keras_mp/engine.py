@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import ast
+import unicodedata
 import warnings
 from dataclasses import dataclass
 
 from .config import Options
+from .keras_components import KERAS_COMPONENTS
 from .registry import RULES_BY_CODE, Rule
 
-# A module that mentions none of these cannot contain anything the rules look for.
-_TRIGGER_WORDS = ("keras", "tensorflow", "use_multiprocessing")
+# A module that mentions none of these cannot contain anything the rules look for: every
+# component that makes an import a Keras import, and use_multiprocessing.
+_TRIGGER_WORDS = KERAS_COMPONENTS + ("use_multiprocessing",)
 
 
 @dataclass(frozen=True, order=True)
@@ -74,13 +77,45 @@ def trigger_words(options: Options) -> tuple[str, ...]:
 
 def might_apply(source: str, options: Options) -> bool:
     """Cheap text pre-filter: skip modules that never mention Keras or a configured base."""
-    return any(word in source for word in trigger_words(options))
+    words = trigger_words(options)
+    if any(word in source for word in words):
+        return True
+    # The parser NFKC-normalises identifiers: ``import ｋｅｒａｓ`` imports keras.
+    return not source.isascii() and any(
+        word in unicodedata.normalize("NFKC", source) for word in words
+    )
 
 
 def internal_error(reason: str, options: Options, line: int = 1) -> Finding:
     rule = RULES_BY_CODE["KMP900"]
     reason = " ".join(str(reason).split())[:200] or "unknown error"
     return Finding(line, 0, "KMP900", rule.format({"reason": reason}), url=rule.url(options.docs_url))
+
+
+def unparsable_source(exc: SyntaxError | ValueError, options: Options) -> Finding:
+    """KMP901 for a file Python itself cannot parse or decode: the parser's message, at the
+    position flake8 gives its E999 (the error's line, and its 1-based offset as the column)."""
+    rule = RULES_BY_CODE["KMP901"]
+    parser_message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+    error = " ".join(f"{type(exc).__name__}: {parser_message}".split())[:200]
+    line = getattr(exc, "lineno", None) or 1
+    offset = getattr(exc, "offset", None) or 0
+    message = rule.format({"error": error})
+    return Finding(max(line, 1), max(offset, 0), "KMP901", message, url=rule.url(options.docs_url))
+
+
+def _parser_error(data: bytes) -> SyntaxError | ValueError | None:
+    """The error CPython's own parser gives for source bytes it cannot decode (it reads the BOM
+    and the coding cookie itself), or None if it can after all."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(data)
+    except (SyntaxError, ValueError) as exc:
+        return exc
+    except Exception:  # RecursionError, MemoryError: not a decoding problem
+        return None
+    return None
 
 
 def decode_source(data: bytes) -> str:
@@ -99,23 +134,30 @@ def analyze(
     options: Options | None = None,
     tree: ast.Module | None = None,
 ) -> list[Finding]:
-    """Findings for one module, sorted by position. Never raises: failures become KMP900."""
+    """Findings for one module, sorted by position. Never raises: a file Python cannot parse or
+    decode is KMP901, a failure of the linter itself KMP900."""
     options = options or Options()
     try:
         if isinstance(source, bytes):
-            source = decode_source(source)
+            try:
+                source = decode_source(source)
+            except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+                # the user's file, not the linter: report what Python itself says about it
+                error = _parser_error(source)
+                if error is None:
+                    return [internal_error(f"cannot decode: {exc}", options)]
+                return [unparsable_source(error, options)]
         if not might_apply(source, options):
             return []
         if tree is None:
-            with warnings.catch_warnings():
-                # SyntaxWarning/DeprecationWarning (invalid escapes...) belong to the host linter
-                warnings.simplefilter("ignore")
-                tree = ast.parse(source, filename=filename)
+            try:
+                with warnings.catch_warnings():
+                    # SyntaxWarning/DeprecationWarning (invalid escapes...) belong to the host linter
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(source, filename=filename)
+            except (SyntaxError, ValueError) as exc:  # ValueError: null bytes, before 3.12
+                return [unparsable_source(exc, options)]
         return _run_rules(tree, source, filename, options)
-    except SyntaxError as exc:
-        return [internal_error(f"cannot parse: {exc.msg}", options, exc.lineno or 1)]
-    except (UnicodeDecodeError, LookupError) as exc:
-        return [internal_error(f"cannot decode: {exc}", options)]
     except RecursionError:
         return [internal_error(_NESTED_TOO_DEEPLY, options)]
     except MemoryError:  # CPython's parser on absurdly nested expressions

@@ -216,6 +216,25 @@ def _utf16_column(text: str, column: int) -> int:
     return len(prefix.encode("utf-16-le")) // 2 + 1
 
 
+def fingerprinted(
+    diagnostics: Iterable[Diagnostic], root: str | os.PathLike | None = None
+) -> list[tuple[Diagnostic, dict, str, str]]:
+    """Each diagnostic, sorted, with its artifact location relative to ``root`` (default: the
+    working directory), the text of its line and its fingerprint: a hash of the path, the code and
+    the stripped line text plus an occurrence index, with no line number, so it survives edits
+    elsewhere in the file. SARIF's ``primaryLocationLineHash`` and the baseline use it."""
+    root_dir = os.path.abspath(root or os.getcwd())
+    occurrences: Counter[tuple[str, str, str]] = Counter()
+    located = []
+    for d in sorted(diagnostics, key=sort_key):
+        location = _artifact_location(d.path, root_dir)
+        line_text = linecache.getline(os.path.abspath(d.path), d.line)
+        key = (location["uri"], d.code, line_text.strip())
+        occurrences[key] += 1
+        located.append((d, location, line_text, _fingerprint(*key, occurrences[key])))
+    return located
+
+
 def sarif_log(
     diagnostics: Iterable[Diagnostic],
     *,
@@ -226,14 +245,9 @@ def sarif_log(
     to the ``%SRCROOT%`` base id."""
     root_dir = os.path.abspath(root or os.getcwd())
     rule_index = {rule.code: index for index, rule in enumerate(RULES)}
-    occurrences: Counter[tuple[str, str, str]] = Counter()
     results = []
-    for d in sorted(diagnostics, key=sort_key):
-        location = _artifact_location(d.path, root_dir)
+    for d, location, line_text, fingerprint in fingerprinted(diagnostics, root_dir):
         source = os.path.abspath(d.path)
-        line_text = linecache.getline(source, d.line)
-        key = (location["uri"], d.code, line_text.strip())
-        occurrences[key] += 1
         region: dict[str, int] = {
             "startLine": d.line,
             "startColumn": _utf16_column(line_text, d.column),
@@ -248,9 +262,7 @@ def sarif_log(
             level=d.sarif_level,
             message={"text": d.message},
             locations=[{"physicalLocation": {"artifactLocation": location, "region": region}}],
-            partialFingerprints={
-                "primaryLocationLineHash": _fingerprint(*key, occurrences[key]),
-            },
+            partialFingerprints={"primaryLocationLineHash": fingerprint},
         )
         results.append(result)
     return {

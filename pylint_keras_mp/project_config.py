@@ -16,6 +16,8 @@ from pathlib import Path
 
 PYPROJECT_TABLE = "keras-mp-lint"  # [tool.keras-mp-lint]
 SETUP_CFG_SECTION = "keras-mp-lint"
+# Keys whose value is a table in pyproject.toml ([tool.keras-mp-lint.per-file-ignores]).
+TABLE_KEYS = ("per-file-ignores",)
 
 
 class ConfigError(Exception):
@@ -47,9 +49,10 @@ def _load_toml(path: Path) -> dict:
 def _normalise(values: dict[str, object], path: Path) -> dict[str, object]:
     normalised = {}
     for key, value in values.items():
-        if isinstance(value, dict):
+        name = key.strip().replace("_", "-")
+        if isinstance(value, dict) and name not in TABLE_KEYS:
             raise ConfigError(f"{path}: [{key}] is not a keras-mp-lint option")
-        normalised[key.strip().replace("_", "-")] = value
+        normalised[name] = value
     return normalised
 
 

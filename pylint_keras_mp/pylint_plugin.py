@@ -6,20 +6,79 @@ checker per band; the engine still runs once per module and each checker emits i
 
 from __future__ import annotations
 
+import argparse
+import sys
+
 from pylint.checkers import BaseChecker
+from pylint.config.callback_actions import _CallbackAction
 from pylint.constants import WarningScope
 
-from .config import OPTION_SPECS, Options, options_from_mapping
+from .config import OPTION_SPECS, Options, OptionSpec, OptionValueError, options_from_mapping, parse_bool
 from .engine import Finding, analyze, internal_error
 from .registry import RULES, Rule
 
+COMMAND_LINE = "Command line"  # pylint's current module name while it parses the command line
+_UNRECOGNIZED_ARGS = getattr(argparse, "_UNRECOGNIZED_ARGS_ATTR", "_unrecognized_args")
 
-def _pylint_options():
+
+class _CheckedOption(_CallbackAction):
+    """A boolean or choice option that names the configuration file in its error.
+
+    A boolean is a flag: bare, it means yes, and it never takes the next argument as its value.
+    argparse offers no flag that also accepts ``--flag=yes`` (the spelling pylint uses for
+    configuration files), so it takes an optional value, and a value that is not a boolean word
+    after a bare flag on the command line goes back to pylint as a file to lint."""
+
+    def __init__(self, option_strings, dest, *, spec: OptionSpec, linter, **kwargs):
+        self.spec, self.linter = spec, linter
+        if spec.kind == "bool":
+            kwargs["nargs"] = "?"
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        source = getattr(self.linter, "current_name", COMMAND_LINE)
+        source = None if source in (COMMAND_LINE, "") else source
+        spec = self.spec
+        if spec.kind == "bool":
+            if values is None:
+                value = True
+            else:
+                try:
+                    value = parse_bool(values, spec.name)
+                except OptionValueError:
+                    given_with_equals = f"{option_string}={values}" in sys.argv
+                    if source is not None or given_with_equals:
+                        raise self._error(values, source) from None
+                    extras = getattr(namespace, _UNRECOGNIZED_ARGS, [])
+                    setattr(namespace, _UNRECOGNIZED_ARGS, [*extras, values])
+                    value = True
+        else:
+            value = str(values).strip()
+            if value not in spec.choices:
+                raise self._error(values, source)
+        setattr(namespace, self.dest, value)
+
+    def _error(self, value, source) -> argparse.ArgumentError:
+        where = f" in {source}" if source else ""
+        allowed = "true, false, yes, no" if self.spec.kind == "bool" else ", ".join(self.spec.choices)
+        return argparse.ArgumentError(
+            self, f"invalid value {value!r}{where} (allowed: {allowed})"
+        )
+
+
+def _pylint_options(linter=None):
     options = []
     for spec in OPTION_SPECS:
         definition: dict[str, object] = {"help": spec.help, "metavar": spec.metavar}
         if spec.kind == "csv":
             definition.update(type="csv", default=())
+        elif spec.kind in ("bool", "choice") and linter is not None:
+            definition.update(
+                action=_CheckedOption,
+                kwargs={"spec": spec, "linter": linter, "default": spec.default},
+            )
+            if spec.kind == "bool":
+                definition["help"] = f"{spec.help} A flag; in configuration files: true or false."
         elif spec.kind == "bool":
             definition.update(type="yn", default=spec.default)
         elif spec.kind == "choice":
@@ -75,8 +134,11 @@ class _ModuleFindings:
 class _BandChecker(BaseChecker):
     name = "keras-mp"
     band: str = ""
+    with_options = False
 
     def __init__(self, linter, shared: _ModuleFindings):
+        if self.with_options:  # the options' actions need the linter to name a config file
+            self.options = _pylint_options(linter)
         super().__init__(linter)
         self._shared = shared
 
@@ -104,6 +166,7 @@ def _band_checker(band: str, with_options: bool) -> type[_BandChecker]:
             for rule in rules
         },
         "options": _pylint_options() if with_options else (),
+        "with_options": with_options,
     }
     return type(f"KerasMPChecker{band}xx", (_BandChecker,), attrs)
 

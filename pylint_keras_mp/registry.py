@@ -34,7 +34,13 @@ class Rule:
         return SEVERITY_NAMES[self.severity]
 
     def url(self, base: str | None = None) -> str:
-        return f"{(base or docs_base_url()).rstrip('/')}/rules/{self.code}.md"
+        """The rule's page. ``base`` (the docs-url option) is the folder the pages live under,
+        or a template with ``{code}``; without it, the project's docs/rules/."""
+        if not base:
+            return f"{docs_base_url().rstrip('/')}/rules/{self.code}.md"
+        if "{code}" in base:
+            return base.replace("{code}", self.code)
+        return f"{base.rstrip('/')}/{self.code}.md"
 
     def format(self, fields: dict[str, object]) -> str:
         """The message without code or link: what, why, and the fix."""
@@ -111,7 +117,7 @@ RULES: tuple[Rule, ...] = (
         "generator-with-multiprocessing",
         "W",
         "A plain Python generator is fed to fit/predict with worker processes or several threads",
-        "{launch} feeds {what} to {workers}: {consequence}",
+        "{launch} feeds {what} as {argument} to {workers}: {consequence}",
         "wrap the data in a keras.utils.PyDataset/Sequence subclass (each batch by index)",
     ),
     Rule(
@@ -139,6 +145,15 @@ RULES: tuple[Rule, ...] = (
         "{launch} passes {args}, which Keras 3 rejects ({error})",
         "drop them, or pass them to the data loader's constructor, which forwards them with "
         "super().__init__(**kwargs)",
+    ),
+    Rule(
+        "KMP306",
+        "generator-method-removed-in-keras3",
+        "E",
+        "fit_generator/evaluate_generator/predict_generator called under Keras 3, which removed them",
+        "{launch} does not exist in Keras 3 (AttributeError: ... object has no attribute "
+        "'{method}')",
+        "call {replacement}(...), which takes the same data loader or generator{move}",
     ),
     Rule(
         "KMP401",
@@ -216,6 +231,14 @@ RULES: tuple[Rule, ...] = (
         "The linter could not analyse this file (reported once; the run goes on)",
         "keras-mp could not analyse this file: {reason}",
         "please report it with the file that triggers it",
+    ),
+    Rule(
+        "KMP901",
+        "unparsable-source",
+        "E",
+        "Python cannot parse or decode this file, so it was not checked (keras-mp-lint only)",
+        "Python cannot parse this file ({error}), so keras-mp did not check it",
+        "fix the error and lint again",
     ),
 )
 

@@ -14,10 +14,10 @@ bypassed and ``builtins.object``, ``unittest.TestCase``, ``threading.Thread`` an
 common bases count as data-loader bases, so most classes of the corpus become "data loaders".
 
 Reported: files, crashes (an exception escaping ``analyze``: there must be none), hangs (a file
-taking longer than ``--file-timeout``), KMP900 findings split into genuine ones (files that
-``compile()`` itself rejects: syntax errors, null bytes, undecodable bytes) and bugs (every other
-KMP900), findings per code, and the time per file of the default run (median, p99, max, slowest).
-Exit status 1 when there is a crash, a hang or a KMP900 bug.
+taking longer than ``--file-timeout``), KMP900/KMP901 findings split into genuine ones (files
+that ``compile()`` itself rejects: syntax errors, null bytes, undecodable bytes) and bugs (every
+other KMP900 or KMP901), findings per code, and the time per file of the default run (median,
+p99, max, slowest). Exit status 1 when there is a crash, a hang or a KMP900/KMP901 bug.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def run(
                 continue
             report.files += 1
             report.bytes += len(data)
-            rejected: object = ...  # computed on the first KMP900 only
+            rejected: object = ...  # computed on the first KMP900/KMP901 only
             for name, options in configs.items():
                 engine.might_apply = (
                     (lambda source, opts: True) if name == "stress" else real_might_apply
@@ -239,11 +239,11 @@ def run(
                 elapsed = time.perf_counter() - began
                 if name == "default":
                     report.times.append((elapsed, str(path)))
-                internal = [f for f in findings if f.code == "KMP900"]
+                internal = [f for f in findings if f.code in ("KMP900", "KMP901")]
                 counters[name].update(f.code for f in findings)
                 if len(internal) > 1:
                     report.kmp900_bugs.append(
-                        {"file": str(path), "config": name, "reason": "more than one KMP900"}
+                        {"file": str(path), "config": name, "reason": "more than one KMP900/KMP901"}
                     )
                 for finding in internal:
                     if rejected is ...:
@@ -280,9 +280,9 @@ def render(report: Report, slowest: int) -> str:
         f"total: {report.total_seconds:.1f}s for all configurations",
         f"crashes (exception escaping analyze): {len(report.crashes)}",
         f"hangs: {len(report.hangs)}",
-        f"KMP900 on files Python itself rejects: {len(report.kmp900_genuine)} "
+        f"KMP900/KMP901 on files Python itself rejects: {len(report.kmp900_genuine)} "
         f"({len(genuine_files)} files)",
-        f"KMP900 bugs (Python compiles the file): {len(report.kmp900_bugs)}",
+        f"KMP900/KMP901 bugs (Python compiles the file): {len(report.kmp900_bugs)}",
     ]
     if timing:
         lines.append(
@@ -298,14 +298,14 @@ def render(report: Report, slowest: int) -> str:
     for title, entries in (
         ("crashes", report.crashes),
         ("hangs", report.hangs),
-        ("KMP900 bugs", report.kmp900_bugs),
+        ("KMP900/KMP901 bugs", report.kmp900_bugs),
     ):
         if entries:
             lines.append(f"{title}:")
             for entry in entries:
                 lines.append(f"  {entry}")
     if report.kmp900_genuine:
-        lines.append("KMP900 on files Python rejects (expected):")
+        lines.append("KMP900/KMP901 on files Python rejects (expected):")
         by_file: dict[str, dict] = {}
         for entry in report.kmp900_genuine:
             by_file.setdefault(entry["file"], entry)

@@ -3,6 +3,7 @@ exit codes, parallel runs, and the rule pages in an editable and in a regular in
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
@@ -230,17 +231,51 @@ def test_exit_codes_clean_findings_and_exit_zero(project):
     assert forgiven.returncode == 0 and "KMP201" in forgiven.stdout
 
 
-def test_syntax_error_is_reported_as_kmp900_with_exit_2(project):
+def test_syntax_error_is_the_users_finding_kmp901_at_flake8s_position(project):
     write(project / "src" / "broken.py", "import keras\n\ndef f(:\n    pass\n")
     proc = run_cli("src", cwd=project)
-    assert proc.returncode == 2, proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    # flake8 reports the same file as broken.py:3:8: E999 SyntaxError: invalid syntax
     assert (
-        f"{Path('src/broken.py')}:3:1: KMP900 keras-mp could not analyse this file: cannot parse"
-        in proc.stdout
+        f"{Path('src/broken.py')}:3:8: KMP901 Python cannot parse this file "
+        "(SyntaxError: invalid syntax), so keras-mp did not check it" in proc.stdout
     )
+    assert "please report" not in proc.stdout and "KMP900" not in proc.stdout
     assert "KMP201" in proc.stdout and "KMP202" in proc.stdout  # the run went on
-    assert run_cli("--ignore", "KMP900", "src/broken.py", cwd=project).returncode == 0
+    assert run_cli("--ignore", "KMP901", "src/broken.py", cwd=project).returncode == 0
     assert run_cli("--exit-zero", "src/broken.py", cwd=project).returncode == 0
+
+
+def test_undecodable_file_is_kmp901_with_the_parsers_message(project):
+    (project / "src" / "latin.py").write_bytes(b"import keras\nNAME = '\xe9t\xe9'\n")
+    proc = run_cli("src/latin.py", cwd=project)
+    assert proc.returncode == 1, proc.stderr
+    assert f"{Path('src/latin.py')}:2:" in proc.stdout
+    assert "KMP901 Python cannot parse this file (SyntaxError: (unicode error) 'utf-8' codec can't decode" in proc.stdout
+
+
+def test_flake8_reports_the_same_position_for_a_syntax_error(project):
+    write(project / "src" / "broken.py", "import keras\nx = (1,\n")
+    ours = run_cli("src/broken.py", cwd=project).stdout.split(" KMP901 ")[0]
+    flake8 = subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", "--select=E999", "src/broken.py"],
+        capture_output=True, text=True, cwd=project,
+    ).stdout.split(" E999 ")[0]
+    assert ours == flake8 == f"{Path('src/broken.py')}:2:6:"
+
+
+def test_an_internal_failure_is_kmp900_with_exit_2(project, monkeypatch):
+    from pylint_keras_mp import cli, engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "_run_rules", broken)
+    monkeypatch.chdir(project)
+    output = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", output)
+    assert cli.main(["--isolated", "--format", "text", "--color", "never", "src/bad.py"]) == 2
+    assert "KMP900 keras-mp could not analyse this file: RuntimeError: boom; please report it" in output.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -250,9 +285,12 @@ def test_syntax_error_is_reported_as_kmp900_with_exit_2(project):
         (["--ignore", "E501", "."], "unknown rule code or prefix 'E501'"),
         (["--no-such-option", "."], "unrecognized arguments: --no-such-option"),
         (["--keras-version", "4", "."], "invalid choice: '4'"),
-        (["--assume-multiprocessing=maybe", "."], "expected yes or no"),
+        (
+            ["--assume-multiprocessing=maybe", "."],
+            "--assume-multiprocessing: invalid value 'maybe' (allowed: true, false, yes, no)",
+        ),
         (["--format", "xml", "."], "invalid choice: 'xml'"),
-        (["--jobs", "-1", "."], "jobs must be 0"),
+        (["--jobs", "-1", "."], "--jobs: invalid value -1 (allowed: 0 for one process per CPU"),
         (["missing.py"], "missing.py: no such file or directory"),
         (["rule", "KMP999"], "unknown rule 'KMP999'"),
         (["--explain", "KMP999"], "unknown rule 'KMP999'"),
@@ -414,7 +452,7 @@ def test_setup_cfg_section_and_explicit_config_file(tmp_path):
         (
             "pyproject.toml",
             "[tool.keras-mp-lint]\nkeras-version = '5'\n",
-            "keras-version must be one of",
+            "keras-version: invalid value '5' in ",
         ),
         ("setup.cfg", "[keras-mp-lint]\nselect = KMP8\n", "unknown rule code or prefix 'KMP8'"),
     ],

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from pylint_keras_mp.registry import get_rule
 from tests.fixture_support import FIXTURES, ROOT, _bin
@@ -33,7 +38,7 @@ def test_docs_url_option_changes_every_link_in_both_front_ends():
     for output in (pylint.stdout, flake8.stdout):
         lines = [line for line in output.splitlines() if "KMP201" in line or "E7201" in line]
         assert lines, output
-        assert all(f"(see {base}/rules/KMP201.md)" in line for line in lines), lines
+        assert all(f"(see {base}/KMP201.md)" in line for line in lines), lines
 
 
 def test_invalid_keras_version_is_a_clear_usage_error_in_both_front_ends():
@@ -73,3 +78,117 @@ def test_invalid_keras_backend_is_a_clear_usage_error_in_every_front_end():
         assert proc.returncode != 0
         assert "keras-backend" in proc.stderr and "theano" in proc.stderr
         assert "Traceback" not in proc.stderr
+
+
+# --- booleans and invalid values read the same everywhere ----------------------------------
+
+ASSUME = FIXTURES / "KMP301" / "bad_unknown_with_assume_option.py"
+LAMBDA = FIXTURES / "KMP201" / "bad_lambda_and_closures.py"
+PYLINT = ("--load-plugins=pylint_keras_mp", "--disable=all", "--enable=keras-mp", "--persistent=n")
+
+
+def run_in(cwd, *cmd: str) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.mark.parametrize(
+    "flag, found",
+    [
+        ("--keras-mp-assume-multiprocessing", True),
+        ("--keras-mp-assume-multiprocessing=yes", True),
+        ("--keras-mp-assume-multiprocessing=true", True),
+        ("--keras-mp-assume-multiprocessing=no", False),
+        ("--no-keras-mp-assume-multiprocessing", False),
+    ],
+)
+def test_flake8_boolean_is_a_flag_that_also_takes_yes_no(flag, found):
+    proc = run(_bin("flake8"), "--isolated", "--select=KMP", flag, str(ASSUME))
+    assert proc.returncode == (1 if found else 0), proc.stderr
+    assert ("KMP301" in proc.stdout) is found
+
+
+@pytest.mark.parametrize("flag", ["--keras-mp-assume-multiprocessing", "--keras-mp-assume-multiprocessing=yes"])
+def test_pylint_bare_boolean_flag_does_not_eat_the_next_argument(flag):
+    proc = run(_bin("pylint"), *PYLINT, flag, str(ASSUME), str(LAMBDA))
+    assert "E7301" in proc.stdout and "E7201" in proc.stdout, proc.stdout + proc.stderr
+    off = run(_bin("pylint"), *PYLINT, "--keras-mp-assume-multiprocessing=no", str(ASSUME))
+    assert "E7301" not in off.stdout and off.returncode == 0, off.stdout + off.stderr
+
+
+@pytest.mark.parametrize("value, found", [("true", True), ("false", False), ('"yes"', True), ('"no"', False)])
+def test_pylint_boolean_in_pyproject(tmp_path, value, found):
+    (tmp_path / "pyproject.toml").write_text(
+        f"[tool.pylint.main]\nkeras-mp-assume-multiprocessing = {value}\n", encoding="utf-8"
+    )
+    proc = run_in(tmp_path, _bin("pylint"), *PYLINT, str(ASSUME))
+    assert ("E7301" in proc.stdout) is found, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("value, found", [("yes", True), ("true", True), ("no", False), ("false", False)])
+def test_flake8_boolean_in_setup_cfg(tmp_path, value, found):
+    (tmp_path / "setup.cfg").write_text(
+        f"[flake8]\nkeras-mp-assume-multiprocessing = {value}\n", encoding="utf-8"
+    )
+    proc = run_in(tmp_path, _bin("flake8"), "--select=KMP", str(ASSUME))
+    assert ("KMP301" in proc.stdout) is found, proc.stdout + proc.stderr
+
+
+def test_flake8_invalid_value_in_setup_cfg_is_one_line_not_a_traceback(tmp_path):
+    (tmp_path / "setup.cfg").write_text("[flake8]\nkeras-mp-keras-version = 7\n", encoding="utf-8")
+    proc = run_in(tmp_path, _bin("flake8"), "--select=KMP", str(LAMBDA))
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "flake8: error: keras-mp-keras-version: invalid value '7' in ./setup.cfg "
+        "(allowed: auto, 2, 3)\n"
+    )
+    (tmp_path / "setup.cfg").write_text(
+        "[flake8]\nkeras-mp-assume-multiprocessing = maybe\n", encoding="utf-8"
+    )
+    proc = run_in(tmp_path, _bin("flake8"), "--select=KMP", str(LAMBDA))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "keras-mp-assume-multiprocessing: invalid value 'maybe' in ./setup.cfg" in proc.stderr
+    assert "(allowed: true, false, yes, no)" in proc.stderr
+
+
+def test_pylint_invalid_value_in_pyproject_names_the_file(tmp_path):
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.pylint.main]\nkeras-mp-keras-version = "7"\n', encoding="utf-8")
+    proc = run_in(tmp_path, _bin("pylint"), *PYLINT, str(LAMBDA))
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert (
+        f"argument --keras-mp-keras-version: invalid value '7' in {config} (allowed: auto, 2, 3)"
+        in proc.stderr
+    )
+    proc = run(_bin("pylint"), *PYLINT, "--keras-mp-assume-multiprocessing=maybe", str(LAMBDA))
+    assert "invalid value 'maybe' (allowed: true, false, yes, no)" in proc.stderr
+
+
+# --- docs-url: the folder the pages live under ---------------------------------------------
+
+
+def documented_docs_url() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (url,) = set(re.findall(r"--docs-url[ =](https://\S+?/docs/rules)\b", readme))
+    return url
+
+
+def test_documented_docs_url_example_gives_working_links_in_every_front_end(tmp_path):
+    base = documented_docs_url()
+    page = get_rule("KMP201").code + ".md"
+    expected = f"{base}/{page}"
+    # the link points at a page that exists: <repository>/blob/<ref>/docs/rules/KMP201.md
+    relative = expected.split("/blob/", 1)[1].split("/", 1)[1]
+    assert (ROOT / relative).is_file(), relative
+    assert "/rules/rules/" not in expected
+    cli = run(str(Path(sys.executable).parent / "keras-mp-lint"), "--docs-url", base, str(LAMBDA))
+    pylint = run(_bin("pylint"), *PYLINT, f"--keras-mp-docs-url={base}", str(LAMBDA))
+    flake8 = run(_bin("flake8"), "--isolated", "--select=KMP", f"--keras-mp-docs-url={base}", str(LAMBDA))
+    for proc in (cli, pylint, flake8):
+        links = re.findall(r"\(see (\S+)\)", proc.stdout)
+        assert links and set(links) == {expected}, proc.stdout
+
+
+def test_docs_url_with_a_code_placeholder():
+    base = "https://lint.example.org/keras-mp/{code}.html"
+    cli = run(str(Path(sys.executable).parent / "keras-mp-lint"), "--docs-url", base, str(LAMBDA))
+    assert "(see https://lint.example.org/keras-mp/KMP201.html)" in cli.stdout

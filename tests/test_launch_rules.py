@@ -186,3 +186,195 @@ def test_rules_run_alone_when_selected():
     options = Options(keras_version="3", select=frozenset({"KMP305"}))
     found = analyze(textwrap.dedent(LAUNCH), "<test>", options)
     assert {f.code for f in found} == {"KMP305"}
+
+
+def messages(source: str, code: str, **options) -> list[str]:
+    findings = analyze(textwrap.dedent(source), "<test>", Options(**options))
+    return [f.message for f in findings if f.code == code]
+
+
+WRAPPED = """
+import tensorflow as tf
+
+
+class Loader(tf.keras.utils.Sequence):
+    def __len__(self):
+        return 1
+
+    def __getitem__(self, index):
+        return index
+
+
+def batches():
+    yield 1
+
+
+def train(model):
+    model.fit(Loader(), validation_data=batches(), workers=4, use_multiprocessing=True)
+    model.fit(batches(), use_multiprocessing=True)
+    model.fit(batches(), workers=3, use_multiprocessing=True)
+"""
+
+
+def test_kmp302_names_the_argument_and_claims_duplication_only_with_several_workers():
+    validation, single, several = messages(WRAPPED, "KMP302", keras_version="2")
+    assert "feeds the generator batches() as validation_data= to 4 worker processes" in validation
+    assert "as x to 1 worker process:" in single
+    assert "duplicated" not in single and "cannot pickle 'generator' object" in single
+    assert "as x to 3 worker processes" in several and "duplicated data" in several
+
+
+def test_kmp302_a_plain_iterator_object_in_one_worker_process_duplicates_nothing():
+    source = """
+    import tensorflow as tf
+
+
+    class Stream:
+        def __next__(self):
+            return 1
+
+
+    def train(model):
+        model.fit(Stream(), use_multiprocessing=True)
+        model.fit(Stream(), workers=2, use_multiprocessing=True)
+    """
+    assert codes(source, keras_version="2") == [(12, "KMP302")]
+
+
+def test_options_dict_entries_are_named_in_messages():
+    source = """
+    import numpy as np
+    import tensorflow as tf
+
+    FIT_OPTIONS = {"epochs": 2, "workers": 4, "use_multiprocessing": True}
+
+
+    def train(model):
+        model.fit(np.ones((8, 4)), **FIT_OPTIONS)
+    """
+    [kmp303] = messages(source, "KMP303", keras_version="2")
+    assert "passes workers=4, use_multiprocessing=True (from **FIT_OPTIONS) with in-memory arrays" in kmp303
+    [kmp305] = messages(source, "KMP305", keras_version="3")
+    assert "TypeError: ...fit() got an unexpected keyword argument 'workers'" in kmp305
+
+
+def test_options_dict_values_resolve_in_the_dicts_own_scope():
+    # N is local to train and different there: the module-level dict sees the module's N.
+    source = """
+    import tensorflow as tf
+
+    N = -1
+    OPTIONS = {"workers": N, "use_multiprocessing": True}
+
+
+    def train(model, loader):
+        N = 4
+        model.fit(loader, **OPTIONS)
+    """
+    [message] = messages(source, "KMP303", keras_version="2")
+    assert "a negative count means no workers" in message
+
+
+@pytest.mark.parametrize(
+    "binding",
+    [
+        "OPTIONS = {'workers': 4, 'use_multiprocessing': True}\nOPTIONS['use_multiprocessing'] = False",
+        "OPTIONS = {'workers': 4, 'use_multiprocessing': True}\nOPTIONS.pop('use_multiprocessing')",
+        "OPTIONS = {'workers': 4, 'use_multiprocessing': True}\nOPTIONS = {}",
+        "OPTIONS = {**BASE, 'use_multiprocessing': True}",
+        "OPTIONS = dict(BASE, use_multiprocessing=True)",
+        "OPTIONS = {1: 4, 'use_multiprocessing': True}",
+    ],
+)
+def test_options_dicts_that_cannot_be_read_are_unknown(binding):
+    source = (
+        "import tensorflow as tf\nBASE = {}\n" + binding + "\n"
+        "class Loader(tf.keras.utils.Sequence):\n"
+        "    def __len__(self):\n        return 1\n\n"
+        "    def __getitem__(self, index):\n        return index\n\n"
+        "tf.keras.Sequential().fit(Loader(), **OPTIONS)\n"
+    )
+    assert codes(source, keras_version="2") == []
+
+
+def test_assume_multiprocessing_covers_kwargs_that_cannot_be_read():
+    source = """
+    import tensorflow as tf
+
+
+    class Loader(tf.keras.utils.Sequence):
+        def __len__(self):
+            return 1
+
+        def __getitem__(self, index):
+            return index
+
+
+    tf.keras.Sequential().fit(Loader(), **load_options())
+    tf.keras.Sequential().fit(tf.data.Dataset.range(3), **load_options())
+    """
+    assert codes(source, keras_version="2") == []
+    assert codes(source, keras_version="2", assume_multiprocessing=True) == [(13, "KMP301")]
+    # Keras 3 rejects use_multiprocessing on fit: **kwargs there cannot start processes
+    assert codes(source, keras_version="3", assume_multiprocessing=True) == []
+
+
+@pytest.mark.parametrize(
+    "lines, kind",
+    [
+        ("ds = tf.data.Dataset.range(8)\nds = ds.shuffle(8)\nds = ds.batch(2)", "dataset"),
+        ("ds = tf.data.Dataset.range(8)\nif flag:\n    ds = ds.repeat()", "dataset"),
+        ("ds = tf.data.Dataset.range(8)\nds = ds.batch(2)\nds = make(ds)", None),
+        ("ds = ds.batch(2)", None),  # never grounded in a dataset
+        ("ds = tf.data.Dataset.range(8)\nfor ds in parts:\n    pass", None),
+        ("x = np.load('x.npy')\nx = x / 255.0\nx = x.reshape(-1, 4)", "arrays"),
+        ("a, b = train_test_split(np.ones(8))\nx = a", "arrays"),
+        ("(x, y), (tx, ty) = keras.datasets.mnist.load_data()\nds = tx", "arrays"),
+        ("x = StandardScaler().fit_transform(raw)", "arrays"),
+        ("sc = StandardScaler()\nx = sc.fit_transform(raw)\nx = sc.transform(x)", "arrays"),
+        ("x = frame.values", "arrays"),
+        ("x = frame.to_numpy()", "arrays"),
+        ("x = Encoder().transform(raw)", None),
+        ("x = np.values", None),  # an attribute of a module, not of a frame
+        ("a, *rest = train_test_split(np.ones(8))\nx = a", None),
+    ],
+)
+def test_data_kinds_through_every_binding(lines, kind):
+    header = (
+        "import keras\nimport numpy as np\nimport tensorflow as tf\n"
+        "from sklearn.model_selection import train_test_split\n"
+        "from sklearn.preprocessing import StandardScaler\nfrom mylib import Encoder\n"
+    )
+    facts = facts_of(header + lines + "\n")
+    name = "ds" if lines.lstrip().startswith("ds") or "ds = tx" in lines else "x"
+    value = ast.Name(id=name, ctx=ast.Load())
+    assert facts.is_dataset_value(value, None) is (kind == "dataset")
+    assert facts.is_in_memory_value(value, None) is (kind == "arrays")
+
+
+def test_validation_split_zero_or_unknown_is_no_evidence_of_arrays():
+    source = """
+    import tensorflow as tf
+
+
+    def train(model, loader, split):
+        model.fit(loader, validation_split=0.0, workers=4)
+        model.fit(loader, validation_split=split, workers=4)
+        model.fit(loader, validation_split=0.1, workers=4)
+    """
+    assert codes(source, keras_version="2") == [(8, "KMP303")]
+
+
+def test_names_rebound_from_each_other_many_times_stay_cheap():
+    import time
+
+    lines = ["import numpy as np", "import tensorflow as tf", "a = np.ones(3)", "b = np.ones(3)"]
+    for _ in range(40):
+        lines += ["a = b + a", "b = a * b"]
+    lines += ["c = d", "d = c", "model = tf.keras.Sequential()"]
+    lines += [f"model.fit({name}, workers=4)" for name in ("a", "b", "c")]
+    started = time.perf_counter()
+    found = codes("\n".join(lines) + "\n", keras_version="2")
+    assert time.perf_counter() - started < 10
+    # a and b are arrays on every path; c and d only refer to each other: unknown
+    assert found == [(len(lines) - 2, "KMP303"), (len(lines) - 1, "KMP303")]

@@ -48,13 +48,23 @@ def expected_start() -> dict:
     return {"line": finding.line - 1, "character": finding.col}
 
 
+def expected_range() -> dict:
+    """The whole statement: from `self.post` to the end of the lambda."""
+    (finding,) = analyze(BAD_SOURCE, "loader.py")
+    line = BAD_SOURCE.splitlines()[finding.end_line - 1]
+    assert line[finding.col : finding.end_col] == "self.post = lambda batch: batch / 255.0"
+    return {"start": expected_start(), "end": {"line": finding.end_line - 1, "character": finding.end_col}}
+
+
 def tool(name: str) -> str:
     path = BIN / name
     assert path.exists(), f"{path} is missing: pip install -e '.[test]'"
     return str(path)
 
 
-def diagnostics_for(workspace: Path, plugins: dict, source: str = BAD_SOURCE) -> list[dict]:
+def diagnostics_for(
+    workspace: Path, plugins: dict, source: str = BAD_SOURCE, codes=("KMP201", "E7201")
+) -> list[dict]:
     """Open loader.py in a fresh pylsp with ``plugins`` settings; the first diagnostics that
     contain a keras-mp finding (or the test fails after the timeout)."""
     document = workspace / "loader.py"
@@ -86,7 +96,7 @@ def diagnostics_for(workspace: Path, plugins: dict, source: str = BAD_SOURCE) ->
         params = client.wait_for_notification(
             "textDocument/publishDiagnostics",
             lambda p: p.get("uri") == uri
-            and any(d.get("code") in ("KMP201", "E7201") for d in p.get("diagnostics", [])),
+            and any(d.get("code") in codes for d in p.get("diagnostics", [])),
             timeout=90,
         )
         return params["diagnostics"]
@@ -129,3 +139,46 @@ def test_pylsp_flake8_plugin_publishes_the_keras_mp_diagnostic(tmp_path):
     assert diagnostic["range"]["start"] == expected_start()
     assert diagnostic["message"].startswith("KMP201 Frames stores a lambda in self.post")
     assert diagnostic["message"].count("(see ") == 1
+
+
+def test_pylint_reports_the_end_of_the_offending_statement():
+    """The pylint front end passes the end line and column to pylint (editors that read them,
+    such as VS Code's Pylint extension, underline the whole statement)."""
+    import subprocess
+
+    with_end = subprocess.run(
+        [tool("pylint"), "--load-plugins=pylint_keras_mp", "--disable=all", "--enable=keras-mp",
+         "--persistent=n", "--output-format=json", "--from-stdin", "loader.py"],
+        input=BAD_SOURCE, capture_output=True, text=True, timeout=300,
+    )
+    (message,) = json.loads(with_end.stdout)
+    expected = expected_range()
+    assert (message["line"] - 1, message["column"]) == tuple(expected["start"].values())
+    assert (message["endLine"] - 1, message["endColumn"]) == tuple(expected["end"].values())
+
+
+def documented_keras_mp_plugin() -> dict:
+    return documented_plugins()["keras_mp"]
+
+
+def test_pylsp_keras_mp_plugin_underlines_the_whole_statement(tmp_path):
+    """pylsp's pylint plugin keeps only the start (it underlines the identifier there, `self`);
+    the keras_mp pylsp plugin publishes the engine's full range."""
+    settings = documented_keras_mp_plugin()
+    assert settings["enabled"] is True
+    diagnostics = diagnostics_for(tmp_path, {"keras_mp": settings}, codes=("KMP201",))
+    (diagnostic,) = [d for d in diagnostics if d.get("source") == "keras-mp"]
+    assert diagnostic["code"] == "KMP201"
+    assert diagnostic["range"] == expected_range()
+    assert diagnostic["severity"] == 1
+    assert diagnostic["codeDescription"]["href"].endswith("/KMP201.md")
+    assert "sequence-lambda-attribute" in diagnostic["message"]
+
+
+def test_pylsp_keras_mp_plugin_honours_noqa(tmp_path):
+    unsuppressed = BAD_SOURCE.replace("        self.x = x\n", "        self.x = x\n        self.pre = lambda b: b\n")
+    # a second, unsuppressed finding proves the plugin ran; the suppressed one is absent
+    source = unsuppressed.replace("255.0\n", "255.0  # noqa: KMP201\n", 1)
+    diagnostics = diagnostics_for(tmp_path, {"keras_mp": {"enabled": True}}, source, codes=("KMP201",))
+    ours = [d for d in diagnostics if d.get("source") == "keras-mp"]
+    assert [d["range"]["start"]["line"] for d in ours] == [7], ours

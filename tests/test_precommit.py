@@ -95,7 +95,7 @@ def test_hook_manifest_is_valid():
     (hook,) = load_manifest(str(HOOKS_FILE))
     assert hook["id"] == "keras-mp-lint"
     assert hook["language"] == "python"
-    assert hook["types"] == ["python"]
+    assert hook["types_or"] == ["python", "jupyter"]
     assert hook["entry"].split()[0] == "keras-mp-lint"
     assert hook["pass_filenames"] is True
 
@@ -191,3 +191,25 @@ def test_documented_pre_commit_configs_are_valid():
                 if hook["id"] in ("pylint", "flake8"):
                     assert "pylint-keras-mp" in " ".join(hook.get("additional_dependencies", []))
     assert hook_ids == {"keras-mp-lint"}
+
+
+def test_documented_rev_exists_and_has_the_hook():
+    """The snippets' `rev:` is a commit of this repository (until a release is tagged) whose
+    hook manifest defines keras-mp-lint for Python files and notebooks."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    revs = set()
+    for markdown in (readme, INTEGRATIONS.read_text(encoding="utf-8")):
+        for block in _yaml_blocks(markdown):
+            config = yaml.safe_load(block)
+            if isinstance(config, dict) and "repos" in config:
+                revs |= {
+                    repo["rev"] for repo in config["repos"] if repo["repo"].endswith("/pylint-keras-mp")
+                }
+    assert len(revs) == 1, revs
+    (rev,) = revs
+    assert re.fullmatch(r"[0-9a-f]{40}|v\d+\.\d+\.\d+", rev), rev
+    manifest = yaml.safe_load(git("show", f"{rev}:.pre-commit-hooks.yaml", cwd=ROOT))
+    (hook,) = [hook for hook in manifest if hook["id"] == "keras-mp-lint"]
+    assert hook["types_or"] == ["python", "jupyter"]
+    # the git URL install the README shows uses the same commit
+    assert f"git+https://github.com/pylint-keras-mp/pylint-keras-mp@{rev}" in readme

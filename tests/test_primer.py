@@ -1,4 +1,4 @@
-"""The robustness primer over the standard library: no crash, no hang, no unexplained KMP900.
+"""The robustness primer over the standard library: no crash, no hang, no unexplained KMP900/KMP901.
 
 Runs in the default ``pytest`` (CI included): the standard library with its ``test/`` package is
 about 1,800 files and takes well under a minute here, all three configurations. The full primer
@@ -39,7 +39,7 @@ def test_the_standard_library_never_crashes_the_engine():
     assert report.crashes == [], primer.render(report, 5)
     assert report.hangs == [], primer.render(report, 5)
     assert report.kmp900_bugs == [], primer.render(report, 5)
-    # every KMP900 left is a file that CPython itself refuses to compile
+    # every KMP900/KMP901 left is a file that CPython itself refuses to compile
     for entry in report.kmp900_genuine:
         assert primer.python_rejects(Path(entry["file"]).read_bytes(), entry["file"])
     # the stress configuration made the rules work on the corpus
@@ -58,7 +58,7 @@ def test_primer_command_reports_and_fails_on_an_internal_error(tmp_path, monkeyp
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "crashes (exception escaping analyze): 0" in proc.stdout
-    assert "KMP900 bugs (Python compiles the file): 0" in proc.stdout
+    assert "KMP900/KMP901 bugs (Python compiles the file): 0" in proc.stdout
     assert "broken.py" in proc.stdout  # listed as a file Python rejects
 
     # A rule that fails is a KMP900 on a file Python compiles: the primer must flag it.

@@ -25,3 +25,43 @@ def test_ci_runs_the_readme_test_command():
     install, run = test_command.split("&& pip install", 1)[1].split("&&")
     assert f"pip install{install}".strip().replace("--quiet ", "") in ci.replace("--quiet ", "")
     assert re.search(rf"^{re.escape(run.strip())}$", ci, re.MULTILINE)
+
+
+def _setup_cfg_extras() -> set[str]:
+    import configparser
+
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "setup.cfg", encoding="utf-8")
+    return set(parser["options.extras_require"])
+
+
+def test_install_commands_name_extras_that_exist():
+    extras = _setup_cfg_extras()
+    named = re.findall(r"pip install (?:-e )?\"?(?:\.|pylint-keras-mp)\[([\w,]+)\]", README)
+    assert named, "the README shows installs with extras"
+    for group in named:
+        assert set(group.split(",")) <= extras, group
+    assert {"pylint", "flake8", "test"} <= extras
+
+
+def test_quick_start_pylint_command_reports_the_bad_fixtures_only():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    commands = re.findall(r"```bash\n(.*?)```", README, re.DOTALL)
+    quick = next(c for c in commands if "pylint --load-plugins" in c and "venv" in c).strip()
+    install, pylint_command = quick.split(" && pylint ", 1)
+    assert 'pip install -e ".[pylint]"' in install  # pylint is an extra: the command must ask for it
+    argv = pylint_command.split()
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "pylint"), *argv, "--persistent=n"],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )
+    reported = {line.split(":")[0] for line in proc.stdout.splitlines() if re.match(r"^\S+\.py:\d+", line)}
+    assert any(Path(path).name.startswith("bad_") for path in reported), proc.stdout
+    for path in reported:
+        name = Path(path).name
+        if not name.startswith(("bad_", "near_")):
+            # as the README says: only fixtures that need an option the command does not pass
+            assert "# keras-mp-options:" in (ROOT / path).read_text(encoding="utf-8"), path

@@ -265,10 +265,10 @@ def no_network(monkeypatch):
 def test_the_engine_works_with_the_network_blocked(no_network, victim):
     from tests.fixture_support import engine_findings, fixture_files
 
-    # keras-version auto reads the installed keras distribution's metadata: local files only
+    # keras-version auto reads the installed keras/tensorflow metadata: local files only
     from pylint_keras_mp import facts
 
-    facts.installed_keras_major.cache_clear()
+    facts.installed_version.cache_clear()
     for fixture in fixture_files():
         assert engine_findings(fixture) == fixture.expected(), fixture.id
     source = (victim / "train.py").read_text(encoding="utf-8")

@@ -189,9 +189,11 @@ class D(PyDataset):
         ("np.random.seed(self.seed)", "D(use_multiprocessing=True)", {}, [(10, "KMP402")]),
         ("np.random.seed(self.seed + index)", "D(use_multiprocessing=True)", {}, []),
         ("np.random.seed()", "D(use_multiprocessing=True)", {}, []),
-        # Keras 2 style launches: processes for unknown data, not for a generator expression
-        ("pass", "model.fit_generator(train_data, use_multiprocessing=True)", {}, [(10, "KMP402")]),
-        ("pass", "model.fit_generator((i for i in range(3)), use_multiprocessing=True)", {}, []),
+        # Keras 2 launches: processes for unknown data, not for a generator expression; under
+        # Keras 3 fit_generator raises AttributeError and starts nothing (KMP306)
+        ("pass", "model.fit_generator(train_data, use_multiprocessing=True)", {"keras_version": "2"}, [(10, "KMP402")]),
+        ("pass", "model.fit_generator(train_data, use_multiprocessing=True)", {}, []),
+        ("pass", "model.fit_generator((i for i in range(3)), use_multiprocessing=True)", {"keras_version": "2"}, []),
     ],
 )
 def test_global_random_needs_visible_processes_and_no_per_call_seed(reseed, launch, options, expected):

@@ -47,7 +47,7 @@ from .syntax import (
     walk_scope,
 )
 from .values import UNKNOWN, Autotune, Many
-from .version import installed_keras_major
+from .version import installed_keras_major, installed_version
 
 __all__ = [
     "BUILTIN_NAMES",
@@ -68,6 +68,7 @@ __all__ = [
     "SelfAttributeUse",
     "has_star_kwargs",
     "installed_keras_major",
+    "installed_version",
     "is_array_constructor",
     "is_dataset_constructor",
     "is_generator_function",

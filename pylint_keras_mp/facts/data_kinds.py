@@ -4,9 +4,11 @@ iterator (a generator or an object with ``__next__``)."""
 from __future__ import annotations
 
 import ast
+from typing import NamedTuple
 
+from .bindings import Unpacked
 from .keras_api import KERAS_ROOTS
-from .syntax import FunctionNode, is_generator_function, keyword, source_text
+from .syntax import FunctionNode, is_generator_function, keyword, source_text, walk_scope
 
 # tf.data.Dataset methods that return a Dataset (as_numpy_iterator() and friends do not).
 DATASET_METHODS = frozenset(
@@ -63,6 +65,12 @@ ARRAY_METHODS = frozenset(
         "drop", "dropna", "fillna",
     }
 )
+# pandas (and xarray, polars...) give a numpy array whatever they are called on.
+ARRAY_RESULTS = frozenset({"values"})  # attributes
+ARRAY_RESULT_METHODS = frozenset({"to_numpy"})
+# scikit-learn transformers return arrays; train_test_split a list of arrays (or frames).
+SKLEARN_ARRAY_METHODS = frozenset({"fit_transform", "transform", "inverse_transform"})
+ARRAY_SPLITTERS = frozenset({"sklearn.model_selection.train_test_split"})
 
 def is_dataset_constructor(qualname: str) -> bool:
     if qualname.startswith("tensorflow.data.Dataset.") or qualname in TF_DATASET_CLASSES:
@@ -79,28 +87,60 @@ def is_array_constructor(qualname: str, call: ast.Call) -> bool:
     if qualname.startswith("pandas.read_"):
         # chunksize= / iterator= make the reader an iterator of frames
         return keyword(call, "chunksize") is None and keyword(call, "iterator") is None
-    return qualname in PANDAS_FRAMES
+    return qualname in PANDAS_FRAMES or qualname in ARRAY_SPLITTERS
+
+
+def is_keras_dataset_loader(qualname: str) -> bool:
+    """``keras.datasets.mnist.load_data`` and friends: nested tuples of numpy arrays."""
+    head, _, last = qualname.rpartition(".")
+    module, _, _name = head.rpartition(".")
+    return last == "load_data" and module in tuple(root + ".datasets" for root in KERAS_ROOTS)
+
+
+# Calls and literals whose result is a container, not a stream: a wrapper returning one
+# materialises the stream.
+CONTAINER_NODES = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp)
+MATERIALISING_CALLS = frozenset(
+    {"builtins.list", "builtins.tuple", "builtins.set", "builtins.dict", "builtins.sorted"}
+)
+
+
+class PlainIterator(NamedTuple):
+    """What ``plain_iterator`` found: how a message names it, whether it is a generator (else an
+    object with ``__next__``), and whether the module wraps it (a decorator or wrapper of its
+    own, typically a lock that makes it safe for threads, not for processes)."""
+
+    what: str
+    is_generator: bool
+    wrapped: bool
+
+
+def _mentions(node: ast.AST, name: str) -> bool:
+    return any(isinstance(child, ast.Name) and child.id == name for child in ast.walk(node))
 
 
 class DataKinds:
     """What kind of data an expression is, on top of the resolver and the class hierarchy."""
 
     def plain_iterator(self, node: ast.AST | None, fn: FunctionNode | None, _depth: int = 0):
-        """(description, is_generator) when an expression is a plain Python generator (a generator
-        expression, a call of a generator function or method defined in the module) or an
-        instance of a module class that defines ``__next__`` and is no data loader; else None."""
+        """A ``PlainIterator`` when an expression is a plain Python generator (a generator
+        expression, a call of a generator function or method defined in the module, also one
+        decorated or wrapped by the module's own functions: ``threadsafe_generator(gen())``) or
+        an instance of a module class that defines ``__next__`` and is no data loader; else None."""
+        if _depth > 4:
+            return None
         node, fn, names = self.follow_names(node, fn, at_launch=True)
         if node is None:
             return None
-        found = self._plain_iterator_value(node, fn)
+        found = self._plain_iterator_value(node, fn, _depth)
         if not found:
             return None
-        what = found[0] + "".join(f" (via '{name}')" for name in reversed(names))
-        return what, found[1]
+        what = found.what + "".join(f" (via '{name}')" for name in reversed(names))
+        return found._replace(what=what)
 
-    def _plain_iterator_value(self, node: ast.AST, fn: FunctionNode | None):
+    def _plain_iterator_value(self, node: ast.AST, fn: FunctionNode | None, depth: int):
         if isinstance(node, ast.GeneratorExp):
-            return "a generator expression", True
+            return PlainIterator("a generator expression", True, False)
         if not isinstance(node, ast.Call):
             return None
         func = node.func
@@ -108,27 +148,126 @@ class DataKinds:
             definition = self.definition_of(func.id, fn)
             if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 if is_generator_function(definition):
-                    return f"the generator {func.id}()", True
+                    return PlainIterator(f"the generator {func.id}()", True, False)
+                decorator = self._own_decorator_of_generator(definition)
+                if decorator is not None:
+                    return PlainIterator(
+                        f"the generator {func.id}() (decorated by {decorator})", True, True
+                    )
+                inner = self._wrapped_iterator(node, fn, depth)
+                if inner is not None and not self._materialises(definition):
+                    what = f"{inner.what} wrapped by {func.id}()"
+                    return PlainIterator(what, inner.is_generator, True)
             elif isinstance(definition, ast.ClassDef):
                 if not any(loader.node is definition for loader in self.data_loaders) and (
                     "__next__" in self.class_methods(definition)
                 ):
-                    return f"a {func.id} object (a plain iterator: its class defines __next__)", False
+                    inner = self._wrapped_iterator(node, fn, depth)
+                    if inner is not None:  # threadsafe_iter(gen()): a wrapper class of its own
+                        return PlainIterator(
+                            f"{inner.what} wrapped by {func.id}()", inner.is_generator, True
+                        )
+                    what = f"a {func.id} object (a plain iterator: its class defines __next__)"
+                    return PlainIterator(what, False, False)
+            elif self.qualname(func, fn) == "builtins.iter":
+                return self._wrapped_iterator(node, fn, depth)  # iter() of a generator is itself
             return None
         if isinstance(func, ast.Attribute):
             owner = self.instance_class(func.value, fn)
             if owner is not None:
                 method = self.class_methods(owner).get(func.attr)
                 if method is not None and is_generator_function(method):
-                    return f"the generator {source_text(func)}()", True
+                    return PlainIterator(f"the generator {source_text(func)}()", True, False)
         return None
 
-    def is_dataset_value(self, node: ast.AST | None, fn: FunctionNode | None, _depth: int = 0) -> bool:
+    def _wrapped_iterator(self, call: ast.Call, fn: FunctionNode | None, depth: int):
+        """The plain iterator a one-argument wrapper call is given (``wrap(gen())``), if any."""
+        if len(call.args) != 1 or isinstance(call.args[0], ast.Starred):
+            return None
+        return self.plain_iterator(call.args[0], fn, depth + 1)
+
+    def _materialises(self, function: FunctionNode) -> bool:
+        """A function that returns a list, tuple, set, dict or array (``return list(g)``): its
+        result is data, not a wrapped stream."""
+        for node in walk_scope(function):
+            if not isinstance(node, ast.Return) or node.value is None:
+                continue
+            value = node.value
+            if isinstance(value, CONTAINER_NODES):
+                return True
+            if isinstance(value, ast.Call):
+                qualname = self.qualname(value.func, function) or ""
+                if qualname in MATERIALISING_CALLS or qualname.startswith("numpy."):
+                    return True
+        return False
+
+    def _own_decorator_of_generator(self, definition: FunctionNode) -> str | None:
+        """A generator function decorated only by the module's own functions or classes
+        (``@threadsafe_generator``): the first decorator, as written; None otherwise (an
+        imported decorator such as ``contextlib.contextmanager`` may make it anything)."""
+        if not isinstance(definition, ast.FunctionDef) or not definition.decorator_list:
+            return None
+        if not any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in walk_scope(definition)):
+            return None
+        for decorator in definition.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if not isinstance(target, ast.Name):
+                return None
+            if not isinstance(self.definition_of(target.id, None), (ast.FunctionDef, ast.ClassDef)):
+                return None
+        return "@" + source_text(definition.decorator_list[0])
+
+    def _every_binding(self, name, fn, kind, unpacked_kind, depth, assumed) -> bool:
+        """Whether every binding of a name has a data kind (a name bound once is the simple
+        case; ``ds = ds.batch(32)`` rebinds it step by step): while its bindings are checked,
+        the name itself counts as having the kind, and one binding must not mention it."""
+        sources, scope = self.binding_sources(name, fn, at_launch=True)
+        key = (name, id(scope))
+        if key in assumed:
+            return True
+        if not sources or any(source is None for source in sources):
+            return False
+        # The answer depends only on the name, the kind and the depth: computed once, so that
+        # names rebound from each other many times cost no more than the bindings themselves.
+        memo = self.__dict__.setdefault("_data_kind_memo", {})
+        memo_key = (kind.__name__, key, depth)
+        if memo_key not in memo:
+            memo[memo_key] = self._every_binding_uncached(
+                name, scope, sources, kind, unpacked_kind, depth, key
+            )
+        return memo[memo_key]
+
+    def _every_binding_uncached(self, name, scope, sources, kind, unpacked_kind, depth, key) -> bool:
+        # Only the name's own self-references are assumed: another name met on the way is
+        # checked afresh (a cycle through it ends at the depth limit, unknown).
+        inner = frozenset({key})
+        grounded = False
+        for source in sources:
+            if isinstance(source, Unpacked):
+                if not unpacked_kind(source, scope):
+                    return False
+                value = source.value
+            elif not kind(source, scope, depth + 1, inner):
+                return False
+            else:
+                value = source
+            grounded = grounded or not _mentions(value, name)
+        return grounded
+
+    def is_dataset_value(
+        self, node: ast.AST | None, fn: FunctionNode | None, _depth: int = 0, _assumed=frozenset()
+    ) -> bool:
         """A tf.data.Dataset built in the module: ``tf.data.Dataset.*(...)``, a tf.data
         ``*Dataset(...)`` class, Keras' ``*_dataset_from_*`` helpers, and chains of the
-        Dataset methods that return a Dataset (``.batch()``, ``.prefetch()``, ``.map()``...)."""
-        node, fn = self.follow(node, fn, at_launch=True)
-        if node is None or _depth > 8 or not isinstance(node, ast.Call):
+        Dataset methods that return a Dataset (``.batch()``, ``.prefetch()``, ``.map()``...),
+        also through a name rebound step by step (``ds = ds.batch(32)``)."""
+        if node is None or _depth > 8:
+            return False
+        if isinstance(node, ast.Name):
+            return self._every_binding(
+                node.id, fn, self.is_dataset_value, self._unpacked_dataset, _depth, _assumed
+            )
+        if not isinstance(node, ast.Call):
             return False
         qualname = self.qualname(node.func, fn)
         if qualname is not None:
@@ -137,27 +276,85 @@ class DataKinds:
         return (
             isinstance(func, ast.Attribute)
             and func.attr in DATASET_METHODS
-            and self.is_dataset_value(func.value, fn, _depth + 1)
+            and self.is_dataset_value(func.value, fn, _depth + 1, _assumed)
         )
 
-    def is_in_memory_value(self, node: ast.AST | None, fn: FunctionNode | None, _depth: int = 0) -> bool:
-        """Arrays built in the module by numpy or pandas, and subscripts / array-preserving
-        methods of them (``.values``, ``.astype()``, ``.reshape()``...)."""
-        node, fn = self.follow(node, fn, at_launch=True)
+    def _unpacked_dataset(self, source: Unpacked, fn: FunctionNode | None) -> bool:
+        """``train, val = image_dataset_from_directory(..., subset="both")``."""
+        value = source.value
+        if len(source.path) != 1 or not isinstance(value, ast.Call):
+            return False
+        qualname = self.qualname(value.func, fn) or ""
+        subset = keyword(value, "subset")
+        return (
+            qualname.rpartition(".")[2] in KERAS_DATASET_HELPERS
+            and is_dataset_constructor(qualname)
+            and isinstance(subset, ast.Constant)
+            and subset.value == "both"
+        )
+
+    def is_in_memory_value(
+        self, node: ast.AST | None, fn: FunctionNode | None, _depth: int = 0, _assumed=frozenset()
+    ) -> bool:
+        """Arrays built in the module: by numpy, pandas (``.values``, ``.to_numpy()`` of
+        anything), scikit-learn (a transformer's ``fit_transform``/``transform``,
+        ``train_test_split``) or ``keras.datasets``; subscripts, arithmetic and array-preserving
+        methods of them (``.astype()``, ``.reshape()``...); also through a name rebound step by
+        step (``x = sc.fit_transform(x)``)."""
         if node is None or _depth > 8:
             return False
+        if isinstance(node, ast.Name):
+            return self._every_binding(
+                node.id, fn, self.is_in_memory_value, self._unpacked_arrays, _depth, _assumed
+            )
         if isinstance(node, ast.Subscript):
-            return self.is_in_memory_value(node.value, fn, _depth + 1)
+            return self.is_in_memory_value(node.value, fn, _depth + 1, _assumed)
+        if isinstance(node, ast.BinOp):
+            return any(
+                self.is_in_memory_value(side, fn, _depth + 1, _assumed)
+                for side in (node.left, node.right)
+            )
         if isinstance(node, ast.Attribute):
-            return node.attr in ARRAY_ATTRIBUTES and self.is_in_memory_value(node.value, fn, _depth + 1)
+            if node.attr in ARRAY_RESULTS and self.qualname(node.value, fn) is None:
+                return True
+            return node.attr in ARRAY_ATTRIBUTES and self.is_in_memory_value(
+                node.value, fn, _depth + 1, _assumed
+            )
         if not isinstance(node, ast.Call):
             return False
         qualname = self.qualname(node.func, fn)
         if qualname is not None:
             return is_array_constructor(qualname, node)
         func = node.func
-        return (
-            isinstance(func, ast.Attribute)
-            and func.attr in ARRAY_METHODS
-            and self.is_in_memory_value(func.value, fn, _depth + 1)
+        if not isinstance(func, ast.Attribute):
+            return False
+        if func.attr in ARRAY_RESULT_METHODS:
+            return True
+        if func.attr in SKLEARN_ARRAY_METHODS:
+            return self.is_sklearn_object(func.value, fn)
+        return func.attr in ARRAY_METHODS and self.is_in_memory_value(
+            func.value, fn, _depth + 1, _assumed
         )
+
+    def _unpacked_arrays(self, source: Unpacked, fn: FunctionNode | None) -> bool:
+        """``x_train, x_test, ... = train_test_split(...)``, ``a, b = np.split(...)``,
+        ``(x, y), (x_val, y_val) = keras.datasets.mnist.load_data()``."""
+        value = source.value
+        if not isinstance(value, ast.Call):
+            return False
+        qualname = self.qualname(value.func, fn) or ""
+        if is_keras_dataset_loader(qualname):
+            return len(source.path) <= 2
+        return len(source.path) == 1 and (
+            qualname in ARRAY_SPLITTERS
+            or (qualname.startswith("numpy.") and qualname not in NUMPY_NON_ARRAYS)
+        )
+
+    def is_sklearn_object(self, node: ast.AST | None, fn: FunctionNode | None) -> bool:
+        """An object built by a scikit-learn constructor (``StandardScaler()``,
+        ``make_pipeline(...)``), directly or through a name bound once."""
+        node, fn = self.follow(node, fn, at_launch=True)
+        if not isinstance(node, ast.Call):
+            return False
+        qualname = self.qualname(node.func, fn)
+        return qualname is not None and qualname.startswith("sklearn.")

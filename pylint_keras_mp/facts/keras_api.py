@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..keras_components import KERAS_COMPONENTS
+
 # Roots under which `Sequence` / `PyDataset` are Keras data loader bases.
 KERAS_ROOTS = ("keras", "tf_keras", "tensorflow.keras", "tensorflow.python.keras")
 LOADER_BASE_NAMES = frozenset({"Sequence", "PyDataset"})
@@ -12,7 +14,6 @@ WORKER_ENTRY = "__getitem__"
 PICKLE_HOOKS = frozenset({"__getstate__", "__reduce__", "__reduce_ex__"})
 # The keyword arguments Keras 2 takes on fit/evaluate/predict and Keras 3 on PyDataset.__init__.
 WORKER_ARGUMENTS = frozenset({"workers", "use_multiprocessing", "max_queue_size"})
-KERAS_IMPORT_ROOTS = frozenset({"keras", "tensorflow", "tf_keras"})
 
 
 def is_keras_loader_base(qualname: str) -> bool:
@@ -22,6 +23,14 @@ def is_keras_loader_base(qualname: str) -> bool:
     return any(qualname.startswith(root + ".") for root in KERAS_ROOTS)
 
 
-def imports_keras(imports: dict[str, str]) -> bool:
-    """The module imports keras, tensorflow or tf_keras, so its fit/evaluate/predict are Keras'."""
-    return any(target.split(".")[0] in KERAS_IMPORT_ROOTS for target in imports.values())
+def import_path_uses_keras(path: str) -> bool:
+    """One import's dotted path (``efficientnet.keras.EfficientNetB0``, ``.keras``) has a
+    ``keras``, ``tensorflow`` or ``tf_keras`` component."""
+    return any(component in KERAS_COMPONENTS for component in path.split("."))
+
+
+def imports_keras(import_paths) -> bool:
+    """The one answer to "does this module use Keras": any of its imports' dotted paths (every
+    import, at any depth) has a ``keras``, ``tensorflow`` or ``tf_keras`` component, so its
+    fit/evaluate/predict are Keras'."""
+    return any(import_path_uses_keras(path) for path in import_paths)

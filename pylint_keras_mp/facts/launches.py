@@ -5,12 +5,28 @@ from __future__ import annotations
 
 import ast
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .hierarchy import DataLoader
 from .keras_api import LAUNCH_METHODS, WORKER_ARGUMENTS
-from .syntax import FunctionNode, has_star_kwargs, is_super_init, keyword, walk_scope
+from .syntax import FunctionNode, is_super_init, keyword, walk_scope
 from .values import UNKNOWN
+
+
+# Methods that change a dict in place: an options dict they are called on is not known.
+DICT_MUTATORS = frozenset({"update", "pop", "popitem", "clear", "setdefault", "__setitem__", "__delitem__"})
+
+
+@dataclass(frozen=True)
+class Argument:
+    """A keyword argument of a launch as Keras receives it: written out, or an entry of a
+    ``**OPTIONS`` dict the analysis could read. ``arg``/``value`` read like ``ast.keyword``'s;
+    ``scope`` is where the value is evaluated (the dict's scope for an entry)."""
+
+    arg: str
+    value: ast.expr
+    scope: FunctionNode | None
+    via: str | None = None  # "FIT_OPTIONS" for an entry of **FIT_OPTIONS
 
 
 @dataclass
@@ -23,6 +39,16 @@ class Launch:
     data: ast.expr | None  # the x argument
     loader: DataLoader | None = None  # when x is a data loader instance built in the module
     loader_call: ast.Call | None = None
+    # keyword arguments, written out or from **OPTIONS dicts the analysis reads, by name
+    arguments: dict[str, Argument] = field(default_factory=dict)
+    unresolved_kwargs: bool = False  # a **mapping whose keys the analysis cannot see
+
+    def argument(self, name: str) -> Argument | None:
+        return self.arguments.get(name)
+
+    def value(self, name: str) -> ast.expr | None:
+        found = self.arguments.get(name)
+        return found.value if found is not None else None
 
 
 class Launches:
@@ -40,21 +66,92 @@ class Launches:
                 data = keyword(call, "generator")
             launch = Launch(call, call.func.attr, fn, data)
             launch.loader, launch.loader_call = self.loader_for_instance(data, fn)
+            launch.arguments, launch.unresolved_kwargs = self.call_arguments(call, fn)
             launches.append(launch)
         return launches
 
+    def call_arguments(self, call: ast.Call, fn: FunctionNode | None):
+        """({name: Argument}, whether a ``**mapping`` stayed unresolved) for a call: its keywords,
+        and the entries of ``**OPTIONS`` where ``OPTIONS`` is a dict literal or ``dict(...)`` call
+        (directly, or through a name bound once and never changed in place)."""
+        arguments: dict[str, Argument] = {}
+        unresolved = False
+        for kw in call.keywords:
+            if kw.arg is not None:
+                arguments[kw.arg] = Argument(kw.arg, kw.value, fn)
+                continue
+            entries = self.options_dict(kw.value, fn)
+            if entries is None:
+                unresolved = True
+                continue
+            for entry in entries:
+                arguments[entry.arg] = entry
+        return arguments, unresolved
+
+    def options_dict(self, node: ast.AST, fn: FunctionNode | None) -> list[Argument] | None:
+        """The entries of a dict literal or ``dict(k=v, ...)`` an expression stands for, or None."""
+        via = node.id if isinstance(node, ast.Name) else None
+        if via is not None and self.dict_changed_in_place(via):
+            return None
+        value, scope = self.follow(node, fn, at_launch=True)
+        entries: list[Argument] = []
+        if isinstance(value, ast.Dict):
+            for key, item in zip(value.keys, value.values):
+                if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                    return None  # **other inside, or a key that is not a plain string
+                entries.append(Argument(key.value, item, scope, via))
+            return entries
+        if (
+            isinstance(value, ast.Call)
+            and not value.args
+            and self.qualname(value.func, scope) == "builtins.dict"
+            and all(kw.arg is not None for kw in value.keywords)
+        ):
+            return [Argument(kw.arg, kw.value, scope, via) for kw in value.keywords]
+        return None
+
+    def dict_changed_in_place(self, name: str) -> bool:
+        """``name[k] = v``, ``del name[k]`` or ``name.update(...)`` (and the like) anywhere in the
+        module, in any scope: then what a ``**name`` passes is not known."""
+        for node in self.nodes_of(ast.Subscript):
+            if (
+                isinstance(node.ctx, (ast.Store, ast.Del))
+                and isinstance(node.value, ast.Name)
+                and node.value.id == name
+            ):
+                return True
+        return any(
+            isinstance(node.value, ast.Name) and node.value.id == name and node.attr in DICT_MUTATORS
+            for node in self.nodes_of(ast.Attribute)
+        )
+
+    def launch_bool(self, launch: Launch, name: str):
+        """A launch's keyword argument resolved as a bool (UNKNOWN when absent or unresolvable)."""
+        found = launch.argument(name)
+        return self.resolve_bool(found.value, found.scope) if found is not None else UNKNOWN
+
+    def launch_int(self, launch: Launch, name: str):
+        """A launch's keyword argument resolved as an int (UNKNOWN when absent or unresolvable)."""
+        found = launch.argument(name)
+        return self.resolve_int(found.value, found.scope) if found is not None else UNKNOWN
+
     def use_multiprocessing(self, launch: Launch):
         """Whether a launch starts worker processes: True, False or UNKNOWN."""
-        call, fn = launch.call, launch.function
-        if keyword(call, "use_multiprocessing") is not None:
-            if self.keras_version == 3 and not launch.method.endswith("_generator"):
+        if launch.method.endswith("_generator") and self.keras_version == 3:
+            return False  # Keras 3 has no such method: AttributeError first (KMP306)
+        if launch.argument("use_multiprocessing") is not None:
+            if self.keras_version == 3:
                 return False  # Keras 3 rejects the argument before starting anything (KMP305)
             if self.input_takes_no_workers(launch) is not None:
                 return False  # arrays and datasets never go through the worker pool (KMP303)
-            mp = self.resolve_bool(keyword(call, "use_multiprocessing"), fn)
-            workers = self.resolve_int(keyword(call, "workers"), fn)
+            mp = self.launch_bool(launch, "use_multiprocessing")
+            workers = self.launch_int(launch, "workers")
         elif launch.loader is not None:
-            mp, workers = self.loader_worker_settings(launch.loader, launch.loader_call, fn)
+            mp, workers = self.loader_worker_settings(launch.loader, launch.loader_call, launch.function)
+            if mp is not True and self._kwargs_may_start_processes(launch):
+                mp = UNKNOWN
+        elif self._kwargs_may_start_processes(launch):
+            mp, workers = UNKNOWN, UNKNOWN
         else:
             return False
         if mp is UNKNOWN:
@@ -63,30 +160,41 @@ class Launches:
             return False
         return mp
 
+    def _kwargs_may_start_processes(self, launch: Launch) -> bool:
+        """A ``**mapping`` the analysis cannot read may carry ``use_multiprocessing=True`` (Keras 2
+        style: Keras 3 rejects it on the launch), unless the data never reaches the workers."""
+        return (
+            launch.unresolved_kwargs
+            and self.keras_version != 3
+            and self.input_takes_no_workers(launch) is None
+        )
+
     def input_takes_no_workers(self, launch: Launch) -> str | None:
         """Why a launch's data never reaches Keras' workers (a tf.data.Dataset, in-memory arrays),
         as a clause for messages; None when it may (a loader, a generator, unknown)."""
         if launch.method not in ("fit", "evaluate", "predict"):
             return None
         call, fn = launch.call, launch.function
-        validation = keyword(call, "validation_data")
-        if not (
-            validation is None
-            or (isinstance(validation, ast.Constant) and validation.value is None)
-            or isinstance(validation, (ast.Tuple, ast.List))
-            or self.is_dataset_value(validation, fn)
-            or self.is_in_memory_value(validation, fn)
-        ):
-            return None  # Keras feeds a validation loader or generator through the same workers
+        validation = launch.argument("validation_data")
+        if validation is not None:
+            value, scope = validation.value, validation.scope
+            if not (
+                (isinstance(value, ast.Constant) and value.value is None)
+                or isinstance(value, (ast.Tuple, ast.List))
+                or self.is_dataset_value(value, scope)
+                or self.is_in_memory_value(value, scope)
+            ):
+                return None  # Keras feeds a validation loader or generator through the same workers
         if any(isinstance(arg, ast.Starred) for arg in call.args[:2]):
             return None
         if self.is_dataset_value(launch.data, fn):
             return " with a tf.data.Dataset"
         if launch.method in ("fit", "evaluate"):
-            y = call.args[1] if len(call.args) > 1 else keyword(call, "y")
+            y = call.args[1] if len(call.args) > 1 else launch.value("y")
             if y is not None and not (isinstance(y, ast.Constant) and y.value is None):
                 return " with in-memory arrays (y is given)"
-        if launch.method == "fit" and keyword(call, "validation_split") is not None:
+        # Keras tests validation_split for truth: 0.0 (or a value not known) is no evidence.
+        if launch.method == "fit" and self.launch_bool(launch, "validation_split") is True:
             return " with in-memory arrays (validation_split= is given)"
         if self.is_in_memory_value(launch.data, fn):
             return " with in-memory arrays"
@@ -95,16 +203,20 @@ class Launches:
     def loader_worker_settings(self, loader: DataLoader, call: ast.Call | None, fn):
         """(use_multiprocessing, workers) of a loader construction, from the call or the class."""
         mp = workers = None
+        unresolved = False
         if call is not None:
-            if keyword(call, "use_multiprocessing") is not None:
-                mp = self.resolve_bool(keyword(call, "use_multiprocessing"), fn)
-            if keyword(call, "workers") is not None:
-                workers = self.resolve_int(keyword(call, "workers"), fn)
+            arguments, unresolved = self.call_arguments(call, fn)
+            if "use_multiprocessing" in arguments:
+                found = arguments["use_multiprocessing"]
+                mp = self.resolve_bool(found.value, found.scope)
+            if "workers" in arguments:
+                found = arguments["workers"]
+                workers = self.resolve_int(found.value, found.scope)
         class_mp, class_workers = self.class_worker_settings(loader)
         if mp is None:
             mp = class_mp
             if mp is None:
-                mp = UNKNOWN if call is not None and has_star_kwargs(call) else False
+                mp = UNKNOWN if unresolved else False
         if workers is None:
             workers = class_workers if class_workers is not None else 1
         return mp, workers
@@ -144,6 +256,11 @@ class Launches:
     def worker_arguments(self, call: ast.Call) -> list[ast.keyword]:
         """The workers / use_multiprocessing / max_queue_size keywords of a call, in call order."""
         return [kw for kw in call.keywords if kw.arg in WORKER_ARGUMENTS]
+
+    def launch_worker_arguments(self, launch: Launch) -> list[Argument]:
+        """The workers / use_multiprocessing / max_queue_size a launch passes, written out or in
+        a ``**OPTIONS`` dict, in call order."""
+        return [argument for name, argument in launch.arguments.items() if name in WORKER_ARGUMENTS]
 
     @functools.cached_property
     def loader_constructions(self) -> list[tuple[ast.Call, FunctionNode | None, DataLoader]]:

@@ -7,8 +7,8 @@ import ast
 import functools
 from typing import Iterator
 
-from .bindings import BindingTable, FunctionScope, record_bindings
-from .syntax import FunctionNode, child_bodies, is_main_guard, walk_scope
+from .bindings import COUNTED_AGAIN, BindingTable, FunctionScope, assignment_sources, record_bindings
+from .syntax import FunctionNode, child_bodies, is_main_guard, own_expressions, walk_scope
 
 
 def walk_import_time(stmt: ast.stmt) -> Iterator[ast.AST]:
@@ -168,6 +168,10 @@ class ModuleWalk:
                 value = stmt.value
             elif isinstance(stmt, ast.AnnAssign):
                 value = stmt.value
+            sources = assignment_sources(stmt)
+            nested = bool(child_bodies(stmt))
+            if nested:  # names bound by the statement itself, not by its nested statements
+                own = {id(node) for part in own_expressions(stmt) for node in ast.walk(part)}
             for node in walk_scope(stmt):
                 if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
                     direct = (
@@ -175,9 +179,27 @@ class ModuleWalk:
                         and isinstance(stmt, (ast.Assign, ast.AnnAssign))
                         and node in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
                     )
-                    self.module_table.bind(node.id, stmt, value if direct else None)
+                    source = sources.get(id(node))
+                    if nested and id(node) not in own:
+                        source = COUNTED_AGAIN
+                    self.module_table.bind(node.id, stmt, value if direct else None, source)
             for child_body in child_bodies(stmt):
                 self._collect_import_time(child_body, in_guard)
+
+    @functools.cached_property
+    def import_paths(self) -> list[str]:
+        """The dotted path of every import in the module, at any depth: ``import a.b`` gives
+        ``a.b``, ``from .a import b`` gives ``.a`` and ``.a.b``."""
+        paths: list[str] = []
+        for node in self._import_nodes:
+            if isinstance(node, ast.Import):
+                paths.extend(alias.name for alias in node.names)
+            else:
+                module = "." * node.level + (node.module or "")
+                paths.append(module)
+                prefix = module if module.endswith(".") or not module else module + "."
+                paths.extend(prefix + alias.name for alias in node.names if alias.name != "*")
+        return paths
 
     @property
     def module_bound(self) -> dict[str, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import functools
 
+from .bindings import COUNTED_AGAIN
 from .syntax import BUILTIN_NAMES, FunctionNode
 from .values import AUTOTUNE_ATTRIBUTES, MANY_CALLS, UNKNOWN, Autotune, Many
 
@@ -77,6 +78,28 @@ class Resolver:
         if value is None and fn is None:
             value = self.main_guard_values.get(name)
         return value, scope
+
+    def binding_sources(self, name: str, fn: FunctionNode | None, at_launch: bool = False):
+        """(every binding's source, scope) of a name, for names bound more than once (``ds =
+        ds.batch(32)``): the function's local, else the module's name; ``at_launch``: module-level
+        code also sees names bound only under the main guard. ``(None, scope)`` when the name
+        is a parameter, declared global, written from a function, or not bound at all."""
+        if fn is not None:
+            scope = self.scope(fn)
+            if name in scope.locals:
+                if name in scope.params or name in scope.globals:
+                    return None, fn
+                return scope.table.sources.get(name), fn
+        if name in self.global_writes:
+            return None, None
+        if name in self.module_table:
+            if name in self.main_guard_bound:
+                return None, None
+            sources = self.module_table.sources.get(name, [])
+            return [source for source in sources if source is not COUNTED_AGAIN], None
+        if at_launch and fn is None and name in self.guard_table:
+            return self.guard_table.sources.get(name), None
+        return None, None
 
     def follow(self, node: ast.AST | None, fn: FunctionNode | None, at_launch: bool = False):
         """(expression, scope) a name stands for, through single bindings, up to ``FOLLOW_LIMIT``

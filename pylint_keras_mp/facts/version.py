@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import functools
+import os
 
-from .keras_api import imports_keras
+from .keras_api import import_path_uses_keras, imports_keras
 
-# Keras-version evidence in a module (qualified-name prefixes and method names).
+# Keras-version evidence in a module (qualified-name prefixes). A call of fit_generator & co. is
+# none: under Keras 3 it is the very mistake KMP306 reports.
 KERAS3_PREFIXES = (
     "keras.src.",
     "keras.ops",
@@ -25,24 +27,66 @@ KERAS2_PREFIXES = (
     "keras.engine",
     "tensorflow.keras.utils.data_utils",
 )
-KERAS2_ONLY_METHODS = frozenset({"fit_generator", "evaluate_generator", "predict_generator"})
+# TensorFlow's distributions: tf.keras is Keras 3 from TensorFlow 2.16 on, unless
+# TF_USE_LEGACY_KERAS makes it tf_keras (the values TensorFlow itself accepts).
+TENSORFLOW_DISTRIBUTIONS = (
+    "tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos", "tensorflow-intel",
+    "tf-nightly", "tf-nightly-cpu",
+)
+TF_KERAS3_FROM = (2, 16)
+LEGACY_KERAS_VALUES = ("1", "true", "True")
 
 
-@functools.lru_cache(maxsize=1)
-def installed_keras_major() -> int | None:
-    """Major version of the installed ``keras`` distribution, read from metadata (never imported)."""
+@functools.lru_cache(maxsize=None)
+def installed_version(distribution: str) -> str | None:
+    """The version of an installed distribution, from its metadata (never imported); None when it
+    is not installed. The one place where findings can depend on what is installed."""
     try:
         from importlib.metadata import PackageNotFoundError, version
     except ImportError:  # pragma: no cover
         return None
     try:
-        text = version("keras")
+        return version(distribution)
     except PackageNotFoundError:
         return None
     except Exception:
         return None
-    head = text.split(".")[0]
-    return int(head) if head.isdigit() else None
+
+
+def _release(text: str | None) -> tuple[int, ...] | None:
+    """(major, minor) of a version string such as ``2.16.1`` or ``2.17.0rc1``."""
+    if not text:
+        return None
+    numbers = []
+    for part in text.split(".")[:2]:
+        digits = ""
+        for char in part:
+            if not char.isdigit():
+                break
+            digits += char
+        if not digits:
+            break
+        numbers.append(int(digits))
+    return tuple(numbers) or None
+
+
+def installed_keras_major() -> int | None:
+    """Major version of the installed ``keras`` distribution."""
+    release = _release(installed_version("keras"))
+    return release[0] if release else None
+
+
+def installed_tf_keras_major() -> int | None:
+    """The Keras major version ``tf.keras`` gives with the installed TensorFlow: 3 from 2.16 on
+    unless ``TF_USE_LEGACY_KERAS`` is set, 2 before; None without TensorFlow."""
+    release = next(
+        (r for r in map(_release, map(installed_version, TENSORFLOW_DISTRIBUTIONS)) if r), None
+    )
+    if release is None:
+        return None
+    if release[:2] < TF_KERAS3_FROM or os.environ.get("TF_USE_LEGACY_KERAS") in LEGACY_KERAS_VALUES:
+        return 2
+    return 3
 
 
 class KerasVersion:
@@ -50,8 +94,14 @@ class KerasVersion:
 
     @functools.cached_property
     def uses_keras(self) -> bool:
-        """The module imports keras, tensorflow or tf_keras, so its fit/evaluate/predict are Keras'."""
-        return imports_keras(self.imports)
+        """The module uses Keras (one of its imports has a keras/tensorflow/tf_keras component),
+        so its fit/evaluate/predict are Keras'."""
+        return imports_keras(self.import_paths)
+
+    @functools.cached_property
+    def imports_tf_keras(self) -> bool:
+        """The module imports ``tf_keras``: Keras 2, whatever the option says."""
+        return any(path.split(".")[0] == "tf_keras" for path in self.import_paths)
 
     @functools.cached_property
     def keras_version_evidence(self) -> dict[int, ast.AST]:
@@ -62,7 +112,7 @@ class KerasVersion:
         candidates = self._import_nodes + [
             node
             for node in self.nodes_of(ast.Attribute)
-            if node.attr in version_attrs or node.attr in KERAS2_ONLY_METHODS
+            if node.attr in version_attrs
         ]
         candidates.sort(key=lambda node: (node.lineno, node.col_offset))
         for node in candidates:
@@ -72,9 +122,6 @@ class KerasVersion:
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 names = [f"{node.module}.{alias.name}" for alias in node.names]
             elif isinstance(node, ast.Attribute):
-                if node.attr in KERAS2_ONLY_METHODS and isinstance(node.ctx, ast.Load):
-                    evidence.setdefault(2, node)
-                    continue
                 if node.attr in version_attrs:
                     qualname = self.qualname(node)
                     names = [qualname] if qualname else []
@@ -87,18 +134,37 @@ class KerasVersion:
 
     @functools.cached_property
     def keras_version(self) -> int | None:
-        """2, 3 or None (unknown): the option, else the module's evidence, else installed metadata."""
+        """2, 3 or None (unknown): ``tf_keras`` in the imports, else the option, else the module's
+        evidence, else what is installed where the linter runs (``installed_keras_version``)."""
+        if self.imports_tf_keras:
+            return 2
         forced = self.options.keras_version
         if forced in ("2", "3"):
             return int(forced)
         evidence = self.keras_version_evidence
         if len(evidence) == 1:
             return next(iter(evidence))
-        if evidence:
-            return None  # mixed signals
-        if not any(name == "keras" or name.startswith(("keras.", "tensorflow")) for name in self.imports.values()):
-            return None
-        return installed_keras_major()
+        if evidence or not self.uses_keras:
+            return None  # mixed signals, or no Keras at all
+        return self.installed_keras_version
+
+    @functools.cached_property
+    def installed_keras_version(self) -> int | None:
+        """The Keras the module's imports get in the linting environment: ``tensorflow.*``
+        (``tf.keras``) from the installed TensorFlow, any other Keras import from the installed
+        ``keras``; None when that is not installed or the two disagree."""
+        via_tensorflow = any(path.split(".")[0] == "tensorflow" for path in self.import_paths)
+        via_keras = any(
+            path.split(".")[0] != "tensorflow" and import_path_uses_keras(path)
+            for path in self.import_paths
+        )
+        majors = set()
+        if via_tensorflow:
+            majors.add(installed_tf_keras_major())
+        if via_keras:
+            majors.add(installed_keras_major())
+        majors.discard(None)
+        return majors.pop() if len(majors) == 1 else None
 
     def is_keras3_loader(self, loader) -> bool:
         return loader.is_pydataset or self.keras_version == 3

@@ -24,6 +24,15 @@ def launch_label(launch) -> str:
     return f"{owner_text}.{launch.method}(...)" if owner_text else f"{launch.method}(...)"
 
 
+def arguments_text(arguments) -> str:
+    """``workers=4, use_multiprocessing=True``, and where they came from when a ``**OPTIONS`` dict
+    passed them: ``... (from **FIT_OPTIONS)``. Takes ``ast.keyword``s or launch ``Argument``s."""
+    text = ", ".join(f"{argument.arg}={source_text(argument.value)}" for argument in arguments)
+    vias = list(dict.fromkeys(getattr(argument, "via", None) for argument in arguments))
+    vias = [via for via in vias if via]
+    return text + (f" (from {', '.join('**' + via for via in vias)})" if vias else "")
+
+
 def loader_init(facts, loader):
     """The ``__init__`` the loader runs, when a data loader class of the module defines it (an
     ``__init__`` of a plain mixin may sit after the Keras base in the real MRO: unknown)."""

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import ast
 
-from ..facts import UNKNOWN, has_star_kwargs, keyword
+from ..facts import UNKNOWN
 from ._common import launch_label
 
-PROCESSES_GENERATOR = (
-    "under fork every worker yields the whole stream again (duplicated data), under "
-    "spawn/forkserver it cannot be pickled (TypeError: cannot pickle 'generator' object) and the "
-    "parent hangs"
+NOT_PICKLABLE = (
+    "under spawn/forkserver it cannot be pickled (TypeError: cannot pickle 'generator' object) "
+    "and the parent hangs"
 )
-PROCESSES_ITERATOR = (
+DUPLICATED_GENERATOR = "under fork every worker yields the whole stream again (duplicated data)"
+DUPLICATED_ITERATOR = (
     "every worker process gets its own copy and yields the whole stream again (duplicated data)"
 )
 THREADS_GENERATOR = (
@@ -22,56 +22,78 @@ THREADS_GENERATOR = (
 THREADS_ITERATOR = "the threads call next() on it concurrently and race"
 
 
-def launch_inputs(launch) -> list[ast.expr]:
-    """What a launch iterates with its workers: x (or generator=) and fit's validation_data."""
-    inputs = [launch.data] if launch.data is not None else []
+def launch_inputs(launch) -> list[tuple[ast.expr, object, str]]:
+    """What a launch iterates with its workers, with the scope it is evaluated in and how a
+    message names the argument: x (or generator=) and fit's validation_data=."""
+    inputs = []
+    if launch.data is not None:
+        if launch.call.args and launch.call.args[0] is launch.data:
+            label = "x" if not launch.method.endswith("_generator") else "the generator argument"
+        else:
+            label = "x=" if launch.argument("x") is not None else "generator="
+        inputs.append((launch.data, launch.function, label))
     if launch.method in ("fit", "fit_generator"):
-        validation = keyword(launch.call, "validation_data")
+        validation = launch.argument("validation_data")
         if validation is not None:
-            inputs.append(validation)
+            inputs.append((validation.value, validation.scope, "validation_data="))
     return inputs
 
 
 def launch_parallelism(facts, launch) -> str | None:
     """"processes", "threads" (more than one worker thread), "threads or processes" (more than
     one worker, use_multiprocessing unknown), or None: main thread, one thread, or unknown."""
-    call, fn = launch.call, launch.function
     mp = facts.use_multiprocessing(launch)
     if mp is True:
         return "processes"
-    mp_given = keyword(call, "use_multiprocessing") is not None
-    if keyword(call, "workers") is not None:
-        workers = facts.resolve_int(keyword(call, "workers"), fn)
+    mp_given = launch.argument("use_multiprocessing") is not None
+    if launch.argument("workers") is not None:
+        workers = facts.launch_int(launch, "workers")
     elif launch.loader is not None and not mp_given:
-        workers = facts.loader_worker_settings(launch.loader, launch.loader_call, fn)[1]
+        workers = facts.loader_worker_settings(launch.loader, launch.loader_call, launch.function)[1]
     else:
-        workers = UNKNOWN if has_star_kwargs(call) else 1
+        workers = UNKNOWN if launch.unresolved_kwargs else 1
     if workers is UNKNOWN or workers <= 1:
         return None
-    if mp is False and (mp_given or launch.loader is not None or not has_star_kwargs(call)):
+    if mp is False and (mp_given or launch.loader is not None or not launch.unresolved_kwargs):
         return "threads"
     return "threads or processes"
 
 
-def _workers_text(kind: str, launch, facts) -> str:
-    count = keyword(launch.call, "workers")
-    number = facts.resolve_int(count, launch.function) if count is not None else None
-    shown = f"{number!r} " if isinstance(number, int) and number > 1 else ""
+def worker_count(facts, launch):
+    """The number of workers: the launch's workers=, Keras 2's default 1, or UNKNOWN."""
+    if launch.argument("workers") is not None:
+        return facts.launch_int(launch, "workers")
+    return UNKNOWN if launch.unresolved_kwargs else 1
+
+
+def _workers_text(kind: str, count) -> str:
+    shown = f"{count!r} " if isinstance(count, int) and count > 1 else ""
     if kind == "processes":
-        return f"{shown}worker processes"
+        return "1 worker process" if count == 1 else f"{shown}worker processes"
     if kind == "threads":
         return f"{shown}worker threads"
     return f"{shown}workers"
 
 
-def _consequence(kind: str, is_generator: bool) -> str:
+def consequence(kind: str, found, count) -> str | None:
+    """What goes wrong, or None when nothing does: one worker process duplicates nothing, and a
+    wrapper of the module's own (typically a lock) is the fix for threads."""
+    several = isinstance(count, int) and count > 1
     if kind == "processes":
-        return PROCESSES_GENERATOR if is_generator else PROCESSES_ITERATOR
+        if found.is_generator:
+            if several:
+                return f"{DUPLICATED_GENERATOR}, {NOT_PICKLABLE}"
+            if count == 1:
+                return NOT_PICKLABLE  # a single worker reads the stream alone
+            return f"{NOT_PICKLABLE}; with several workers, {DUPLICATED_GENERATOR}"
+        return DUPLICATED_ITERATOR if several else None
+    if found.wrapped:
+        return None
     if kind == "threads":
-        return THREADS_GENERATOR if is_generator else THREADS_ITERATOR
+        return THREADS_GENERATOR if found.is_generator else THREADS_ITERATOR
     return (
         "worker processes duplicate or fail to pickle it, worker threads race on it"
-        if is_generator
+        if found.is_generator
         else "worker processes duplicate it, worker threads race on it"
     )
 
@@ -86,16 +108,18 @@ def check(facts, report) -> None:
         kind = launch_parallelism(facts, launch)
         if kind is None:
             continue
-        for data in launch_inputs(launch):
-            found = facts.plain_iterator(data, launch.function)
-            if found:
-                what, is_generator = found
+        count = worker_count(facts, launch)
+        for data, scope, argument in launch_inputs(launch):
+            found = facts.plain_iterator(data, scope)
+            effect = consequence(kind, found, count) if found else None
+            if effect is not None:
                 report(
                     "KMP302",
                     launch.call,
                     launch=launch_label(launch),
-                    what=what,
-                    workers=_workers_text(kind, launch, facts),
-                    consequence=_consequence(kind, is_generator),
+                    what=found.what,
+                    argument=argument,
+                    workers=_workers_text(kind, count),
+                    consequence=effect,
                 )
                 break

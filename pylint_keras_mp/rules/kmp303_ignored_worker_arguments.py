@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import ast
 
-from ..facts import UNKNOWN, Autotune, is_super_init, keyword, source_text, walk_scope
-from ._common import launch_label
+from ..facts import UNKNOWN, WORKER_ARGUMENTS, Autotune, is_super_init, keyword, walk_scope
+from ._common import arguments_text, launch_label
 
 DO_NOTHING = "Keras applies them only to data loaders and generators, so they do nothing"
 NEGATIVE = "a negative count means no workers (not all cores), so every batch loads in the main thread"
-
-
-def _args_text(keywords) -> str:
-    return ", ".join(f"{kw.arg}={source_text(kw.value)}" for kw in keywords)
 
 
 def main_thread_reason(mp, workers) -> str | None:
@@ -33,18 +29,16 @@ def _check_launches(facts, report) -> None:
     if not facts.uses_keras or facts.keras_version == 3:
         return
     for launch in facts.launch_calls:
-        keywords = facts.worker_arguments(launch.call)
+        keywords = facts.launch_worker_arguments(launch)
         if not keywords or launch.method in facts.user_defined_launch_methods:
             continue
-        fields = {"launch": launch_label(launch), "args": _args_text(keywords)}
+        fields = {"launch": launch_label(launch), "args": arguments_text(keywords)}
         context = facts.input_takes_no_workers(launch)
         if context is not None:
             report("KMP303", launch.call, context=context, consequence=DO_NOTHING, **fields)
             continue
-        fn = launch.function
         reason = main_thread_reason(
-            facts.resolve_bool(keyword(launch.call, "use_multiprocessing"), fn),
-            facts.resolve_int(keyword(launch.call, "workers"), fn),
+            facts.launch_bool(launch, "use_multiprocessing"), facts.launch_int(launch, "workers")
         )
         if reason is not None:
             report("KMP303", launch.call, context="", consequence=reason, **fields)
@@ -103,12 +97,13 @@ def _check_constructions(facts, report) -> None:
                 "KMP303",
                 node,
                 launch=f"{owner.name if owner else loader.name}.__init__",
-                args=_args_text(facts.worker_arguments(node)),
+                args=arguments_text(facts.worker_arguments(node)),
                 context=" to super().__init__()",
                 consequence=reason,
             )
     for call, fn, loader in facts.loader_constructions:
-        keywords = facts.worker_arguments(call)
+        arguments = facts.call_arguments(call, fn)[0]  # written out or from **OPTIONS
+        keywords = [argument for name, argument in arguments.items() if name in WORKER_ARGUMENTS]
         if not keywords or not facts.is_keras3_loader(loader):
             continue
         if not all(forwards_to_base_init(loader, kw.arg) for kw in keywords):
@@ -117,13 +112,13 @@ def _check_constructions(facts, report) -> None:
         reason = main_thread_reason(mp, workers)
         if reason is None:
             continue
-        if loader.name in flagged_classes and keyword(call, "workers") is None:
+        if loader.name in flagged_classes and "workers" not in arguments:
             continue  # the class's own workers value is the hazard, reported on super().__init__
         report(
             "KMP303",
             call,
             launch=f"{loader.name}(...)",
-            args=_args_text(keywords),
+            args=arguments_text(keywords),
             context="",
             consequence=reason,
         )

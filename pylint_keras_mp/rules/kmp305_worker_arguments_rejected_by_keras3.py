@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..facts import UNKNOWN, Many, source_text
-from ._common import launch_label
+from ..facts import UNKNOWN, Many
+from ._common import arguments_text, launch_label
 
-# The *_generator methods do not exist in Keras 3 (and mark a module as Keras 2).
+# The *_generator methods do not exist in Keras 3: KMP306 reports those calls.
 KERAS3_LAUNCHES = ("fit", "evaluate", "predict")
 
 
@@ -20,7 +20,7 @@ def runtime_error(facts, launch, keywords) -> str:
     """The exception Keras 3 raises for this call, as it prints it."""
     if launch.method == "evaluate":
         shown = ", ".join(
-            f"{kw.arg!r}: {_shown_value(facts, kw.value, launch.function)}" for kw in keywords
+            f"{kw.arg!r}: {_shown_value(facts, kw.value, kw.scope)}" for kw in keywords
         )
         return f"ValueError: Arguments not recognized: {{{shown}}}"
     return (
@@ -34,13 +34,13 @@ def check(facts, report) -> None:
     for launch in facts.launch_calls:
         if launch.method not in KERAS3_LAUNCHES or launch.method in facts.user_defined_launch_methods:
             continue
-        keywords = facts.worker_arguments(launch.call)
+        keywords = facts.launch_worker_arguments(launch)
         if not keywords:
             continue
         report(
             "KMP305",
             launch.call,
             launch=launch_label(launch),
-            args=", ".join(f"{kw.arg}={source_text(kw.value)}" for kw in keywords),
+            args=arguments_text(keywords),
             error=runtime_error(facts, launch, keywords),
         )

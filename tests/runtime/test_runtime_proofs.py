@@ -632,6 +632,45 @@ def test_kmp305_fix_arguments_on_the_loader(evidence):
     assert proof.result["loss"] == 0.0, proof.describe()
 
 
+# --- KMP306 generator-method-removed-in-keras3 ----------------------------------------------
+
+KMP306_METHODS = ("fit_generator", "evaluate_generator", "predict_generator")
+
+
+def test_kmp306_generator_methods_raise_attribute_error_on_keras3(evidence):
+    proof = finished(run("KMP306_bad.py", "fork"))
+    errors = proof.result["errors"]
+    text = "; ".join(
+        f"{name}: {errors[name]['type']}: {errors[name]['message']}" if errors.get(name) else f"{name}: no error"
+        for name in KMP306_METHODS
+    )
+    expected = {
+        name: {"type": "AttributeError", "message": f"'Sequential' object has no attribute '{name}'"}
+        for name in KMP306_METHODS
+    }
+    evidence.record(
+        "KMP306", "bad: fit_generator/evaluate_generator/predict_generator on a Keras 3 model", "fork",
+        text, "AttributeError: 'Sequential' object has no attribute 'fit_generator'",
+        agrees=errors == expected, run=proof,
+        note="no worker starts: the start method plays no part",
+    )
+    assert errors == expected, proof.describe()
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_kmp306_fix_evaluate_and_predict_take_the_loader(method, evidence):
+    proof = finished(run("KMP306_good.py", method))
+    evidence.record(
+        "KMP306", "good: evaluate/predict with the same PyDataset, worker settings on its constructor",
+        method, f"predict: {where(proof)}; evaluate loss {proof.result['loss']}", "fix: runs clean",
+        agrees=proof.error is None and proof.parent_pid not in proof.batch_pids, run=proof,
+    )
+    assert proof.error is None, proof.describe()
+    assert_in_workers(proof)
+    assert indices(proof.batches) == list(range(4)), proof.describe()
+    assert proof.result["loss"] == 0.0, proof.describe()
+
+
 # --- KMP401 sequence-getitem-state-write -----------------------------------------------------
 
 

@@ -1,0 +1,80 @@
+"""A python-lsp-server plugin: keras-mp findings as diagnostics with their whole range.
+
+pylsp's pylint and flake8 plugins drop the end position the linters report (they underline the
+identifier at the start, or up to the end of the line), so this plugin runs the engine itself on
+the editor's buffer, with keras-mp-lint's configuration, suppression comments and per-file
+ignores. Disabled by default; enable it with ``pylsp.plugins.keras_mp.enabled = true`` and
+optionally pass keras-mp-lint options in ``pylsp.plugins.keras_mp.args``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pylsp import hookimpl, lsp
+
+from .cli import (
+    STDIN,
+    ConfigError,
+    Settings,
+    UsageError,
+    apply_suppression,
+    build_parser,
+    load_project_config,
+)
+from .engine import analyze
+from .output import _utf16_column
+
+log = logging.getLogger(__name__)
+PLUGIN = "keras_mp"
+_SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "fatal": lsp.DiagnosticSeverity.Error}
+
+
+@hookimpl
+def pylsp_settings():
+    return {"plugins": {PLUGIN: {"enabled": False, "args": []}}}
+
+
+def _character(lines: list[str], line: int, column: int) -> int:
+    """A 0-based UTF-8 byte column (Python's ast) as LSP's 0-based UTF-16 character."""
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return _utf16_column(text, column + 1) - 1
+
+
+@hookimpl
+def pylsp_lint(config, workspace, document, is_saved):
+    settings = config.plugin_settings(PLUGIN, document_path=document.path)
+    argv = [*map(str, settings.get("args") or []), "--stdin-filename", document.path, STDIN]
+    try:
+        args = build_parser().parse_args(argv)
+        run_settings = Settings(args, load_project_config(args))
+    except (UsageError, ConfigError, SystemExit) as exc:
+        log.warning("keras-mp: configuration error, nothing reported: %s", exc)
+        return []
+    source = document.source
+    findings = analyze(source, document.path, run_settings.options)
+    kept, _hidden = apply_suppression(run_settings, document.path, findings, source)
+    lines = source.splitlines()
+    diagnostics = []
+    for finding in kept:
+        end_line = finding.end_line or finding.line
+        end_col = finding.end_col
+        if end_col is None:  # KMP900: to the end of its line
+            end_col = len(lines[end_line - 1].encode("utf-8")) if 0 < end_line <= len(lines) else 0
+        diagnostics.append(
+            {
+                "source": "keras-mp",
+                "code": finding.code,
+                "codeDescription": {"href": finding.url},
+                "message": f"{finding.message} [{finding.rule.symbol}]",
+                "severity": _SEVERITY.get(finding.rule.level, lsp.DiagnosticSeverity.Warning),
+                "range": {
+                    "start": {
+                        "line": finding.line - 1,
+                        "character": _character(lines, finding.line, finding.col),
+                    },
+                    "end": {"line": end_line - 1, "character": _character(lines, end_line, end_col)},
+                },
+            }
+        )
+    return diagnostics
