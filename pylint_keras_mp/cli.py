@@ -1,6 +1,7 @@
 """keras-mp-lint: lint files and folders with the engine; print text, JSON, SARIF or GitHub output.
 
-    keras-mp-lint [options] PATH...     lint files, and *.py files under folders (- is stdin)
+    keras-mp-lint [options] PATH...     lint files, and *.py and *.ipynb files under folders
+                                        (- is stdin)
     keras-mp-lint rule [CODE]           print a rule's documentation page (or list the rules)
 
 Exit status: 0 nothing found, 1 findings (a file Python cannot parse, KMP901, included), 2 usage
@@ -30,6 +31,7 @@ from .config import (
     split_csv,
 )
 from .engine import Finding, analyze, analyze_file, decode_source
+from .notebook import analyze_notebook, notebook_module_source
 from .output import FORMATS, Diagnostic, render, sort_key
 from .project_config import ConfigError, ProjectConfig, discover, read_config_file
 from .registry import RULES, Rule, get_rule
@@ -58,6 +60,7 @@ DEFAULT_EXCLUDES = (
     ".pytest_cache",
     ".ruff_cache",
     "__pypackages__",
+    ".ipynb_checkpoints",
 )
 
 # Keys of [tool.keras-mp-lint] besides the analysis options of OPTION_SPECS.
@@ -73,6 +76,9 @@ RUN_CONFIG_KEYS = (
     "baseline",
 )
 STDIN = "-"
+
+# Files a folder is searched for: Python modules and Jupyter notebooks (read as JSON).
+SOURCE_SUFFIXES = (".py", ".ipynb")
 
 
 class UsageError(Exception):
@@ -96,9 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="files and folders to lint; folders are searched for *.py files; - reads "
-        "standard input. With no PATH nothing is linted (so a pre-commit run with zero files "
-        "succeeds).",
+        help="files and folders to lint; folders are searched for *.py files and Jupyter "
+        "notebooks (*.ipynb); - reads standard input. With no PATH nothing is linted (so a "
+        "pre-commit run with zero files succeeds).",
     )
     parser.add_argument(
         "--select",
@@ -522,7 +528,7 @@ def collect_files(paths: Sequence[str], settings: Settings) -> list[str]:
             )
             for name in files:
                 file_path = os.path.join(folder, name)
-                if name.endswith(".py") and not is_excluded(file_path, patterns, root):
+                if name.endswith(SOURCE_SUFFIXES) and not is_excluded(file_path, patterns, root):
                     add(file_path)
     return sorted(found.values(), key=lambda shown: (_posix(shown), shown))
 
@@ -577,7 +583,15 @@ def apply_suppression(
     ignored = settings.per_file_ignores.ignored_codes(path)
     kept = [f for f in findings if f.code in settings.select and f.code not in ignored]
     hidden = len(findings) - len(kept)
-    if kept:
+    if kept and path.lower().endswith(".ipynb"):
+        # comments in a notebook's cells, on the lines of its code cells concatenated
+        kept, suppressed = suppression.without_suppressed(
+            kept,
+            notebook_module_source(path, source),
+            key=lambda f: (f.code, f.line + f.cell_offset),
+        )
+        hidden += suppressed
+    elif kept:
         if source is None:
             try:
                 with open(path, "rb") as handle:
@@ -622,7 +636,11 @@ def run(args: argparse.Namespace) -> int:
         path, source = read_stdin(os.path.normpath(shown) if shown != STDIN else shown)
         if not excluded:
             files.append(path)
-            per_file.append(analyze(source, path, settings.options))
+            per_file.append(
+                analyze_notebook(source, path, settings.options)
+                if path.lower().endswith(".ipynb")
+                else analyze(source, path, settings.options)
+            )
             sources.append(source)
     excluded_on_purpose = settings.force_exclude and all(
         _excluded_with_parents(path, settings.exclude, settings.exclude_root) for path in paths
@@ -630,7 +648,7 @@ def run(args: argparse.Namespace) -> int:
     if args.paths and not files and not excluded_on_purpose:
         print(
             f"{PROG}: warning: no Python file found in {' '.join(args.paths)} (folders are "
-            "searched for *.py files, minus the excludes); nothing was linted",
+            "searched for *.py files and notebooks, minus the excludes); nothing was linted",
             file=sys.stderr,
         )
         return EXIT_ERROR

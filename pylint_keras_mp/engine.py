@@ -25,6 +25,10 @@ class Finding:
     end_line: int | None = None
     end_col: int | None = None
     url: str = ""
+    # In a notebook: the cell (1-based, counting every cell) and the lines of the notebook's
+    # source before it; ``line`` and ``end_line`` are then lines of the cell.
+    cell: int | None = None
+    cell_offset: int = 0
 
     @property
     def rule(self) -> Rule:
@@ -92,15 +96,18 @@ def internal_error(reason: str, options: Options, line: int = 1) -> Finding:
     return Finding(line, 0, "KMP900", rule.format({"reason": reason}), url=rule.url(options.docs_url))
 
 
-def unparsable_source(exc: SyntaxError | ValueError, options: Options) -> Finding:
+def unparsable_source(
+    exc: SyntaxError | ValueError, options: Options, what: str = "this file"
+) -> Finding:
     """KMP901 for a file Python itself cannot parse or decode: the parser's message, at the
-    position flake8 gives its E999 (the error's line, and its 1-based offset as the column)."""
+    position flake8 gives its E999 (the error's line, and its 1-based offset as the column).
+    ``what`` names what could not be parsed (a notebook's cell)."""
     rule = RULES_BY_CODE["KMP901"]
     parser_message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
     error = " ".join(f"{type(exc).__name__}: {parser_message}".split())[:200]
     line = getattr(exc, "lineno", None) or 1
     offset = getattr(exc, "offset", None) or 0
-    message = rule.format({"error": error})
+    message = rule.format({"what": what, "error": error})
     return Finding(max(line, 1), max(offset, 0), "KMP901", message, url=rule.url(options.docs_url))
 
 
@@ -133,9 +140,13 @@ def analyze(
     filename: str = "<unknown>",
     options: Options | None = None,
     tree: ast.Module | None = None,
+    kind: str = "module",
 ) -> list[Finding]:
     """Findings for one module, sorted by position. Never raises: a file Python cannot parse or
-    decode is KMP901, a failure of the linter itself KMP900."""
+    decode is KMP901, a failure of the linter itself KMP900.
+
+    ``kind`` is "module" for a file Python imports, "notebook" for a notebook's code cells
+    (see notebook.py), which spawn workers never import."""
     options = options or Options()
     try:
         if isinstance(source, bytes):
@@ -157,7 +168,7 @@ def analyze(
                     tree = ast.parse(source, filename=filename)
             except (SyntaxError, ValueError) as exc:  # ValueError: null bytes, before 3.12
                 return [unparsable_source(exc, options)]
-        return _run_rules(tree, source, filename, options)
+        return _run_rules(tree, source, filename, options, kind)
     except RecursionError:
         return [internal_error(_NESTED_TOO_DEEPLY, options)]
     except MemoryError:  # CPython's parser on absurdly nested expressions
@@ -178,7 +189,9 @@ def _describe(exc: BaseException) -> str:
         return type(exc).__name__
 
 
-def _run_rules(tree: ast.Module, source: str, filename: str, options: Options) -> list[Finding]:
+def _run_rules(
+    tree: ast.Module, source: str, filename: str, options: Options, kind: str = "module"
+) -> list[Finding]:
     from .facts import ModuleFacts
     from .rules import RULE_CHECKS
 
@@ -189,7 +202,7 @@ def _run_rules(tree: ast.Module, source: str, filename: str, options: Options) -
     ]
     if not checks:
         return []
-    facts = ModuleFacts(tree, source, filename, options)
+    facts = ModuleFacts(tree, source, filename, options, kind=kind)
     reporter = Reporter(options)
     failure: str | None = None
     for codes, check in checks:
@@ -207,7 +220,12 @@ def _run_rules(tree: ast.Module, source: str, filename: str, options: Options) -
 
 
 def analyze_file(path: str, options: Options | None = None) -> list[Finding]:
+    """Findings for a Python file, or for a notebook when ``path`` ends with ``.ipynb``."""
     options = options or Options()
+    if path.lower().endswith(".ipynb"):
+        from .notebook import analyze_notebook_file
+
+        return analyze_notebook_file(path, options)
     try:
         with open(path, "rb") as handle:
             data = handle.read()

@@ -50,6 +50,10 @@ class Diagnostic:
     url: str = ""
     severity: str = ""  # "error", "warning", "fatal" (registry level) or the host's category
     symbol: str = ""
+    # In a notebook: the cell (1-based) that ``line`` counts in, and the lines of the notebook's
+    # source (its code cells concatenated) before that cell.
+    cell: int | None = None
+    cell_offset: int = 0
 
     @classmethod
     def from_finding(cls, path: str, finding: Finding) -> Diagnostic:
@@ -64,6 +68,8 @@ class Diagnostic:
             url=finding.url,
             severity=finding.rule.level,
             symbol=finding.rule.symbol,
+            cell=finding.cell,
+            cell_offset=finding.cell_offset,
         )
 
     @property
@@ -74,6 +80,17 @@ class Diagnostic:
     def text(self) -> str:
         """The message with its one link, as in Finding.text."""
         return f"{self.message} (see {self.url})" if self.url else self.message
+
+    @property
+    def source_line(self) -> int:
+        """``line`` in the file's source: for a notebook, in its code cells concatenated."""
+        return self.line + self.cell_offset
+
+    @property
+    def location(self) -> str:
+        """``line:col``, or ``cell N:line:col`` in a notebook, as Ruff writes it."""
+        where = f"{self.line}:{self.column}"
+        return f"cell {self.cell}:{where}" if self.cell is not None else where
 
     @property
     def sarif_level(self) -> str:
@@ -89,6 +106,7 @@ def split_link(text: str) -> tuple[str, str]:
 def sort_key(diagnostic: Diagnostic) -> tuple:
     return (
         diagnostic.path,
+        diagnostic.cell or 0,
         diagnostic.line,
         diagnostic.column,
         diagnostic.code,
@@ -128,12 +146,12 @@ def format_text(diagnostics: Iterable[Diagnostic], *, color: bool = False) -> st
         if color:
             code_color = _YELLOW if d.sarif_level == "warning" else _RED
             lines.append(
-                f"{_BOLD}{d.path}{_RESET}:{d.line}:{d.column}: "
+                f"{_BOLD}{d.path}{_RESET}:{d.location}: "
                 f"{_BOLD}{code_color}{d.code}{_RESET} {d.message}"
                 + (f" (see {_CYAN}{d.url}{_RESET})" if d.url else "")
             )
         else:
-            lines.append(f"{d.path}:{d.line}:{d.column}: {d.code} {d.text}")
+            lines.append(f"{d.path}:{d.location}: {d.code} {d.text}")
     return "".join(line + "\n" for line in lines)
 
 
@@ -144,6 +162,7 @@ def format_json(diagnostics: Iterable[Diagnostic]) -> str:
     records = [
         {
             "path": d.path,
+            **({"cell": d.cell} if d.cell is not None else {}),
             "line": d.line,
             "column": d.column,
             "end_line": d.end_line,
@@ -216,6 +235,16 @@ def _utf16_column(text: str, column: int) -> int:
     return len(prefix.encode("utf-16-le")) // 2 + 1
 
 
+def _line_text(path: str, line: int, notebook: bool) -> str:
+    """A line of the file; for a notebook, of its code cells concatenated."""
+    if not notebook:
+        return linecache.getline(path, line)
+    from .notebook import notebook_source_lines
+
+    lines = notebook_source_lines(path)
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
 def fingerprinted(
     diagnostics: Iterable[Diagnostic], root: str | os.PathLike | None = None
 ) -> list[tuple[Diagnostic, dict, str, str]]:
@@ -228,7 +257,7 @@ def fingerprinted(
     located = []
     for d in sorted(diagnostics, key=sort_key):
         location = _artifact_location(d.path, root_dir)
-        line_text = linecache.getline(os.path.abspath(d.path), d.line)
+        line_text = _line_text(os.path.abspath(d.path), d.source_line, d.cell is not None)
         key = (location["uri"], d.code, line_text.strip())
         occurrences[key] += 1
         located.append((d, location, line_text, _fingerprint(*key, occurrences[key])))
@@ -249,12 +278,14 @@ def sarif_log(
     for d, location, line_text, fingerprint in fingerprinted(diagnostics, root_dir):
         source = os.path.abspath(d.path)
         region: dict[str, int] = {
-            "startLine": d.line,
+            "startLine": d.source_line,
             "startColumn": _utf16_column(line_text, d.column),
         }
         if d.end_line is not None and d.end_column is not None:
-            end_text = line_text if d.end_line == d.line else linecache.getline(source, d.end_line)
-            region.update(endLine=d.end_line, endColumn=_utf16_column(end_text, d.end_column))
+            end_line = d.end_line + d.cell_offset
+            notebook = d.cell is not None
+            end_text = line_text if end_line == d.source_line else _line_text(source, end_line, notebook)
+            region.update(endLine=end_line, endColumn=_utf16_column(end_text, d.end_column))
         result: dict[str, object] = {"ruleId": d.code}
         if d.code in rule_index:
             result["ruleIndex"] = rule_index[d.code]
@@ -264,6 +295,8 @@ def sarif_log(
             locations=[{"physicalLocation": {"artifactLocation": location, "region": region}}],
             partialFingerprints={"primaryLocationLineHash": fingerprint},
         )
+        if d.cell is not None:
+            result["properties"] = {"cell": d.cell, "lineInCell": d.line}
         results.append(result)
     return {
         "$schema": SARIF_SCHEMA_URI,
@@ -321,10 +354,14 @@ def format_github(
     lines = []
     for d in diagnostics:
         path = _relative_to_root(d.path, root_dir) or os.path.abspath(d.path)
-        properties = [("file", path), ("line", d.line), ("col", d.column)]
+        properties = [("file", path), ("line", d.source_line), ("col", d.column)]
         if d.end_line is not None and d.end_column is not None:
-            properties += [("endLine", d.end_line), ("endColumn", max(d.end_column - 1, 1))]
-        properties.append(("title", f"{d.code} {d.symbol}".strip()))
+            properties += [
+                ("endLine", d.end_line + d.cell_offset),
+                ("endColumn", max(d.end_column - 1, 1)),
+            ]
+        title = f"{d.code} {d.symbol}".strip()
+        properties.append(("title", f"{title} (cell {d.cell})" if d.cell is not None else title))
         rendered = ",".join(f"{name}={_escape_property(str(value))}" for name, value in properties)
         command = _GITHUB_COMMANDS.get(d.sarif_level, "notice")
         lines.append(f"::{command} {rendered}::{_escape_data(d.text)}")

@@ -104,6 +104,15 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        "KMP203",
+        "notebook-defined-loader",
+        "E",
+        "Data loader class defined in a notebook runs in worker processes (spawn/forkserver hang)",
+        "data loader '{loader}' is defined in a notebook and {how}: spawn/forkserver workers "
+        "cannot import a class from a notebook and the call never returns",
+        "move the class into a .py module next to the notebook and import it",
+    ),
+    Rule(
         "KMP301",
         "multiprocessing-launch-without-main-guard",
         "E",
@@ -237,7 +246,7 @@ RULES: tuple[Rule, ...] = (
         "unparsable-source",
         "E",
         "Python cannot parse or decode this file, so it was not checked (keras-mp-lint only)",
-        "Python cannot parse this file ({error}), so keras-mp did not check it",
+        "Python cannot parse {what} ({error}), so keras-mp did not check it",
         "fix the error and lint again",
     ),
 )

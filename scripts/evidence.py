@@ -10,6 +10,8 @@ followed by the observations that differ from or go beyond the spec and the proo
     python scripts/evidence.py --run           # run the runtime tests first, then render
     python scripts/evidence.py --input results.json --output docs/evidence.md
     python scripts/evidence.py --input build/runtime-evidence.json build/torch.json
+    python scripts/evidence.py --update --input build/kmp203.json   # replace only the rules of
+                                                                    # that run in docs/evidence.md
 
 Several inputs are merged in order: a later run's observation of the same rule, case, proof and
 start method replaces an earlier one (runs of the proofs that need TensorFlow or torch come from
@@ -30,6 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = ROOT / "build" / "runtime-evidence.json"
 DEFAULT_OUTPUT = ROOT / "docs" / "evidence.md"
 METHODS = ("fork", "spawn", "forkserver")
+NOTEBOOK_INTRO = (
+    "The notebook proofs (`proofs/KMP203_*.ipynb`) are executed cell by cell with nbclient on an "
+    "ipykernel of the same interpreter, as Jupyter runs them; a cell that does not return is "
+    "stopped at its timeout and the kernel is killed with its process group."
+)
+INTRO_START = "Each rule's bad example"
+RERUN_BULLET = "- Rerun of "
+PLACEHOLDERS = ("None: every symptom", "Every proof ran.")
 MARK = {"passed": "✅", "failed": "❌", "skipped": "⏭️"}
 
 
@@ -100,7 +110,7 @@ def render(data: dict, source: str) -> str:
         "drives the same `OrderedEnqueuer` worker pool that `fit` uses. Every batch carries the "
         "index and the pid of the process that loaded it, so lost updates, repeated data and "
         "batches silently loaded in the parent are visible. A proof that hangs is killed with its "
-        "process group when its timeout expires.",
+        "process group when its timeout expires. " + NOTEBOOK_INTRO,
         "",
         f"- Run: {data['generated_at']}, {data['session_seconds']} s for the session; tests: "
         + ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())),
@@ -167,7 +177,7 @@ def render(data: dict, source: str) -> str:
     if failed:
         lines += ["", "## Failed tests", ""]
         for r in failed:
-            lines.append(f"- `{r['test']}`: {cell(r['observed'])}")
+            lines.append(f"- {r['rule']} `{r['test']}`: {cell(r['observed'])}")
 
     lines += ["", "## Not run", ""]
     if not_run:
@@ -180,6 +190,93 @@ def render(data: dict, source: str) -> str:
     return "\n".join(lines)
 
 
+def _sections(markdown: str) -> list[list[str]]:
+    """The document's lines, split before each ``## `` heading (the first part is the preamble)."""
+    sections: list[list[str]] = [[]]
+    for line in markdown.splitlines():
+        if line.startswith("## "):
+            sections.append([])
+        sections[-1].append(line)
+    return sections
+
+
+def _belongs_to(line: str, rules: set[str]) -> bool:
+    """A table row or bullet of one of ``rules``."""
+    for prefix in ("| ", "- Note, ", "- "):
+        if line.startswith(prefix):
+            head = line[len(prefix) :].split(" ", 1)[0]
+            return head in rules
+    return False
+
+
+def _is_entry(line: str) -> bool:
+    return line.startswith("| KMP") or (line.startswith("- ") and not line.startswith(RERUN_BULLET))
+
+
+def _versions(data: dict) -> dict[str, str]:
+    """Versions of the optional packages the run (or the runs merged into it) used."""
+    envs = [data["environment"]] + [run["environment"] for run in data.get("merged_from", [])]
+    found: dict[str, str] = {}
+    for name in ("nbclient", "ipykernel", "tensorflow", "tf_keras", "torch"):
+        for env in envs:
+            if env.get(name):
+                found.setdefault(name.replace("_", "-"), env[name])
+    return found
+
+
+def update(old: str, data: dict, source: str) -> str:
+    """``old`` (a rendered docs/evidence.md) with the rows and notes of the rules that ``data``
+    observed replaced by ``data``'s, and a line saying when and with what those were rerun."""
+    records = data["records"]
+    rules = {record["rule"] for record in records}
+    new_sections = {section[0]: section for section in _sections(render(data, source))[1:]}
+    old_sections = _sections(old)
+    preamble = old_sections[0]
+    env = data["environment"]
+    counts = outcome_counts(records)
+    rerun = (
+        f"{RERUN_BULLET}{', '.join(sorted(rules))}: {data['generated_at']}, {data['session_seconds']} s; "
+        f"tests: " + ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        + f"; Python {env['python']}, Keras {env['keras']}"
+        + "".join(f", {name} {version}" for name, version in _versions(data).items())
+    )
+    preamble = [
+        line
+        for line in preamble
+        if not (line.startswith(RERUN_BULLET) and set(line[len(RERUN_BULLET) :].split(":")[0].split(", ")) == rules)
+    ]
+    last_bullet = max(i for i, line in enumerate(preamble) if line.startswith("- "))
+    preamble.insert(last_bullet + 1, rerun)
+    intro = next(line for line in _sections(render(data, source))[0] if line.startswith(INTRO_START))
+    preamble = [intro if line.startswith(INTRO_START) else line for line in preamble]
+    merged = [preamble]
+    seen = set()
+    for section in old_sections[1:]:
+        heading = section[0]
+        seen.add(heading)
+        kept = [line for line in section[1:] if not _belongs_to(line, rules)]
+        added = [line for line in new_sections.get(heading, [])[1:] if _is_entry(line) and _belongs_to(line, rules)]
+        if heading.startswith("## Rule x"):
+            rows = [line for line in kept if line.startswith("| KMP")] + added
+            rows.sort(key=lambda row: row.split(" ", 2)[1])  # by rule; stable within a rule
+            head = [line for line in kept if line.strip() and not line.startswith("| KMP")]
+            body = [""] + head + rows + [""]
+        else:
+            entries = [line for line in kept if _is_entry(line)] + added
+            others = [line for line in kept if line.strip() and not _is_entry(line)]
+            if entries:
+                others = [line for line in others if not line.startswith(PLACEHOLDERS)]
+            elif not others:  # every entry was the rerun rules': the new run's "none" line
+                others = [line for line in new_sections.get(heading, []) if line.startswith(PLACEHOLDERS)]
+            body = [""] + others + entries + [""]
+        merged.append([heading] + body)
+    for heading, section in new_sections.items():  # a section the old document did not have
+        entries = [line for line in section[1:] if _is_entry(line)]
+        if heading not in seen and entries:
+            merged.insert(-1, [heading, ""] + entries + [""])
+    return "\n".join("\n".join(section).rstrip("\n") + "\n" for section in merged).rstrip("\n") + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -187,6 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--run", action="store_true", help="run the runtime tests first")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="keep OUTPUT and replace only the rows and notes of the rules the input observed "
+        "(after running a subset of the runtime tests)",
+    )
     args = parser.parse_args(argv)
     if args.run:
         env = dict(os.environ, KMP_EVIDENCE_JSON=str(args.input[0].resolve()))
@@ -205,7 +308,12 @@ def main(argv: list[str] | None = None) -> int:
         runs.append((source, json.loads(path.read_text(encoding="utf-8"))))
     data = merge(runs) if len(runs) > 1 else runs[0][1]
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(data, " + ".join(source for source, _ in runs)), encoding="utf-8")
+    source = " + ".join(source for source, _ in runs)
+    if args.update and args.output.exists():
+        document = update(args.output.read_text(encoding="utf-8"), data, source)
+    else:
+        document = render(data, source)
+    args.output.write_text(document, encoding="utf-8")
     print(f"wrote {args.output} from {len(data['records'])} observations")
     return 0
 

@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.fixture_support import ROOT
+from tests.fixture_support import FIXTURES, ROOT
 from tests.test_cli import FIXED_LOADER, LAMBDA_LOADER, _checkout_copy, write
 
 BIN = Path(sys.executable).parent
 HOOKS_FILE = ROOT / ".pre-commit-hooks.yaml"
+NOTEBOOK_DEFINED_LOADER = FIXTURES / "KMP203" / "bad_loader_defined_in_a_cell.ipynb"
+NOTEBOOK_IMPORTED_LOADER = FIXTURES / "KMP203" / "good_imported_loader.ipynb"
 INTEGRATIONS = ROOT / "docs" / "integrations.md"
 GIT_IDENTITY = [
     "-c",
@@ -84,6 +86,7 @@ def user_repository(tmp_path) -> Path:
         write(repository / f"pkg{index % 4}" / f"module_{index:02d}.py", FIXED_LOADER)
     write(repository / "build" / "generated.py", LAMBDA_LOADER)  # default exclude: never linted
     write(repository / "README.md", "not python\n")
+    write(repository / "notebooks" / "train.ipynb", NOTEBOOK_DEFINED_LOADER.read_text())
     git("init", "-q", cwd=repository)
     git("add", "-A", cwd=repository)
     return repository
@@ -120,8 +123,12 @@ def test_try_repo_fails_on_the_bad_file_and_passes_once_it_is_fixed(
     assert "keras-mp-lint" in output and "Failed" in output
     assert "generated.py" not in output  # --force-exclude keeps build/ out
     assert "pkg" not in output  # the good files are quiet
+    assert re.search(  # notebooks are staged files of type jupyter
+        r"^notebooks/train\.ipynb:cell 3:1:1: KMP203 data loader 'Batches'", output, re.MULTILINE
+    ), output
 
     write(user_repository / "train.py", FIXED_LOADER)
+    write(user_repository / "notebooks" / "train.ipynb", NOTEBOOK_IMPORTED_LOADER.read_text())
     git("add", "-A", cwd=user_repository)
     passed = pre_commit(
         "try-repo",

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from pylint_keras_mp.engine import analyze
+from pylint_keras_mp.notebook import analyze_notebook
 from pylint_keras_mp.registry import DEFAULT_DOCS_URL, RULES, docs_base_url, get_rule
 from tests.fixture_support import DOCS, ROOT, code_blocks_under
 
@@ -43,7 +44,7 @@ def test_every_rule_has_a_docs_page_in_the_expected_shape(rule):
     text = page.read_text(encoding="utf-8")
     assert text.startswith(f"# {rule.code} `{rule.symbol}`")
     assert rule.msgid in text.splitlines()[0]
-    for heading in ("What it does", "Why is this bad?", "When it stays silent", "Options"):
+    for heading in ("What it does", "Why is this bad?", "When it stays silent", "In a notebook", "Options"):
         assert f"\n## {heading}" in text, f"{page.name} lacks '## {heading}'"
     assert rule.url().endswith(f"/rules/{rule.code}.md")
 
@@ -62,7 +63,32 @@ def test_docs_example_reports_the_rule_and_fix_reports_nothing(rule):
     bad_blocks = code_blocks_under(text, "Example")
     good_blocks = code_blocks_under(text, "Use instead")
     assert bad_blocks and good_blocks, "page needs an Example and a Use instead python block"
-    bad = analyze(bad_blocks[0], f"{rule.code}_example.py", options)
+    if "<!-- keras-mp-lint-as: notebook -->" in text:
+        # a notebook rule: the blocks are notebooks written in the percent format (`# %%` starts
+        # a cell), as VS Code and Jupytext show them
+        bad = analyze_notebook(percent_notebook(bad_blocks[0]), f"{rule.code}_example.ipynb", options)
+        good = analyze_notebook(percent_notebook(good_blocks[0]), f"{rule.code}_fixed.ipynb", options)
+    else:
+        bad = analyze(bad_blocks[0], f"{rule.code}_example.py", options)
+        good = analyze(good_blocks[0], f"{rule.code}_fixed.py", options)
     assert rule.code in {f.code for f in bad}, [f.full_text for f in bad]
-    good = analyze(good_blocks[0], f"{rule.code}_fixed.py", options)
     assert good == [], [f.full_text for f in good]
+
+
+def percent_notebook(code: str) -> str:
+    """An nbformat 4 notebook with one code cell per ``# %%`` section of ``code``."""
+    import json
+
+    cells = [part.strip("\n") + "\n" for part in re.split(r"^# %%.*\n", code, flags=re.MULTILINE)]
+    return json.dumps(
+        {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {},
+            "cells": [
+                {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": cell}
+                for cell in cells
+                if cell.strip()
+            ],
+        }
+    )

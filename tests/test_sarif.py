@@ -87,8 +87,9 @@ def test_results_are_the_engines_findings_with_their_rule(fixtures_log):
     rules = run["tool"]["driver"]["rules"]
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == ROOT.as_uri() + "/"
     expected = []
-    for path in sorted(FIXTURES.rglob("*.py")):
-        for finding in analyze_file(str(path)):
+    files = list(FIXTURES.rglob("*.py")) + list(FIXTURES.rglob("*.ipynb"))
+    for path in sorted(files, key=lambda path: path.relative_to(ROOT).as_posix()):
+        for finding in analyze_file(str(path)):  # notebooks: sorted by cell, then line
             expected.append((path.relative_to(ROOT).as_posix(), finding))
     assert len(run["results"]) == len(expected) > 0
     for result, (relative, finding) in zip(run["results"], expected):
@@ -99,12 +100,12 @@ def test_results_are_the_engines_findings_with_their_rule(fixtures_log):
         assert result["message"]["text"] == finding.message
         location = result["locations"][0]["physicalLocation"]["artifactLocation"]
         assert location == {"uri": relative, "uriBaseId": "%SRCROOT%"}
-        assert region_of(result) == {
-            "startLine": finding.line,
-            "startColumn": finding.col + 1,
-            "endLine": finding.end_line,
-            "endColumn": finding.end_col + 1,
-        }
+        region = {"startLine": finding.line + finding.cell_offset, "startColumn": finding.col + 1}
+        if finding.end_line is not None:  # not for a KMP900
+            region.update(endLine=finding.end_line + finding.cell_offset, endColumn=finding.end_col + 1)
+        assert region_of(result) == region
+        if finding.cell is not None:
+            assert result["properties"] == {"cell": finding.cell, "lineInCell": finding.line}
     fingerprints = [r["partialFingerprints"]["primaryLocationLineHash"] for r in run["results"]]
     assert len(set(fingerprints)) == len(fingerprints)
 

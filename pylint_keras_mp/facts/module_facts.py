@@ -22,10 +22,17 @@ class ModuleFacts(ModuleWalk, Resolver, KerasVersion, LoaderHierarchy, SelfState
     hierarchy (data loaders), self state, data kinds and launches.
     """
 
-    def __init__(self, tree: ast.Module, source: str, filename: str, options: Options):
+    def __init__(
+        self, tree: ast.Module, source: str, filename: str, options: Options, kind: str = "module"
+    ):
         self.tree = tree
         self.source = source
         self.filename = filename
         self.options = options
+        self.kind = kind  # "module", or "notebook": code cells that no worker ever imports
         self._walk_module()
         self._find_loaders()
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.kind == "notebook"

@@ -33,6 +33,8 @@ def main_only_names(facts) -> dict[str, str]:
 
 
 def check(facts, report) -> None:
+    if facts.is_notebook:
+        return  # workers never re-run a notebook's cells: no name is "bound only in the parent"
     if not facts.data_loaders:
         return
     names = main_only_names(facts)

@@ -6,6 +6,8 @@ from ._common import launch_label
 
 
 def check(facts, report) -> None:
+    if facts.is_notebook:
+        return  # spawn/forkserver workers never re-run a notebook's cells (KMP203 covers it)
     for launch in facts.multiprocessing_launches:
         via = ""
         if launch.function is None:

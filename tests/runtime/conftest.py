@@ -57,6 +57,8 @@ class EvidenceLog:
                 "tensorflow": _version("tensorflow") or _version("tensorflow-cpu"),
                 "tf_keras": _version("tf-keras"),
                 "torch": _version("torch"),
+                "nbclient": _version("nbclient"),
+                "ipykernel": _version("ipykernel"),
                 "keras_backend": "numpy",
             },
             "records": self.records,

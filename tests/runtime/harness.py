@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -77,7 +78,45 @@ def _kill_group(pgid: int) -> None:
 
 def run_proof(script: str, start_method: str, timeout: float = 60.0, args: tuple[str, ...] = ()) -> ProofRun:
     """Run ``proofs/<script>`` with ``<start_method>`` as argv[1] under the numpy Keras backend."""
-    path = PROOFS / script
+    return _run(script, start_method, timeout, [str(PROOFS / script), start_method, *args])
+
+
+NOTEBOOK_RUNNER = Path(__file__).resolve().parent / "notebook_runner.py"
+
+
+def run_notebook(
+    notebook: str, start_method: str, timeout: float = 60.0, beside: tuple[str, ...] = ()
+) -> ProofRun:
+    """Execute ``proofs/<notebook>`` with nbclient on an ipykernel of this interpreter, with
+    ``start_method`` in ``KMP_START_METHOD``, in a temporary folder holding a copy of it and of
+    the ``beside`` modules. The cells get ``timeout`` seconds each; the kernel's process group
+    (and with it every worker the kernel started) is killed at the end, whatever happened."""
+
+    def prepare(folder: str) -> list[str]:
+        for name in (notebook, *beside):
+            shutil.copy(PROOFS / name, Path(folder, name))
+        pgid_file = str(Path(folder, "kernel.pgid"))
+        return [str(NOTEBOOK_RUNNER), str(Path(folder, notebook)), start_method, pgid_file, str(timeout)]
+
+    def kill_kernel(folder: str) -> None:
+        try:
+            _kill_group(int(Path(folder, "kernel.pgid").read_text()))
+        except (OSError, ValueError):
+            pass
+
+    # the runner's own hard limit: the kernel's start and shutdown on top of the cells' timeout
+    run = _run(notebook, start_method, timeout + 60.0, prepare, kill_kernel)
+    if run.returncode == CELL_TIMEOUT_STATUS:  # a cell hung: the runner stopped it at the timeout
+        run.timed_out, run.returncode = True, None
+    return run
+
+
+CELL_TIMEOUT_STATUS = 3  # notebook_runner.py's exit status when a cell did not finish
+
+
+def _run(script, start_method, timeout, args, after=None) -> ProofRun:
+    """Run ``sys.executable ARGS`` in a temporary folder, in its own process group, with a hard
+    timeout; ``args`` may be a function of the folder, ``after(folder)`` runs when it is over."""
     env = dict(os.environ)
     env.pop("PYTHONWARNINGS", None)
     env.update(
@@ -88,11 +127,13 @@ def run_proof(script: str, start_method: str, timeout: float = 60.0, args: tuple
         TF_CPP_MIN_LOG_LEVEL="2",
     )
     with tempfile.TemporaryDirectory(prefix="kmp-proof-") as tmp:
+        if callable(args):
+            args = args(tmp)
         out_path, err_path = Path(tmp, "stdout"), Path(tmp, "stderr")
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             started = time.monotonic()
             proc = subprocess.Popen(
-                [sys.executable, str(path), start_method, *args],
+                [sys.executable, *args],
                 cwd=tmp,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -111,6 +152,8 @@ def run_proof(script: str, start_method: str, timeout: float = 60.0, args: tuple
                 seconds = time.monotonic() - started
                 # The proof's own process group only: workers left behind by a failed proof.
                 _kill_group(proc.pid)
+                if after is not None:
+                    after(tmp)
         stdout = out_path.read_text(encoding="utf-8", errors="replace")
         stderr = err_path.read_text(encoding="utf-8", errors="replace")
     result = None

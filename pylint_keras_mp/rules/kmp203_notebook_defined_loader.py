@@ -1,0 +1,36 @@
+"""KMP203 notebook-defined-loader: a loader class defined in a notebook runs in worker processes."""
+
+from __future__ import annotations
+
+from ..facts import UNKNOWN
+from ._common import launch_label
+
+
+def process_use(facts, loader) -> str | None:
+    """How the notebook runs ``loader`` in worker processes, as a clause for the message; None
+    when it does not, or the analysis cannot tell (data it cannot trace to this class)."""
+    for launch in facts.multiprocessing_launches:
+        if launch.loader is loader or (
+            launch.loader is None
+            and launch.data is not None
+            and facts.instance_class(launch.data, launch.function) is loader.node
+        ):
+            return f"runs in worker processes through {launch_label(launch)}"
+    for call, fn, constructed in facts.loader_constructions:
+        if constructed is not loader:
+            continue
+        mp, workers = facts.loader_worker_settings(loader, call, fn)
+        if mp is UNKNOWN and facts.options.assume_multiprocessing:
+            mp = True
+        if mp is True and (workers is UNKNOWN or workers >= 1):
+            return "is constructed with use_multiprocessing=True"
+    return None
+
+
+def check(facts, report) -> None:
+    if not facts.is_notebook:
+        return
+    for loader in facts.data_loaders:
+        how = process_use(facts, loader)
+        if how is not None:
+            report("KMP203", loader.node, loader=loader.name, how=how)
