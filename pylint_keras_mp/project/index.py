@@ -121,6 +121,7 @@ class ProjectIndex:
         self._fed_with_processes: list | None = None
         self._definitions: dict[tuple[Path, str | None], object] = {}
         self._names: dict[Path, dict | None] = {}
+        self._names_pattern: re.Pattern | None = None
 
     def path_of(self, filename: str) -> Path:
         return Path(os.path.abspath(filename)).resolve()
@@ -208,6 +209,7 @@ class ProjectIndex:
         self._configured = None
         self._definitions.clear()
         self._names.clear()
+        self._names_pattern = None
 
     # ------------------------------------------------------------------ names
     def _where(self, importer: Path, qualname: str | None):
@@ -437,6 +439,21 @@ class ProjectIndex:
             summary.started.append(loader.lineage)
         parsed.forget()  # the summary is what other questions need; the tree can go
         return summary
+
+    @silent(None)
+    def names_pattern(self) -> re.Pattern | None:
+        """The names a module must mention to take part in the project's loaders: its loader
+        classes (a subclass, a construction or a launch names its class), the configured bases
+        defined in it, and the module-level functions worker code calls (their ``def`` names
+        them). None when they cannot be told (every module then passes)."""
+        if self._names_pattern is None:
+            names: set[str] = {name for _, name in self.configured_classes}
+            for summary in self.scan().values():
+                names |= summary.loader_names
+                names.update(helper[1] for helper in summary.helpers)
+            alternatives = "|".join(re.escape(name) for name in sorted(names))
+            self._names_pattern = re.compile(rf"\b(?:{alternatives})\b" if names else r"(?!)")
+        return self._names_pattern
 
     @silent(True)
     def might_matter(self, path: Path, source: str) -> bool:
