@@ -115,7 +115,7 @@ def may_hold_findings(source: str, options: Options, index=None, path=None) -> b
     than KMP901. Every rule needs a data loader (a Keras or configured base, or a loader class of
     the project, which every subclass, construction or launch of it names), a launch with worker
     arguments or a ``**mapping``, a Keras 2 generator method, or a module-level function that the
-    project's worker code calls (its ``def`` names it)."""
+    project's worker code calls."""
     if os.environ.get(NO_PREFILTER, "") not in ("", "0"):
         return True
     text = _normalised(source)
@@ -124,10 +124,7 @@ def may_hold_findings(source: str, options: Options, index=None, path=None) -> b
         return True
     if "**" in text and _LAUNCH_CALL.search(text):
         return True
-    if index is None:
-        return False
-    pattern = index.names_pattern()
-    return pattern is None or bool(pattern.search(text))
+    return index is not None and index.takes_part(path, text)
 
 
 def _syntax_error(source: str, filename: str) -> SyntaxError | ValueError | None:
