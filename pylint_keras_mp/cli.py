@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from . import baseline, summary, suppression
+from . import summary, suppression
 from .config import (
     OPTION_SPECS,
     Options,
@@ -31,7 +31,6 @@ from .config import (
     split_csv,
 )
 from .engine import Finding, analyze, analyze_file, decode_source
-from .notebook import analyze_notebook, notebook_module_source
 from .output import FORMATS, Diagnostic, render, sort_key
 from .project_config import ConfigError, ProjectConfig, discover, read_config_file
 from .registry import RULES, Rule, get_rule
@@ -606,6 +605,8 @@ def apply_suppression(
     hidden = len(findings) - len(kept)
     if kept and path.lower().endswith(".ipynb"):
         # comments in a notebook's cells, on the lines of its code cells concatenated
+        from .notebook import notebook_module_source  # only a run with notebooks needs it
+
         kept, suppressed = suppression.without_suppressed(
             kept,
             notebook_module_source(path, source),
@@ -656,6 +657,8 @@ def run(args: argparse.Namespace) -> int:
         )
         path, source = read_stdin(os.path.normpath(shown) if shown != STDIN else shown)
         if not excluded:
+            from .notebook import analyze_notebook
+
             files.append(path)
             per_file.append(
                 analyze_notebook(source, path, settings.options)
@@ -680,6 +683,8 @@ def run(args: argparse.Namespace) -> int:
         hidden += count
         diagnostics.extend(Diagnostic.from_finding(path, finding) for finding in kept)
     diagnostics.sort(key=sort_key)
+    if args.write_baseline or settings.baseline:
+        from . import baseline  # only these options need it
     if args.write_baseline:
         try:
             recorded = baseline.write_baseline(args.write_baseline, diagnostics)
