@@ -118,9 +118,11 @@ def may_hold_findings(source: str, options: Options, index=None, path=None) -> b
     project's worker code calls."""
     if os.environ.get(NO_PREFILTER, "") not in ("", "0"):
         return True
-    text = _normalised(source)
     words = _NEEDED_WORDS + tuple(base.rpartition(".")[2] for base in options.sequence_bases)
-    if any(word in text for word in words):
+    if any(word in source for word in words):
+        return True
+    text = _normalised(source)
+    if text is not source and any(word in text for word in words):
         return True
     if "**" in text and _LAUNCH_CALL.search(text):
         return True
@@ -229,8 +231,12 @@ def analyze(
         path = index.path_of(filename) if index is not None else None
         if not may_hold_findings(source, options, index, path):
             # No finding is possible, but a file that mentions Keras (or, in a project, may
-            # take part in its loaders) and that Python cannot parse is still KMP901.
-            if might_apply(source, options) or (index is not None and index.might_matter(path, source)):
+            # take part in its loaders) and that Python cannot parse is still KMP901 (a tree
+            # handed in by the host linter has parsed).
+            if tree is None and (
+                might_apply(source, options)
+                or (index is not None and index.might_matter(path, source))
+            ):
                 error = _syntax_error(source, filename)
                 if error is not None:
                     return [unparsable_source(error, options)]
