@@ -3,6 +3,7 @@
     keras-mp-lint [options] PATH...     lint files, and *.py and *.ipynb files under folders
                                         (- is stdin)
     keras-mp-lint rule [CODE]           print a rule's documentation page (or list the rules)
+    keras-mp-lint server                a language server (LSP over stdio) for editors
 
 Exit status: 0 nothing found, 1 findings (a file Python cannot parse, KMP901, included), 2 usage
 error, a file the linter failed on (KMP900) or an internal error. ``--exit-zero`` turns 1 and
@@ -202,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--explain", metavar="CODE", help="print a rule's documentation page")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    from .fixes.command import add_arguments as add_fix_arguments
+
+    add_fix_arguments(parser)
     analysis = parser.add_argument_group("analysis options (the same as the pylint/flake8 plugins)")
     for spec in OPTION_SPECS:
         kwargs: dict[str, object] = {"help": spec.help, "dest": f"option_{spec.attr}"}
@@ -646,6 +650,17 @@ def run(args: argparse.Namespace) -> int:
         warn(args, f"no paths given, nothing to lint (try `{PROG} .`)")
     paths = [path for path in args.paths if path != STDIN]
     files = collect_files(paths, settings)
+    from .fixes import command as fixes
+
+    if fixes.requested(args):
+        status = fixes.run_fixes(
+            args,
+            files,
+            settings.options,
+            keep=lambda path, found, source: apply_suppression(settings, path, found, source)[0],
+        )
+        if status is not None:
+            return status
     per_file = lint_files(files, settings.options, settings.jobs)
     sources: list[str | None] = [None] * len(files)
     if STDIN in args.paths:
@@ -723,9 +738,13 @@ def run(args: argparse.Namespace) -> int:
     if args.statistics and settings.format != "text":
         sys.stderr.write(summary.statistics(diagnostics))  # keeps the document valid
     if args.paths and not args.quiet:
-        # The fixable count joins the summary once findings can be fixed automatically.
+        fixable = sum(1 for d in diagnostics if d.fix is not None)
         line = summary.summary_line(
-            diagnostics, len(files), suppressed=hidden, in_baseline=in_baseline
+            diagnostics,
+            len(files),
+            fixable=fixable or None,
+            suppressed=hidden,
+            in_baseline=in_baseline,
         )
         print(line, file=sys.stderr)
     if args.exit_zero or not diagnostics:
@@ -740,6 +759,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv[:1] == ["rule"]:
             return rule_command(argv[1:])
+        if argv[:1] == ["server"]:
+            from .server import main as serve
+
+            return serve(argv[1:])
         return run(build_parser().parse_args(normalise_bool_flags(argv)))
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 KERAS_VERSIONS = ("auto", "2", "3")
+KERAS_BACKENDS = ("auto", "jax", "tensorflow", "torch", "numpy", "openvino")
 
 
 @dataclass(frozen=True)
@@ -12,6 +13,7 @@ class Options:
     sequence_bases: tuple[str, ...] = ()
     unpicklable_constructors: tuple[str, ...] = ()
     keras_version: str = "auto"
+    keras_backend: str = "auto"
     assume_multiprocessing: bool = False
     docs_url: str | None = None
     source_roots: tuple[str, ...] = ()
@@ -24,6 +26,11 @@ class Options:
             raise ValueError(
                 f"keras-version must be one of {', '.join(KERAS_VERSIONS)}, "
                 f"not {self.keras_version!r}"
+            )
+        if self.keras_backend not in KERAS_BACKENDS:
+            raise ValueError(
+                f"keras-backend must be one of {', '.join(KERAS_BACKENDS)}, "
+                f"not {self.keras_backend!r}"
             )
 
 
@@ -69,6 +76,16 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "keras_version",
         choices=KERAS_VERSIONS,
         metavar="<auto|2|3>",
+    ),
+    OptionSpec(
+        "keras-backend",
+        "choice",
+        "auto",
+        "Keras 3 backend the code runs on (KMP403): jax, tensorflow, torch, numpy, openvino, or "
+        "auto (from the module's os.environ[\"KERAS_BACKEND\"] = ...; never from the environment).",
+        "keras_backend",
+        choices=KERAS_BACKENDS,
+        metavar="<auto|jax|tensorflow|torch|numpy|openvino>",
     ),
     OptionSpec(
         "assume-multiprocessing",

@@ -7,7 +7,7 @@ import os
 import re
 import unicodedata
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .config import Options
 from .keras_components import KERAS_COMPONENTS
@@ -31,6 +31,8 @@ class Finding:
     # source before it; ``line`` and ``end_line`` are then lines of the cell.
     cell: int | None = None
     cell_offset: int = 0
+    # The automatic fix (pylint_keras_mp.fixes.Fix), when the rule has one that certainly applies.
+    fix: object = field(default=None, compare=False)
 
     @property
     def rule(self) -> Rule:
@@ -314,6 +316,10 @@ def _run_rules(facts, options: Options) -> list[Finding]:
     findings = reporter.findings
     if options.select is not None:
         findings = [f for f in findings if f.code in options.select]
+    if findings and facts.kind == "module":  # a notebook's cells are not rewritten (yet)
+        from .fixes import attach_fixes
+
+        findings = attach_fixes(findings, facts.source, facts.tree, facts)
     if failure:
         findings.append(internal_error(failure, options))
     return sorted(findings)

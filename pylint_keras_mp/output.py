@@ -54,6 +54,7 @@ class Diagnostic:
     # source (its code cells concatenated) before that cell.
     cell: int | None = None
     cell_offset: int = 0
+    fix: object = None  # pylint_keras_mp.fixes.Fix, when keras-mp-lint --fix can fix it
 
     @classmethod
     def from_finding(cls, path: str, finding: Finding) -> Diagnostic:
@@ -70,6 +71,7 @@ class Diagnostic:
             symbol=finding.rule.symbol,
             cell=finding.cell,
             cell_offset=finding.cell_offset,
+            fix=finding.fix,
         )
 
     @property
@@ -172,6 +174,7 @@ def format_json(diagnostics: Iterable[Diagnostic]) -> str:
             "severity": d.severity,
             "message": d.message,
             "url": d.url,
+            "fix": d.fix.to_json() if d.fix is not None else None,
         }
         for d in diagnostics
     ]
@@ -235,6 +238,31 @@ def _utf16_column(text: str, column: int) -> int:
     return len(prefix.encode("utf-16-le")) // 2 + 1
 
 
+def _sarif_fix(fix, location: dict) -> dict:
+    """A fix as SARIF ``fixes``: whole-line replacements (columns 1, end exclusive)."""
+    return {
+        "description": {"text": f"{fix.message} ({fix.applicability} fix)"},
+        "artifactChanges": [
+            {
+                "artifactLocation": location,
+                "replacements": [
+                    {
+                        "deletedRegion": {
+                            "startLine": edit.start_line,
+                            "startColumn": 1,
+                            "endLine": edit.end_line,
+                            "endColumn": 1,
+                        },
+                        "insertedContent": {"text": edit.content},
+                    }
+                    for edit in fix.edits
+                ],
+            }
+        ],
+        "properties": {"applicability": fix.applicability},
+    }
+
+
 def _line_text(path: str, line: int, notebook: bool) -> str:
     """A line of the file; for a notebook, of its code cells concatenated."""
     if not notebook:
@@ -295,6 +323,10 @@ def sarif_log(
             locations=[{"physicalLocation": {"artifactLocation": location, "region": region}}],
             partialFingerprints={"primaryLocationLineHash": fingerprint},
         )
+        if d.fix is not None:
+            result["fixes"] = [_sarif_fix(d.fix, location)]
+
+
         if d.cell is not None:
             result["properties"] = {"cell": d.cell, "lineInCell": d.line}
         results.append(result)

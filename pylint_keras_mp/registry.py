@@ -21,6 +21,9 @@ class Rule:
     summary: str  # one line for tables and --list
     template: str  # message text, formatted with the fields a check supplies
     fix: str  # one clause: what to do instead
+    # other wordings for special cases, (form, template, fix): a check picks one with the field
+    # form=...; findings without it, and descriptions, use the main template and fix
+    forms: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def msgid(self) -> str:
@@ -41,7 +44,10 @@ class Rule:
 
     def format(self, fields: dict[str, object]) -> str:
         """The message without code or link: what, why, and the fix."""
-        return f"{self.template.format(**fields)}; {self.fix.format(**fields)}"
+        template, fix = self.template, self.fix
+        if fields.get("form"):
+            template, fix = {form: (t, f) for form, t, f in self.forms}[fields["form"]]
+        return f"{template.format(**fields)}; {fix.format(**fields)}"
 
     @property
     def generic_fix(self) -> str:
@@ -87,6 +93,15 @@ RULES: tuple[Rule, ...] = (
         "{loader} stores {what} in self.{attr}: it cannot be pickled into spawn/forkserver "
         "workers{extra}",
         "store the path or settings and open it lazily in __getitem__ (if self.{attr} is None: ...)",
+        (
+            (
+                "launch",
+                "{launch} feeds {what} that holds a threading.Lock, to worker processes: it cannot "
+                "be pickled into spawn/forkserver workers",
+                "feed the workers a PyDataset that loads and augments each batch by index, or use "
+                "threads (use_multiprocessing=False)",
+            ),
+        ),
     ),
     Rule(
         "KMP203",
@@ -157,6 +172,14 @@ RULES: tuple[Rule, ...] = (
         "{loader}.{method} {action} self.{attr}: in worker processes the change is made on a "
         "copy and lost, on threads it races",
         "compute it in __init__ or on_epoch_end, or return it with the batch",
+        (
+            (
+                "iterator",
+                "{loader}.{method} advances the iterator self.{attr}: each worker process advances "
+                "its own copy and replays the stream, on threads the workers race on it",
+                "read the item for the index (self.items[index]) instead of advancing an iterator",
+            ),
+        ),
     ),
     Rule(
         "KMP402",
@@ -166,6 +189,23 @@ RULES: tuple[Rule, ...] = (
         "{loader}.{method} draws from {what}: worker processes start from copies of one RNG "
         "state and repeat the same 'random' values",
         "derive a generator per batch, e.g. np.random.default_rng((self.seed, self.epoch, index))",
+        (
+            (
+                "why",
+                "{loader}.{method} draws from {what}: {why}",
+                "derive a generator per batch, e.g. np.random.default_rng((self.seed, self.epoch, "
+                "index))",
+            ),
+        ),
+    ),
+    Rule(
+        "KMP403",
+        "framework-call-in-worker",
+        "W",
+        "Worker code of a data loader calls JAX while JAX runs in the parent (fork workers deadlock)",
+        "{loader}.{method} calls {what} in worker processes: {why}",
+        "compute with numpy or PIL in the loader and leave the framework to the model, or use "
+        "threads (use_multiprocessing=False) or the spawn start method",
     ),
     Rule(
         "KMP501",

@@ -93,3 +93,10 @@ UNPICKLABLE_CONSTRUCTORS: dict[str, str] = {
 DATASET_ITERATOR_METHODS = frozenset({"as_numpy_iterator", "make_one_shot_iterator", "__iter__"})
 # ImageDataGenerator(...).flow*(...) iterators hold a lock and a generator.
 IMAGE_GENERATOR_FLOWS = frozenset({"flow", "flow_from_directory", "flow_from_dataframe"})
+# The legacy image iterator classes (keras.preprocessing.image, tf.keras, tf_keras,
+# keras.src.legacy.preprocessing.image, keras_preprocessing.image): instances hold the same lock.
+IMAGE_ITERATOR_CLASSES = frozenset(
+    {"Iterator", "NumpyArrayIterator", "DirectoryIterator", "DataFrameIterator"}
+)
+IMAGE_ITERATOR_MODULE = "preprocessing.image"
+IMAGE_ITERATOR_ROOTS = frozenset({"keras", "tensorflow", "tf_keras", "keras_preprocessing"})

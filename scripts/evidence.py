@@ -9,8 +9,13 @@ followed by the observations that differ from or go beyond the spec and the proo
     python scripts/evidence.py                 # render from the last run
     python scripts/evidence.py --run           # run the runtime tests first, then render
     python scripts/evidence.py --input results.json --output docs/evidence.md
+    python scripts/evidence.py --input build/runtime-evidence.json build/torch.json
     python scripts/evidence.py --update --input build/kmp203.json   # replace only the rules of
                                                                     # that run in docs/evidence.md
+
+Several inputs are merged in order: a later run's observation of the same rule, case, proof and
+start method replaces an earlier one (runs of the proofs that need TensorFlow or torch come from
+their own environments), and each run's environment is listed.
 """
 
 from __future__ import annotations
@@ -61,6 +66,33 @@ def observed_cell(record: dict) -> str:
     return f"{mark} {cell(record['observed'])}"
 
 
+def environment_line(env: dict) -> str:
+    return (
+        f"Keras {env['keras']} (backend `{env['keras_backend']}`), numpy {env['numpy']}, jax {env['jax']}; "
+        f"tensorflow {env['tensorflow'] or 'not installed'}, tf-keras {env['tf_keras'] or 'not installed'}"
+        + (f", torch {env['torch']}" if env.get("torch") else "")
+    )
+
+
+def merge(runs: list[tuple[str, dict]]) -> dict:
+    """One run from several: later observations replace earlier ones of the same proof case."""
+    first = runs[0][1]
+    records: dict[tuple, dict] = {}
+    for _source, data in runs:
+        for record in data["records"]:
+            key = (record["rule"], record["case"], record["script"], record["start_method"])
+            if key in records and record["observed"].startswith("not run"):
+                continue  # a run that skipped a proof does not hide one that ran it
+            records.pop(key, None)
+            records[key] = record
+    merged = dict(first, records=list(records.values()))
+    merged["merged_from"] = [
+        {"source": source, "generated_at": data["generated_at"], "environment": data["environment"]}
+        for source, data in runs
+    ]
+    return merged
+
+
 def render(data: dict, source: str) -> str:
     records = data["records"]
     env = data["environment"]
@@ -83,8 +115,11 @@ def render(data: dict, source: str) -> str:
         f"- Run: {data['generated_at']}, {data['session_seconds']} s for the session; tests: "
         + ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())),
         f"- Python {env['python']} on {env['platform']}, {env['cpu_count']} CPUs",
-        f"- Keras {env['keras']} (backend `{env['keras_backend']}`), numpy {env['numpy']}, jax {env['jax']}; "
-        f"tensorflow {env['tensorflow'] or 'not installed'}, tf-keras {env['tf_keras'] or 'not installed'}",
+        f"- {environment_line(env)}",
+        *[
+            f"- Merged with `{run['source']}` ({run['generated_at']}): {environment_line(run['environment'])}"
+            for run in data.get("merged_from", [])[1:]
+        ],
         "",
         f"Legend: {MARK['passed']} the test asserting this observation passed, {MARK['failed']} it failed, "
         f"{MARK['skipped']} not run; an empty cell means the proof is not run under that start method "
@@ -178,6 +213,17 @@ def _is_entry(line: str) -> bool:
     return line.startswith("| KMP") or (line.startswith("- ") and not line.startswith(RERUN_BULLET))
 
 
+def _versions(data: dict) -> dict[str, str]:
+    """Versions of the optional packages the run (or the runs merged into it) used."""
+    envs = [data["environment"]] + [run["environment"] for run in data.get("merged_from", [])]
+    found: dict[str, str] = {}
+    for name in ("nbclient", "ipykernel", "tensorflow", "tf_keras", "torch"):
+        for env in envs:
+            if env.get(name):
+                found.setdefault(name.replace("_", "-"), env[name])
+    return found
+
+
 def update(old: str, data: dict, source: str) -> str:
     """``old`` (a rendered docs/evidence.md) with the rows and notes of the rules that ``data``
     observed replaced by ``data``'s, and a line saying when and with what those were rerun."""
@@ -192,7 +238,7 @@ def update(old: str, data: dict, source: str) -> str:
         f"{RERUN_BULLET}{', '.join(sorted(rules))}: {data['generated_at']}, {data['session_seconds']} s; "
         f"tests: " + ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
         + f"; Python {env['python']}, Keras {env['keras']}"
-        + "".join(f", {name} {env[name]}" for name in ("nbclient", "ipykernel") if env.get(name))
+        + "".join(f", {name} {version}" for name, version in _versions(data).items())
     )
     preamble = [
         line
@@ -233,7 +279,9 @@ def update(old: str, data: dict, source: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--input", type=Path, default=Path(os.environ.get("KMP_EVIDENCE_JSON") or DEFAULT_INPUT))
+    parser.add_argument(
+        "--input", type=Path, nargs="+", default=[Path(os.environ.get("KMP_EVIDENCE_JSON") or DEFAULT_INPUT)]
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--run", action="store_true", help="run the runtime tests first")
     parser.add_argument(
@@ -244,19 +292,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.run:
-        env = dict(os.environ, KMP_EVIDENCE_JSON=str(args.input.resolve()))
+        env = dict(os.environ, KMP_EVIDENCE_JSON=str(args.input[0].resolve()))
         subprocess.run(
             [sys.executable, "-m", "pytest", "tests/runtime", "-m", "runtime", "-q"], cwd=ROOT, env=env, check=False
         )
-    if not args.input.exists():
-        print(f"no results at {args.input}: run `pytest tests/runtime -m runtime` first", file=sys.stderr)
-        return 1
-    data = json.loads(args.input.read_text(encoding="utf-8"))
-    try:
-        source = str(args.input.resolve().relative_to(ROOT))
-    except ValueError:
-        source = args.input.name
+    runs = []
+    for path in args.input:
+        if not path.exists():
+            print(f"no results at {path}: run `pytest tests/runtime -m runtime` first", file=sys.stderr)
+            return 1
+        try:
+            source = str(path.resolve().relative_to(ROOT))
+        except ValueError:
+            source = path.name
+        runs.append((source, json.loads(path.read_text(encoding="utf-8"))))
+    data = merge(runs) if len(runs) > 1 else runs[0][1]
     args.output.parent.mkdir(parents=True, exist_ok=True)
+    source = " + ".join(source for source, _ in runs)
     if args.update and args.output.exists():
         document = update(args.output.read_text(encoding="utf-8"), data, source)
     else:

@@ -16,6 +16,7 @@ from pylint_keras_mp.registry import RULES_BY_MSGID
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 PROJECTS = FIXTURES / "projects"  # one folder per fixture project, linted from its root
+FIX_FIXTURES = FIXTURES / "fixes"  # <case>.py and <case>.fixed.py pairs, checked by test_fixes.py
 DOCS = ROOT / "docs" / "rules"
 PROOFS = ROOT / "proofs"
 
@@ -63,8 +64,13 @@ class Fixture:
 
 
 def fixture_files() -> list[Fixture]:
-    """Every single-file fixture (the fixture projects are run as projects, from their root)."""
-    files = [path for path in sorted(FIXTURES.rglob("*.py")) if PROJECTS not in path.parents]
+    """Every single-file fixture (the fixture projects are run as projects, from their root; the
+    fix fixtures are checked by test_fixes.py)."""
+    files = [
+        path
+        for path in sorted(FIXTURES.rglob("*.py"))
+        if PROJECTS not in path.parents and FIX_FIXTURES not in path.parents
+    ]
     files += sorted(PROOFS.glob("KMP*.py"))
     fixtures = []
     for path in files:
@@ -72,6 +78,21 @@ def fixture_files() -> list[Fixture]:
         match = OPTIONS_RE.search(text)
         fixtures.append(Fixture(path, match.group(1).strip() if match else ""))
     return fixtures
+
+
+def fix_fixture_files() -> list[Fixture]:
+    """The files to fix under fixtures/fixes/ (not their .fixed.py results)."""
+    fixtures = []
+    for path in sorted(FIX_FIXTURES.rglob("*.py")):
+        if path.name.endswith(".fixed.py"):
+            continue
+        match = OPTIONS_RE.search(path.read_text(encoding="utf-8"))
+        fixtures.append(Fixture(path, match.group(1).strip() if match else ""))
+    return fixtures
+
+
+def fixed_path(path: Path) -> Path:
+    return path.with_name(path.name[: -len(".py")] + ".fixed.py")
 
 
 def engine_findings(fixture: Fixture) -> list[Finding]:

@@ -31,6 +31,8 @@ class LspClient:
         self._next_id = 0
         self._messages: queue.Queue = queue.Queue()
         self._pending: list[dict] = []  # server messages read but not consumed yet
+        # method -> params -> result, for requests from the server (default: answer null)
+        self.request_handlers: dict[str, Callable[[dict], object]] = {}
         self.stderr_lines: list[str] = []
         threading.Thread(target=self._read_stdout, daemon=True).start()
         threading.Thread(target=self._read_stderr, daemon=True).start()
@@ -104,8 +106,10 @@ class LspClient:
                     f"{json.dumps(self._pending)[-3000:]}\nserver stderr:\n{self.stderr()}"
                 ) from None
             if "method" in message and "id" in message:
-                # a request from the server (workspace/configuration, ...): answer it plainly
-                self._send({"id": message["id"], "result": None})
+                # a request from the server (workspace/configuration, ...): answer it
+                handler = self.request_handlers.get(message["method"])
+                result = handler(message.get("params")) if handler else None
+                self._send({"id": message["id"], "result": result})
             if condition(message):
                 return message
             self._pending.append(message)

@@ -171,6 +171,7 @@ def test_json_records_have_every_field(project):
         "severity": "error",
         "message": finding.message,
         "url": finding.url,
+        "fix": finding.fix.to_json() if finding.fix else None,
     }
 
 

@@ -93,7 +93,7 @@ def test_noqa_and_pylint_comments_hide_what_flake8_or_pylint_would(tmp_path):
     # keras-mp-lint honours both, so the one comment a project already wrote is enough
     assert reported_lines(cli.stdout) == sorted(set(in_flake8) & set(in_pylint)) == [10, 14, 19]
     assert cli.returncode == 1
-    assert "Found 3 findings in 1 file (9 suppressed)" in cli.stderr
+    assert "Found 3 findings (3 fixable) in 1 file (9 suppressed)" in cli.stderr
     assert source.read_text(encoding="utf-8") == SUPPRESSED
 
 
@@ -194,7 +194,7 @@ def test_empty_select_is_an_error_not_a_silent_no_op(two_dirs, value):
 def test_summary_statistics_and_quiet(two_dirs):
     proc = run("src", "tests", cwd=two_dirs)
     assert proc.returncode == 1
-    assert proc.stderr.splitlines()[-1] == "Found 4 findings in 4 files"
+    assert proc.stderr.splitlines()[-1] == "Found 4 findings (2 fixable) in 4 files"
     stats = run("--statistics", "src", "tests", cwd=two_dirs)
     assert stats.stdout.endswith(
         "2     KMP201 sequence-lambda-attribute\n2     KMP202 sequence-unpicklable-attribute\n"

@@ -68,6 +68,18 @@ def test_flake8_noqa_and_extend_ignore():
     assert "KMP201" in proc.stdout
 
 
+def test_invalid_keras_backend_is_a_clear_usage_error_in_every_front_end():
+    pylint = run(
+        _bin("pylint"), "--load-plugins=pylint_keras_mp", "--keras-mp-keras-backend=theano", str(BAD)
+    )
+    flake8 = run(_bin("flake8"), "--isolated", "--select=KMP", "--keras-mp-keras-backend=theano", str(BAD))
+    cli = run(_bin("keras-mp-lint"), "--keras-backend", "theano", str(BAD))
+    for proc in (pylint, flake8, cli):
+        assert proc.returncode != 0
+        assert "keras-backend" in proc.stderr and "theano" in proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
 # --- booleans and invalid values read the same everywhere ----------------------------------
 
 ASSUME = FIXTURES / "KMP301" / "bad_unknown_with_assume_option.py"

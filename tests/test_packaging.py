@@ -120,7 +120,10 @@ def test_wheel_metadata(built):
     assert {"Documentation", "Source", "Issue Tracker", "Changelog"} <= set(urls)
     # pylint is an extra; the base install needs nothing but tomli on old Pythons
     requires = meta.get_all("Requires-Dist")
-    assert [r for r in requires if "extra ==" not in r] == ['tomli>=1.1; python_version < "3.11"']
+    assert [r for r in requires if "extra ==" not in r] == [
+        "libcst>=1.1",
+        'tomli>=1.1; python_version < "3.11"',
+    ]
     assert any(r.startswith("pylint") and 'extra == "pylint"' in r for r in requires)
     # the long description renders on an index page: no relative links left
     description = meta.get_payload()

@@ -249,3 +249,77 @@ def test_self_attribute_uses_are_classified():
         "j": "argument",
         "k": "read",
     }
+
+
+JAX_LOADER = """
+{backend}
+class D(PyDataset):
+    def __init__(self, **kwargs):
+        super().__init__(use_multiprocessing=True, **kwargs)
+    def __len__(self):
+        return 4
+    def __getitem__(self, index):
+        return keras.ops.ones((2,)) * index
+"""
+
+
+@pytest.mark.parametrize(
+    "backend, options, expected",
+    [
+        ('import os\nos.environ["KERAS_BACKEND"] = "jax"', {}, [(10, "KMP403")]),
+        ('keras.config.set_backend("jax")', {}, [(9, "KMP403")]),
+        ('import os\nos.environ.setdefault("KERAS_BACKEND", "jax")', {}, [(10, "KMP403")]),
+        ("", {"keras_backend": "jax"}, [(9, "KMP403")]),
+        # an assignment in the module wins over the option; the option over a default
+        ('import os\nos.environ["KERAS_BACKEND"] = "numpy"', {"keras_backend": "jax"}, []),
+        ('import os\nos.environ.setdefault("KERAS_BACKEND", "jax")', {"keras_backend": "numpy"}, []),
+        # unknown: conflicting assignments, a computed value, nothing at all
+        ('import os\nos.environ["KERAS_BACKEND"] = "jax"\nos.environ["KERAS_BACKEND"] = "torch"', {}, []),
+        ('import os\nos.environ["KERAS_BACKEND"] = os.getenv("B", "jax")', {}, []),
+        ("", {}, []),
+    ],
+)
+def test_keras_ops_in_workers_follow_the_backend(backend, options, expected):
+    found = [item for item in codes(JAX_LOADER.format(backend=backend), **options) if item[1] == "KMP403"]
+    assert found == expected
+
+
+def test_import_time_random_seed_is_found_through_import_time_functions_only():
+    body = """
+    import random
+    def seed_everything():
+        random.seed(7)
+    def unused():
+        random.seed(7)
+    {call}
+    class D(PyDataset):
+        def __init__(self, **kwargs):
+            super().__init__(use_multiprocessing=True, **kwargs)
+        def __len__(self):
+            return 4
+        def __getitem__(self, index):
+            return random.random()
+    """
+    assert [c for c in codes(body.replace("{call}", "seed_everything()")) if c[1] == "KMP402"] == [(14, "KMP402")]
+    assert [c for c in codes(body.replace("{call}", "")) if c[1] == "KMP402"] == []
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("n = self.n\n        n += 1\n        self.n = n", [(8, "KMP401")]),
+        ("m = self.n + index\n        total = m * 2\n        self.n = total", [(8, "KMP401")]),
+        ("n = self.n\n        n = 0\n        self.n = n", []),
+        ("n = self.n\n        return n", []),
+    ],
+)
+def test_aliased_writes_back_to_self(body, expected):
+    source = f"""
+class D(PyDataset):
+    def __len__(self):
+        return 4
+    def __getitem__(self, index):
+        {body}
+        return index
+"""
+    assert [c for c in codes(source) if c[1] == "KMP401"] == expected

@@ -19,6 +19,7 @@ from . import (
     kmp306_generator_method_removed_in_keras3,
     kmp401_getitem_state_write,
     kmp402_unseeded_random,
+    kmp403_framework_call_in_worker,
     kmp501_super_init_not_called,
     kmp502_kwargs_not_forwarded,
     kmp503_reserved_attribute,
@@ -38,7 +39,32 @@ RULE_CHECKS = [
     (("KMP306",), kmp306_generator_method_removed_in_keras3.check),
     (("KMP401",), kmp401_getitem_state_write.check),
     (("KMP402",), kmp402_unseeded_random.check),
+    (("KMP403",), kmp403_framework_call_in_worker.check),
     (("KMP501",), kmp501_super_init_not_called.check),
     (("KMP502",), kmp502_kwargs_not_forwarded.check),
     (("KMP503",), kmp503_reserved_attribute.check),
 ]
+
+
+def rule_fixes() -> list:
+    """The automatic fixes, one module beside each rule that has one (see pylint_keras_mp.fixes).
+    Imported on demand: LibCST is loaded only when a finding may have a fix."""
+    from . import (
+        kmp201_fix,
+        kmp301_fix,
+        kmp303_fix,
+        kmp305_fix,
+        kmp306_fix,
+        kmp501_fix,
+        kmp502_fix,
+    )
+
+    return [
+        kmp201_fix.FIX,
+        kmp301_fix.FIX,
+        kmp303_fix.FIX,
+        kmp305_fix.FIX,
+        kmp306_fix.FIX,
+        kmp501_fix.FIX,
+        kmp502_fix.FIX,
+    ]

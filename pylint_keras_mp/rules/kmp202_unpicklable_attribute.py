@@ -1,15 +1,28 @@
-"""KMP202 sequence-unpicklable-attribute: a file, lock, generator, connection... stored on self."""
+"""KMP202 sequence-unpicklable-attribute: a file, lock, generator, connection... stored on self,
+or a Keras image iterator (it holds a lock) fed to worker processes."""
 
 from __future__ import annotations
 
 import ast
 
-from ..facts import is_generator_function
-from ..unpicklable import DATASET_ITERATOR_METHODS, IMAGE_GENERATOR_FLOWS, UNPICKLABLE_CONSTRUCTORS
-from ..facts import walk_scope
+from ..facts import is_generator_function, keyword, walk_scope
+from ..unpicklable import (
+    DATASET_ITERATOR_METHODS,
+    IMAGE_GENERATOR_FLOWS,
+    IMAGE_ITERATOR_CLASSES,
+    IMAGE_ITERATOR_MODULE,
+    IMAGE_ITERATOR_ROOTS,
+    UNPICKLABLE_CONSTRUCTORS,
+)
 from ._attributes import describe_elements, describe_instance, report_stored_arguments, stored_attributes
+from ._common import launch_label
 
 GENERATOR = "a generator"
+COMPREHENSIONS = {
+    ast.ListComp: "list comprehension",
+    ast.SetComp: "set comprehension",
+    ast.DictComp: "dict comprehension",
+}
 FORK_NOTE = ", and under fork every worker advances its own copy and repeats data"
 
 
@@ -39,6 +52,13 @@ def describe_unpicklable(facts, loader, fn, value, constructors, _depth=0, seen=
             for each in facts.every_value(value.id, fn) or ()
         ]
         return found[0] if found and all(found) else None
+    if type(value) in COMPREHENSIONS:
+        # [open(p) for p in paths], {k: h5py.File(v) for ...}: every element is one
+        element = value.value if isinstance(value, ast.DictComp) else value.elt
+        found = describe_unpicklable(facts, loader, fn, element, constructors, _depth + 1)
+        if found and "comprehension" not in found[0]:  # nested: the innermost one names it
+            return f"{found[0]} per element of a {COMPREHENSIONS[type(value)]}", found[1]
+        return found
     if not isinstance(value, ast.Call):
         found = describe_elements(
             value,
@@ -92,7 +112,97 @@ def _function_result(target, constructors, depth, seen, local):
     return None
 
 
+def is_image_iterator_class(qualname: str | None) -> bool:
+    """One of Keras' legacy image iterator classes, under any of its spellings."""
+    if not qualname:
+        return False
+    head, _, last = qualname.rpartition(".")
+    return (
+        last in IMAGE_ITERATOR_CLASSES
+        and head.endswith(IMAGE_ITERATOR_MODULE)
+        and head.split(".")[0] in IMAGE_ITERATOR_ROOTS
+    )
+
+
+def describe_image_iterator(facts, node, fn) -> str | None:
+    """How a message names a Keras image iterator: a flow*() result of an ImageDataGenerator, an
+    instance of a legacy iterator class or of a module class derived from one; else None."""
+    value, scope = facts.follow(node, fn, at_launch=True)
+    if not isinstance(value, ast.Call):
+        return None
+    func = value.func
+    if isinstance(func, ast.Attribute) and func.attr in IMAGE_GENERATOR_FLOWS:
+        if _is_image_data_generator(facts, scope, func.value):
+            return f"an ImageDataGenerator().{func.attr}() iterator"
+    qualname = facts.qualname(func, scope)
+    if is_image_iterator_class(qualname):
+        return f"a Keras {qualname.rpartition('.')[2]}"
+    if isinstance(func, ast.Name):
+        definition = facts.definition_of(func.id, scope)
+        if isinstance(definition, ast.ClassDef):
+            for cls in facts.class_mro(definition):
+                if any(is_image_iterator_class(facts.qualname(base)) for base in cls.bases):
+                    return f"a {func.id} (a subclass of Keras' image Iterator)"
+    return None
+
+
+def _iterator_sets_processes(facts, node, fn) -> bool:
+    """Keras 3 style: the iterator's own settings turn on processes, in its constructor call
+    (``DirectoryIterator(..., use_multiprocessing=True)``) or set on it in the same scope
+    (``it.use_multiprocessing = True``; flow() itself takes no worker arguments)."""
+    value, scope = facts.follow(node, fn, at_launch=True)
+    if isinstance(value, ast.Call) and keyword(value, "use_multiprocessing") is not None:
+        workers = facts.resolve_int(keyword(value, "workers"), scope) if keyword(value, "workers") else 1
+        if facts.resolve_bool(keyword(value, "use_multiprocessing"), scope) is True:
+            return not (isinstance(workers, int) and workers <= 0)
+    if not isinstance(node, ast.Name):
+        return False
+    scope = fn if fn is not None else facts.tree
+    settings: dict[str, object] = {}
+    for stmt in ast.walk(scope):
+        if not isinstance(stmt, ast.Assign):
+            continue
+        for target in stmt.targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == node.id
+                and target.attr in ("use_multiprocessing", "workers")
+            ):
+                settings[target.attr] = facts.resolve(stmt.value, fn)
+    workers = settings.get("workers", 1)
+    return settings.get("use_multiprocessing") is True and not (isinstance(workers, int) and workers <= 0)
+
+
+def _launch_inputs(launch):
+    """x (or generator=), and fit's validation_data=, which Keras feeds through the same workers."""
+    inputs = [launch.data] if launch.data is not None else []
+    if launch.method in ("fit", "fit_generator"):
+        validation = keyword(launch.call, "validation_data")
+        if validation is not None:
+            inputs.append(validation)
+    return inputs
+
+
+def check_launch_inputs(facts, report) -> None:
+    """Keras image iterators fed to a launch that starts worker processes."""
+    for launch in facts.launch_calls:
+        in_processes = None
+        for node in _launch_inputs(launch):
+            what = describe_image_iterator(facts, node, launch.function)
+            if what is None:
+                continue
+            if in_processes is None:
+                in_processes = facts.use_multiprocessing(launch) is True
+            if not (in_processes or _iterator_sets_processes(facts, node, launch.function)):
+                continue
+            named = f"{node.id}, " if isinstance(node, ast.Name) else ""
+            report("KMP202", node, form="launch", launch=launch_label(launch), what=named + what)
+
+
 def check(facts, report) -> None:
+    if "Iterator" in facts.source or "flow" in facts.source:
+        check_launch_inputs(facts, report)
     if not facts.data_loaders and facts.project is None:
         return
     constructors = dict(UNPICKLABLE_CONSTRUCTORS)

@@ -17,7 +17,12 @@ ITEM_WRITES = frozenset({"item-store", "item-augment", "item-delete"})
 CACHE_LOOKUPS = frozenset({"get"})
 CACHE_MAINTENANCE = frozenset({"setdefault", "pop", "popitem", "clear", "move_to_end"})
 
+# Calls that advance an iterator kept on self: next(self.it), self.it.__next__(), gen.send(v).
+ADVANCING_METHODS = frozenset({"__next__", "send"})
+ADVANCE = "advance"
+
 ACTIONS = {
+    ADVANCE: "advances the iterator",
     "rebind": "rebinds",
     "delete": "deletes",
     "augment": "updates",
@@ -29,6 +34,57 @@ ACTIONS = {
 
 def _reads_attribute(node: ast.AST | None, attr: str, self_name: str) -> bool:
     return node is not None and any(is_self_attribute(n, self_name) == attr for n in ast.walk(node))
+
+
+def _aliases(fn, attr: str, self_name: str) -> set[str]:
+    """Local names that hold ``self.<attr>`` or a value computed from it (``n = self.n``,
+    ``n += 1``, ``m = n + 1``): writing one of them back (``self.n = m``) updates the attribute
+    too. A name also bound to anything else (``n = 0``) is no alias."""
+    plain: list[tuple[list[ast.expr], ast.expr]] = []
+    for node in walk_scope(fn):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            plain.append((node.targets if isinstance(node, ast.Assign) else [node.target], node.value))
+    aliases: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for targets, value in plain:
+            if _reads_attribute(value, attr, self_name) or _reads_names(value, aliases):
+                for target in targets:
+                    if isinstance(target, ast.Name) and target.id not in aliases:
+                        aliases.add(target.id)
+                        changed = True
+    unrelated = {
+        target.id
+        for targets, value in plain
+        for target in targets
+        if isinstance(target, ast.Name)
+        and not (_reads_attribute(value, attr, self_name) or _reads_names(value, aliases))
+    }
+    return aliases - unrelated
+
+
+def _reads_names(node: ast.AST | None, names: set[str]) -> bool:
+    return bool(names) and node is not None and any(
+        isinstance(n, ast.Name) and n.id in names for n in ast.walk(node)
+    )
+
+
+def _advances(facts, use) -> bool:
+    """``next(self.it)`` / ``next(self.it, default)``, ``self.it.__next__()``, ``self.it.send(v)``."""
+    if use.use == "call":
+        return use.name in ADVANCING_METHODS
+    if use.use != "argument":
+        return False
+    for node in ast.walk(use.stmt):
+        if (
+            isinstance(node, ast.Call)
+            and node.args
+            and node.args[0] is use.node
+            and facts.qualname(node.func, use.method) == "builtins.next"
+        ):
+            return True
+    return False
 
 
 def _is_slice(key: ast.AST | None) -> bool:
@@ -129,18 +185,29 @@ def check(facts, report) -> None:
             ):
                 caches.discard(use.attr)  # self.counts[k] = self.counts.get(k, 0) + 1 counts
 
+        # Iterators worker code replaces on every call (self.it = iter(batch); next(self.it))
+        # are per-call state; one made lazily per worker still starts from the beginning.
+        replaced = {use.attr for use in in_workers if use.use == "rebind" and not use.guarded}
         for use in in_workers:
             attr, kind = use.attr, use.use
             if attr in loader.methods or attr in shared:
                 continue
             read_by_parent = attr in parent_reads
-            if kind in ("rebind", "delete"):
+            if _advances(facts, use):
+                if attr in replaced:
+                    continue
+                kind = ADVANCE
+            elif kind in ("rebind", "delete"):
                 if use.guarded:
                     continue  # lazy per-worker initialisation
                 self_name = self_name_of(use.method)
+                aliases = _aliases(use.method, attr, self_name) if use.value is not None else set()
+                if any(_reads_names(test, aliases) for test in use.tests):
+                    continue  # fh = self.fh; if fh is None: ...; self.fh = fh: lazy too
                 if not (
                     read_by_parent
                     or _reads_attribute(use.value, attr, self_name)
+                    or _reads_names(use.value, aliases)
                     or (_depends_on_parameters(use.tests, use.method) and attr in worker_reads)
                 ):
                     continue
@@ -166,4 +233,5 @@ def check(facts, report) -> None:
                 method=use.method.name,
                 action=action,
                 attr=attr,
+                form="iterator" if kind == ADVANCE else None,
             )

@@ -6,6 +6,7 @@ import ast
 from dataclasses import dataclass
 
 from ..facts import UNKNOWN, keyword, self_name_of, source_text, walk_scope
+from ..facts.module import module_statements, walk_import_time
 from ._common import imports_any
 
 # numpy.random module attributes that do not draw from the global state.
@@ -29,8 +30,6 @@ OBJECT_RESEEDS = frozenset(
     {"seed", "set_state", "setstate", "seed_", "reseed", "set_random_seed", "set_random_state"}
 )
 AUGMENTER_PACKAGES = ("albumentations.", "imgaug.")
-# A module that imports none of these has no generator to draw from.
-RANDOM_PACKAGES = frozenset({"numpy", "random", "albumentations", "imgaug"})
 # Augmenters that transform every image the same way (unless given p < 1); the containers
 # among them are random when one of their children is.
 DETERMINISTIC_AUGMENTERS = frozenset(
@@ -117,12 +116,35 @@ def _augmenter_is_random(facts, call, fn, _depth=0):
     return False
 
 
+# A module that imports none of these has no generator to draw from.
+RANDOM_PACKAGES = frozenset({"numpy", "random", "albumentations", "imgaug"})
+
+# Why the draws repeat, by case (the message's second clause).
+FORK_COPIES_NUMPY = (
+    "fork workers all continue the parent's stream and repeat the same values every epoch"
+)
+SPAWN_RESEEDS = (
+    "spawn/forkserver workers re-import the module, re-run {seed} (line {line}) and repeat the "
+    "same values every epoch"
+)
+EVERY_START_METHOD = (
+    "fork workers all continue the parent's stream, and spawn/forkserver workers re-run {seed} "
+    "(line {line}) when they re-import the module: they repeat the same values every epoch"
+)
+COPIED_STATE = "every worker starts from a copy of its state and repeats the same values every epoch"
+AUGMENTER_COPIED_STATE = (
+    "every worker starts from a copy of its random state and repeats the same augmentations"
+)
+SAME_SEED_IN_WORKERS = "every worker makes it from the same seed and repeats the same values"
+
+
 @dataclass(frozen=True)
 class _SharedGenerator:
     """A generator or augmenter object that every worker receives as a copy of one state."""
 
     kind: str  # "generator" or "augmenter"
     what: str  # for the message
+    why: str = COPIED_STATE
 
 
 def _shared_object(facts, value, fn, made_in_parent: bool, where: str, label: str):
@@ -135,11 +157,14 @@ def _shared_object(facts, value, fn, made_in_parent: bool, where: str, label: st
     if qualname in GENERATOR_CONSTRUCTORS:
         if made_in_parent or not _seeded_per_call(facts, value, scope):
             spelled = source_text(value.func)
-            return _SharedGenerator("generator", f"{label}, a {spelled}() made {where}")
+            why = COPIED_STATE if made_in_parent else SAME_SEED_IN_WORKERS
+            return _SharedGenerator("generator", f"{label}, a {spelled}() made {where}", why)
         return None
     if _augmenter_is_random(facts, value, scope) and made_in_parent:
         package = qualname.split(".")[0]
-        return _SharedGenerator("augmenter", f"the {package} augmenter {label}, made {where}")
+        return _SharedGenerator(
+            "augmenter", f"the {package} augmenter {label}, made {where}", AUGMENTER_COPIED_STATE
+        )
     return None
 
 
@@ -164,13 +189,36 @@ def _global_reseeds(facts, call, fn) -> tuple[str, ...]:
     return ()
 
 
+def import_time_seeds(facts) -> dict[str, ast.Call]:
+    """{"random" / "numpy": the first call that seeds that global generator with a fixed seed when
+    the module is imported}: at module level outside the main guard, or in a module function
+    called there. spawn and forkserver workers re-import the module and run it again."""
+    calls: list[tuple[ast.Call, object]] = []
+    for stmt, in_guard in module_statements(facts.tree.body):
+        if not in_guard:
+            calls.extend((node, None) for node in walk_import_time(stmt) if isinstance(node, ast.Call))
+    for name in facts.import_time_functions:
+        fn = facts.functions[name]
+        calls.extend((node, fn) for node in walk_scope(fn) if isinstance(node, ast.Call))
+    seeds: dict[str, ast.Call] = {}
+    for call, fn in sorted(calls, key=lambda item: (item[0].lineno, item[0].col_offset)):
+        names = _global_reseeds(facts, call, fn)
+        if names and not _seeded_per_call(facts, call, fn):
+            for name in names:
+                seeds.setdefault(name, call)
+    return seeds
+
+
 def check(facts, report) -> None:
+    seeds = None
     for loader in facts.data_loaders:
         if not loader.worker_methods or not facts.loader_uses_processes(loader):
             continue
+        if seeds is None:
+            seeds = import_time_seeds(facts)
         reseeded_globals = _reseeded_globals(facts, loader.worker_methods.values())
         draws = _self_object_draws(facts, loader, reseeded_globals) + _module_draws(
-            facts, loader.worker_methods.values(), reseeded_globals
+            facts, loader.worker_methods.values(), reseeded_globals, seeds
         )
         _report(report, loader, draws, {})
     _check_helpers(facts, report)
@@ -178,40 +226,47 @@ def check(facts, report) -> None:
 
 def _report(report, loader, draws, labels) -> None:
     reported: set[tuple[int, str]] = set()
-    for node, key, what, fn in sorted(draws, key=lambda d: (d[0].lineno, d[0].col_offset)):
+    for node, key, what, why, fn in sorted(draws, key=lambda d: (d[0].lineno, d[0].col_offset)):
         if (id(fn), key) in reported:
             continue  # one finding per method and generator
         reported.add((id(fn), key))
-        report("KMP402", node, loader=loader.name, method=labels.get(id(fn), fn.name), what=what)
+        method = labels.get(id(fn), fn.name)
+        report("KMP402", node, loader=loader.name, method=method, what=what, why=why, form="why")
 
 
 def _check_helpers(facts, report) -> None:
     """Draws in this module's functions that worker code of a loader running in worker processes
-    calls; reseeding in the loader's worker code or in the functions themselves counts."""
+    calls; reseeding in the loader's worker code or in the functions themselves counts. The
+    import-time seeds of both modules count: spawn/forkserver workers re-import both."""
     by_loader: dict[int, tuple] = {}
     if not imports_any(facts, RANDOM_PACKAGES):
         return  # nothing to draw from
-    # the functions with a call that may draw, from the module's index of calls
+    # the functions with a call that may draw, from the module's index of calls; the draws
+    # themselves are decided below, once the loader (and so the seeds that count) is known
     module_functions = {id(fn) for fn in facts.functions.values()}
     maybe = {
         id(fn)
         for call, fn in facts.calls_by_function
         if fn is not None and id(fn) in module_functions and _may_draw(facts, call)
     }
-    candidates = [
-        fn for fn in facts.functions.values() if id(fn) in maybe and _module_draws(facts, [fn], set())
-    ]
+    candidates = [fn for fn in facts.functions.values() if id(fn) in maybe]
     for fn, loader, entry in facts.worker_helpers(candidates):
         _loader, helpers, labels = by_loader.setdefault(id(loader), (loader, [], {}))
         helpers.append(fn)
         labels[id(fn)] = f"{entry} -> {fn.name}()"
+    own_seeds = None
     for loader, helpers, labels in by_loader.values():
         owner = facts.owner_of(loader)
         if not owner.loader_uses_processes(loader):
             continue
+        if own_seeds is None:
+            own_seeds = import_time_seeds(facts)
+        seeds = dict(own_seeds)
+        for kind, call in import_time_seeds(owner).items():
+            seeds.setdefault(kind, call)
         reseeded = _reseeded_globals(owner, loader.worker_methods.values())
         reseeded |= _reseeded_globals(facts, helpers)
-        _report(report, loader, _module_draws(facts, helpers, reseeded), labels)
+        _report(report, loader, _module_draws(facts, helpers, reseeded, seeds), labels)
 
 
 def _may_draw(facts, call) -> bool:
@@ -220,6 +275,16 @@ def _may_draw(facts, call) -> bool:
         return True
     owner, _method = _module_object_call(call)
     return owner is not None and facts.module_constant(owner) is not None
+
+
+def _global_why(kind: str, seeds: dict[str, ast.Call]) -> str | None:
+    """Why draws from a global generator repeat across workers; None when they do not: `random`
+    reseeds itself in every forked child, so only an import-time seed makes its workers repeat."""
+    seed = seeds.get(kind)
+    if seed is None:
+        return FORK_COPIES_NUMPY if kind == "numpy" else None
+    template = EVERY_START_METHOD if kind == "numpy" else SPAWN_RESEEDS
+    return template.format(seed=f"{source_text(seed.func)}(...)", line=seed.lineno)
 
 
 def _reseeded_globals(facts, functions) -> set[str]:
@@ -275,13 +340,13 @@ def _self_object_draws(facts, loader, reseeded_globals):
         if use.use in ("call", "call-self", "argument") and _object_drawn(
             shared, use.name, use.use == "argument"
         ):
-            draws.append((use.node, f"self.{use.attr}", shared.what, use.method))
+            draws.append((use.node, f"self.{use.attr}", shared.what, shared.why, use.method))
     return draws
 
 
-def _module_draws(facts, functions, reseeded_globals):
+def _module_draws(facts, functions, reseeded_globals, seeds):
     """Draws in worker code (``functions``) from the global generators and from generators or
-    augmenters bound at module level."""
+    augmenters bound at module level; ``seeds``: the import-time seeds (``import_time_seeds``)."""
     draws = []
     module_objects: dict[str, _SharedGenerator | None] = {}
     object_calls = []
@@ -293,9 +358,11 @@ def _module_draws(facts, functions, reseeded_globals):
                 continue
             kind = _global_draw(facts, node, fn)
             if kind is not None:
-                if kind not in reseeded_globals:
+                why = _global_why(kind, seeds)
+                if kind not in reseeded_globals and why is not None:
                     state = "NumPy random state" if kind == "numpy" else "random module state"
-                    draws.append((node, kind, f"the global {state} ({source_text(node.func)}())", fn))
+                    what = f"the global {state} ({source_text(node.func)}())"
+                    draws.append((node, kind, what, why, fn))
                 continue
             owner, method = _module_object_call(node)
             if owner is None or owner in scope.locals or owner in facts.imports:
@@ -314,7 +381,7 @@ def _module_draws(facts, functions, reseeded_globals):
         if owner in reseeded_objects or (shared.kind == "augmenter" and reseeded_globals):
             continue
         if _object_drawn(shared, method, as_argument=False):
-            draws.append((node, owner, shared.what, fn))
+            draws.append((node, owner, shared.what, shared.why, fn))
     return draws
 
 

@@ -56,6 +56,7 @@ class EvidenceLog:
                 "jax": _version("jax"),
                 "tensorflow": _version("tensorflow") or _version("tensorflow-cpu"),
                 "tf_keras": _version("tf-keras"),
+                "torch": _version("torch"),
                 "nbclient": _version("nbclient"),
                 "ipykernel": _version("ipykernel"),
                 "keras_backend": "numpy",

@@ -76,9 +76,18 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
-def run_proof(script: str, start_method: str, timeout: float = 60.0, args: tuple[str, ...] = ()) -> ProofRun:
-    """Run ``proofs/<script>`` with ``<start_method>`` as argv[1] under the numpy Keras backend."""
-    return _run(script, start_method, timeout, [str(PROOFS / script), start_method, *args])
+def run_proof(
+    script: str,
+    start_method: str,
+    timeout: float = 60.0,
+    args: tuple[str, ...] = (),
+    backend: str = "numpy",
+) -> ProofRun:
+    """Run ``proofs/<script>`` with ``<start_method>`` as argv[1] under the numpy Keras backend
+    (``backend="jax"`` for proofs that train: the numpy backend has no ``fit``)."""
+    return _run(
+        script, start_method, timeout, [str(PROOFS / script), start_method, *args], backend=backend
+    )
 
 
 NOTEBOOK_RUNNER = Path(__file__).resolve().parent / "notebook_runner.py"
@@ -114,13 +123,13 @@ def run_notebook(
 CELL_TIMEOUT_STATUS = 3  # notebook_runner.py's exit status when a cell did not finish
 
 
-def _run(script, start_method, timeout, args, after=None) -> ProofRun:
+def _run(script, start_method, timeout, args, after=None, backend="numpy") -> ProofRun:
     """Run ``sys.executable ARGS`` in a temporary folder, in its own process group, with a hard
     timeout; ``args`` may be a function of the folder, ``after(folder)`` runs when it is over."""
     env = dict(os.environ)
     env.pop("PYTHONWARNINGS", None)
     env.update(
-        KERAS_BACKEND="numpy",
+        KERAS_BACKEND=backend,
         JAX_PLATFORMS="cpu",
         PYTHONUNBUFFERED="1",
         PYTHONDONTWRITEBYTECODE="1",

@@ -337,6 +337,42 @@ def test_kmp202_fix_lazy_per_worker_open(method, evidence):
     assert values(proof.batches) == [i * 10.0 for i in range(6)], proof.describe()
 
 
+IMAGE_ITERATOR = "bad: ImageDataGenerator().flow() result fed to process workers"
+
+
+@pytest.mark.parametrize("method", PICKLING)
+def test_kmp202_image_iterator_holds_a_lock(method, evidence):
+    proof = finished(run("KMP202_image_iterator_bad.py", method))
+    message = "cannot pickle '_thread.lock' object"
+    evidence.record(
+        "KMP202", IMAGE_ITERATOR + " (Keras 3: workers/use_multiprocessing set on the flow() result)", method,
+        proof.error_text or f"runs: values {proof.result['values']}", f"TypeError: {message}",
+        agrees=proof.error_text == f"TypeError: {message}", run=proof,
+    )
+    assert_error(proof, "TypeError", message)
+    assert proof.result["values"] == [], proof.describe()
+
+
+@pytest.mark.parametrize("method", PICKLING)
+def test_kmp202_image_iterator_tf_keras(method, evidence):
+    case = "bad (tf_keras): ImageDataGenerator().flow() result, predict(workers=2, use_multiprocessing=True)"
+    spec = "the iterator's lock cannot be pickled into the workers"
+    needs_tf_keras(evidence, "KMP202", case, method, "KMP202_image_iterator_tfkeras_bad.py", spec)
+    proof = run("KMP202_image_iterator_tfkeras_bad.py", method, timeout=TF_KERAS_HANG_TIMEOUT)
+    message = "cannot pickle '_thread.lock' object"
+    printed = message in proof.stderr
+    if proof.timed_out:
+        observed = hang_text(proof, f"stderr: TypeError: {message}" if printed else "nothing printed")
+    else:
+        observed = wrapped_text(proof, message)
+    evidence.record(
+        "KMP202", case, method, observed, spec,
+        agrees=printed or message in proof.error_text, run=proof,
+    )
+    assert printed or message in proof.error_text, proof.describe()
+    assert proof.result is None or proof.result["values"] == [], proof.describe()
+
+
 # --- KMP301 multiprocessing-launch-without-main-guard ----------------------------------------
 
 
@@ -669,6 +705,27 @@ def test_kmp401_fix_state_kept_in_the_parent(method, evidence):
     assert proof.result["epochs"] == 1, proof.describe()
 
 
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_kmp401_iterator_on_self_is_replayed_by_every_worker(method, evidence):
+    proof = finished(run("KMP401_iterator_bad.py", method))
+    rows = [int(v) for v in values(proof.batches)]
+    per_worker = {
+        pid: [int(row[2]) for row in proof.batches if int(row[1]) == pid] for pid in proof.worker_pids
+    }
+    evidence.record(
+        "KMP401", "bad: next(self.rows) on iter(range(6)) made in __init__", method,
+        f"rows {rows} for indices {indices(proof.batches)} ({len(per_worker)} workers, each from row 0)",
+        "each worker advances its own copy and replays the stream",
+        agrees=len(set(rows)) < len(rows), run=proof,
+    )
+    assert_in_workers(proof)
+    assert indices(proof.batches) == list(range(6)), proof.describe()
+    assert len(per_worker) == 2, "both workers must take batches for the proof to be meaningful\n" + proof.describe()
+    for own in per_worker.values():
+        assert own == list(range(len(own))), proof.describe()
+    assert rows.count(0) == 2, proof.describe()
+
+
 # --- KMP402 sequence-unseeded-random ---------------------------------------------------------
 
 
@@ -723,6 +780,215 @@ def test_kmp402_fix_seed_per_epoch_and_index(method, evidence):
     assert_in_workers(proof)
     assert len(set(v1)) == len(v1) == 12, proof.describe()
     assert not set(v1) & set(v2), proof.describe()
+
+
+def one_stream(rows) -> bool:
+    """Every worker drew a prefix of the same stream: the distinct values are exactly the draws of
+    the busiest worker, and every other worker's draws are among them."""
+    by_worker: dict[int, set[float]] = {}
+    for row, value in zip(rows, values(rows)):
+        by_worker.setdefault(int(row[1]), set()).add(value)
+    busiest = max(by_worker.values(), key=len)
+    counts = Counter(int(row[1]) for row in rows)
+    return len(set(values(rows))) == max(counts.values()) and all(v <= busiest for v in by_worker.values())
+
+
+RANDOM_SEEDED = "bad: random.seed(0) at import time, random.random() in __getitem__"
+
+
+@pytest.mark.parametrize("method", PICKLING)
+def test_kmp402_import_time_seed_replays_random_in_every_worker(method, evidence):
+    proof = finished(run("KMP402_random_seeded_bad.py", method))
+    first, second, v1, v2 = _draws(proof)
+    both = v1 + v2
+    evidence.record(
+        "KMP402", RANDOM_SEEDED, method,
+        f"{len(set(both))} distinct values out of {len(both)} draws (2 epochs, "
+        f"{len(pids(first))} + {len(pids(second))} workers): every worker replays one stream",
+        "every worker and every epoch replays the same stream (4 of 16 distinct)",
+        agrees=one_stream(first) and one_stream(second), run=proof,
+    )
+    assert_in_workers(proof, first)
+    assert_in_workers(proof, second)
+    assert len(pids(first)) == 2, "both workers must take batches for the proof to be meaningful\n" + proof.describe()
+    assert one_stream(first), proof.describe()
+    assert one_stream(second), proof.describe()
+    assert set(v1) <= set(v2) or set(v2) <= set(v1), "the next epoch should redraw the same values\n" + proof.describe()
+
+
+def test_kmp402_import_time_seed_random_differs_under_fork(evidence):
+    proof = finished(run("KMP402_random_seeded_bad.py", "fork"))
+    first, second, v1, v2 = _draws(proof)
+    evidence.record(
+        "KMP402", RANDOM_SEEDED, "fork",
+        f"{len(set(v1 + v2))} distinct values out of {len(v1 + v2)} draws (random reseeds in every forked child)",
+        "no symptom claimed under fork", agrees=None, run=proof,
+        note="fork does not re-import the script and CPython reseeds random after fork: the hazard is "
+        "spawn/forkserver's (macOS, Windows, Python 3.14 Linux)",
+    )
+    assert_in_workers(proof)
+    assert len(set(v1 + v2)) == len(v1 + v2), proof.describe()
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_kmp402_random_without_import_time_seed_is_distinct(method, evidence):
+    proof = finished(run("KMP402_random_ok.py", method))
+    first, second, v1, v2 = _draws(proof)
+    evidence.record(
+        "KMP402", "ok: random.random() in __getitem__, random.seed(0) only under the main guard", method,
+        f"{len(set(v1 + v2))} distinct values out of {len(v1 + v2)} draws from "
+        f"{len(pids(first))} + {len(pids(second))} workers",
+        "silent: random reseeds itself in every forked child; spawned workers start fresh",
+        agrees=len(set(v1 + v2)) == len(v1 + v2), run=proof,
+    )
+    assert_in_workers(proof, first)
+    assert len(pids(first)) == 2, "both workers must take batches for the proof to be meaningful\n" + proof.describe()
+    assert len(set(v1 + v2)) == len(v1 + v2) == 16, proof.describe()
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_kmp402_generator_on_self_repeats(method, evidence):
+    proof = finished(run("KMP402_rng_on_self_bad.py", method))
+    first, second, v1, v2 = _draws(proof)
+    evidence.record(
+        "KMP402", "bad: np.random.default_rng(seed) made in __init__, drawn in __getitem__", method,
+        f"{len(set(v1 + v2))} distinct values out of {len(v1 + v2)} draws (2 epochs); "
+        "every worker starts from the generator's state in the parent",
+        "identical in every worker, every epoch",
+        agrees=one_stream(first) and one_stream(second), run=proof,
+    )
+    assert_in_workers(proof, first)
+    assert len(pids(first)) == 2, "both workers must take batches for the proof to be meaningful\n" + proof.describe()
+    assert one_stream(first), proof.describe()
+    assert one_stream(second), proof.describe()
+    assert set(v1) <= set(v2) or set(v2) <= set(v1), proof.describe()
+
+
+# --- KMP403 framework-call-in-worker ---------------------------------------------------------
+
+
+JAX_HANG_TIMEOUT = 40.0  # a clean fork run of these proofs takes 3-5 s here (spawn up to 27 s on a busy machine); a deadlock never ends
+JAX_FORK_WARNING = "os.fork() was called. os.fork() is incompatible with multithreaded code, and JAX is multithreaded"
+JAX_CASES = [
+    ("KMP403_bad.py", "bad: KERAS_BACKEND=jax, jax.numpy in __getitem__", "jax"),
+    ("KMP403_keras_ops_bad.py", "bad: KERAS_BACKEND=jax, keras.ops in __getitem__", "jax"),
+    ("KMP403_jax_in_init_bad.py", "bad: KERAS_BACKEND=numpy, jax.numpy in __init__ and __getitem__", "numpy"),
+    ("KMP403_layer_bad.py", "bad: KERAS_BACKEND=jax, a keras.layers.Rescaling made in __init__, called in __getitem__", "jax"),
+]
+
+
+@pytest.mark.parametrize("script, case, backend", JAX_CASES)
+def test_kmp403_jax_in_fork_workers_deadlocks(script, case, backend, evidence):
+    proof = run(script, "fork", timeout=JAX_HANG_TIMEOUT)
+    warned = JAX_FORK_WARNING in proof.stderr
+    evidence.record(
+        "KMP403", case, "fork",
+        hang_text(
+            proof,
+            "no exception; " + ("the parent printed JAX's RuntimeWarning about os.fork()" if warned
+                                else "nothing printed (JAX's RuntimeWarning about os.fork() did not show)"),
+        ),
+        "deadlock without an error: no exception, predict never returns",
+        agrees=proof.timed_out and "Traceback" not in proof.stderr, run=proof,
+    )
+    assert_hang(proof, "the forked workers should deadlock")
+    assert "Traceback" not in proof.stderr, "the deadlock is silent:\n" + proof.describe()
+
+
+@pytest.mark.parametrize("method", PICKLING)
+@pytest.mark.parametrize("script, case, backend", JAX_CASES)
+def test_kmp403_jax_works_in_spawned_workers(script, case, backend, method, evidence):
+    proof = finished(run(script, method))
+    evidence.record(
+        "KMP403", case, method, f"runs: {where(proof)}, values {values(proof.batches)}",
+        "spawn and forkserver work", agrees=proof.error is None, run=proof,
+    )
+    assert proof.result["backend"] == backend, proof.describe()
+    assert proof.error is None, proof.describe()
+    assert_in_workers(proof)
+    assert indices(proof.batches) == list(range(4)), proof.describe()
+
+
+def test_kmp403_jax_works_in_fork_workers_when_the_parent_never_ran_jax(evidence):
+    proof = finished(run("KMP403_jax_not_in_parent_ok.py", "fork"))
+    evidence.record(
+        "KMP403", "ok: KERAS_BACKEND=numpy, jax.numpy only in __getitem__ (the parent never runs JAX)", "fork",
+        f"{where(proof)}, values {values(proof.batches)}",
+        "silent: each forked worker starts JAX itself; the deadlock needs JAX running in the parent",
+        agrees=proof.error is None, run=proof,
+        note="the spec reports every jax call in worker code; measured, the deadlock needs JAX's runtime "
+        "started in the parent before the fork (the JAX backend, or a JAX call in __init__), so the rule "
+        "asks for that evidence",
+    )
+    assert proof.result["backend"] == "numpy", proof.describe()
+    assert_clean_run(proof, [0.0, 2.0, 4.0, 6.0])
+
+
+def test_kmp403_fix_numpy_in_the_loader(evidence):
+    proof = finished(run("KMP403_good.py", "fork"))
+    evidence.record(
+        "KMP403", "good: KERAS_BACKEND=jax, numpy in __getitem__", "fork",
+        f"{where(proof)}, values {values(proof.batches)}", "fix: runs clean",
+        agrees=proof.error is None, run=proof,
+    )
+    assert proof.result["backend"] == "jax", proof.describe()
+    assert_clean_run(proof, [0.0, 2.0, 4.0, 6.0])
+
+
+def test_kmp403_keras_ops_on_the_numpy_backend_work_under_fork(evidence):
+    proof = finished(run("KMP403_numpy_backend_ok.py", "fork"))
+    evidence.record(
+        "KMP403", "ok: KERAS_BACKEND=numpy, keras.ops in __getitem__", "fork",
+        f"{where(proof)}, values {values(proof.batches)}", "silent: keras.ops on numpy work in fork workers",
+        agrees=proof.error is None, run=proof,
+    )
+    assert proof.result["backend"] == "numpy", proof.describe()
+    assert_clean_run(proof, [0.0, 1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_kmp403_torch_in_fork_workers_works(backend, evidence):
+    case = f"ok: torch (CPU build) in __getitem__ after the parent used torch, Keras backend {backend}"
+    spec = "not claimed: torch in fork workers works (measured), so the rule leaves it out"
+    if importlib.util.find_spec("torch") is None:
+        reason = "needs torch (a CPU build), not installed"
+        evidence.record("KMP403", case, "fork", f"not run: {reason}", spec, agrees=None, script="KMP403_torch_ok.py")
+        pytest.skip(reason)
+    proof = finished(run_proof("KMP403_torch_ok.py", "fork", timeout=90.0, args=(backend,)))
+    evidence.record(
+        "KMP403", case, "fork",
+        f"{where(proof)}, means {values(proof.batches)} (torch {proof.result['torch']}, "
+        f"{proof.result['torch_threads']} threads)",
+        spec, agrees=proof.error is None, run=proof,
+    )
+    assert proof.result["backend"] == backend, proof.describe()
+    assert_clean_run(proof, [float(i) for i in range(6)])
+
+
+TF_OPS = "tf.io.decode_jpeg, tf.image.resize and tf.convert_to_tensor in __getitem__ after the parent used TensorFlow"
+
+
+@pytest.mark.parametrize(
+    "script, case, needs",
+    [
+        ("KMP403_tf_ops_ok.py", f"ok: {TF_OPS} (Keras 3, TensorFlow backend)", ("tensorflow",)),
+        ("KMP403_tf_ops_tfkeras_ok.py", f"ok (tf_keras): {TF_OPS}", ("tensorflow", "tf_keras")),
+    ],
+)
+def test_kmp403_tensorflow_ops_in_fork_workers_work(script, case, needs, evidence):
+    spec = "not claimed: TensorFlow ops in fork workers work (measured), so the rule leaves them out"
+    missing = [name for name in needs if importlib.util.find_spec(name) is None]
+    if missing:
+        reason = f"needs {' and '.join(missing)} (tensorflow-cpu + tf-keras), not installed"
+        evidence.record("KMP403", case, "fork", f"not run: {reason}", spec, agrees=None, script=script)
+        pytest.skip(reason)
+    proof = finished(run(script, "fork"))
+    evidence.record(
+        "KMP403", case, "fork",
+        f"{where(proof)}, values {values(proof.batches)} (tensorflow {proof.result['tensorflow']})",
+        spec, agrees=proof.error is None, run=proof,
+    )
+    assert_clean_run(proof, [100.0, 101.0, 102.0, 103.0])
 
 
 # --- KMP501 / KMP502 / KMP503: the Keras 3 PyDataset contract --------------------------------

@@ -1,0 +1,45 @@
+"""KMP403 near miss: jax.numpy in __getitem__, and nothing runs JAX in the parent.
+
+With the numpy backend and no JAX call before the workers start, each forked worker starts
+JAX's runtime itself: fork works (measured). Silent: the hazard needs JAX running in the parent.
+Run: python proofs/KMP403_jax_not_in_parent_ok.py [fork|spawn|forkserver]
+"""
+import json
+import multiprocessing
+import os
+import sys
+
+os.environ["KERAS_BACKEND"] = "numpy"
+
+import jax.numpy as jnp  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+class Normalized(keras.utils.PyDataset):
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, index):
+        scaled = jnp.asarray([index, 1.0]) * 2.0
+        return np.array([[index, os.getpid(), float(scaled[0]), 0.0]], dtype="float32")
+
+
+def main():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Identity()])
+    data = Normalized(4, workers=2, use_multiprocessing=True)
+    result = {"parent_pid": os.getpid(), "backend": keras.backend.backend(), "batches": [], "error": None}
+    try:
+        result["batches"] = np.asarray(model.predict(data, verbose=0)).tolist()
+    except Exception as exc:  # noqa: BLE001 - the proof reports whatever Keras raises
+        result["error"] = {"type": type(exc).__name__, "message": str(exc)}
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method(sys.argv[1] if len(sys.argv) > 1 else "spawn")
+    main()

@@ -1,0 +1,394 @@
+"""Automatic fixes: one LibCST codemod per rule, declared beside the rule, applied here.
+
+A rule's fix lives in ``rules/kmpNNN_fix.py`` as a ``RuleFix``: its code, its applicability
+(``safe``: the program behaves as intended afterwards; ``unsafe``: it may change behaviour a
+reader relies on, e.g. code that only ran on import) and a function that returns the
+``Rewrite`` of one finding, or None when the fix is not certainly right. The fix rewrites the
+top-level statements involved, each parsed by LibCST on its own (a fix costs what its statement
+costs, not what the module costs), which keeps the formatting and comments of everything it does
+not touch; the edits are the changed lines.
+
+The engine attaches a ``Fix`` to every finding that has one (``attach_fixes``), which is what the
+message suffix, the JSON/SARIF output and the language server show; ``fix_source`` applies them
+until nothing fixable is left.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import functools
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Callable, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Options
+    from ..engine import Finding
+
+SAFE, UNSAFE = "safe", "unsafe"
+APPLICABILITIES = (SAFE, UNSAFE)
+MAX_PASSES = 10  # a fix can enable another (KMP501 then KMP305); more passes mean a loop
+# Fixes computed per module and pass (each costs a LibCST parse of its statement, ~10 ms): the
+# first ones in source order carry their fix, --fix reaches the rest in its further passes.
+MAX_FIXES_PER_MODULE = 100
+
+# Appended to the message of a finding that has a fix, in every front end.
+FIXABLE_SUFFIX = {
+    SAFE: " (fixable with keras-mp-lint --fix)",
+    UNSAFE: " (fixable with keras-mp-lint --fix --unsafe-fixes)",
+}
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the whole lines ``start_line`` .. ``end_line - 1`` (1-based) with ``content``;
+    ``start_line == end_line`` inserts before ``start_line``."""
+
+    start_line: int
+    end_line: int
+    content: str
+
+    def to_json(self) -> dict:
+        return {
+            "content": self.content,
+            "location": {"row": self.start_line, "column": 1},
+            "end_location": {"row": self.end_line, "column": 1},
+        }
+
+
+@dataclass(frozen=True)
+class Fix:
+    code: str
+    applicability: str
+    message: str
+    edits: tuple[Edit, ...]
+
+    def to_json(self) -> dict:
+        return {
+            "applicability": self.applicability,
+            "message": self.message,
+            "edits": [edit.to_json() for edit in self.edits],
+        }
+
+    def overlaps(self, other: Fix) -> bool:
+        return any(
+            a.start_line <= b.end_line and b.start_line <= a.end_line
+            for a in self.edits
+            for b in other.edits
+        )
+
+
+@dataclass(frozen=True)
+class RuleFix:
+    """Declared by a rule's fix module: ``FIX = RuleFix("KMP501", SAFE, "...", fix)``."""
+
+    code: str
+    applicability: str
+    message: str
+    fix: Callable[["FixContext", "Finding"], "Rewrite | None"]
+
+
+def allowed(applicability: str, unsafe: bool) -> bool:
+    return applicability == SAFE or unsafe
+
+
+# --- lines and edits ----------------------------------------------------------------------------
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their ends, split where Python splits them (not at form feeds)."""
+    return _LINE.findall(text)
+
+
+def diff_edits(old: str, new: str) -> tuple[Edit, ...]:
+    a, b = split_lines(old), split_lines(new)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return tuple(
+        Edit(i1 + 1, i2 + 1, "".join(b[j1:j2]))
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    )
+
+
+def apply_edits(source: str, edits: Sequence[Edit]) -> str:
+    lines = split_lines(source)
+    for edit in sorted(edits, key=lambda e: (e.start_line, e.end_line), reverse=True):
+        lines[edit.start_line - 1 : edit.end_line - 1] = split_lines(edit.content)
+    return "".join(lines)
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    return "".join(
+        line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
+        for line in difflib.unified_diff(
+            split_lines(old), split_lines(new), fromfile=path, tofile=path
+        )
+    )
+
+
+# --- the context a rule's fix works in ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """What a rule's fix returns: the edits, and the rewritten regions (each must compile)."""
+
+    edits: tuple[Edit, ...]
+    regions: tuple[str, ...]
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    decorators = getattr(stmt, "decorator_list", None) or []
+    return min([stmt.lineno, *(d.lineno for d in decorators)])
+
+
+class Region:
+    """Top-level statements (whole lines ``first``..``last``) parsed by LibCST on their own, so
+    that a fix costs what its statement costs, not what the module costs."""
+
+    def __init__(self, lines: list[str], first: int, last: int):
+        import libcst
+        from libcst.metadata import MetadataWrapper
+
+        self.first, self.last = first, last
+        self.text = "".join(lines[first - 1 : last])
+        self._wrapper = MetadataWrapper(libcst.parse_module(self.text), unsafe_skip_copy=True)
+        self.module = self._wrapper.module
+
+    @functools.cached_property
+    def positions(self):
+        from libcst.metadata import PositionProvider
+
+        return self._wrapper.resolve(PositionProvider)
+
+    @functools.cached_property
+    def by_start(self) -> dict[tuple[int, int], list]:
+        found: dict[tuple[int, int], list] = {}
+        for node, where in self.positions.items():
+            found.setdefault((where.start.line + self.first - 1, where.start.column), []).append(node)
+        return found
+
+    def line_of(self, node) -> int:
+        """The module line where a node of this region starts."""
+        return self.positions[node].start.line + self.first - 1
+
+    def rewritten(self, new_module) -> Rewrite:
+        new_text = new_module.code
+        edits = tuple(
+            Edit(e.start_line + self.first - 1, e.end_line + self.first - 1, e.content)
+            for e in diff_edits(self.text, new_text)
+        )
+        return Rewrite(edits, (new_text,))
+
+
+class FixContext:
+    """One module: its ``ast`` facts, and LibCST regions parsed on demand."""
+
+    def __init__(self, source: str, tree: ast.Module, facts):
+        self.source = source
+        self.tree = tree
+        self.facts = facts
+        self.lines = split_lines(source)
+        self._regions: dict[tuple[int, int], Region] = {}
+        self._owner: dict[int, Region] = {}  # id(LibCST node) -> its region
+        self._memo: dict[str, object] = {}
+
+    def memo(self, key: str, build: Callable[[], object]):
+        """A per-module index a fix builds once (e.g. findings' nodes by position)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
+
+    def char_column(self, line: int, col: int) -> int:
+        """ast's UTF-8 byte offset -> LibCST's character column."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return len(text.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+
+    def _statement_range(self, start: int, stop: int) -> tuple[int, int]:
+        """Whole lines of the top-level statements ``start`` .. ``stop - 1``, grown to the
+        statements that share those lines (``a = 1; b = 2``)."""
+        body = self.tree.body
+        first = _first_line(body[start])
+        last = body[stop - 1].end_lineno or body[stop - 1].lineno
+        while start > 0 and (body[start - 1].end_lineno or 0) >= first:
+            start -= 1
+            first = min(first, _first_line(body[start]))
+        while stop < len(body) and _first_line(body[stop]) <= last:
+            last = max(last, body[stop].end_lineno or last)
+            stop += 1
+        return first, last
+
+    @functools.cached_property
+    def _starts(self) -> list[int]:
+        return [_first_line(stmt) for stmt in self.tree.body]
+
+    def top_level_index(self, node: ast.AST) -> int | None:
+        import bisect
+
+        index = bisect.bisect_right(self._starts, node.lineno) - 1
+        if index < 0:
+            return None
+        stmt = self.tree.body[index]
+        return index if node.lineno <= (stmt.end_lineno or stmt.lineno) else None
+
+    def region(self, start: int, stop: int | None = None, with_lines_above: bool = False) -> Region:
+        """The region of top-level statements ``start`` .. ``stop - 1`` (default: one); with the
+        comment and blank lines above them (the region module's ``header``) if asked."""
+        key = self._statement_range(start, start + 1 if stop is None else stop)
+        if with_lines_above and start > 0:
+            key = (min(key[0], (self.tree.body[start - 1].end_lineno or key[0]) + 1), key[1])
+        if key not in self._regions:
+            self._regions[key] = Region(self.lines, *key)
+        return self._regions[key]
+
+    def nodes_at(self, node: ast.AST, kind, where: Callable[[object], bool] | None = None) -> list:
+        """The LibCST nodes of type ``kind`` that start where the ast ``node`` starts."""
+        index = self.top_level_index(node)
+        if index is None:
+            return []
+        region = self.region(index)
+        key = (node.lineno, self.char_column(node.lineno, node.col_offset))
+        found = [
+            n for n in region.by_start.get(key, []) if isinstance(n, kind) and (where is None or where(n))
+        ]
+        for n in found:
+            self._owner[id(n)] = region
+        return found
+
+    def node_at(self, node: ast.AST, kind, where=None):
+        found = self.nodes_at(node, kind, where)
+        return found[0] if len(found) == 1 else None
+
+    def region_of(self, cst_node) -> Region:
+        return self._owner[id(cst_node)]
+
+    def rewrite(self, replacements: dict) -> Rewrite:
+        """Replace LibCST nodes found with ``node_at`` (by identity; ``None`` removes)."""
+        import libcst
+
+        by_region: dict[int, tuple[Region, dict]] = {}
+        for old, new in replacements.items():
+            region = self.region_of(old)
+            by_region.setdefault(id(region), (region, {}))[1][id(old)] = new
+        edits: list[Edit] = []
+        regions: list[str] = []
+        for region, by_id in by_region.values():
+
+            class Replace(libcst.CSTTransformer):
+                def on_leave(self, original, updated, by_id=by_id):
+                    if id(original) in by_id:
+                        new = by_id[id(original)]
+                        return libcst.RemoveFromParent() if new is None else new
+                    return updated
+
+            result = region.rewritten(region.module.visit(Replace()))
+            edits.extend(result.edits)
+            regions.extend(result.regions)
+        return Rewrite(tuple(sorted(edits, key=lambda e: e.start_line)), tuple(regions))
+
+
+@functools.lru_cache(maxsize=1)
+def rule_fixes() -> dict[str, RuleFix]:
+    from ..rules import rule_fixes as declared
+
+    return {fix.code: fix for fix in declared()}
+
+
+# Kept in step with rules.rule_fixes() by a test; checked before LibCST is imported.
+FIXABLE_CODES = frozenset({"KMP201", "KMP301", "KMP303", "KMP305", "KMP306", "KMP501", "KMP502"})
+
+
+def compiles(source: str) -> bool:
+    try:
+        compile(source, "<fixed>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def attach_fixes(findings: list[Finding], source: str, tree: ast.Module, facts) -> list[Finding]:
+    """The findings, those with a certainly right fix carrying it (and saying so)."""
+    if not any(f.code in FIXABLE_CODES for f in findings):
+        return findings
+    try:
+        fixes = rule_fixes()
+    except Exception:  # LibCST missing from a broken install: report without fixes
+        return findings
+    context = FixContext(source, tree, facts)
+    result = []
+    budget = MAX_FIXES_PER_MODULE
+    for finding in sorted(findings):
+        declared = fixes.get(finding.code)
+        rewrite = None
+        if declared is not None and budget > 0:
+            budget -= 1
+            try:
+                rewrite = declared.fix(context, finding)
+            except Exception:  # a fix that cannot be computed is no fix; the finding stays
+                rewrite = None
+        if rewrite is None or not rewrite.edits or not all(map(compiles, rewrite.regions)):
+            result.append(finding)
+            continue
+        fix = Fix(finding.code, declared.applicability, declared.message, rewrite.edits)
+        result.append(
+            replace(
+                finding,
+                message=finding.message + FIXABLE_SUFFIX[declared.applicability],
+                fix=fix,
+            )
+        )
+    return result
+
+
+# --- applying ------------------------------------------------------------------------------------
+
+
+@dataclass
+class FixResult:
+    source: str
+    fixed: list[Finding]  # what was fixed, as found before each pass
+
+
+def select_fixes(findings: Sequence[Finding], unsafe: bool) -> list[Fix]:
+    """Fixes of one pass: allowed, in order, none touching another's lines."""
+    chosen: list[Fix] = []
+    for finding in findings:
+        fix = finding.fix
+        if fix is None or not allowed(fix.applicability, unsafe):
+            continue
+        if any(fix.overlaps(other) for other in chosen):
+            continue  # the next pass fixes it on the rewritten module
+        chosen.append(fix)
+    return chosen
+
+
+def fix_source(
+    source: str,
+    filename: str,
+    options: Options,
+    unsafe: bool = False,
+    keep: Callable[[list, str], list] | None = None,
+) -> FixResult:
+    """Apply the fixes of the findings ``options`` selects (and ``keep(findings, source)`` keeps:
+    the command line leaves suppressed findings alone) until none is left to apply."""
+    from ..engine import analyze
+
+    seen = {source}
+    fixed: list[Finding] = []
+    for _ in range(MAX_PASSES):
+        findings = analyze(source, filename, options)
+        if keep is not None:
+            findings = keep(findings, source)
+        chosen = select_fixes(findings, unsafe)
+        if not chosen:
+            break
+        new = apply_edits(source, [edit for fix in chosen for edit in fix.edits])
+        if new in seen or not compiles(new):
+            break
+        fixed.extend(f for f in findings if f.fix in chosen)
+        seen.add(new)
+        source = new
+    return FixResult(source, fixed)

@@ -1,0 +1,100 @@
+"""The command line's fix options (Ruff's vocabulary): --fix, --unsafe-fixes, --diff, --fix-only."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from ..config import Options
+from . import FixResult, fix_source
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("fixes")
+    group.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply the safe fixes in place, then report what is left",
+    )
+    group.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix, --fix-only or --diff: apply the unsafe fixes too (they may change what "
+        "runs on import, for example)",
+    )
+    group.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the fixes as a unified diff and change nothing; exit 1 when there is "
+        "something to fix",
+    )
+    group.add_argument(
+        "--fix-only",
+        action="store_true",
+        help="apply the fixes in place and report nothing else; exit 0",
+    )
+
+
+def requested(args: argparse.Namespace) -> bool:
+    return bool(args.fix or args.diff or args.fix_only)
+
+
+def _read(path: str) -> tuple[str, str] | None:
+    """(text, newline convention) of a file that can be decoded, else None (left alone)."""
+    from ..engine import decode_source
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        return decode_source(data), data
+    except (OSError, UnicodeDecodeError, LookupError, SyntaxError):
+        return None
+
+
+def _write(path: str, original: bytes, text: str) -> None:
+    import io
+    import tokenize
+
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(original).readline)
+    bom = encoding == "utf-8-sig"
+    data = text.encode("utf-8" if bom else encoding)
+    if bom:
+        data = b"\xef\xbb\xbf" + data
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def run_fixes(
+    args: argparse.Namespace, files: Sequence[str], options: Options, keep=None
+) -> int | None:
+    """Fix (or with --diff, show the fixes of) ``files``; ``keep(path, findings, source)`` drops
+    the findings not to fix (suppressed ones). Returns the exit status when the run ends here
+    (--diff, --fix-only), None when the caller goes on to lint the fixed files."""
+    from . import unified_diff
+
+    results: list[tuple[str, FixResult]] = []
+    for path in files:
+        if not path.endswith((".py", ".pyw")):
+            continue  # the edits are Python source lines: other files (notebooks) are left alone
+        read = _read(path)
+        if read is None:
+            continue
+        text, original = read
+        only = (lambda found, source, path=path: keep(path, found, source)) if keep else None
+        result = fix_source(text, path, options, unsafe=args.unsafe_fixes, keep=only)
+        if result.fixed and result.source != text:
+            results.append((path, result))
+            if args.diff:
+                sys.stdout.write(unified_diff(text, result.source, path))
+            else:
+                _write(path, original, result.source)
+    count = sum(len(result.fixed) for _, result in results)
+    if args.diff:
+        sys.stdout.flush()
+        if count and not getattr(args, "quiet", False):
+            print(f"{count} fixable finding(s) in {len(results)} file(s)", file=sys.stderr)
+        return 1 if count and not args.exit_zero else 0
+    if count and not getattr(args, "quiet", False):
+        print(f"Fixed {count} finding(s) in {len(results)} file(s).", file=sys.stderr)
+    return 0 if args.fix_only else None
