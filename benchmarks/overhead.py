@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """How much the plugin adds to flake8 and pylint, and how the engine compares with ``ast.parse``.
 
-    python benchmarks/overhead.py [--corpus keras|stdlib|both] [--repeat N] [--sample N]
-                                  [--only flake8,pylint,engine] [--project] [--json PATH]
+    python benchmarks/overhead.py [--corpus keras|stdlib|both|none] [--repeat N] [--sample N]
+                                  [--only flake8,pylint,engine] [--project] [--scale SIZES]
+                                  [--json PATH]
 
 Corpora (nothing is downloaded; both come with any machine that installed the test extras):
 
@@ -27,8 +28,15 @@ medians. Comparisons:
   messages (``--disable=all --enable=keras-mp``), and pylint's defaults without and with the
   plugin.
 - the engine, single process: a loop of bare ``ast.parse`` over the files, a loop of
-  ``analyze_file`` over the same files (all rules on), and ``keras-mp-lint`` (``python -m
-  pylint_keras_mp``, when the command-line module exists).
+  ``analyze_file`` over the same files (all rules on), ``keras-mp-lint --jobs 1`` and
+  ``--jobs 0`` (every core), and ``ruff check`` with its default rules on the same files, on one
+  thread (``RAYON_NUM_THREADS=1``, ``--no-cache --isolated``; ruff is in the test extra).
+
+``--scale 5000,10000,20000`` adds the scale table: for each size, a generated project of that
+many files (copies of the standard library, hard-linked where possible, with the fixture
+projects mixed into every copy, under one ``pyproject.toml``) linted by ``keras-mp-lint --jobs 1``
+and ``--jobs 0``: time and peak memory against file count. ``--corpus none --scale ...`` runs the
+scale table alone.
 
 ``--project`` measures the project mode: the installed corpora hold no project file, so each of
 their folders is a project of its own (a folder of scripts); with ``--project`` the corpus is
@@ -156,6 +164,33 @@ def as_project(root: Path, files: list[str], target: Path) -> tuple[Path, list[s
     return copy, [str(copy / Path(path).relative_to(root)) for path in files]
 
 
+def scale_tree(target: Path, size: int) -> Path:
+    """A project of ``size`` files under ``target``: copies of the standard library (hard links
+    where the file system allows), each with the fixture projects mixed in, under one
+    ``pyproject.toml``, so that the project analysis covers the whole tree."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    library = [Path(path) for path in python_files(stdlib, skip_top=("site-packages",))]
+    extra = sorted((ROOT / "fixtures" / "projects").rglob("*.py"))
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "pyproject.toml").write_text('[project]\nname = "scale"\n', encoding="utf-8")
+    made, copy = 0, 0
+    while made < size:
+        folder = target / f"copy{copy:02d}"
+        sources = [(path, folder / path.relative_to(ROOT / "fixtures")) for path in extra]
+        sources += [(path, folder / "lib" / path.relative_to(stdlib)) for path in library]
+        for source, destination in sources:
+            if made >= size:
+                break
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(source, destination)
+            except OSError:
+                shutil.copyfile(source, destination)
+            made += 1
+        copy += 1
+    return target
+
+
 def stride_sample(files: list[str], size: int) -> list[str]:
     """``size`` files spread evenly over the sorted list (deterministic, no randomness)."""
     if size <= 0 or size >= len(files):
@@ -192,17 +227,25 @@ class Variant:
     command: list[str]
     accept: Callable[[int], bool] = _zero_ok  # is this return code a successful run?
     runs: list[Run] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)  # on top of the common environment
 
     def median(self, attr: str) -> float:
         return statistics.median(getattr(run, attr) for run in self.runs)
 
 
-def run_once(command: list[str], workdir: Path, accept: Callable[[int], bool] = _zero_ok) -> Run:
+def run_once(
+    command: list[str],
+    workdir: Path,
+    accept: Callable[[int], bool] = _zero_ok,
+    env: dict[str, str] | None = None,
+) -> Run:
     """Run ``command``; wall time here, CPU time and peak RSS of that child from wait4."""
     out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=out, stderr=err, cwd=workdir, env=_env())
+        proc = subprocess.Popen(
+            command, stdout=out, stderr=err, cwd=workdir, env={**_env(), **(env or {})}
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -233,7 +276,7 @@ def _env() -> dict[str, str]:
 def measure(variants: list[Variant], repeat: int, workdir: Path, label: str) -> None:
     for round_number in range(repeat):
         for variant in variants:
-            run = run_once(variant.command, workdir, variant.accept)
+            run = run_once(variant.command, workdir, variant.accept, variant.env)
             variant.runs.append(run)
             print(
                 f"  [{label} {round_number + 1}/{repeat}] {variant.name}: {run.wall:.2f}s wall, "
@@ -298,6 +341,16 @@ def pylint_variants(files: list[str], rcfile: Path) -> list[Variant]:
     ]
 
 
+def ruff_command() -> list[str] | None:
+    """``ruff check`` with its default rules, no cache, no configuration (ruff is in the test
+    extra); None when it is not installed."""
+    here = Path(sys.executable).parent / "ruff"
+    ruff = str(here) if here.exists() else shutil.which("ruff")
+    if ruff is None:
+        return None
+    return [ruff, "check", "--no-cache", "--isolated", "--exit-zero", "--quiet"]
+
+
 def engine_variants(file_list: Path, files: list[str]) -> list[Variant]:
     py = sys.executable
     variants = [
@@ -305,11 +358,14 @@ def engine_variants(file_list: Path, files: list[str]) -> list[Variant]:
         Variant("engine analyze_file loop", [py, "-c", ENGINE_LOOP, str(file_list)]),
     ]
     if importlib.util.find_spec("pylint_keras_mp.cli") is not None:
+        lint = [py, "-m", "pylint_keras_mp", "--isolated", "--exit-zero", "--quiet"]
+        variants.append(Variant("keras-mp-lint --jobs 1", [*lint, "--jobs", "1", *files]))
+        variants.append(Variant("keras-mp-lint --jobs 0", [*lint, "--jobs", "0", *files]))
+    ruff = ruff_command()
+    if ruff is not None:
+        # one thread, like keras-mp-lint --jobs 1
         variants.append(
-            Variant(
-                "keras-mp-lint --jobs 1",
-                [py, "-m", "pylint_keras_mp", "--isolated", "--jobs", "1", "--exit-zero", *files],
-            )
+            Variant("ruff check (one thread)", [*ruff, *files], env={"RAYON_NUM_THREADS": "1"})
         )
     return variants
 
@@ -424,7 +480,7 @@ def targets(groups: list[dict]) -> list[str]:
                         return item
         return None
 
-    for corpus, limit in (("stdlib", 0.05), ("keras", 0.25)):
+    for corpus, limit in (("stdlib", 0.02), ("keras", 0.05)):
         item = row(corpus, "flake8 + plugin (--select=E,F,W,C90,KMP)")
         if item:
             ok = item["cpu_overhead"] <= limit
@@ -457,15 +513,46 @@ def targets(groups: list[dict]) -> list[str]:
             if item:
                 verdicts.append(
                     f"{variant} on {corpus}: {item['cpu_ratio']:.2f}x bare ast.parse (cpu), "
-                    f"{item['wall_ratio']:.2f}x wall, target <= 3x: "
-                    f"{'met' if item['cpu_ratio'] <= 3 else 'MISSED'}"
+                    f"{item['wall_ratio']:.2f}x wall, target <= 2x: "
+                    f"{'met' if item['cpu_ratio'] <= 2 else 'MISSED'}"
                 )
+        ours, ruff = row(corpus, "keras-mp-lint --jobs 1"), row(corpus, "ruff check (one thread)")
+        if ours and ruff:
+            ratio = ours["cpu"] / ruff["cpu"]
+            verdicts.append(
+                f"keras-mp-lint --jobs 1 on {corpus}: {ratio:.2f}x ruff check (cpu, one thread), "
+                f"{ours['wall'] / ruff['wall']:.2f}x wall, target <= 1.0x: "
+                f"{'met' if ratio <= 1.0 else 'MISSED'}"
+            )
+    scale = {
+        group["files"]: row
+        for group in groups
+        if group["kind"] == "scale"
+        for row in group["rows"]
+        if row["variant"] == "keras-mp-lint --jobs 1"
+    }
+    if len(scale) >= 2:
+        small, large = min(scale), max(scale)
+        linear = scale[small]["cpu"] * large / small
+        drift = scale[large]["cpu"] / linear - 1
+        verdicts.append(
+            f"scale, --jobs 1: {large} files in {scale[large]['cpu']:.2f}s cpu, {drift * 100:+.1f}% "
+            f"from linear (from {small} files), target within 10%: "
+            f"{'met' if abs(drift) <= 0.10 else 'MISSED'}"
+        )
+        peak = scale[large]["peak_mb"]
+        verdicts.append(
+            f"scale, --jobs 1: peak memory {peak:.0f} MB at {large} files, target < 200 MB: "
+            f"{'met' if peak < 200 else 'MISSED'}"
+        )
     return verdicts
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", choices=("keras", "stdlib", "both"), default="both")
+    parser.add_argument(
+        "--corpus", choices=("keras", "stdlib", "both", "none"), default="both"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per variant (default 3)")
     parser.add_argument(
         "--sample",
@@ -483,10 +570,19 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="copy each corpus under a pyproject.toml, so that it is linted as one project",
     )
+    parser.add_argument(
+        "--scale",
+        metavar="SIZES",
+        default="",
+        help="also lint generated trees of these many files (comma separated, e.g. "
+        "5000,10000,20000): copies of the standard library with the fixture projects mixed in",
+    )
     parser.add_argument("--json", metavar="PATH", help="write the results here")
     args = parser.parse_args(argv)
     only = {item.strip() for item in args.only.split(",") if item.strip()}
     corpora = ("keras", "stdlib") if args.corpus == "both" else (args.corpus,)
+    if args.corpus == "none":
+        corpora = ()
 
     info = machine()
     print(f"machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}")
@@ -525,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
                     handle.read()
             if "engine" in only:
                 variants = engine_variants(file_list, files)
-                measure(variants, max(args.repeat, 5), workdir, f"{corpus} engine")
+                measure(variants, args.repeat, workdir, f"{corpus} engine")
                 baselines = {v.name: "ast.parse loop" for v in variants[1:]}
                 groups.append(summarise(corpus, "engine", files, variants, baselines))
             if "flake8" in only:
@@ -548,6 +644,18 @@ def main(argv: list[str] | None = None) -> int:
                 groups.append(summarise(corpus, "pylint", sample, variants, baselines))
             print()
             print(table([g for g in groups if g["corpus"] == corpus]))
+
+        for size in [int(item) for item in args.scale.split(",") if item.strip()]:
+            tree = scale_tree(workdir / f"scale-{size}", size)
+            print(f"\nscale: {size} files under {tree}")
+            lint = [sys.executable, "-m", "pylint_keras_mp", "--isolated", "--exit-zero", "--quiet"]
+            variants = [
+                Variant("keras-mp-lint --jobs 1", [*lint, "--jobs", "1", str(tree)]),
+                Variant("keras-mp-lint --jobs 0", [*lint, "--jobs", "0", str(tree)]),
+            ]
+            measure(variants, args.repeat, workdir, f"scale {size}")
+            groups.append(summarise("scale", "scale", ["."] * size, variants, {}))
+            shutil.rmtree(tree, ignore_errors=True)
 
     print("\n" + table(groups))
     verdicts = targets(groups)

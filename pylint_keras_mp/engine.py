@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import os
+import re
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
@@ -76,6 +78,19 @@ class Reporter:
         )
 
 
+# Words without which a module holds no finding (besides KMP901): a Keras loader base, a worker
+# argument, a Keras 2 generator method (KMP306). A launch whose ``**mapping`` the analysis cannot
+# read may start processes without naming them; it needs ``**`` and a launch method call.
+_NEEDED_WORDS = (
+    "Sequence", "PyDataset", "workers", "use_multiprocessing", "max_queue_size",
+    "fit_generator", "evaluate_generator", "predict_generator",
+)
+_LAUNCH_CALL = re.compile(r"\.[\s\\]*(?:fit|evaluate|predict)\b")
+# Set (to anything but "" or "0") to analyse every module that passes might_apply, as if the
+# narrow pre-filter did not exist: the tests compare both ways.
+NO_PREFILTER = "KERAS_MP_LINT_NO_PREFILTER"
+
+
 def trigger_words(options: Options) -> tuple[str, ...]:
     extra = tuple(base.rpartition(".")[2] for base in options.sequence_bases)
     return _TRIGGER_WORDS + extra
@@ -90,6 +105,48 @@ def might_apply(source: str, options: Options) -> bool:
     return not source.isascii() and any(
         word in unicodedata.normalize("NFKC", source) for word in words
     )
+
+
+def _normalised(source: str) -> str:
+    # The parser NFKC-normalises identifiers: ``class L(ＰｙＤａｔａｓｅｔ)`` names PyDataset.
+    return source if source.isascii() else unicodedata.normalize("NFKC", source)
+
+
+def may_hold_findings(source: str, options: Options, index=None, path=None) -> bool:
+    """The narrow pre-filter, from the text alone: whether a module can hold any finding other
+    than KMP901. Every rule needs a data loader (a Keras or configured base, or a loader class of
+    the project, which every subclass, construction or launch of it names), a launch with worker
+    arguments or a ``**mapping``, a Keras 2 generator method, or a module-level function that the
+    project's worker code calls."""
+    if os.environ.get(NO_PREFILTER, "") not in ("", "0"):
+        return True
+    words = _NEEDED_WORDS + tuple(base.rpartition(".")[2] for base in options.sequence_bases)
+    if any(word in source for word in words):
+        return True
+    text = _normalised(source)
+    if text is not source and any(word in text for word in words):
+        return True
+    if "**" in text and _LAUNCH_CALL.search(text):
+        return True
+    return index is not None and index.takes_part(path, text)
+
+
+def _syntax_error(source: str, filename: str) -> SyntaxError | ValueError | None:
+    """The error Python's parser gives for the text, or None when it parses. Compiling to code
+    is cheaper than building the syntax tree, and succeeds only when the text parses; a failure
+    may also be a compiler-only error (``return`` outside a function), so the parser decides."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(source, filename, "exec", dont_inherit=True)
+            return None
+        except Exception:
+            pass
+        try:
+            ast.parse(source, filename=filename)
+        except (SyntaxError, ValueError) as exc:
+            return exc
+    return None
 
 
 def internal_error(reason: str, options: Options, line: int = 1) -> Finding:
@@ -173,9 +230,22 @@ def analyze(
                     return [internal_error(f"cannot decode: {exc}", options)]
                 return [unparsable_source(error, options)]
         index = _project_index(filename, options)
+        path = index.path_of(filename) if index is not None else None
+        if not may_hold_findings(source, options, index, path):
+            # No finding is possible, but a file that mentions Keras (or, in a project, may
+            # take part in its loaders) and that Python cannot parse is still KMP901 (a tree
+            # handed in by the host linter has parsed).
+            if tree is None and (
+                might_apply(source, options)
+                or (index is not None and index.might_matter(path, source))
+            ):
+                error = _syntax_error(source, filename)
+                if error is not None:
+                    return [unparsable_source(error, options)]
+            return []
         if not might_apply(source, options):
             # the project may still show that this module holds or uses a loader
-            if index is None or not index.might_matter(index.path_of(filename), source):
+            if index is None or not index.might_matter(path, source):
                 return []
         facts = index.summary(index.path_of(filename), source) if index is not None else None
         if facts is None or facts.kind != kind:

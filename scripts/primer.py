@@ -9,7 +9,7 @@ and platlib when it differs).
 
 Each file's bytes go through ``pylint_keras_mp.engine.analyze`` with all rules on, once with
 ``Options()`` and once with ``Options(assume_multiprocessing=True)``. ``--stress`` adds a third
-run that makes the rules work on code that has nothing to do with Keras: the text pre-filter is
+run that makes the rules work on code that has nothing to do with Keras: the text pre-filters are
 bypassed and ``builtins.object``, ``unittest.TestCase``, ``threading.Thread`` and a few other
 common bases count as data-loader bases, so most classes of the corpus become "data loaders".
 
@@ -211,6 +211,10 @@ def run(
                 engine.might_apply = (
                     (lambda source, opts: True) if name == "stress" else real_might_apply
                 )
+                if name == "stress":
+                    os.environ[engine.NO_PREFILTER] = "1"
+                else:
+                    os.environ.pop(engine.NO_PREFILTER, None)
                 began = time.perf_counter()
                 try:
                     if use_alarm:
@@ -262,6 +266,7 @@ def run(
                 )
     finally:
         engine.might_apply = real_might_apply
+        os.environ.pop(engine.NO_PREFILTER, None)
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)

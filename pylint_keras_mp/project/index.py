@@ -121,6 +121,7 @@ class ProjectIndex:
         self._fed_with_processes: list | None = None
         self._definitions: dict[tuple[Path, str | None], object] = {}
         self._names: dict[Path, dict | None] = {}
+        self._names_pattern: re.Pattern | None = None
 
     def path_of(self, filename: str) -> Path:
         return Path(os.path.abspath(filename)).resolve()
@@ -208,6 +209,7 @@ class ProjectIndex:
         self._configured = None
         self._definitions.clear()
         self._names.clear()
+        self._names_pattern = None
 
     # ------------------------------------------------------------------ names
     def _where(self, importer: Path, qualname: str | None):
@@ -423,7 +425,12 @@ class ProjectIndex:
     @silent(None)
     def _summarise(self, path: Path, pattern: re.Pattern) -> ModuleSummary | None:
         parsed = self.project.file(path)
-        if parsed is None or not pattern.search(parsed.source):
+        if parsed is None:
+            return None
+        keep = parsed._source is not None  # read for another question: keep it
+        if not pattern.search(parsed.source):
+            if not keep:
+                parsed.forget()  # the text of every module must not stay in memory
             return None
         facts = self.facts_of(path)
         if facts is None:
@@ -437,6 +444,22 @@ class ProjectIndex:
             summary.started.append(loader.lineage)
         parsed.forget()  # the summary is what other questions need; the tree can go
         return summary
+
+    @silent(True)
+    def takes_part(self, path: Path, text: str) -> bool:
+        """Whether a module can take part in the project's loaders, told from its text and its
+        path: it names a loader class of the project (a subclass, a construction or a launch
+        names its class) or a configured base defined in the project, or it defines a
+        module-level function that worker code calls."""
+        if path in self.worker_helpers():
+            return True
+        if self._names_pattern is None:
+            names: set[str] = {name for _, name in self.configured_classes}
+            for summary in self.scan().values():
+                names |= summary.loader_names
+            alternatives = "|".join(re.escape(name) for name in sorted(names))
+            self._names_pattern = re.compile(rf"\b(?:{alternatives})\b" if names else r"(?!)")
+        return bool(self._names_pattern.search(text))
 
     @silent(True)
     def might_matter(self, path: Path, source: str) -> bool:

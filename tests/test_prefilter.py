@@ -1,0 +1,129 @@
+"""The narrow text pre-filter is sound: every fixture, fixture project, notebook fixture and
+file of the robustness primer gives the same findings with it and without it
+(``KERAS_MP_LINT_NO_PREFILTER``), and it does skip modules that cannot hold a finding."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from tests.fixture_support import FIXTURES, engine_project_findings, fixture_files, fixture_projects
+from pylint_keras_mp import engine
+from pylint_keras_mp.config import Options
+from pylint_keras_mp.engine import NO_PREFILTER, analyze, analyze_file, may_hold_findings
+from pylint_keras_mp.project import index as project_index
+from pylint_keras_mp.project import model
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fresh_process_caches():
+    project_index._INDEXES.clear()
+    project_index._RECENT.clear()
+    project_index._LINTED[0] = None
+    model._PROJECTS.clear()
+    model._marked_folder.cache_clear()
+
+
+def _both_ways(monkeypatch, run):
+    """(findings with the filter, findings without), each from fresh project caches."""
+    results = []
+    for off in (False, True):
+        if off:
+            monkeypatch.setenv(NO_PREFILTER, "1")
+        else:
+            monkeypatch.delenv(NO_PREFILTER, raising=False)
+        _fresh_process_caches()
+        results.append(run())
+    monkeypatch.delenv(NO_PREFILTER, raising=False)
+    _fresh_process_caches()
+    return results
+
+
+def test_fixtures_and_notebooks_give_the_same_findings_with_and_without_the_filter(monkeypatch):
+    fixtures = [(f.path, f.options) for f in fixture_files()]
+    fixtures += [(path, Options()) for path in sorted((FIXTURES / "notebooks").glob("*.ipynb"))]
+    assert len(fixtures) > 100
+
+    def run():
+        return {str(path): analyze_file(str(path), options) for path, options in fixtures}
+
+    on, off = _both_ways(monkeypatch, run)
+    assert sum(map(len, off.values())) > 100
+    assert on == off
+
+
+@pytest.mark.parametrize("project", fixture_projects(), ids=lambda p: p.root.name)
+def test_fixture_projects_give_the_same_findings_with_and_without_the_filter(monkeypatch, project):
+    on, off = _both_ways(monkeypatch, lambda: engine_project_findings(project))
+    assert on == off
+
+
+def test_a_module_that_only_uses_keras_is_not_analysed(monkeypatch):
+    source = "import keras\n\n\ndef build():\n    return keras.Sequential([])\n"
+    assert not may_hold_findings(source, Options())
+    built = []
+    real = engine._module_facts
+    monkeypatch.setattr(engine, "_module_facts", lambda *a, **k: built.append(a) or real(*a, **k))
+    assert analyze(source, "m.py", Options()) == []
+    assert built == []
+    # still checked for syntax: a broken module that mentions Keras is KMP901
+    assert [f.code for f in analyze(source + "def f(:\n", "m.py", Options())] == ["KMP901"]
+    monkeypatch.setenv(NO_PREFILTER, "1")
+    assert analyze(source, "m.py", Options()) == []
+    assert len(built) == 1
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "class L(keras.utils.Sequence): pass",
+        "class L(ＰｙＤａｔａｓｅｔ): pass",  # the parser NFKC-normalises identifiers
+        "model.fit(x, workers=4)",
+        "model.fit_generator(gen())",
+        "model.fit(gen(), **FIT_OPTIONS)",
+        "model\\\n    .predict(gen(), **options)",
+    ],
+)
+def test_what_every_finding_needs_passes_the_filter(source):
+    assert may_hold_findings(source, Options())
+
+
+def test_a_configured_base_passes_the_filter():
+    source = "class L(MyBase): pass"
+    assert not may_hold_findings(source, Options())
+    assert may_hold_findings(source, Options(sequence_bases=("pkg.base.MyBase",)))
+
+
+def _load_primer():
+    spec = importlib.util.spec_from_file_location("kmp_primer_prefilter", ROOT / "scripts" / "primer.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.primer
+def test_the_robustness_primer_gives_the_same_findings_with_and_without_the_filter(monkeypatch):
+    primer = _load_primer()
+    files = primer.corpus([Path(sysconfig.get_paths()["stdlib"])])
+    assert len(files) > 500
+    configs = (Options(), Options(assume_multiprocessing=True))
+
+    def run():
+        found = {}
+        for path in files:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            for number, options in enumerate(configs):
+                found[(str(path), number)] = analyze(data, str(path), options)
+        return found
+
+    on, off = _both_ways(monkeypatch, run)
+    assert on == off
