@@ -30,6 +30,9 @@ REEXPORT_LIMIT = 8
 FACTS_KEPT = 8
 # How often files already read are checked for changes on disk.
 RECHECK_SECONDS = 2.0
+# How many modules the project scan summarises at most (in file order); a project with more
+# candidate modules than this leaves the rest unknown, and unknown is silent.
+MAX_SCANNED_MODULES = 500
 
 
 def silent(default):
@@ -54,6 +57,33 @@ IMPORT_STATEMENT = re.compile(
 )
 IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)[ \t].*$", re.MULTILINE)
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+WORD = re.compile(rb"[A-Za-z_][A-Za-z_0-9]*")
+IDENTIFIER_WORD = re.compile(r"[^\W\d]\w*")
+
+
+def _mentions(text: str | bytes, needs: list[tuple[frozenset, ...]]) -> bool:
+    """Whether a module's text holds, for one of ``needs``, a word of each of its word sets.
+    Words are whole identifiers; a text with non-ASCII characters is decoded and NFKC-normalised
+    first, as the parser normalises identifiers (``ＰｙＤａｔａｓｅｔ`` names PyDataset)."""
+    if isinstance(text, bytes):
+        if text.isascii():
+            # cheap refusal first: no word of any first set occurs at all
+            if not any(word.encode() in text for need in needs for word in need[0]):
+                return False
+            words = {word.decode() for word in WORD.findall(text)}
+            return any(all(words & wanted for wanted in need) for need in needs)
+        from ..engine import decode_source
+
+        try:
+            text = decode_source(text)
+        except (UnicodeDecodeError, LookupError, SyntaxError):
+            return False
+    if not text.isascii():
+        import unicodedata
+
+        text = unicodedata.normalize("NFKC", text)
+    words = set(IDENTIFIER_WORD.findall(text))
+    return any(all(words & wanted for wanted in need) for need in needs)
 
 
 def _imported_names(source: str) -> list[str]:
@@ -409,28 +439,47 @@ class ProjectIndex:
             files = self.project.all_files()
         except Exception:
             files = []
-        words = set(self.loader_words())
-        while words:
-            pattern = re.compile("|".join(re.escape(word) for word in sorted(words)))
+        from ..facts.keras_api import LOADER_BASE_NAMES
+        from ..keras_components import KERAS_COMPONENTS
+
+        # A module defines a loader on a Keras base only when it names Keras (its base is
+        # imported from a path with a Keras component) and the base; on a configured base when
+        # it names that base; on a project loader when it names that loader's class.
+        needs = [(frozenset(KERAS_COMPONENTS), frozenset(LOADER_BASE_NAMES))]
+        configured = {base.rpartition(".")[2] for base in self.options.sequence_bases}
+        if configured:
+            needs.append((frozenset(configured),))
+        known: set[str] = set()
+        while needs:
             names: set[str] = set()
             for path in files:
                 if path in self._summaries:
                     continue
-                summary = self._summarise(path, pattern)
+                if len(self._summaries) >= MAX_SCANNED_MODULES:
+                    return  # the rest of the project stays unknown
+                summary = self._summarise(path, needs)
                 if summary is not None:
                     self._summaries[path] = summary
                     names.update(summary.loader_names)
-            words = names - words
+            names -= known
+            known |= names
+            needs = [(frozenset(names),)] if names else []
 
     @silent(None)
-    def _summarise(self, path: Path, pattern: re.Pattern) -> ModuleSummary | None:
+    def _summarise(self, path: Path, needs: list[tuple[frozenset, ...]]) -> ModuleSummary | None:
         parsed = self.project.file(path)
         if parsed is None:
             return None
-        keep = parsed._source is not None  # read for another question: keep it
-        if not pattern.search(parsed.source):
-            if not keep:
-                parsed.forget()  # the text of every module must not stay in memory
+        if parsed._source is None:
+            # most files of a project are not candidates: look at their bytes, without
+            # decoding them or keeping them
+            try:
+                data = path.read_bytes()
+            except OSError:
+                return None
+            if not _mentions(data, needs):
+                return None
+        elif not _mentions(parsed.source, needs):
             return None
         facts = self.facts_of(path)
         if facts is None:
@@ -466,7 +515,10 @@ class ProjectIndex:
         """Whether a file that mentions no trigger word can still have findings, told from text
         alone (nothing is parsed): it imports a project module (it may subclass, build or launch
         a project loader), or the modules that mention a loader base import it, directly or
-        through other project modules (its functions may run in worker processes)."""
+        through other project modules (its functions may run in worker processes). In a project
+        where no module defines or uses a data loader, none can."""
+        if not self.scan():
+            return False
         for name in _imported_names(source):
             if name.startswith(".") or self.project.resolve_name(name, path) is not None:
                 return True
@@ -479,6 +531,9 @@ class ProjectIndex:
         modules whose functions worker code can call. Read from text, nothing more is parsed."""
         if self._imported_stems is None:
             loader_modules = set(self.scan())
+            if not loader_modules:
+                self._imported_stems = set()
+                return self._imported_stems
             texts: dict[str, list[set[str]]] = {}
             stems: set[str] = set()
             for path in self.project.all_files():
