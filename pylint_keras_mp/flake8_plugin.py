@@ -77,7 +77,9 @@ class KerasMPFlake8Checker:
 
     def run(self):
         source = "".join(self.lines)
-        for finding in analyze(source, self.filename, self.options, tree=self.tree):
+        for finding in analyze(
+            source, self.filename, self.options, tree=self.tree, keep=False
+        ):
             yield finding.line, finding.col, finding.full_text, type(self)
 
 

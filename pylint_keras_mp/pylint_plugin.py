@@ -128,7 +128,7 @@ class _ModuleFindings:
             data = node.stream().read()
         except Exception as exc:  # unreadable: pylint reports that itself
             return [internal_error(f"cannot read: {exc}", options)]
-        return analyze(data, node.file or node.name, options)
+        return analyze(data, node.file or node.name, options, keep=False)
 
 
 class _BandChecker(BaseChecker):

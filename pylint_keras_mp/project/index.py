@@ -590,11 +590,33 @@ class ProjectIndex:
         return None
 
 
-# The facts of the file linted last (kept until the next one), whatever its project.
+# The facts of the file linted last (kept until the next one, or until ``release``), whatever
+# its project.
 _LINTED: list = [None]
 # (index, file) of the facts kept, oldest first, for every project of the process.
 _RECENT: collections.OrderedDict[tuple[int, Path], ProjectIndex] = collections.OrderedDict()
 _INDEXES: dict[tuple[int, Options], ProjectIndex] = {}
+
+
+def release() -> None:
+    """Drop every tree kept for later questions: the facts of the file linted last (and its
+    text) and of the modules kept among the most recently used, in every project. What stays is
+    what the project questions keep without trees (summaries, names, where names lead). A front
+    end that lints each file once (flake8, pylint) calls this after each file, so that a run
+    over many files holds no tree of its own between files; other modules are then parsed again
+    when a later file asks about them."""
+    current = _LINTED[0]
+    _LINTED[0] = None
+    if current is not None:
+        parsed = current.project.project.files.get(current.path)
+        if parsed is not None:
+            parsed.forget()  # read from disk again if a later question needs it
+    while _RECENT:
+        (_, path), index = _RECENT.popitem(last=False)
+        index._facts.pop(path, None)
+        parsed = index.project.files.get(path)
+        if parsed is not None:
+            parsed.forget()
 
 
 def index_for(path: str, options: Options) -> ProjectIndex | None:
