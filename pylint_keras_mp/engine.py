@@ -212,36 +212,14 @@ def analyze(
     options: Options | None = None,
     tree: ast.Module | None = None,
     kind: str = "module",
-    keep: bool = True,
 ) -> list[Finding]:
     """Findings for one module, sorted by position, with the rest of its project as context
     (findings are reported for this module only). Never raises: a file Python cannot parse or
     decode is KMP901, a failure of the linter itself KMP900.
 
     ``kind`` is "module" for a file Python imports, "notebook" for a notebook's code cells
-    (see notebook.py), which spawn workers never import. ``keep``: whether the trees analysed
-    for this module (its own and other project modules') stay for later calls; a front end that
-    lints each file once passes False, so that no tree outlives the call (a tree kept alive
-    costs memory, and the host's garbage collector walks it again and again)."""
-    try:
-        return _analyze(source, filename, options or Options(), tree, kind)
-    finally:
-        if not keep:
-            _release_trees()
-
-
-def _release_trees() -> None:
-    project_index = sys.modules.get("pylint_keras_mp.project.index")
-    if project_index is not None:
-        try:
-            project_index.release()
-        except Exception:  # the host linter must never see an exception from us
-            pass
-
-
-def _analyze(
-    source: str | bytes, filename: str, options: Options, tree: ast.Module | None, kind: str
-) -> list[Finding]:
+    (see notebook.py), which spawn workers never import."""
+    options = options or Options()
     try:
         if isinstance(source, bytes):
             try:
@@ -362,3 +340,15 @@ def analyze_file(path: str, options: Options | None = None) -> list[Finding]:
         return [internal_error(f"cannot read: {exc.strerror or exc}", options)]
     return analyze(data, path, options)
 
+
+def release_trees() -> None:
+    """Drop every syntax tree the project layer keeps for later calls of ``analyze`` (the
+    linted file's and other project modules'); the project's small summaries stay. A front end
+    that lints each file once calls this after each file: a tree kept alive costs memory, and
+    the host's garbage collector walks it again and again."""
+    project_index = sys.modules.get("pylint_keras_mp.project.index")
+    if project_index is not None:
+        try:
+            project_index.release()
+        except Exception:  # the host linter must never see an exception from us
+            pass
