@@ -341,6 +341,27 @@ def analyze_file(path: str, options: Options | None = None) -> list[Finding]:
     return analyze(data, path, options)
 
 
+def analyze_once(
+    source: str | bytes, filename: str, options: Options, tree: ast.Module | None = None
+) -> list[Finding]:
+    """``analyze`` for a host linter (flake8, pylint) that lints each file once, inside the
+    host's process: the host's cyclic garbage collector is paused while the engine runs
+    (reference counting frees the engine's trees and facts; a collection triggered by the
+    engine's allocations would only walk the host's objects and ours again), and no tree of ours
+    outlives the call."""
+    import gc
+
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        return analyze(source, filename, options, tree=tree)
+    finally:
+        release_trees()
+        if paused:
+            gc.enable()
+
+
 def release_trees() -> None:
     """Drop every syntax tree the project layer keeps for later calls of ``analyze`` (the
     linted file's and other project modules'); the project's small summaries stay. A front end

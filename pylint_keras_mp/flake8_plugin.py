@@ -8,7 +8,7 @@ import sys
 
 from . import __version__
 from .config import OPTION_SPECS, Options, OptionValueError, options_from_mapping
-from .engine import analyze, release_trees
+from .engine import analyze_once
 
 # The spellings of a boolean on the command line besides the bare flag; each is registered as an
 # exact option string, so ``--keras-mp-assume-multiprocessing=yes`` works while the bare flag
@@ -77,11 +77,7 @@ class KerasMPFlake8Checker:
 
     def run(self):
         source = "".join(self.lines)
-        try:
-            findings = analyze(source, self.filename, self.options, tree=self.tree)
-        finally:
-            release_trees()  # flake8 lints each file once: no tree of ours outlives it
-        for finding in findings:
+        for finding in analyze_once(source, self.filename, self.options, tree=self.tree):
             yield finding.line, finding.col, finding.full_text, type(self)
 
 

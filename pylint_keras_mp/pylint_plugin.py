@@ -14,7 +14,7 @@ from pylint.config.callback_actions import _CallbackAction
 from pylint.constants import WarningScope
 
 from .config import OPTION_SPECS, Options, OptionSpec, OptionValueError, options_from_mapping, parse_bool
-from .engine import Finding, analyze, internal_error, release_trees
+from .engine import Finding, analyze_once, internal_error
 from .registry import RULES, Rule
 
 COMMAND_LINE = "Command line"  # pylint's current module name while it parses the command line
@@ -128,10 +128,7 @@ class _ModuleFindings:
             data = node.stream().read()
         except Exception as exc:  # unreadable: pylint reports that itself
             return [internal_error(f"cannot read: {exc}", options)]
-        try:
-            return analyze(data, node.file or node.name, options)
-        finally:
-            release_trees()  # pylint lints each module once: no tree of ours outlives it
+        return analyze_once(data, node.file or node.name, options)
 
 
 class _BandChecker(BaseChecker):
