@@ -432,7 +432,20 @@ class ProjectIndex:
             self._scan_files()
         finally:
             self._scanning = False
+            self._forget_untouched_files()
         return self._summaries
+
+    def _forget_untouched_files(self) -> None:
+        """Drop the project's records of the files the scan only looked at (nothing read, kept
+        or parsed): a large project would otherwise keep one object per file, which the host
+        linter's garbage collector walks at every full collection for the rest of the run."""
+        files = self.project.files
+        for path in [
+            path
+            for path, parsed in files.items()
+            if parsed._source is None and not parsed._parsed and parsed.stamp is None
+        ]:
+            del files[path]
 
     def _scan_files(self) -> None:
         try:
