@@ -475,13 +475,11 @@ class ProjectIndex:
         """Drop the project's records of the files the scan only looked at (nothing read, kept
         or parsed): a large project would otherwise keep one object per file, which the host
         linter's garbage collector walks at every full collection for the rest of the run."""
-        files = self.project.files
-        for path in [
-            path
-            for path, parsed in files.items()
-            if parsed._source is None and not parsed._parsed and parsed.stamp is None
-        ]:
-            del files[path]
+        self.project.files = {
+            path: parsed
+            for path, parsed in self.project.files.items()
+            if parsed._source is not None or parsed._parsed or parsed.stamp is not None
+        }  # a new dict: a dict keeps its size when entries are deleted
 
     def _base_words(self) -> set[str]:
         from ..facts.keras_api import LOADER_BASE_NAMES

@@ -105,9 +105,10 @@ class Project:
         roots = [root / r if not r.is_absolute() else r for r in source_roots]
         self.source_roots = tuple(dict.fromkeys([*(r.resolve() for r in roots), root]))
         self.files: dict[Path, ParsedFile] = {}
-        self._all_files: list[Path] | None = None
+        # kept as strings: the garbage collector need not visit them (a Path is two objects)
+        self._all_files: list[str] | None = None
         self._resolved: dict[tuple[str, str], tuple[Path, list[str]] | None] = {}
-        self._folder_stamps: dict[Path, int] = {}
+        self._folder_stamps: dict[str, int] = {}
 
     # ------------------------------------------------------------------ files
     def contains(self, path: Path) -> bool:
@@ -152,7 +153,7 @@ class Project:
         """A file was added to or removed from a folder listed so far."""
         for folder, stamp in self._folder_stamps.items():
             try:
-                if folder.stat().st_mtime_ns != stamp:
+                if os.stat(folder).st_mtime_ns != stamp:
                     return True
             except OSError:
                 return True
@@ -162,10 +163,10 @@ class Project:
         """Every ``*.py`` file of the project, sorted (listed once); for a folder of scripts
         without a project file, the files of that folder only."""
         if self._all_files is None:
-            found: list[Path] = []
+            found: list[str] = []
             for folder, subfolders, names in os.walk(self.root):
                 try:
-                    self._folder_stamps[Path(folder)] = Path(folder).stat().st_mtime_ns
+                    self._folder_stamps[folder] = os.stat(folder).st_mtime_ns
                 except OSError:
                     pass
                 if not self.marked:
@@ -175,11 +176,11 @@ class Project:
                 )
                 for name in sorted(names):
                     if name.endswith(".py"):
-                        found.append(Path(folder) / name)
+                        found.append(os.path.join(folder, name))
                 if len(found) > MAX_PROJECT_FILES:
                     break
             self._all_files = found[:MAX_PROJECT_FILES]
-        return self._all_files
+        return [Path(path) for path in self._all_files]
 
     # ------------------------------------------------------------------ modules
     def module_name(self, path: Path) -> str | None:
