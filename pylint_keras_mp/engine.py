@@ -79,16 +79,22 @@ class Reporter:
 
 
 # Words without which a module holds no finding (besides KMP901): a Keras loader base, a worker
-# argument, a Keras 2 generator method (KMP306). A launch whose ``**mapping`` the analysis cannot
-# read may start processes without naming them; it needs ``**`` and a launch method call.
+# argument, a Keras 2 generator method (KMP306). They are looked for as whole identifiers.
 _NEEDED_WORDS = (
     "Sequence", "PyDataset", "workers", "use_multiprocessing", "max_queue_size",
     "fit_generator", "evaluate_generator", "predict_generator",
 )
+# A launch whose ``**mapping`` the analysis cannot read may start processes without naming them,
+# which counts only with the assume-multiprocessing option (unknown is silent otherwise): it
+# needs ``**`` and a launch method call.
 _LAUNCH_CALL = re.compile(r"\.[\s\\]*(?:fit|evaluate|predict)\b")
 # Set (to anything but "" or "0") to analyse every module that passes might_apply, as if the
 # narrow pre-filter did not exist: the tests compare both ways.
 NO_PREFILTER = "KERAS_MP_LINT_NO_PREFILTER"
+
+
+def prefilter_off() -> bool:
+    return os.environ.get(NO_PREFILTER, "") not in ("", "0")
 
 
 def trigger_words(options: Options) -> tuple[str, ...]:
@@ -112,41 +118,35 @@ def _normalised(source: str) -> str:
     return source if source.isascii() else unicodedata.normalize("NFKC", source)
 
 
+def _whole_word_pattern(words: tuple[str, ...]) -> re.Pattern:
+    return re.compile(r"(?<!\w)(?:%s)(?!\w)" % "|".join(map(re.escape, words)))
+
+
+_NEEDED_PATTERN = _whole_word_pattern(_NEEDED_WORDS)
+
+
+def _names_a_word(text: str, words: tuple[str, ...], pattern: re.Pattern) -> bool:
+    # the substring test is cheap and refuses most modules; an identifier is a whole word
+    return any(word in text for word in words) and pattern.search(text) is not None
+
+
 def may_hold_findings(source: str, options: Options, index=None, path=None) -> bool:
-    """The narrow pre-filter, from the text alone: whether a module can hold any finding other
-    than KMP901. Every rule needs a data loader (a Keras or configured base, or a loader class of
-    the project, which every subclass, construction or launch of it names), a launch with worker
-    arguments or a ``**mapping``, a Keras 2 generator method, or a module-level function that the
-    project's worker code calls."""
-    if os.environ.get(NO_PREFILTER, "") not in ("", "0"):
-        return True
-    words = _NEEDED_WORDS + tuple(base.rpartition(".")[2] for base in options.sequence_bases)
-    if any(word in source for word in words):
-        return True
+    """The narrow pre-filter, from the text alone: whether a module can hold any finding. Every
+    rule needs a data loader (a Keras or configured base, or a loader class of the project,
+    which every subclass, construction or launch of it names), a launch with worker arguments
+    (or, with assume-multiprocessing, a ``**mapping``), a Keras 2 generator method, or a
+    module-level function that the project's worker code calls. Words count as whole
+    identifiers, after NFKC normalisation as the parser does."""
     text = _normalised(source)
-    if text is not source and any(word in text for word in words):
+    if _names_a_word(text, _NEEDED_WORDS, _NEEDED_PATTERN):
         return True
-    if "**" in text and _LAUNCH_CALL.search(text):
+    if options.sequence_bases:
+        configured = tuple(base.rpartition(".")[2] for base in options.sequence_bases)
+        if _names_a_word(text, configured, _whole_word_pattern(configured)):
+            return True
+    if options.assume_multiprocessing and "**" in text and _LAUNCH_CALL.search(text):
         return True
     return index is not None and index.takes_part(path, text)
-
-
-def _syntax_error(source: str, filename: str) -> SyntaxError | ValueError | None:
-    """The error Python's parser gives for the text, or None when it parses. Compiling to code
-    is cheaper than building the syntax tree, and succeeds only when the text parses; a failure
-    may also be a compiler-only error (``return`` outside a function), so the parser decides."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            compile(source, filename, "exec", dont_inherit=True)
-            return None
-        except Exception:
-            pass
-        try:
-            ast.parse(source, filename=filename)
-        except (SyntaxError, ValueError) as exc:
-            return exc
-    return None
 
 
 def internal_error(reason: str, options: Options, line: int = 1) -> Finding:
@@ -231,17 +231,10 @@ def analyze(
                 return [unparsable_source(error, options)]
         index = _project_index(filename, options)
         path = index.path_of(filename) if index is not None else None
-        if not may_hold_findings(source, options, index, path):
-            # No finding is possible, but a file that mentions Keras (or, in a project, may
-            # take part in its loaders) and that Python cannot parse is still KMP901 (a tree
-            # handed in by the host linter has parsed).
-            if tree is None and (
-                might_apply(source, options)
-                or (index is not None and index.might_matter(path, source))
-            ):
-                error = _syntax_error(source, filename)
-                if error is not None:
-                    return [unparsable_source(error, options)]
+        # Where no finding is possible the module is not even compiled: a syntax error in it is
+        # left to the tools that report syntax errors (KMP901 only where a finding could be).
+        possible = may_hold_findings(source, options, index, path)
+        if not possible and not prefilter_off():
             return []
         if not might_apply(source, options):
             # the project may still show that this module holds or uses a loader
@@ -257,7 +250,7 @@ def analyze(
                         warnings.simplefilter("ignore")
                         tree = ast.parse(source, filename=filename)
                 except (SyntaxError, ValueError) as exc:  # ValueError: null bytes, before 3.12
-                    return [unparsable_source(exc, options)]
+                    return [unparsable_source(exc, options)] if possible else []
             facts = _module_facts(tree, source, filename, options, index, kind)
         return _run_rules(facts, options)
     except RecursionError:

@@ -71,8 +71,9 @@ def test_a_module_that_only_uses_keras_is_not_analysed(monkeypatch):
     monkeypatch.setattr(engine, "_module_facts", lambda *a, **k: built.append(a) or real(*a, **k))
     assert analyze(source, "m.py", Options()) == []
     assert built == []
-    # still checked for syntax: a broken module that mentions Keras is KMP901
-    assert [f.code for f in analyze(source + "def f(:\n", "m.py", Options())] == ["KMP901"]
+    # not even compiled: a broken module that cannot hold a finding is no KMP901 either
+    assert analyze(source + "def f(:\n", "m.py", Options()) == []
+    assert built == []
     monkeypatch.setenv(NO_PREFILTER, "1")
     assert analyze(source, "m.py", Options()) == []
     assert len(built) == 1
@@ -84,13 +85,51 @@ def test_a_module_that_only_uses_keras_is_not_analysed(monkeypatch):
         "class L(keras.utils.Sequence): pass",
         "class L(ＰｙＤａｔａｓｅｔ): pass",  # the parser NFKC-normalises identifiers
         "model.fit(x, workers=4)",
+        "model.fit(x, **{'workers': 4})",
         "model.fit_generator(gen())",
-        "model.fit(gen(), **FIT_OPTIONS)",
-        "model\\\n    .predict(gen(), **options)",
+        "self.max_queue_size = 10",
     ],
 )
 def test_what_every_finding_needs_passes_the_filter(source):
     assert may_hold_findings(source, Options())
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["model.fit(gen(), **FIT_OPTIONS)", "model\\\n    .predict(gen(), **options)"],
+)
+def test_an_unread_mapping_passes_the_filter_only_when_unknown_counts_as_processes(monkeypatch, source):
+    # a **mapping the analysis cannot read leaves the launch unknown, and unknown is silent
+    # unless assume-multiprocessing is on
+    assert not may_hold_findings(source, Options())
+    assert may_hold_findings(source, Options(assume_multiprocessing=True))
+    launch = "import tf_keras\n\ndef gen():\n    yield 1\n\n" + source + "\n"
+    found = [f.code for f in analyze(launch, "m.py", Options(assume_multiprocessing=True))]
+    assert "KMP302" in found or "KMP301" in found
+    monkeypatch.setenv(NO_PREFILTER, "1")  # analysed all the same: unknown is silent
+    assert analyze(launch, "m.py", Options()) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "loader = SequenceEnqueuer(data)",  # a longer identifier is another name
+        "fit(x, num_workers=4)",
+        "from typing import Sequences",
+        "self._use_multiprocessing = True",
+    ],
+)
+def test_words_count_only_as_whole_identifiers(source):
+    assert not may_hold_findings("import keras\n" + source, Options())
+
+
+@pytest.mark.parametrize("off", [False, True])
+def test_a_broken_module_is_kmp901_only_where_a_finding_is_possible(monkeypatch, off):
+    if off:  # the switch analyses every module, but KMP901 stays where the filter lets it be
+        monkeypatch.setenv(NO_PREFILTER, "1")
+    source = "from keras.utils import PyDataset\n\ndef f(:\n    pass\n"
+    assert [f.code for f in analyze(source, "m.py", Options())] == ["KMP901"]
+    assert analyze("import keras\ndef f(:\n", "m.py", Options()) == []
 
 
 def test_a_configured_base_passes_the_filter():
