@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import functools
+import keyword
 import os
 import re
 import unicodedata
@@ -115,19 +117,31 @@ def might_apply(source: str, options: Options) -> bool:
 
 def _normalised(source: str) -> str:
     # The parser NFKC-normalises identifiers: ``class L(ＰｙＤａｔａｓｅｔ)`` names PyDataset.
-    return source if source.isascii() else unicodedata.normalize("NFKC", source)
+    if source.isascii() or unicodedata.is_normalized("NFKC", source):
+        return source
+    return unicodedata.normalize("NFKC", source)
 
 
-def _whole_word_pattern(words: tuple[str, ...]) -> re.Pattern:
-    return re.compile(r"(?<!\w)(?:%s)(?!\w)" % "|".join(map(re.escape, words)))
+# In valid Python an identifier is never followed, on the same line, by another name that is
+# not a keyword ("Sequence of tensors" is prose in a docstring or a comment), so an occurrence
+# followed by one cannot be the identifier. The other occurrences of a whole word count.
+_KEYWORDS = "|".join(keyword.kwlist)
+_NOT_PROSE = rf"(?![ \t\f]+(?!(?:{_KEYWORDS})(?!\w))[^\W\d])"
 
 
-_NEEDED_PATTERN = _whole_word_pattern(_NEEDED_WORDS)
+@functools.lru_cache(maxsize=64)
+def code_word_pattern(words: frozenset[str] | tuple[str, ...], as_bytes: bool = False) -> re.Pattern:
+    """A pattern that finds the words where they may be identifiers of the code: whole words,
+    not followed by another (non-keyword) name on their line."""
+    alternatives = "|".join(map(re.escape, sorted(words)))
+    pattern = rf"(?<!\w)(?:{alternatives})(?!\w){_NOT_PROSE}"
+    return re.compile(pattern.encode() if as_bytes else pattern)
 
 
-def _names_a_word(text: str, words: tuple[str, ...], pattern: re.Pattern) -> bool:
-    # the substring test is cheap and refuses most modules; an identifier is a whole word
-    return any(word in text for word in words) and pattern.search(text) is not None
+def names_a_word(text: str, words: frozenset[str] | tuple[str, ...]) -> bool:
+    """Whether one of ``words`` may be an identifier of the (normalised) text: the substring
+    test is cheap and refuses most modules, the pattern decides."""
+    return any(word in text for word in words) and code_word_pattern(words).search(text) is not None
 
 
 def may_hold_findings(source: str, options: Options, index=None, path=None) -> bool:
@@ -138,11 +152,11 @@ def may_hold_findings(source: str, options: Options, index=None, path=None) -> b
     module-level function that the project's worker code calls. Words count as whole
     identifiers, after NFKC normalisation as the parser does."""
     text = _normalised(source)
-    if _names_a_word(text, _NEEDED_WORDS, _NEEDED_PATTERN):
+    if names_a_word(text, _NEEDED_WORDS):
         return True
     if options.sequence_bases:
         configured = tuple(base.rpartition(".")[2] for base in options.sequence_bases)
-        if _names_a_word(text, configured, _whole_word_pattern(configured)):
+        if names_a_word(text, configured):
             return True
     if options.assume_multiprocessing and "**" in text and _LAUNCH_CALL.search(text):
         return True

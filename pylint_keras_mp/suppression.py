@@ -35,6 +35,8 @@ PYLINT_PRAGMA = re.compile(
     r"#\s*pylint:\s*(?P<pragma>disable|disable-next)\s*=\s*(?P<names>[\w\-]+(?:\s*,\s*[\w\-]+)*)"
 )
 _CODE_LIST_SEPARATOR = re.compile(r"[,\s]")
+# what every comment above contains (NOQA_INLINE ignores case)
+_ANY_COMMAND = re.compile(r"noqa|pylint:", re.IGNORECASE)
 PYLINT_CHECKER_NAME = "keras-mp"
 
 T = TypeVar("T")
@@ -100,10 +102,14 @@ class InlineSuppressions:
     """The suppression comments of one module's source."""
 
     def __init__(self, source: str):
-        self._lines = source.splitlines()
-        self._statements = _statement_lines(source)
+        # a module without a noqa or pylint comment hides nothing: no need to tokenize it
+        self._any = _ANY_COMMAND.search(source) is not None
+        self._lines = source.splitlines() if self._any else []
+        self._statements = _statement_lines(source) if self._any else {}
 
     def hides(self, code: str, line: int) -> bool:
+        if not self._any:
+            return False
         statement = self._statements.get(line, "")
         if noqa_hides(code, statement) or pylint_hides(code, statement):
             return True

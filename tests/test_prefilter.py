@@ -166,3 +166,35 @@ def test_the_robustness_primer_gives_the_same_findings_with_and_without_the_filt
 
     on, off = _both_ways(monkeypatch, run)
     assert on == off
+
+
+@pytest.mark.parametrize(
+    "source, passes",
+    [
+        ('def f(xs):\n    """xs: Sequence of tensors."""\n', False),  # prose
+        ("# the number of workers to start\n", False),
+        ("class L(Sequence):\n    pass\n", True),
+        ("Base = Sequence if NEW else object\n", True),  # a keyword may follow an identifier
+        ("from keras.utils import Sequence as Base\n", True),
+        ("loader = L(workers\t, use=1)\n", True),
+        ("FIT = {'workers': 4}\n", True),
+        ("x = (Sequence\n      )\n", True),
+        ("class L(ＰｙＤａｔａｓｅｔ):\n    pass\n", True),
+        ("# ＰｙＤａｔａｓｅｔ ｏｆ batches\n", False),
+    ],
+)
+def test_a_word_followed_by_a_name_on_its_line_is_prose(source, passes):
+    assert may_hold_findings("import keras\n" + source, Options()) is passes
+
+
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_the_project_scan_looks_for_loader_bases_as_code(as_bytes):
+    needs = [(frozenset({"keras"}), frozenset({"Sequence", "PyDataset"}))]
+
+    def mentions(text):
+        return project_index._mentions(text.encode() if as_bytes else text, needs)
+
+    assert mentions("import keras\nclass L(keras.utils.PyDataset): pass\n")
+    assert not mentions('import keras\n"""A Sequence of tensors."""\n')
+    assert not mentions("import numpy\nclass L(Sequence): pass\n")
+    assert mentions("import keras\nclass L(ＰｙＤａｔａｓｅｔ): pass\n")  # not ASCII

@@ -57,33 +57,32 @@ IMPORT_STATEMENT = re.compile(
 )
 IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)[ \t].*$", re.MULTILINE)
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-WORD = re.compile(rb"[A-Za-z_][A-Za-z_0-9]*")
-IDENTIFIER_WORD = re.compile(r"[^\W\d]\w*")
 
 
 def _mentions(text: str | bytes, needs: list[tuple[frozenset, ...]]) -> bool:
-    """Whether a module's text holds, for one of ``needs``, a word of each of its word sets.
-    Words are whole identifiers; a text with non-ASCII characters is decoded and NFKC-normalised
-    first, as the parser normalises identifiers (``ＰｙＤａｔａｓｅｔ`` names PyDataset)."""
+    """Whether a module's text holds, for one of ``needs``, a word of each of its word sets where
+    it may be an identifier of the code (a whole word, not prose: see ``code_word_pattern``). A
+    text with non-ASCII characters is decoded and NFKC-normalised first, as the parser normalises
+    identifiers (``ＰｙＤａｔａｓｅｔ`` names PyDataset)."""
+    from ..engine import _normalised, code_word_pattern, decode_source
+
     if isinstance(text, bytes):
-        if text.isascii():
-            # cheap refusal first: no word of any first set occurs at all
-            if not any(word.encode() in text for need in needs for word in need[0]):
+        if not text.isascii():
+            try:
+                text = decode_source(text)
+            except (UnicodeDecodeError, LookupError, SyntaxError):
                 return False
-            words = {word.decode() for word in WORD.findall(text)}
-            return any(all(words & wanted for wanted in need) for need in needs)
-        from ..engine import decode_source
-
-        try:
-            text = decode_source(text)
-        except (UnicodeDecodeError, LookupError, SyntaxError):
-            return False
-    if not text.isascii():
-        import unicodedata
-
-        text = unicodedata.normalize("NFKC", text)
-    words = set(IDENTIFIER_WORD.findall(text))
-    return any(all(words & wanted for wanted in need) for need in needs)
+    if isinstance(text, str):
+        text = _normalised(text)
+    as_bytes = isinstance(text, bytes)
+    for need in needs:
+        # cheap refusal first: a word of each set occurs at all
+        if all(
+            any((word.encode() if as_bytes else word) in text for word in wanted)
+            for wanted in need
+        ) and all(code_word_pattern(wanted, as_bytes).search(text) for wanted in need):
+            return True
+    return False
 
 
 def _imported_names(source: str) -> list[str]:
@@ -151,7 +150,7 @@ class ProjectIndex:
         self._fed_with_processes: list | None = None
         self._definitions: dict[tuple[Path, str | None], object] = {}
         self._names: dict[Path, dict | None] = {}
-        self._names_pattern: re.Pattern | None = None
+        self._loader_words: frozenset[str] | None = None
 
     def path_of(self, filename: str) -> Path:
         return Path(os.path.abspath(filename)).resolve()
@@ -239,7 +238,7 @@ class ProjectIndex:
         self._configured = None
         self._definitions.clear()
         self._names.clear()
-        self._names_pattern = None
+        self._loader_words = None
 
     # ------------------------------------------------------------------ names
     def _where(self, importer: Path, qualname: str | None):
@@ -502,13 +501,14 @@ class ProjectIndex:
         module-level function that worker code calls."""
         if path in self.worker_helpers():
             return True
-        if self._names_pattern is None:
+        if self._loader_words is None:
             names: set[str] = {name for _, name in self.configured_classes}
             for summary in self.scan().values():
                 names |= summary.loader_names
-            alternatives = "|".join(re.escape(name) for name in sorted(names))
-            self._names_pattern = re.compile(rf"\b(?:{alternatives})\b" if names else r"(?!)")
-        return bool(self._names_pattern.search(text))
+            self._loader_words = frozenset(names)
+        from ..engine import names_a_word
+
+        return bool(self._loader_words) and names_a_word(text, self._loader_words)
 
     @silent(True)
     def might_matter(self, path: Path, source: str) -> bool:
