@@ -123,18 +123,20 @@ def _normalised(source: str) -> str:
 
 
 # In valid Python an identifier is never followed, on the same line, by another name that is
-# not a keyword ("Sequence of tensors" is prose in a docstring or a comment), so an occurrence
-# followed by one cannot be the identifier. The other occurrences of a whole word count.
+# not a keyword ("Sequence of tensors" is prose in a docstring or a comment), never touches a
+# backquote (no Python 3 token; Markdown in docstrings), and is never just after a "#" (a
+# comment), so such an occurrence cannot be the identifier. The other whole words count.
 _KEYWORDS = "|".join(keyword.kwlist)
-_NOT_PROSE = rf"(?![ \t\f]+(?!(?:{_KEYWORDS})(?!\w))[^\W\d])"
+_NOT_PROSE_BEFORE = r"(?<![`#])(?<!# )"
+_NOT_PROSE_AFTER = rf"(?!`)(?![ \t\f]+(?!(?:{_KEYWORDS})(?!\w))[^\W\d])"
 
 
 @functools.lru_cache(maxsize=64)
 def code_word_pattern(words: frozenset[str] | tuple[str, ...], as_bytes: bool = False) -> re.Pattern:
     """A pattern that finds the words where they may be identifiers of the code: whole words,
-    not followed by another (non-keyword) name on their line."""
+    not prose (above)."""
     alternatives = "|".join(map(re.escape, sorted(words)))
-    pattern = rf"(?<!\w)(?:{alternatives})(?!\w){_NOT_PROSE}"
+    pattern = rf"(?<!\w){_NOT_PROSE_BEFORE}(?:{alternatives})(?!\w){_NOT_PROSE_AFTER}"
     return re.compile(pattern.encode() if as_bytes else pattern)
 
 
@@ -254,7 +256,7 @@ def analyze(
             # the project may still show that this module holds or uses a loader
             if index is None or not index.might_matter(path, source):
                 return []
-        facts = index.summary(index.path_of(filename), source) if index is not None else None
+        facts = index.summary(path, source) if index is not None else None
         if facts is None or facts.kind != kind:
             if tree is None:
                 try:

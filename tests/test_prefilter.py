@@ -181,6 +181,11 @@ def test_the_robustness_primer_gives_the_same_findings_with_and_without_the_filt
         ("x = (Sequence\n      )\n", True),
         ("class L(ＰｙＤａｔａｓｅｔ):\n    pass\n", True),
         ("# ＰｙＤａｔａｓｅｔ ｏｆ batches\n", False),
+        ('"""Feed it a `keras.utils.PyDataset`, or a generator."""\n', False),
+        ("x = 1  # Sequence\n", False),
+        ("x = 1  #Sequence\n", False),
+        ("x = 1  # keras.utils.Sequence\n", True),  # no way to tell from the word alone
+        ("x = '#', Sequence\n", True),
     ],
 )
 def test_a_word_followed_by_a_name_on_its_line_is_prose(source, passes):

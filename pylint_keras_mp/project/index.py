@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Options
-from .model import Project, project_for
+from .model import Project, project_for, real_path
 
 # How many re-exports a name is followed through.
 REEXPORT_LIMIT = 8
@@ -153,7 +153,7 @@ class ProjectIndex:
         self._loader_words: frozenset[str] | None = None
 
     def path_of(self, filename: str) -> Path:
-        return Path(os.path.abspath(filename)).resolve()
+        return real_path(filename)
 
     # ------------------------------------------------------------------ module summaries
     @silent(None)

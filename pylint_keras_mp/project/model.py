@@ -40,6 +40,21 @@ def _marked_folder(folder: Path) -> Path | None:
     return None if folder.parent == folder else _marked_folder(folder.parent)
 
 
+@functools.lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
+def real_path(filename: str) -> Path:
+    """``Path(filename).resolve()``, with the folder's resolution shared by its files (a run
+    lints many files per folder, and resolving walks every component of the path)."""
+    folder, name = os.path.split(os.path.abspath(filename))
+    real = os.path.join(_real_folder(folder), name)
+    if os.path.islink(real):
+        real = os.path.realpath(real)
+    return Path(real)
+
+
 def _decode(data: bytes) -> str:
     from ..engine import decode_source
 
@@ -269,10 +284,9 @@ def project_for(path: str, source_roots: tuple[str, ...] = ()) -> Project | None
     """The project of a file on disk (one ``Project`` per root per process), or None for a file
     that is not on disk (stdin, a name like ``<unknown>``)."""
     try:
-        file_path = Path(os.path.abspath(path))
-        if not file_path.is_file():
+        if not os.path.isfile(path):
             return None
-        file_path = file_path.resolve()
+        file_path = real_path(path)
     except (OSError, ValueError):
         return None
     marked = _marked_folder(file_path.parent)
