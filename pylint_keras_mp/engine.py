@@ -140,10 +140,33 @@ def code_word_pattern(words: frozenset[str] | tuple[str, ...], as_bytes: bool = 
     return re.compile(pattern.encode() if as_bytes else pattern)
 
 
-def names_a_word(text: str, words: frozenset[str] | tuple[str, ...]) -> bool:
+def names_a_word(
+    text: str, words: frozenset[str] | tuple[str, ...], probes: tuple[str, ...] | None = None
+) -> bool:
     """Whether one of ``words`` may be an identifier of the (normalised) text: the substring
-    test is cheap and refuses most modules, the pattern decides."""
-    return any(word in text for word in words) and code_word_pattern(words).search(text) is not None
+    test (``probes``: substrings of which each word holds one, default the words) is cheap and
+    refuses most modules, the pattern decides."""
+    return (
+        any(probe in text for probe in (probes or words))
+        and code_word_pattern(words).search(text) is not None
+    )
+
+
+# Each needed word holds one of these (one pass over the text for the three generator methods).
+_NEEDED_PROBES = ("Sequence", "PyDataset", "workers", "use_multiprocessing", "max_queue_size", "_generator")
+
+
+def names_needed_words(text: str, options: Options) -> bool:
+    """The pre-filter's words (a loader base, a worker argument, a Keras 2 generator method, a
+    configured base; with assume-multiprocessing a launch with a ``**mapping``) in a normalised
+    text: without them a module holds a finding only through the project (``takes_part``)."""
+    if names_a_word(text, _NEEDED_WORDS, _NEEDED_PROBES):
+        return True
+    if options.sequence_bases:
+        configured = tuple(base.rpartition(".")[2] for base in options.sequence_bases)
+        if names_a_word(text, configured):
+            return True
+    return options.assume_multiprocessing and "**" in text and _LAUNCH_CALL.search(text) is not None
 
 
 def may_hold_findings(source: str, options: Options, index=None, path=None) -> bool:
@@ -154,13 +177,7 @@ def may_hold_findings(source: str, options: Options, index=None, path=None) -> b
     module-level function that the project's worker code calls. Words count as whole
     identifiers, after NFKC normalisation as the parser does."""
     text = _normalised(source)
-    if names_a_word(text, _NEEDED_WORDS):
-        return True
-    if options.sequence_bases:
-        configured = tuple(base.rpartition(".")[2] for base in options.sequence_bases)
-        if names_a_word(text, configured):
-            return True
-    if options.assume_multiprocessing and "**" in text and _LAUNCH_CALL.search(text):
+    if names_needed_words(text, options):
         return True
     return index is not None and index.takes_part(path, text)
 
@@ -200,8 +217,20 @@ def _parser_error(data: bytes) -> SyntaxError | ValueError | None:
     return None
 
 
+def _first_two_lines(data: bytes) -> bytes:
+    """Where a coding cookie can be: the first two lines, as tokenize reads them (split at
+    newline characters only)."""
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first >= 0 else -1
+    return data if second < 0 else data[: second + 1]
+
+
 def decode_source(data: bytes) -> str:
     """Decode Python source honouring the BOM and a coding cookie, like the interpreter."""
+    if not data.startswith(b"\xef\xbb\xbf") and b"coding" not in _first_two_lines(data):
+        # no BOM, and no cookie possible on the first two lines: UTF-8, the default (an
+        # undecodable text raises UnicodeDecodeError, which every caller handles as before)
+        return data.decode("utf-8")
     import io
     import tokenize
 
@@ -341,6 +370,12 @@ def analyze_file(path: str, options: Options | None = None) -> list[Finding]:
         from .notebook import analyze_notebook_file
 
         return analyze_notebook_file(path, options)
+    if not prefilter_off():
+        # the project scan may have read this very file already and found no word of the
+        # pre-filter in it: then it is not read again
+        index = _project_index(path, options)
+        if index is not None and index.known_silent(index.path_of(path)):
+            return []
     try:
         with open(path, "rb") as handle:
             data = handle.read()

@@ -203,3 +203,38 @@ def test_the_project_scan_looks_for_loader_bases_as_code(as_bytes):
     assert not mentions('import keras\n"""A Sequence of tensors."""\n')
     assert not mentions("import numpy\nclass L(Sequence): pass\n")
     assert mentions("import keras\nclass L(ＰｙＤａｔａｓｅｔ): pass\n")  # not ASCII
+
+
+LAMBDA_LOADER = (
+    "import keras\n\n\nclass L(keras.utils.PyDataset):\n"
+    "    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
+    "        self.f = lambda x: x\n\n    def __len__(self):\n        return 1\n\n"
+    "    def __getitem__(self, i):\n        return self.f(i)\n"
+)
+
+
+def test_a_file_the_scan_found_without_words_is_not_read_again_unless_it_changed(tmp_path):
+    _fresh_process_caches()
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text("import keras\n", encoding="utf-8")
+    assert analyze_file(str(tmp_path / "a.py")) == []  # the scan of the folder runs here
+    index = project_index.index_for(str(tmp_path / "b.py"), Options())
+    b = index.path_of(str(tmp_path / "b.py"))
+    assert index.known_silent(b)
+    # a new text on disk (another size, another modification time): read and analysed
+    (tmp_path / "b.py").write_text(LAMBDA_LOADER, encoding="utf-8")
+    assert not index.known_silent(b)
+    assert [f.code for f in analyze_file(str(tmp_path / "b.py"))] == ["KMP201"]
+    _fresh_process_caches()
+
+
+def test_the_scan_gives_no_verdict_for_a_file_with_words_or_a_project_with_loaders(tmp_path):
+    _fresh_process_caches()
+    (tmp_path / "loader.py").write_text(LAMBDA_LOADER, encoding="utf-8")
+    (tmp_path / "other.py").write_text("import keras\n", encoding="utf-8")
+    assert analyze_file(str(tmp_path / "other.py")) == []
+    index = project_index.index_for(str(tmp_path / "other.py"), Options())
+    # the folder defines a loader: a module naming its class takes part, so every file is read
+    assert not index.known_silent(index.path_of(str(tmp_path / "other.py")))
+    assert not index.known_silent(index.path_of(str(tmp_path / "loader.py")))
+    _fresh_process_caches()

@@ -151,6 +151,9 @@ class ProjectIndex:
         self._definitions: dict[tuple[Path, str | None], object] = {}
         self._names: dict[Path, dict | None] = {}
         self._loader_words: frozenset[str] | None = None
+        # files the scan read that name no word of the pre-filter -> (size, mtime) of that text
+        self._wordless: dict[Path, tuple[int, int]] = {}
+        self._words_checked: set[Path] = set()
 
     def path_of(self, filename: str) -> Path:
         return real_path(filename)
@@ -239,6 +242,8 @@ class ProjectIndex:
         self._definitions.clear()
         self._names.clear()
         self._loader_words = None
+        self._wordless.clear()
+        self._words_checked.clear()
 
     # ------------------------------------------------------------------ names
     def _where(self, importer: Path, qualname: str | None):
@@ -449,6 +454,7 @@ class ProjectIndex:
         if configured:
             needs.append((frozenset(configured),))
         known: set[str] = set()
+        first = True  # bases: every word they need is a word of the pre-filter
         while needs:
             names: set[str] = set()
             for path in files:
@@ -456,26 +462,37 @@ class ProjectIndex:
                     continue
                 if len(self._summaries) >= MAX_SCANNED_MODULES:
                     return  # the rest of the project stays unknown
-                summary = self._summarise(path, needs)
+                summary = self._summarise(path, needs, first)
                 if summary is not None:
                     self._summaries[path] = summary
                     names.update(summary.loader_names)
             names -= known
             known |= names
             needs = [(frozenset(names),)] if names else []
+            first = False
 
     @silent(None)
-    def _summarise(self, path: Path, needs: list[tuple[frozenset, ...]]) -> ModuleSummary | None:
+    def _summarise(
+        self, path: Path, needs: list[tuple[frozenset, ...]], first: bool = False
+    ) -> ModuleSummary | None:
         parsed = self.project.file(path)
         if parsed is None:
             return None
         if parsed._source is None:
-            # most files of a project are not candidates: look at their bytes, without
-            # decoding them or keeping them
+            # most files of a project are not candidates: look at their bytes, without keeping
+            # them
             try:
-                data = path.read_bytes()
+                with open(path, "rb") as handle:
+                    stamp = os.fstat(handle.fileno())
+                    data = handle.read()
             except OSError:
                 return None
+            if path not in self._words_checked:
+                self._words_checked.add(path)
+                if not self._names_needed_words(data):
+                    self._wordless[path] = (stamp.st_size, stamp.st_mtime_ns)
+            if first and path in self._wordless:
+                return None  # names no base: the pre-filter's words hold them all
             if not _mentions(data, needs):
                 return None
         elif not _mentions(parsed.source, needs):
@@ -493,6 +510,38 @@ class ProjectIndex:
         parsed.forget()  # the summary is what other questions need; the tree can go
         return summary
 
+    def _names_needed_words(self, data: bytes) -> bool:
+        """Whether a file's bytes name a word of the engine's pre-filter (True when they cannot
+        be decoded: no verdict then)."""
+        from ..engine import _normalised, decode_source, names_needed_words
+
+        try:
+            text = _normalised(decode_source(data))
+        except (UnicodeDecodeError, LookupError, SyntaxError):
+            return True
+        return names_needed_words(text, self.options)
+
+    @silent(False)
+    def known_silent(self, path: Path) -> bool:
+        """Whether the file on disk cannot hold a finding, known without reading it again: the
+        scan read this very file (same size and modification time) and found no word of the
+        pre-filter in it, and the project gives it no part (no loader class to name, no worker
+        helper in it)."""
+        stamp = self._wordless.get(path)
+        if stamp is None or path in self.worker_helpers() or self._project_loader_names():
+            return False
+        info = os.stat(path)
+        return (info.st_size, info.st_mtime_ns) == stamp
+
+    def _project_loader_names(self) -> frozenset[str]:
+        """The names of the project's loader classes and configured bases defined in it."""
+        if self._loader_words is None:
+            names: set[str] = {name for _, name in self.configured_classes}
+            for summary in self.scan().values():
+                names |= summary.loader_names
+            self._loader_words = frozenset(names)
+        return self._loader_words
+
     @silent(True)
     def takes_part(self, path: Path, text: str) -> bool:
         """Whether a module can take part in the project's loaders, told from its text and its
@@ -501,14 +550,10 @@ class ProjectIndex:
         module-level function that worker code calls."""
         if path in self.worker_helpers():
             return True
-        if self._loader_words is None:
-            names: set[str] = {name for _, name in self.configured_classes}
-            for summary in self.scan().values():
-                names |= summary.loader_names
-            self._loader_words = frozenset(names)
+        names = self._project_loader_names()
         from ..engine import names_a_word
 
-        return bool(self._loader_words) and names_a_word(text, self._loader_words)
+        return bool(names) and names_a_word(text, names)
 
     @silent(True)
     def might_matter(self, path: Path, source: str) -> bool:
