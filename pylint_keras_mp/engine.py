@@ -127,17 +127,28 @@ def _normalised(source: str) -> str:
 # backquote (no Python 3 token; Markdown in docstrings), and is never just after a "#" (a
 # comment), so such an occurrence cannot be the identifier. The other whole words count.
 _KEYWORDS = "|".join(keyword.kwlist)
-_NOT_PROSE_BEFORE = r"(?<![`#])(?<!# )"
-_NOT_PROSE_AFTER = rf"(?!`)(?![ \t\f]+(?!(?:{_KEYWORDS})(?!\w))[^\W\d])"
+_PROSE_BEFORE = re.compile(r"(?:\w|[`#]|# )\Z")
+_PROSE_AFTER = re.compile(rf"\w|`|[ \t\f]+(?!(?:{_KEYWORDS})(?!\w))[^\W\d]")
 
 
 @functools.lru_cache(maxsize=64)
-def code_word_pattern(words: frozenset[str] | tuple[str, ...], as_bytes: bool = False) -> re.Pattern:
-    """A pattern that finds the words where they may be identifiers of the code: whole words,
-    not prose (above)."""
-    alternatives = "|".join(map(re.escape, sorted(words)))
-    pattern = rf"(?<!\w){_NOT_PROSE_BEFORE}(?:{alternatives})(?!\w){_NOT_PROSE_AFTER}"
-    return re.compile(pattern.encode() if as_bytes else pattern)
+def _words_pattern(words: frozenset[str] | tuple[str, ...]) -> re.Pattern:
+    # the longest first: a word may begin with another, and identifiers are whole words
+    return re.compile("|".join(map(re.escape, sorted(words, key=lambda w: (-len(w), w)))))
+
+
+def names_code_word(text: str, words: frozenset[str] | tuple[str, ...]) -> bool:
+    """Whether one of ``words`` occurs in ``text`` where it may be an identifier of the code:
+    a whole word, not prose (above). A plain search for the words finds the few candidates, and
+    their surroundings decide (one pattern with look-behinds costs a test at every position)."""
+    for match in _words_pattern(words).finditer(text):
+        start, end = match.span()
+        if start and _PROSE_BEFORE.search(text, max(start - 2, 0), start):
+            continue
+        if _PROSE_AFTER.match(text, end):
+            continue
+        return True
+    return False
 
 
 def names_a_word(
@@ -148,7 +159,7 @@ def names_a_word(
     refuses most modules, the pattern decides."""
     return (
         any(probe in text for probe in (probes or words))
-        and code_word_pattern(words).search(text) is not None
+        and names_code_word(text, words)
     )
 
 

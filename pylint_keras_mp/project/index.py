@@ -61,26 +61,22 @@ IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
 def _mentions(text: str | bytes, needs: list[tuple[frozenset, ...]]) -> bool:
     """Whether a module's text holds, for one of ``needs``, a word of each of its word sets where
-    it may be an identifier of the code (a whole word, not prose: see ``code_word_pattern``). A
-    text with non-ASCII characters is decoded and NFKC-normalised first, as the parser normalises
-    identifiers (``ＰｙＤａｔａｓｅｔ`` names PyDataset)."""
-    from ..engine import _normalised, code_word_pattern, decode_source
+    it may be an identifier of the code (a whole word, not prose: see ``names_code_word``). The
+    text is NFKC-normalised first, as the parser normalises identifiers (``ＰｙＤａｔａｓｅｔ``
+    names PyDataset)."""
+    from ..engine import _normalised, decode_source, names_code_word
 
     if isinstance(text, bytes):
-        if not text.isascii():
-            try:
-                text = decode_source(text)
-            except (UnicodeDecodeError, LookupError, SyntaxError):
-                return False
-    if isinstance(text, str):
-        text = _normalised(text)
-    as_bytes = isinstance(text, bytes)
+        try:
+            text = decode_source(text)
+        except (UnicodeDecodeError, LookupError, SyntaxError):
+            return False
+    text = _normalised(text)
     for need in needs:
         # cheap refusal first: a word of each set occurs at all
-        if all(
-            any((word.encode() if as_bytes else word) in text for word in wanted)
-            for wanted in need
-        ) and all(code_word_pattern(wanted, as_bytes).search(text) for wanted in need):
+        if all(any(word in text for word in wanted) for wanted in need) and all(
+            names_code_word(text, wanted) for wanted in need
+        ):
             return True
     return False
 
