@@ -274,7 +274,18 @@ def analyze(
 
     ``kind`` is "module" for a file Python imports, "notebook" for a notebook's code cells
     (see notebook.py), which spawn workers never import."""
-    options = options or Options()
+    return _analyze(source, filename, options or Options(), tree, kind)
+
+
+def _analyze(
+    source: str | bytes,
+    filename: str,
+    options: Options,
+    tree: ast.Module | None = None,
+    kind: str = "module",
+    located: tuple | None = None,
+) -> list[Finding]:
+    """``analyze``; ``located``: the file's (project index, resolved path) when already known."""
     try:
         if isinstance(source, bytes):
             try:
@@ -285,8 +296,10 @@ def analyze(
                 if error is None:
                     return [internal_error(f"cannot decode: {exc}", options)]
                 return [unparsable_source(error, options)]
-        index = _project_index(filename, options)
-        path = index.path_of(filename) if index is not None else None
+        if located is None:
+            index = _project_index(filename, options)
+            located = (index, index.path_of(filename) if index is not None else None)
+        index, path = located
         # Where no finding is possible the module is not even compiled: a syntax error in it is
         # left to the tools that report syntax errors (KMP901 only where a finding could be).
         possible = may_hold_findings(source, options, index, path)
@@ -381,16 +394,19 @@ def analyze_file(path: str, options: Options | None = None) -> list[Finding]:
         from .notebook import analyze_notebook_file
 
         return analyze_notebook_file(path, options)
-    if not prefilter_off():
-        # the project scan may have read this very file already and found no word of the
-        # pre-filter in it: then it is not read again
+    try:
         index = _project_index(path, options)
-        if index is not None and index.known_silent(index.path_of(path)):
-            return []
+        located = (index, index.path_of(path) if index is not None else None)
+    except Exception:  # the file alone is still worth analysing
+        located = (None, None)
+    # the project scan may have read this very file already and found no word of the
+    # pre-filter in it: then it is not read again
+    if located[0] is not None and not prefilter_off() and located[0].known_silent(located[1]):
+        return []
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         return [internal_error(f"cannot read: {exc.strerror or exc}", options)]
-    return analyze(data, path, options)
+    return _analyze(data, path, options, located=located)
 
