@@ -523,6 +523,7 @@ class ProjectIndex:
         scan read this very file (same size and modification time) and found no word of the
         pre-filter in it, and the project gives it no part (no loader class to name, no worker
         helper in it)."""
+        self.scan()  # needed by the first file that names no word anyway
         stamp = self._wordless.get(path)
         if stamp is None or path in self.worker_helpers() or self._project_loader_names():
             return False

@@ -45,6 +45,7 @@ def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)
 
 
+@functools.lru_cache(maxsize=4096)
 def real_path(filename: str) -> Path:
     """``Path(filename).resolve()``, with the folder's resolution shared by its files (a run
     lints many files per folder, and resolving walks every component of the path)."""
