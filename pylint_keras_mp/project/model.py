@@ -279,12 +279,17 @@ class Project:
 
 
 _PROJECTS: dict[tuple[Path, tuple[str, ...]], Project] = {}
+# (absolute file name, source roots) -> its key in _PROJECTS
+_KEY_OF_FILE: dict[tuple[str, tuple[str, ...]], tuple[Path, tuple[str, ...]]] = {}
 
 
 def project_for(path: str, source_roots: tuple[str, ...] = ()) -> Project | None:
     """The project of a file on disk (one ``Project`` per root per process), or None for a file
     that is not on disk (stdin, a name like ``<unknown>``)."""
     try:
+        known = _KEY_OF_FILE.get((os.path.abspath(path), tuple(source_roots)))
+        if known is not None and known in _PROJECTS:
+            return _PROJECTS[known]  # a run asks for every file of a folder, often twice
         if not os.path.isfile(path):
             return None
         file_path = real_path(path)
@@ -297,4 +302,5 @@ def project_for(path: str, source_roots: tuple[str, ...] = ()) -> Project | None
     if project is None:
         sources = tuple(Path(r) for r in source_roots)
         project = _PROJECTS[key] = Project(root, sources, marked=marked is not None)
+    _KEY_OF_FILE[(os.path.abspath(path), key[1])] = key
     return project
