@@ -491,6 +491,7 @@ class ProjectIndex:
                 return None  # names no base: the pre-filter's words hold them all
             if not _mentions(data, needs):
                 return None
+            parsed.use_read(data, stamp)  # a candidate: its facts are built from these bytes
         elif not _mentions(parsed.source, needs):
             return None
         facts = self.facts_of(path)

@@ -93,6 +93,14 @@ class ParsedFile:
                 self._source = ""
         return self._source
 
+    def use_read(self, data: bytes, info: os.stat_result) -> None:
+        """The text of bytes just read from disk (with their ``stat``): not read again."""
+        self.stamp = (info.st_mtime_ns, info.st_size)
+        try:
+            self._source = _decode(data)
+        except (UnicodeDecodeError, LookupError, SyntaxError):
+            self._source = ""
+
     def forget(self) -> None:
         """Drop the text and tree (read again if a question needs them)."""
         self._source = None
