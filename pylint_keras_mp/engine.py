@@ -378,7 +378,7 @@ def _run_rules(facts, options: Options) -> list[Finding]:
     findings = reporter.findings
     if options.select is not None:
         findings = [f for f in findings if f.code in options.select]
-    if findings and facts.kind == "module":  # a notebook's cells are not rewritten (yet)
+    if findings:  # a notebook's fixes are mapped to its cells by notebook.analyze_notebook
         from .fixes import attach_fixes
 
         findings = attach_fixes(findings, facts.source, facts.tree, facts)

@@ -267,6 +267,11 @@ def analyze_notebook(
     ]
     for finding in analyze(notebook.source, filename, options, kind="notebook"):
         cell = notebook.cell_at(finding.line)
+        if finding.fix is not None:
+            from .fixes.notebooks import cell_fix, without_fix
+
+            fix = cell_fix(finding.fix, cell, notebook.source) if cell is not None else None
+            finding = replace(finding, fix=fix) if fix is not None else without_fix(finding)
         findings.append(_located(finding, cell) if cell is not None else finding)
     return sorted(findings, key=lambda f: (f.cell or 0, f.line, f.col, f.code, f.message))
 

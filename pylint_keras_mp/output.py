@@ -323,7 +323,8 @@ def sarif_log(
             locations=[{"physicalLocation": {"artifactLocation": location, "region": region}}],
             partialFingerprints={"primaryLocationLineHash": fingerprint},
         )
-        if d.fix is not None:
+        if d.fix is not None and d.cell is None:
+            # a notebook's fix edits lines of a cell's source, not of the .ipynb file's JSON
             result["fixes"] = [_sarif_fix(d.fix, location)]
 
 

@@ -198,3 +198,52 @@ def test_a_long_running_process_sees_files_change_on_disk(tmp_path, monkeypatch)
     assert [f.code for f in analyze_file(str(tmp_path / "base.py"))] == ["KMP402"]
     (tmp_path / "train.py").write_text("from base import Base\n", encoding="utf-8")
     assert analyze_file(str(tmp_path / "base.py")) == []
+
+
+def _parsed_files(monkeypatch) -> list[str]:
+    parsed: list[str] = []
+    real_parse = ast.parse
+
+    def counting_parse(source, filename="<unknown>", *args, **kwargs):
+        parsed.append(Path(str(filename)).name)
+        return real_parse(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
+    return parsed
+
+
+def test_the_scan_parses_only_modules_that_name_keras_and_a_loader_base(tmp_path, monkeypatch):
+    # a large checkout full of typing.Sequence and collections.abc.Sequence: none is parsed
+    files = {"pyproject.toml": "", "base.py": LOADER_BASE, "train.py": "import threading\n"}
+    for number in range(40):
+        files[f"lib/typing_{number}.py"] = "from typing import Sequence\n\nclass S(Sequence): pass\n"
+    files["lib/keras_word_only.py"] = "# keras is not used here\nx = 1\n"
+    _write(tmp_path, files)
+    _fresh_process_caches()
+    parsed = _parsed_files(monkeypatch)
+    index = project_index.index_for(str(tmp_path / "train.py"), Options())
+    scanned = index.scan()
+    assert [path.name for path in scanned] == ["base.py"]
+    assert parsed == ["base.py"]
+
+
+def test_the_scan_summarises_a_bounded_number_of_modules(tmp_path, monkeypatch):
+    files = {"pyproject.toml": "", "train.py": "x = 1\n"}
+    for number in range(12):
+        files[f"loader_{number:02}.py"] = LOADER_BASE
+    _write(tmp_path, files)
+    _fresh_process_caches()
+    monkeypatch.setattr(project_index, "MAX_SCANNED_MODULES", 5)
+    index = project_index.index_for(str(tmp_path / "train.py"), Options())
+    # in file order, and what is beyond the bound stays unknown
+    assert [path.name for path in index.scan()] == [f"loader_{number:02}.py" for number in range(5)]
+
+
+def test_a_project_without_loaders_reads_nothing_more_for_a_file_without_trigger_words(tmp_path, monkeypatch):
+    files = {"pyproject.toml": "", "main.py": "import helpers\n\nhelpers.run()\n"}
+    files["helpers.py"] = "from typing import Sequence\n\ndef run():\n    return Sequence\n"
+    _write(tmp_path, files)
+    _fresh_process_caches()
+    parsed = _parsed_files(monkeypatch)
+    assert analyze_file(str(tmp_path / "main.py"), Options()) == []
+    assert parsed == []

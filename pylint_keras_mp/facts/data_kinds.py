@@ -172,9 +172,7 @@ class DataKinds:
             elif self.qualname(func, fn) == "builtins.iter":
                 return self._wrapped_iterator(node, fn, depth)  # iter() of a generator is itself
             elif self.project is not None:
-                imported = self.project.function_of(self, func, fn)
-                if imported is not None and is_generator_function(imported[1]):
-                    return PlainIterator(f"the generator {func.id}()", True, False)
+                return self._project_plain_iterator(node, fn, depth)
             return None
         if isinstance(func, ast.Attribute):
             owner = self.instance_class(func.value, fn)
@@ -182,6 +180,34 @@ class DataKinds:
                 method = self.class_methods(owner).get(func.attr)
                 if method is not None and is_generator_function(method):
                     return PlainIterator(f"the generator {source_text(func)}()", True, False)
+        return None
+
+    def _project_plain_iterator(self, call: ast.Call, fn: FunctionNode | None, depth: int):
+        """``_plain_iterator_value`` for a call of a function or class imported from another
+        project module, judged with that module's facts (its own decorators and wrappers)."""
+        func = call.func
+        imported = self.project.imported_definition(self, func, fn)
+        if imported is None:
+            return None
+        owner, definition = imported
+        if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if is_generator_function(definition):
+                return PlainIterator(f"the generator {func.id}()", True, False)
+            decorator = owner._own_decorator_of_generator(definition)
+            if decorator is not None:
+                return PlainIterator(f"the generator {func.id}() (decorated by {decorator})", True, True)
+            inner = self._wrapped_iterator(call, fn, depth)
+            if inner is not None and not owner._materialises(definition):
+                return PlainIterator(f"{inner.what} wrapped by {func.id}()", inner.is_generator, True)
+        elif isinstance(definition, ast.ClassDef):
+            if "__next__" in owner.class_methods(definition) and not any(
+                loader.node is definition for loader in owner.data_loaders
+            ):
+                inner = self._wrapped_iterator(call, fn, depth)
+                if inner is not None:
+                    return PlainIterator(f"{inner.what} wrapped by {func.id}()", inner.is_generator, True)
+                what = f"a {func.id} object (a plain iterator: its class defines __next__)"
+                return PlainIterator(what, False, False)
         return None
 
     def _wrapped_iterator(self, call: ast.Call, fn: FunctionNode | None, depth: int):
@@ -217,7 +243,10 @@ class DataKinds:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             if not isinstance(target, ast.Name):
                 return None
-            if not isinstance(self.definition_of(target.id, None), (ast.FunctionDef, ast.ClassDef)):
+            if isinstance(self.definition_of(target.id, None), (ast.FunctionDef, ast.ClassDef)):
+                continue
+            # a decorator of another project module (``from .utils import threadsafe_generator``)
+            if self.project is None or self.project.imported_definition(self, target) is None:
                 return None
         return "@" + source_text(definition.decorator_list[0])
 

@@ -52,6 +52,16 @@ def _read(path: str) -> tuple[str, str] | None:
         return None
 
 
+def _read_notebook(path: str) -> tuple[str, bytes] | None:
+    """A notebook's JSON text (UTF-8, as nbformat requires), else None (left alone)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        return data.decode("utf-8"), data
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def _write(path: str, original: bytes, text: str) -> None:
     import io
     import tokenize
@@ -75,18 +85,36 @@ def run_fixes(
 
     results: list[tuple[str, FixResult]] = []
     for path in files:
-        if not path.endswith((".py", ".pyw")):
-            continue  # the edits are Python source lines: other files (notebooks) are left alone
-        read = _read(path)
+        notebook = path.lower().endswith(".ipynb")
+        if not notebook and not path.endswith((".py", ".pyw")):
+            continue
+        read = _read_notebook(path) if notebook else _read(path)
         if read is None:
             continue
         text, original = read
         only = (lambda found, source, path=path: keep(path, found, source)) if keep else None
-        result = fix_source(text, path, options, unsafe=args.unsafe_fixes, keep=only)
+        if notebook:
+            from .notebooks import fix_notebook, keeps_layout, notebook_diff
+
+            if not keeps_layout(text):
+                if not getattr(args, "quiet", False):
+                    print(
+                        f"keras-mp-lint: warning: {path}: not fixed: its JSON layout is not one "
+                        "this tool writes back unchanged (save it from Jupyter first)",
+                        file=sys.stderr,
+                    )
+                continue
+            result = fix_notebook(text, path, options, unsafe=args.unsafe_fixes, keep=only)
+        else:
+            result = fix_source(text, path, options, unsafe=args.unsafe_fixes, keep=only)
         if result.fixed and result.source != text:
             results.append((path, result))
             if args.diff:
-                sys.stdout.write(unified_diff(text, result.source, path))
+                shown = notebook_diff if notebook else unified_diff
+                sys.stdout.write(shown(text, result.source, path))
+            elif notebook:
+                with open(path, "w", encoding="utf-8", newline="") as handle:
+                    handle.write(result.source)
             else:
                 _write(path, original, result.source)
     count = sum(len(result.fixed) for _, result in results)

@@ -126,6 +126,8 @@ class ModuleSummary:
     # (file, function name, line, loader key, worker method)
     helpers: list[tuple] = field(default_factory=list)
     started: list[frozenset] = field(default_factory=list)  # lineages run in worker processes
+    # top-level names that re-export a Keras or configured loader base (``compat.Sequence``)
+    reexported_bases: set[str] = field(default_factory=set)
 
 
 class ProjectIndex:
@@ -328,8 +330,42 @@ class ProjectIndex:
         project classes in other modules (or through a configured project class)."""
         found = self.class_of(facts, base)
         if found is None:
-            return []
+            base_name = self.reexported_base(facts.path, facts.qualname(base))
+            return [base_name] if base_name is not None and _import_root(facts, base) else []
         return self.class_keras_bases(*found)
+
+    @silent(None)
+    def reexported_base(self, importer: Path | None, qualname: str | None) -> str | None:
+        """The Keras or configured loader base outside the project that a name seen in
+        ``importer`` means through re-exports in project modules (``from .compat import
+        Sequence`` where ``compat.py`` does ``from keras.utils import Sequence``); None when the
+        name does not lead through a project module to such a base."""
+        if importer is None or not qualname:
+            return None
+        return self._base_behind(importer, qualname, through_project=False)
+
+    def _base_behind(self, importer: Path, qualname: str, through_project: bool) -> str | None:
+        seen: set[tuple[Path, str]] = set()
+        for _ in range(REEXPORT_LIMIT):
+            found = self.project.resolve_name(qualname, importer)
+            if found is None:
+                if not through_project or qualname.startswith("."):
+                    return None
+                from ..facts.keras_api import is_keras_loader_base
+
+                if is_keras_loader_base(qualname) or qualname in self.options.sequence_bases:
+                    return qualname
+                return None
+            path, rest = found
+            if len(rest) != 1 or (path, rest[0]) in seen:
+                return None
+            seen.add((path, rest[0]))
+            kind, target = (self.names_of(path) or {}).get(rest[0], (None, None))
+            if kind != "import":
+                return None
+            through_project = True
+            importer, qualname = path, target
+        return None
 
     def class_keras_bases(self, facts, cls: ast.ClassDef) -> list[str]:
         key = (facts.path, cls.name)
@@ -434,6 +470,11 @@ class ProjectIndex:
             self._scanning = False
         return self._summaries
 
+    def _base_words(self) -> set[str]:
+        from ..facts.keras_api import LOADER_BASE_NAMES
+
+        return set(LOADER_BASE_NAMES) | {b.rpartition(".")[2] for b in self.options.sequence_bases}
+
     def _scan_files(self) -> None:
         try:
             files = self.project.all_files()
@@ -451,8 +492,10 @@ class ProjectIndex:
             needs.append((frozenset(configured),))
         known: set[str] = set()
         first = True  # bases: every word they need is a word of the pre-filter
+        known_reexports: set[tuple[str, str]] = set()
         while needs:
             names: set[str] = set()
+            reexports: set[tuple[str, str]] = set()
             for path in files:
                 if path in self._summaries:
                     continue
@@ -462,9 +505,16 @@ class ProjectIndex:
                 if summary is not None:
                     self._summaries[path] = summary
                     names.update(summary.loader_names)
+                    stem = path.parent.name if path.stem == "__init__" else path.stem
+                    reexports.update((stem, name) for name in summary.reexported_bases)
             names -= known
             known |= names
+            reexports -= known_reexports
+            known_reexports |= reexports
+            # next: the modules that name a loader class found so far, or a re-exported base
+            # together with the module re-exporting it
             needs = [(frozenset(names),)] if names else []
+            needs += [(frozenset({stem}), frozenset({name})) for stem, name in sorted(reexports)]
             first = False
 
     @silent(None)
@@ -504,6 +554,11 @@ class ProjectIndex:
                 summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, entry))
         for loader in facts.loaders_started_with_processes():
             summary.started.append(loader.lineage)
+        base_words = self._base_words()
+        for name, (kind, target) in (self.names_of(path) or {}).items():
+            if kind == "import" and target and target.rpartition(".")[2] in base_words:
+                if self._base_behind(path, target, through_project=True) is not None:
+                    summary.reexported_bases.add(name)
         parsed.forget()  # the summary is what other questions need; the tree can go
         return summary
 

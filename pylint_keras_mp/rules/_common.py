@@ -64,3 +64,20 @@ def loader_init(facts, loader):
 
 def super_init_calls(init) -> list[ast.Call]:
     return [node for node in walk_scope(init) if isinstance(node, ast.Call) and is_super_init(node)]
+
+
+def launch_inputs(launch) -> list[tuple[ast.expr, object, str]]:
+    """What a launch iterates with its workers, with the scope it is evaluated in and how a
+    message names the argument: x (or generator=) and fit's validation_data=."""
+    inputs = []
+    if launch.data is not None:
+        if launch.call.args and launch.call.args[0] is launch.data:
+            label = "x" if not launch.method.endswith("_generator") else "the generator argument"
+        else:
+            label = "x=" if launch.argument("x") is not None else "generator="
+        inputs.append((launch.data, launch.function, label))
+    if launch.method in ("fit", "fit_generator"):
+        validation = launch.argument("validation_data")
+        if validation is not None:
+            inputs.append((validation.value, validation.scope, "validation_data="))
+    return inputs

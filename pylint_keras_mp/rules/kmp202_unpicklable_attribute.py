@@ -15,7 +15,7 @@ from ..unpicklable import (
     UNPICKLABLE_CONSTRUCTORS,
 )
 from ._attributes import describe_elements, describe_instance, report_stored_arguments, stored_attributes
-from ._common import launch_label
+from ._common import launch_inputs, launch_label
 
 GENERATOR = "a generator"
 COMPREHENSIONS = {
@@ -174,27 +174,17 @@ def _iterator_sets_processes(facts, node, fn) -> bool:
     return settings.get("use_multiprocessing") is True and not (isinstance(workers, int) and workers <= 0)
 
 
-def _launch_inputs(launch):
-    """x (or generator=), and fit's validation_data=, which Keras feeds through the same workers."""
-    inputs = [launch.data] if launch.data is not None else []
-    if launch.method in ("fit", "fit_generator"):
-        validation = keyword(launch.call, "validation_data")
-        if validation is not None:
-            inputs.append(validation)
-    return inputs
-
-
 def check_launch_inputs(facts, report) -> None:
     """Keras image iterators fed to a launch that starts worker processes."""
     for launch in facts.launch_calls:
         in_processes = None
-        for node in _launch_inputs(launch):
-            what = describe_image_iterator(facts, node, launch.function)
+        for node, scope, _ in launch_inputs(launch):
+            what = describe_image_iterator(facts, node, scope)
             if what is None:
                 continue
             if in_processes is None:
                 in_processes = facts.use_multiprocessing(launch) is True
-            if not (in_processes or _iterator_sets_processes(facts, node, launch.function)):
+            if not (in_processes or _iterator_sets_processes(facts, node, scope)):
                 continue
             named = f"{node.id}, " if isinstance(node, ast.Name) else ""
             report("KMP202", node, form="launch", launch=launch_label(launch), what=named + what)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..facts import UNKNOWN
-from ._common import launch_label
+from ._common import launch_inputs, launch_label
 
 NOT_PICKLABLE = (
     "under spawn/forkserver it cannot be pickled (TypeError: cannot pickle 'generator' object) "
@@ -20,23 +20,6 @@ THREADS_GENERATOR = (
     "generator is NOT thread-safe"
 )
 THREADS_ITERATOR = "the threads call next() on it concurrently and race"
-
-
-def launch_inputs(launch) -> list[tuple[ast.expr, object, str]]:
-    """What a launch iterates with its workers, with the scope it is evaluated in and how a
-    message names the argument: x (or generator=) and fit's validation_data=."""
-    inputs = []
-    if launch.data is not None:
-        if launch.call.args and launch.call.args[0] is launch.data:
-            label = "x" if not launch.method.endswith("_generator") else "the generator argument"
-        else:
-            label = "x=" if launch.argument("x") is not None else "generator="
-        inputs.append((launch.data, launch.function, label))
-    if launch.method in ("fit", "fit_generator"):
-        validation = launch.argument("validation_data")
-        if validation is not None:
-            inputs.append((validation.value, validation.scope, "validation_data="))
-    return inputs
 
 
 def launch_parallelism(facts, launch) -> str | None:
