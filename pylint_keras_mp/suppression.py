@@ -20,10 +20,8 @@ findings, so each front end honours exactly the comments its users already write
 from __future__ import annotations
 
 import fnmatch
-import io
 import os
 import re
-import tokenize
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence, TypeVar
 
@@ -45,6 +43,9 @@ T = TypeVar("T")
 def _statement_lines(source: str) -> dict[int, str]:
     """Line number -> the text of every physical line of the statement it belongs to (flake8's
     ``_noqa_line_mapping``); lines the tokenizer cannot reach map to themselves."""
+    import io
+    import tokenize  # only a module with a suppression comment needs it
+
     lines = source.splitlines(keepends=True)
     mapping = {number: text for number, text in enumerate(lines, 1)}
     try:
