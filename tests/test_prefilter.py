@@ -238,3 +238,35 @@ def test_the_scan_gives_no_verdict_for_a_file_with_words_or_a_project_with_loade
     assert not index.known_silent(index.path_of(str(tmp_path / "other.py")))
     assert not index.known_silent(index.path_of(str(tmp_path / "loader.py")))
     _fresh_process_caches()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"x = 1\n",
+        b"# -*- coding: latin-1 -*-\nx = '\xe9'\n",
+        b"#!/usr/bin/env python\n# coding: latin-1\nx = '\xe9'\n",
+        b"x = 1\n\n# coding: latin-1\ny = '\xe9'\n",  # a third line is no cookie
+        b"\xef\xbb\xbfx = 1\n",
+        b"x = '\xc3\xa9'\n",
+        b"x = '\xe9'\n",
+        b"x = 1\r# coding: latin-1\r'\xe9'",  # CR only: one line for tokenize
+        b"",
+    ],
+)
+def test_decoding_without_tokenize_gives_tokenizes_answer(data):
+    import io
+    import tokenize
+
+    def reference():
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+        return text[1:] if text.startswith("\ufeff") else text
+
+    def outcome(decode):
+        try:
+            return decode()
+        except (SyntaxError, UnicodeDecodeError, LookupError):
+            return "refused"  # every caller handles the three alike
+
+    assert outcome(lambda: engine.decode_source(data)) == outcome(reference)
