@@ -67,6 +67,10 @@ def _mentions(text: str | bytes, needs: list[tuple[frozenset, ...]]) -> bool:
     from ..engine import _normalised, decode_source, names_code_word
 
     if isinstance(text, bytes):
+        if text.isascii() and not any(
+            all(any(word.encode() in text for word in wanted) for wanted in need) for need in needs
+        ):
+            return False  # cheap refusal, before decoding (ASCII: nothing to normalise)
         try:
             text = decode_source(text)
         except (UnicodeDecodeError, LookupError, SyntaxError):
@@ -79,6 +83,14 @@ def _mentions(text: str | bytes, needs: list[tuple[frozenset, ...]]) -> bool:
         ):
             return True
     return False
+
+
+def _names_keras(data: bytes) -> bool:
+    """Whether the bytes hold a Keras component as written (a text that only spells it with
+    other characters gets no verdict: it is read again, which is always right)."""
+    from ..keras_components import KERAS_COMPONENTS
+
+    return any(component.encode() in data for component in KERAS_COMPONENTS)
 
 
 def _imported_names(source: str) -> list[str]:
@@ -534,8 +546,11 @@ class ProjectIndex:
             except OSError:
                 return None
             if path not in self._words_checked:
+                # a verdict for the files that mention Keras (the others cost the scan only the
+                # search for Keras, as before: a checkout may hold many more files than a run
+                # lints)
                 self._words_checked.add(path)
-                if not self._names_needed_words(data):
+                if _names_keras(data) and not self._names_needed_words(data):
                     self._wordless[path] = (stamp.st_size, stamp.st_mtime_ns)
             if first and path in self._wordless:
                 return None  # names no base: the pre-filter's words hold them all
