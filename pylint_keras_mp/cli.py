@@ -17,7 +17,6 @@ import fnmatch
 import itertools
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Sequence
 
@@ -775,5 +774,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except Exception:  # the tool itself failed; say so loudly and exit 2
         print(f"{PROG}: internal error, please report it:", file=sys.stderr)
+        import traceback  # only a crash needs it
+
         traceback.print_exc()
         return EXIT_ERROR

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import functools
+import keyword
 import os
 import re
 import sys
@@ -80,16 +82,22 @@ class Reporter:
 
 
 # Words without which a module holds no finding (besides KMP901): a Keras loader base, a worker
-# argument, a Keras 2 generator method (KMP306). A launch whose ``**mapping`` the analysis cannot
-# read may start processes without naming them; it needs ``**`` and a launch method call.
+# argument, a Keras 2 generator method (KMP306). They are looked for as whole identifiers.
 _NEEDED_WORDS = (
     "Sequence", "PyDataset", "workers", "use_multiprocessing", "max_queue_size",
     "fit_generator", "evaluate_generator", "predict_generator",
 )
+# A launch whose ``**mapping`` the analysis cannot read may start processes without naming them,
+# which counts only with the assume-multiprocessing option (unknown is silent otherwise): it
+# needs ``**`` and a launch method call.
 _LAUNCH_CALL = re.compile(r"\.[\s\\]*(?:fit|evaluate|predict)\b")
 # Set (to anything but "" or "0") to analyse every module that passes might_apply, as if the
 # narrow pre-filter did not exist: the tests compare both ways.
 NO_PREFILTER = "KERAS_MP_LINT_NO_PREFILTER"
+
+
+def prefilter_off() -> bool:
+    return os.environ.get(NO_PREFILTER, "") not in ("", "0")
 
 
 def trigger_words(options: Options) -> tuple[str, ...]:
@@ -110,44 +118,80 @@ def might_apply(source: str, options: Options) -> bool:
 
 def _normalised(source: str) -> str:
     # The parser NFKC-normalises identifiers: ``class L(ＰｙＤａｔａｓｅｔ)`` names PyDataset.
-    return source if source.isascii() else unicodedata.normalize("NFKC", source)
+    if source.isascii() or unicodedata.is_normalized("NFKC", source):
+        return source
+    return unicodedata.normalize("NFKC", source)
+
+
+# In valid Python an identifier is never followed, on the same line, by another name that is
+# not a keyword ("Sequence of tensors" is prose in a docstring or a comment), never touches a
+# backquote (no Python 3 token; Markdown in docstrings), and is never just after a "#" (a
+# comment), so such an occurrence cannot be the identifier. The other whole words count.
+_KEYWORDS = "|".join(keyword.kwlist)
+_PROSE_BEFORE = re.compile(r"(?:\w|[`#]|# )\Z")
+_PROSE_AFTER = re.compile(rf"\w|`|[ \t\f]+(?!(?:{_KEYWORDS})(?!\w))[^\W\d]")
+
+
+@functools.lru_cache(maxsize=64)
+def _words_pattern(words: frozenset[str] | tuple[str, ...]) -> re.Pattern:
+    # the longest first: a word may begin with another, and identifiers are whole words
+    return re.compile("|".join(map(re.escape, sorted(words, key=lambda w: (-len(w), w)))))
+
+
+def names_code_word(text: str, words: frozenset[str] | tuple[str, ...]) -> bool:
+    """Whether one of ``words`` occurs in ``text`` where it may be an identifier of the code:
+    a whole word, not prose (above). A plain search for the words finds the few candidates, and
+    their surroundings decide (one pattern with look-behinds costs a test at every position)."""
+    for match in _words_pattern(words).finditer(text):
+        start, end = match.span()
+        if start and _PROSE_BEFORE.search(text, max(start - 2, 0), start):
+            continue
+        if _PROSE_AFTER.match(text, end):
+            continue
+        return True
+    return False
+
+
+def names_a_word(
+    text: str, words: frozenset[str] | tuple[str, ...], probes: tuple[str, ...] | None = None
+) -> bool:
+    """Whether one of ``words`` may be an identifier of the (normalised) text: the substring
+    test (``probes``: substrings of which each word holds one, default the words) is cheap and
+    refuses most modules, the pattern decides."""
+    return (
+        any(probe in text for probe in (probes or words))
+        and names_code_word(text, words)
+    )
+
+
+# Each needed word holds one of these (one pass over the text for the three generator methods).
+_NEEDED_PROBES = ("Sequence", "PyDataset", "workers", "use_multiprocessing", "max_queue_size", "_generator")
+
+
+def names_needed_words(text: str, options: Options) -> bool:
+    """The pre-filter's words (a loader base, a worker argument, a Keras 2 generator method, a
+    configured base; with assume-multiprocessing a launch with a ``**mapping``) in a normalised
+    text: without them a module holds a finding only through the project (``takes_part``)."""
+    if names_a_word(text, _NEEDED_WORDS, _NEEDED_PROBES):
+        return True
+    if options.sequence_bases:
+        configured = tuple(base.rpartition(".")[2] for base in options.sequence_bases)
+        if names_a_word(text, configured):
+            return True
+    return options.assume_multiprocessing and "**" in text and _LAUNCH_CALL.search(text) is not None
 
 
 def may_hold_findings(source: str, options: Options, index=None, path=None) -> bool:
-    """The narrow pre-filter, from the text alone: whether a module can hold any finding other
-    than KMP901. Every rule needs a data loader (a Keras or configured base, or a loader class of
-    the project, which every subclass, construction or launch of it names), a launch with worker
-    arguments or a ``**mapping``, a Keras 2 generator method, or a module-level function that the
-    project's worker code calls."""
-    if os.environ.get(NO_PREFILTER, "") not in ("", "0"):
-        return True
-    words = _NEEDED_WORDS + tuple(base.rpartition(".")[2] for base in options.sequence_bases)
-    if any(word in source for word in words):
-        return True
+    """The narrow pre-filter, from the text alone: whether a module can hold any finding. Every
+    rule needs a data loader (a Keras or configured base, or a loader class of the project,
+    which every subclass, construction or launch of it names), a launch with worker arguments
+    (or, with assume-multiprocessing, a ``**mapping``), a Keras 2 generator method, or a
+    module-level function that the project's worker code calls. Words count as whole
+    identifiers, after NFKC normalisation as the parser does."""
     text = _normalised(source)
-    if text is not source and any(word in text for word in words):
-        return True
-    if "**" in text and _LAUNCH_CALL.search(text):
+    if names_needed_words(text, options):
         return True
     return index is not None and index.takes_part(path, text)
-
-
-def _syntax_error(source: str, filename: str) -> SyntaxError | ValueError | None:
-    """The error Python's parser gives for the text, or None when it parses. Compiling to code
-    is cheaper than building the syntax tree, and succeeds only when the text parses; a failure
-    may also be a compiler-only error (``return`` outside a function), so the parser decides."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            compile(source, filename, "exec", dont_inherit=True)
-            return None
-        except Exception:
-            pass
-        try:
-            ast.parse(source, filename=filename)
-        except (SyntaxError, ValueError) as exc:
-            return exc
-    return None
 
 
 def internal_error(reason: str, options: Options, line: int = 1) -> Finding:
@@ -185,8 +229,20 @@ def _parser_error(data: bytes) -> SyntaxError | ValueError | None:
     return None
 
 
+def _first_two_lines(data: bytes) -> bytes:
+    """Where a coding cookie can be: the first two lines, as tokenize reads them (split at
+    newline characters only)."""
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first >= 0 else -1
+    return data if second < 0 else data[: second + 1]
+
+
 def decode_source(data: bytes) -> str:
     """Decode Python source honouring the BOM and a coding cookie, like the interpreter."""
+    if not data.startswith(b"\xef\xbb\xbf") and b"coding" not in _first_two_lines(data):
+        # no BOM, and no cookie possible on the first two lines: UTF-8, the default (an
+        # undecodable text raises UnicodeDecodeError, which every caller handles as before)
+        return data.decode("utf-8")
     import io
     import tokenize
 
@@ -219,7 +275,18 @@ def analyze(
 
     ``kind`` is "module" for a file Python imports, "notebook" for a notebook's code cells
     (see notebook.py), which spawn workers never import."""
-    options = options or Options()
+    return _analyze(source, filename, options or Options(), tree, kind)
+
+
+def _analyze(
+    source: str | bytes,
+    filename: str,
+    options: Options,
+    tree: ast.Module | None = None,
+    kind: str = "module",
+    located: tuple | None = None,
+) -> list[Finding]:
+    """``analyze``; ``located``: the file's (project index, resolved path) when already known."""
     try:
         if isinstance(source, bytes):
             try:
@@ -230,25 +297,20 @@ def analyze(
                 if error is None:
                     return [internal_error(f"cannot decode: {exc}", options)]
                 return [unparsable_source(error, options)]
-        index = _project_index(filename, options)
-        path = index.path_of(filename) if index is not None else None
-        if not may_hold_findings(source, options, index, path):
-            # No finding is possible, but a file that mentions Keras (or, in a project, may
-            # take part in its loaders) and that Python cannot parse is still KMP901 (a tree
-            # handed in by the host linter has parsed).
-            if tree is None and (
-                might_apply(source, options)
-                or (index is not None and index.might_matter(path, source))
-            ):
-                error = _syntax_error(source, filename)
-                if error is not None:
-                    return [unparsable_source(error, options)]
+        if located is None:
+            index = _project_index(filename, options)
+            located = (index, index.path_of(filename) if index is not None else None)
+        index, path = located
+        # Where no finding is possible the module is not even compiled: a syntax error in it is
+        # left to the tools that report syntax errors (KMP901 only where a finding could be).
+        possible = may_hold_findings(source, options, index, path)
+        if not possible and not prefilter_off():
             return []
         if not might_apply(source, options):
             # the project may still show that this module holds or uses a loader
             if index is None or not index.might_matter(path, source):
                 return []
-        facts = index.summary(index.path_of(filename), source) if index is not None else None
+        facts = index.summary(path, source) if index is not None else None
         if facts is None or facts.kind != kind:
             if tree is None:
                 try:
@@ -258,7 +320,7 @@ def analyze(
                         warnings.simplefilter("ignore")
                         tree = ast.parse(source, filename=filename)
                 except (SyntaxError, ValueError) as exc:  # ValueError: null bytes, before 3.12
-                    return [unparsable_source(exc, options)]
+                    return [unparsable_source(exc, options)] if possible else []
             facts = _module_facts(tree, source, filename, options, index, kind)
         return _run_rules(facts, options)
     except RecursionError:
@@ -334,11 +396,20 @@ def analyze_file(path: str, options: Options | None = None) -> list[Finding]:
 
         return analyze_notebook_file(path, options)
     try:
+        index = _project_index(path, options)
+        located = (index, index.path_of(path) if index is not None else None)
+    except Exception:  # the file alone is still worth analysing
+        located = (None, None)
+    # the project scan may have read this very file already and found no word of the
+    # pre-filter in it: then it is not read again
+    if located[0] is not None and not prefilter_off() and located[0].known_silent(located[1]):
+        return []
+    try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         return [internal_error(f"cannot read: {exc.strerror or exc}", options)]
-    return analyze(data, path, options)
+    return _analyze(data, path, options, located=located)
 
 
 def analyze_once(

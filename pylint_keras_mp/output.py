@@ -8,7 +8,6 @@ have the same rules, ids, levels, regions and fingerprints.
 from __future__ import annotations
 
 import json
-import linecache
 import os
 import re
 from collections import Counter
@@ -266,6 +265,8 @@ def _sarif_fix(fix, location: dict) -> dict:
 def _line_text(path: str, line: int, notebook: bool) -> str:
     """A line of the file; for a notebook, of its code cells concatenated."""
     if not notebook:
+        import linecache  # only fingerprints and SARIF regions read lines back
+
         return linecache.getline(path, line)
     from .notebook import notebook_source_lines
 

@@ -9,7 +9,6 @@ the command line validates and converts them.
 
 from __future__ import annotations
 
-import configparser
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +67,8 @@ def read_pyproject(path: Path) -> dict[str, object] | None:
 
 def read_setup_cfg(path: Path) -> dict[str, object] | None:
     """The ``[keras-mp-lint]`` section, or None when the file has none."""
+    import configparser  # only a run that finds a setup.cfg needs it
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         with open(path, encoding="utf-8") as handle:

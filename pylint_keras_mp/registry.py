@@ -270,13 +270,11 @@ def get_rule(key: str) -> Rule:
 @functools.lru_cache(maxsize=1)
 def docs_base_url() -> str:
     """The Documentation URL from the installed package metadata (setup.cfg), else the default."""
+    from .installed import metadata
+
     try:
-        from importlib.metadata import PackageNotFoundError, metadata
-    except ImportError:  # pragma: no cover
-        return DEFAULT_DOCS_URL
-    try:
-        urls = metadata("pylint-keras-mp").get_all("Project-URL") or []
-    except PackageNotFoundError:
+        urls = (metadata("pylint-keras-mp") or {}).get("project-url", [])
+    except Exception:
         return DEFAULT_DOCS_URL
     for entry in urls:
         label, _, url = entry.partition(",")

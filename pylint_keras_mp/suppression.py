@@ -20,10 +20,8 @@ findings, so each front end honours exactly the comments its users already write
 from __future__ import annotations
 
 import fnmatch
-import io
 import os
 import re
-import tokenize
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence, TypeVar
 
@@ -35,6 +33,8 @@ PYLINT_PRAGMA = re.compile(
     r"#\s*pylint:\s*(?P<pragma>disable|disable-next)\s*=\s*(?P<names>[\w\-]+(?:\s*,\s*[\w\-]+)*)"
 )
 _CODE_LIST_SEPARATOR = re.compile(r"[,\s]")
+# what every comment above contains (NOQA_INLINE ignores case)
+_ANY_COMMAND = re.compile(r"noqa|pylint:", re.IGNORECASE)
 PYLINT_CHECKER_NAME = "keras-mp"
 
 T = TypeVar("T")
@@ -43,6 +43,9 @@ T = TypeVar("T")
 def _statement_lines(source: str) -> dict[int, str]:
     """Line number -> the text of every physical line of the statement it belongs to (flake8's
     ``_noqa_line_mapping``); lines the tokenizer cannot reach map to themselves."""
+    import io
+    import tokenize  # only a module with a suppression comment needs it
+
     lines = source.splitlines(keepends=True)
     mapping = {number: text for number, text in enumerate(lines, 1)}
     try:
@@ -100,10 +103,14 @@ class InlineSuppressions:
     """The suppression comments of one module's source."""
 
     def __init__(self, source: str):
-        self._lines = source.splitlines()
-        self._statements = _statement_lines(source)
+        # a module without a noqa or pylint comment hides nothing: no need to tokenize it
+        self._any = _ANY_COMMAND.search(source) is not None
+        self._lines = source.splitlines() if self._any else []
+        self._statements = _statement_lines(source) if self._any else {}
 
     def hides(self, code: str, line: int) -> bool:
+        if not self._any:
+            return False
         statement = self._statements.get(line, "")
         if noqa_hides(code, statement) or pylint_hides(code, statement):
             return True

@@ -233,7 +233,7 @@ def test_exit_codes_clean_findings_and_exit_zero(project):
 
 
 def test_syntax_error_is_the_users_finding_kmp901_at_flake8s_position(project):
-    write(project / "src" / "broken.py", "import keras\n\ndef f(:\n    pass\n")
+    write(project / "src" / "broken.py", "import keras\n\ndef f(:\n    model.fit(x, workers=4)\n")
     proc = run_cli("src", cwd=project)
     assert proc.returncode == 1, proc.stderr
     # flake8 reports the same file as broken.py:3:8: E999 SyntaxError: invalid syntax
@@ -256,7 +256,7 @@ def test_undecodable_file_is_kmp901_with_the_parsers_message(project):
 
 
 def test_flake8_reports_the_same_position_for_a_syntax_error(project):
-    write(project / "src" / "broken.py", "import keras\nx = (1,\n")
+    write(project / "src" / "broken.py", "from keras.utils import PyDataset\nx = (1,\n")
     ours = run_cli("src/broken.py", cwd=project).stdout.split(" KMP901 ")[0]
     flake8 = subprocess.run(
         [sys.executable, "-m", "flake8", "--isolated", "--select=E999", "src/broken.py"],

@@ -58,7 +58,7 @@ def tree(tmp_path_factory) -> Path:
             continue
         (folder / f"generated_{made:02d}.py").write_text(text, encoding="utf-8")
         made += 1
-    (folder / "syntax_error.py").write_text("import keras\ndef f(:\n", encoding="utf-8")
+    (folder / "syntax_error.py").write_text("from keras.utils import PyDataset\ndef f(:\n", encoding="utf-8")
     return folder
 
 

@@ -71,8 +71,9 @@ def test_a_module_that_only_uses_keras_is_not_analysed(monkeypatch):
     monkeypatch.setattr(engine, "_module_facts", lambda *a, **k: built.append(a) or real(*a, **k))
     assert analyze(source, "m.py", Options()) == []
     assert built == []
-    # still checked for syntax: a broken module that mentions Keras is KMP901
-    assert [f.code for f in analyze(source + "def f(:\n", "m.py", Options())] == ["KMP901"]
+    # not even compiled: a broken module that cannot hold a finding is no KMP901 either
+    assert analyze(source + "def f(:\n", "m.py", Options()) == []
+    assert built == []
     monkeypatch.setenv(NO_PREFILTER, "1")
     assert analyze(source, "m.py", Options()) == []
     assert len(built) == 1
@@ -84,13 +85,51 @@ def test_a_module_that_only_uses_keras_is_not_analysed(monkeypatch):
         "class L(keras.utils.Sequence): pass",
         "class L(ＰｙＤａｔａｓｅｔ): pass",  # the parser NFKC-normalises identifiers
         "model.fit(x, workers=4)",
+        "model.fit(x, **{'workers': 4})",
         "model.fit_generator(gen())",
-        "model.fit(gen(), **FIT_OPTIONS)",
-        "model\\\n    .predict(gen(), **options)",
+        "self.max_queue_size = 10",
     ],
 )
 def test_what_every_finding_needs_passes_the_filter(source):
     assert may_hold_findings(source, Options())
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["model.fit(gen(), **FIT_OPTIONS)", "model\\\n    .predict(gen(), **options)"],
+)
+def test_an_unread_mapping_passes_the_filter_only_when_unknown_counts_as_processes(monkeypatch, source):
+    # a **mapping the analysis cannot read leaves the launch unknown, and unknown is silent
+    # unless assume-multiprocessing is on
+    assert not may_hold_findings(source, Options())
+    assert may_hold_findings(source, Options(assume_multiprocessing=True))
+    launch = "import tf_keras\n\ndef gen():\n    yield 1\n\n" + source + "\n"
+    found = [f.code for f in analyze(launch, "m.py", Options(assume_multiprocessing=True))]
+    assert "KMP302" in found or "KMP301" in found
+    monkeypatch.setenv(NO_PREFILTER, "1")  # analysed all the same: unknown is silent
+    assert analyze(launch, "m.py", Options()) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "loader = SequenceEnqueuer(data)",  # a longer identifier is another name
+        "fit(x, num_workers=4)",
+        "from typing import Sequences",
+        "self._use_multiprocessing = True",
+    ],
+)
+def test_words_count_only_as_whole_identifiers(source):
+    assert not may_hold_findings("import keras\n" + source, Options())
+
+
+@pytest.mark.parametrize("off", [False, True])
+def test_a_broken_module_is_kmp901_only_where_a_finding_is_possible(monkeypatch, off):
+    if off:  # the switch analyses every module, but KMP901 stays where the filter lets it be
+        monkeypatch.setenv(NO_PREFILTER, "1")
+    source = "from keras.utils import PyDataset\n\ndef f(:\n    pass\n"
+    assert [f.code for f in analyze(source, "m.py", Options())] == ["KMP901"]
+    assert analyze("import keras\ndef f(:\n", "m.py", Options()) == []
 
 
 def test_a_configured_base_passes_the_filter():
@@ -127,3 +166,107 @@ def test_the_robustness_primer_gives_the_same_findings_with_and_without_the_filt
 
     on, off = _both_ways(monkeypatch, run)
     assert on == off
+
+
+@pytest.mark.parametrize(
+    "source, passes",
+    [
+        ('def f(xs):\n    """xs: Sequence of tensors."""\n', False),  # prose
+        ("# the number of workers to start\n", False),
+        ("class L(Sequence):\n    pass\n", True),
+        ("Base = Sequence if NEW else object\n", True),  # a keyword may follow an identifier
+        ("from keras.utils import Sequence as Base\n", True),
+        ("loader = L(workers\t, use=1)\n", True),
+        ("FIT = {'workers': 4}\n", True),
+        ("x = (Sequence\n      )\n", True),
+        ("class L(ＰｙＤａｔａｓｅｔ):\n    pass\n", True),
+        ("# ＰｙＤａｔａｓｅｔ ｏｆ batches\n", False),
+        ('"""Feed it a `keras.utils.PyDataset`, or a generator."""\n', False),
+        ("x = 1  # Sequence\n", False),
+        ("x = 1  #Sequence\n", False),
+        ("x = 1  # keras.utils.Sequence\n", True),  # no way to tell from the word alone
+        ("x = '#', Sequence\n", True),
+    ],
+)
+def test_a_word_followed_by_a_name_on_its_line_is_prose(source, passes):
+    assert may_hold_findings("import keras\n" + source, Options()) is passes
+
+
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_the_project_scan_looks_for_loader_bases_as_code(as_bytes):
+    needs = [(frozenset({"keras"}), frozenset({"Sequence", "PyDataset"}))]
+
+    def mentions(text):
+        return project_index._mentions(text.encode() if as_bytes else text, needs)
+
+    assert mentions("import keras\nclass L(keras.utils.PyDataset): pass\n")
+    assert not mentions('import keras\n"""A Sequence of tensors."""\n')
+    assert not mentions("import numpy\nclass L(Sequence): pass\n")
+    assert mentions("import keras\nclass L(ＰｙＤａｔａｓｅｔ): pass\n")  # not ASCII
+
+
+LAMBDA_LOADER = (
+    "import keras\n\n\nclass L(keras.utils.PyDataset):\n"
+    "    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
+    "        self.f = lambda x: x\n\n    def __len__(self):\n        return 1\n\n"
+    "    def __getitem__(self, i):\n        return self.f(i)\n"
+)
+
+
+def test_a_file_the_scan_found_without_words_is_not_read_again_unless_it_changed(tmp_path):
+    _fresh_process_caches()
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text("import keras\n", encoding="utf-8")
+    assert analyze_file(str(tmp_path / "a.py")) == []  # the scan of the folder runs here
+    index = project_index.index_for(str(tmp_path / "b.py"), Options())
+    b = index.path_of(str(tmp_path / "b.py"))
+    assert index.known_silent(b)
+    # a new text on disk (another size, another modification time): read and analysed
+    (tmp_path / "b.py").write_text(LAMBDA_LOADER, encoding="utf-8")
+    assert not index.known_silent(b)
+    assert [f.code for f in analyze_file(str(tmp_path / "b.py"))] == ["KMP201"]
+    _fresh_process_caches()
+
+
+def test_the_scan_gives_no_verdict_for_a_file_with_words_or_a_project_with_loaders(tmp_path):
+    _fresh_process_caches()
+    (tmp_path / "loader.py").write_text(LAMBDA_LOADER, encoding="utf-8")
+    (tmp_path / "other.py").write_text("import keras\n", encoding="utf-8")
+    assert analyze_file(str(tmp_path / "other.py")) == []
+    index = project_index.index_for(str(tmp_path / "other.py"), Options())
+    # the folder defines a loader: a module naming its class takes part, so every file is read
+    assert not index.known_silent(index.path_of(str(tmp_path / "other.py")))
+    assert not index.known_silent(index.path_of(str(tmp_path / "loader.py")))
+    _fresh_process_caches()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"x = 1\n",
+        b"# -*- coding: latin-1 -*-\nx = '\xe9'\n",
+        b"#!/usr/bin/env python\n# coding: latin-1\nx = '\xe9'\n",
+        b"x = 1\n\n# coding: latin-1\ny = '\xe9'\n",  # a third line is no cookie
+        b"\xef\xbb\xbfx = 1\n",
+        b"x = '\xc3\xa9'\n",
+        b"x = '\xe9'\n",
+        b"x = 1\r# coding: latin-1\r'\xe9'",  # CR only: one line for tokenize
+        b"",
+    ],
+)
+def test_decoding_without_tokenize_gives_tokenizes_answer(data):
+    import io
+    import tokenize
+
+    def reference():
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+        return text[1:] if text.startswith("\ufeff") else text
+
+    def outcome(decode):
+        try:
+            return decode()
+        except (SyntaxError, UnicodeDecodeError, LookupError):
+            return "refused"  # every caller handles the three alike
+
+    assert outcome(lambda: engine.decode_source(data)) == outcome(reference)

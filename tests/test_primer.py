@@ -50,7 +50,7 @@ def test_the_standard_library_never_crashes_the_engine():
 def test_primer_command_reports_and_fails_on_an_internal_error(tmp_path, monkeypatch):
     # names a loader base, so that the narrow pre-filter lets the rules see it
     (tmp_path / "good.py").write_text("import keras\nBase = keras.utils.Sequence\n", encoding="utf-8")
-    (tmp_path / "broken.py").write_text("import keras\ndef f(:\n", encoding="utf-8")
+    (tmp_path / "broken.py").write_text("from keras.utils import Sequence\ndef f(:\n", encoding="utf-8")
     proc = subprocess.run(
         [sys.executable, str(PRIMER_PATH), str(tmp_path), "--quiet", "--stress"],
         capture_output=True,

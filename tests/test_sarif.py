@@ -147,7 +147,7 @@ def test_fingerprints_survive_unrelated_edits_and_tell_identical_lines_apart(tmp
 
 
 def test_paths_outside_the_working_directory_and_unparsable_files(validator, tmp_path):
-    write(tmp_path / "outside" / "broken.py", "import keras\nclass (:\n")
+    write(tmp_path / "outside" / "broken.py", "import keras\nclass (keras.utils.PyDataset):\n")
     write(tmp_path / "outside" / "odd name #1.py", LAMBDA_LOADER)
     (tmp_path / "cwd").mkdir()
     log = cli_sarif(tmp_path / "outside", cwd=tmp_path / "cwd")

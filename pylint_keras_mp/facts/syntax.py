@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import weakref
 from typing import Iterator, Union
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -24,14 +25,29 @@ def child_nodes(node: ast.AST) -> list[ast.AST]:
     return children
 
 
-def walk_scope(node: ast.AST) -> Iterator[ast.AST]:
-    """Like ast.walk over ``node``'s children, but not into nested functions, lambdas or classes."""
+def _walk_scope(node: ast.AST) -> Iterator[ast.AST]:
     stack = child_nodes(node)
     while stack:
         child = stack.pop()
         yield child
         if not isinstance(child, SCOPE_NODES):
             stack.extend(child_nodes(child))
+
+
+# The nodes of each function, class and module scope walked so far, as long as its tree lives:
+# the rules and facts walk the same methods over and over.
+_SCOPES_WALKED: "weakref.WeakKeyDictionary[ast.AST, list[ast.AST]]" = weakref.WeakKeyDictionary()
+_CACHED_SCOPES = (*SCOPE_NODES, ast.Module)
+
+
+def walk_scope(node: ast.AST) -> Iterator[ast.AST]:
+    """Like ast.walk over ``node``'s children, but not into nested functions, lambdas or classes."""
+    if not isinstance(node, _CACHED_SCOPES):
+        return _walk_scope(node)
+    nodes = _SCOPES_WALKED.get(node)
+    if nodes is None:
+        nodes = _SCOPES_WALKED[node] = list(_walk_scope(node))
+    return iter(nodes)
 
 
 def child_bodies(stmt: ast.stmt) -> list[list[ast.stmt]]:

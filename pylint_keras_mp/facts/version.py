@@ -41,14 +41,10 @@ LEGACY_KERAS_VALUES = ("1", "true", "True")
 def installed_version(distribution: str) -> str | None:
     """The version of an installed distribution, from its metadata (never imported); None when it
     is not installed. The one place where findings can depend on what is installed."""
-    try:
-        from importlib.metadata import PackageNotFoundError, version
-    except ImportError:  # pragma: no cover
-        return None
+    from ..installed import version
+
     try:
         return version(distribution)
-    except PackageNotFoundError:
-        return None
     except Exception:
         return None
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Options
-from .model import Project, project_for
+from .model import Project, project_for, real_path
 
 # How many re-exports a name is followed through.
 REEXPORT_LIMIT = 8
@@ -57,33 +57,40 @@ IMPORT_STATEMENT = re.compile(
 )
 IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)[ \t].*$", re.MULTILINE)
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-WORD = re.compile(rb"[A-Za-z_][A-Za-z_0-9]*")
-IDENTIFIER_WORD = re.compile(r"[^\W\d]\w*")
 
 
 def _mentions(text: str | bytes, needs: list[tuple[frozenset, ...]]) -> bool:
-    """Whether a module's text holds, for one of ``needs``, a word of each of its word sets.
-    Words are whole identifiers; a text with non-ASCII characters is decoded and NFKC-normalised
-    first, as the parser normalises identifiers (``ＰｙＤａｔａｓｅｔ`` names PyDataset)."""
-    if isinstance(text, bytes):
-        if text.isascii():
-            # cheap refusal first: no word of any first set occurs at all
-            if not any(word.encode() in text for need in needs for word in need[0]):
-                return False
-            words = {word.decode() for word in WORD.findall(text)}
-            return any(all(words & wanted for wanted in need) for need in needs)
-        from ..engine import decode_source
+    """Whether a module's text holds, for one of ``needs``, a word of each of its word sets where
+    it may be an identifier of the code (a whole word, not prose: see ``names_code_word``). The
+    text is NFKC-normalised first, as the parser normalises identifiers (``ＰｙＤａｔａｓｅｔ``
+    names PyDataset)."""
+    from ..engine import _normalised, decode_source, names_code_word
 
+    if isinstance(text, bytes):
+        if text.isascii() and not any(
+            all(any(word.encode() in text for word in wanted) for wanted in need) for need in needs
+        ):
+            return False  # cheap refusal, before decoding (ASCII: nothing to normalise)
         try:
             text = decode_source(text)
         except (UnicodeDecodeError, LookupError, SyntaxError):
             return False
-    if not text.isascii():
-        import unicodedata
+    text = _normalised(text)
+    for need in needs:
+        # cheap refusal first: a word of each set occurs at all
+        if all(any(word in text for word in wanted) for wanted in need) and all(
+            names_code_word(text, wanted) for wanted in need
+        ):
+            return True
+    return False
 
-        text = unicodedata.normalize("NFKC", text)
-    words = set(IDENTIFIER_WORD.findall(text))
-    return any(all(words & wanted for wanted in need) for need in needs)
+
+def _names_keras(data: bytes) -> bool:
+    """Whether the bytes hold a Keras component as written (a text that only spells it with
+    other characters gets no verdict: it is read again, which is always right)."""
+    from ..keras_components import KERAS_COMPONENTS
+
+    return any(component.encode() in data for component in KERAS_COMPONENTS)
 
 
 def _imported_names(source: str) -> list[str]:
@@ -153,10 +160,13 @@ class ProjectIndex:
         self._fed_with_processes: list | None = None
         self._definitions: dict[tuple[Path, str | None], object] = {}
         self._names: dict[Path, dict | None] = {}
-        self._names_pattern: re.Pattern | None = None
+        self._loader_words: frozenset[str] | None = None
+        # files the scan read that name no word of the pre-filter -> (size, mtime) of that text
+        self._wordless: dict[Path, tuple[int, int]] = {}
+        self._words_checked: set[Path] = set()
 
     def path_of(self, filename: str) -> Path:
-        return Path(os.path.abspath(filename)).resolve()
+        return real_path(filename)
 
     # ------------------------------------------------------------------ module summaries
     @silent(None)
@@ -241,7 +251,9 @@ class ProjectIndex:
         self._configured = None
         self._definitions.clear()
         self._names.clear()
-        self._names_pattern = None
+        self._loader_words = None
+        self._wordless.clear()
+        self._words_checked.clear()
 
     # ------------------------------------------------------------------ names
     def _where(self, importer: Path, qualname: str | None):
@@ -502,6 +514,7 @@ class ProjectIndex:
         if configured:
             needs.append((frozenset(configured),))
         known: set[str] = set()
+        first = True  # bases: every word they need is a word of the pre-filter
         known_reexports: set[tuple[str, str]] = set()
         while needs:
             names: set[str] = set()
@@ -511,7 +524,7 @@ class ProjectIndex:
                     continue
                 if len(self._summaries) >= MAX_SCANNED_MODULES:
                     return  # the rest of the project stays unknown
-                summary = self._summarise(path, needs)
+                summary = self._summarise(path, needs, first)
                 if summary is not None:
                     self._summaries[path] = summary
                     names.update(summary.loader_names)
@@ -525,21 +538,36 @@ class ProjectIndex:
             # together with the module re-exporting it
             needs = [(frozenset(names),)] if names else []
             needs += [(frozenset({stem}), frozenset({name})) for stem, name in sorted(reexports)]
+            first = False
 
     @silent(None)
-    def _summarise(self, path: Path, needs: list[tuple[frozenset, ...]]) -> ModuleSummary | None:
+    def _summarise(
+        self, path: Path, needs: list[tuple[frozenset, ...]], first: bool = False
+    ) -> ModuleSummary | None:
         parsed = self.project.file(path)
         if parsed is None:
             return None
         if parsed._source is None:
-            # most files of a project are not candidates: look at their bytes, without
-            # decoding them or keeping them
+            # most files of a project are not candidates: look at their bytes, without keeping
+            # them
             try:
-                data = path.read_bytes()
+                with open(path, "rb") as handle:
+                    stamp = os.fstat(handle.fileno())
+                    data = handle.read()
             except OSError:
                 return None
+            if path not in self._words_checked:
+                # a verdict for the files that mention Keras (the others cost the scan only the
+                # search for Keras, as before: a checkout may hold many more files than a run
+                # lints)
+                self._words_checked.add(path)
+                if _names_keras(data) and not self._names_needed_words(data):
+                    self._wordless[path] = (stamp.st_size, stamp.st_mtime_ns)
+            if first and path in self._wordless:
+                return None  # names no base: the pre-filter's words hold them all
             if not _mentions(data, needs):
                 return None
+            parsed.use_read(data, stamp)  # a candidate: its facts are built from these bytes
         elif not _mentions(parsed.source, needs):
             return None
         facts = self.facts_of(path)
@@ -560,6 +588,39 @@ class ProjectIndex:
         parsed.forget()  # the summary is what other questions need; the tree can go
         return summary
 
+    def _names_needed_words(self, data: bytes) -> bool:
+        """Whether a file's bytes name a word of the engine's pre-filter (True when they cannot
+        be decoded: no verdict then)."""
+        from ..engine import _normalised, decode_source, names_needed_words
+
+        try:
+            text = _normalised(decode_source(data))
+        except (UnicodeDecodeError, LookupError, SyntaxError):
+            return True
+        return names_needed_words(text, self.options)
+
+    @silent(False)
+    def known_silent(self, path: Path) -> bool:
+        """Whether the file on disk cannot hold a finding, known without reading it again: the
+        scan read this very file (same size and modification time) and found no word of the
+        pre-filter in it, and the project gives it no part (no loader class to name, no worker
+        helper in it)."""
+        self.scan()  # needed by the first file that names no word anyway
+        stamp = self._wordless.get(path)
+        if stamp is None or path in self.worker_helpers() or self._project_loader_names():
+            return False
+        info = os.stat(path)
+        return (info.st_size, info.st_mtime_ns) == stamp
+
+    def _project_loader_names(self) -> frozenset[str]:
+        """The names of the project's loader classes and configured bases defined in it."""
+        if self._loader_words is None:
+            names: set[str] = {name for _, name in self.configured_classes}
+            for summary in self.scan().values():
+                names |= summary.loader_names
+            self._loader_words = frozenset(names)
+        return self._loader_words
+
     @silent(True)
     def takes_part(self, path: Path, text: str) -> bool:
         """Whether a module can take part in the project's loaders, told from its text and its
@@ -568,13 +629,10 @@ class ProjectIndex:
         module-level function that worker code calls."""
         if path in self.worker_helpers():
             return True
-        if self._names_pattern is None:
-            names: set[str] = {name for _, name in self.configured_classes}
-            for summary in self.scan().values():
-                names |= summary.loader_names
-            alternatives = "|".join(re.escape(name) for name in sorted(names))
-            self._names_pattern = re.compile(rf"\b(?:{alternatives})\b" if names else r"(?!)")
-        return bool(self._names_pattern.search(text))
+        names = self._project_loader_names()
+        from ..engine import names_a_word
+
+        return bool(names) and names_a_word(text, names)
 
     @silent(True)
     def might_matter(self, path: Path, source: str) -> bool:

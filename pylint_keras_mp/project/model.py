@@ -40,6 +40,22 @@ def _marked_folder(folder: Path) -> Path | None:
     return None if folder.parent == folder else _marked_folder(folder.parent)
 
 
+@functools.lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
+@functools.lru_cache(maxsize=4096)
+def real_path(filename: str) -> Path:
+    """``Path(filename).resolve()``, with the folder's resolution shared by its files (a run
+    lints many files per folder, and resolving walks every component of the path)."""
+    folder, name = os.path.split(os.path.abspath(filename))
+    real = os.path.join(_real_folder(folder), name)
+    if os.path.islink(real):
+        real = os.path.realpath(real)
+    return Path(real)
+
+
 def _decode(data: bytes) -> str:
     from ..engine import decode_source
 
@@ -76,6 +92,14 @@ class ParsedFile:
             except (OSError, UnicodeDecodeError, LookupError, SyntaxError):
                 self._source = ""
         return self._source
+
+    def use_read(self, data: bytes, info: os.stat_result) -> None:
+        """The text of bytes just read from disk (with their ``stat``): not read again."""
+        self.stamp = (info.st_mtime_ns, info.st_size)
+        try:
+            self._source = _decode(data)
+        except (UnicodeDecodeError, LookupError, SyntaxError):
+            self._source = ""
 
     def forget(self) -> None:
         """Drop the text and tree (read again if a question needs them)."""
@@ -264,16 +288,20 @@ class Project:
 
 
 _PROJECTS: dict[tuple[Path, tuple[str, ...]], Project] = {}
+# (absolute file name, source roots) -> its key in _PROJECTS
+_KEY_OF_FILE: dict[tuple[str, tuple[str, ...]], tuple[Path, tuple[str, ...]]] = {}
 
 
 def project_for(path: str, source_roots: tuple[str, ...] = ()) -> Project | None:
     """The project of a file on disk (one ``Project`` per root per process), or None for a file
     that is not on disk (stdin, a name like ``<unknown>``)."""
     try:
-        file_path = Path(os.path.abspath(path))
-        if not file_path.is_file():
+        known = _KEY_OF_FILE.get((os.path.abspath(path), tuple(source_roots)))
+        if known is not None and known in _PROJECTS:
+            return _PROJECTS[known]  # a run asks for every file of a folder, often twice
+        if not os.path.isfile(path):
             return None
-        file_path = file_path.resolve()
+        file_path = real_path(path)
     except (OSError, ValueError):
         return None
     marked = _marked_folder(file_path.parent)
@@ -283,4 +311,5 @@ def project_for(path: str, source_roots: tuple[str, ...] = ()) -> Project | None
     if project is None:
         sources = tuple(Path(r) for r in source_roots)
         project = _PROJECTS[key] = Project(root, sources, marked=marked is not None)
+    _KEY_OF_FILE[(os.path.abspath(path), key[1])] = key
     return project

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import weakref
 
 from ..facts import self_name_of, walk_scope
 from ..facts.keras_api import PICKLE_HOOKS
@@ -23,13 +24,20 @@ def stored_attributes(facts, loader):
         yield assignment
 
 
+# per function node, as long as its tree lives: a rule asks for each name it follows
+_LOCAL_DEFINITIONS: "weakref.WeakKeyDictionary[ast.AST, dict[str, ast.AST]]" = weakref.WeakKeyDictionary()
+
+
 def local_definitions(fn) -> dict[str, ast.AST]:
     """Functions and classes defined inside a function body."""
-    return {
-        node.name: node
-        for node in walk_scope(fn)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-    }
+    found = _LOCAL_DEFINITIONS.get(fn)
+    if found is None:
+        found = _LOCAL_DEFINITIONS[fn] = {
+            node.name: node
+            for node in walk_scope(fn)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        }
+    return found
 
 
 def describe_elements(value, describe):

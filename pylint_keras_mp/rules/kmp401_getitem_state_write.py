@@ -103,14 +103,17 @@ def loader_runs_in_main_thread(facts, loader) -> bool:
     return workers is not None and (workers <= 0 or (workers == 1 and mp is False))
 
 
-def instance_attribute_reads(facts) -> dict[int, dict[str, ast.Attribute]]:
-    """{id(loader): {attr: first read}}: attributes read outside the class from an instance of
-    each loader (``ds.calls``), in one pass over the module."""
+def instance_attribute_reads(facts, attrs: set[str]) -> dict[int, dict[str, ast.Attribute]]:
+    """{id(loader): {attr: first read}}: the attributes among ``attrs`` read outside the class
+    from an instance of each loader (``ds.calls``), in one pass over the module."""
     by_loader: dict[int, dict[str, ast.Attribute]] = {}
+    if not attrs:
+        return by_loader
     for scope, fn in [(facts.tree, None)] + [(fn, fn) for fn in facts.all_functions]:
         for node in walk_scope(scope):
             if not (
                 isinstance(node, ast.Attribute)
+                and node.attr in attrs  # before resolving the name: most reads are of others
                 and isinstance(node.ctx, ast.Load)
                 and isinstance(node.value, ast.Name)
             ):
@@ -159,7 +162,9 @@ def check(facts, report) -> None:
         in_workers = [use for use in uses if id(use.method) in worker_fns]
 
         if reads_outside is None:
-            reads_outside = instance_attribute_reads(facts)
+            # only the attributes some loader's own code uses can be written in its workers
+            attrs = {use.attr for other in facts.data_loaders for use in facts.self_attribute_uses(other)}
+            reads_outside = instance_attribute_reads(facts, attrs)
         parent_reads = set(reads_outside.get(id(loader), {}))
         for use in uses:
             if id(use.method) in worker_fns or use.method.name in NOT_READERS:
