@@ -163,7 +163,7 @@ class ProjectIndex:
         self._loader_words: frozenset[str] | None = None
         # files the scan read that name no word of the pre-filter -> (size, mtime) of that text
         self._wordless: dict[Path, tuple[int, int]] = {}
-        self._words_checked: set[Path] = set()
+        self._words_checked: set[str] = set()  # strings: the collector need not visit them
 
     def path_of(self, filename: str) -> Path:
         return real_path(filename)
@@ -556,11 +556,11 @@ class ProjectIndex:
                     data = handle.read()
             except OSError:
                 return None
-            if path not in self._words_checked:
+            if str(path) not in self._words_checked:
                 # a verdict for the files that mention Keras (the others cost the scan only the
                 # search for Keras, as before: a checkout may hold many more files than a run
                 # lints)
-                self._words_checked.add(path)
+                self._words_checked.add(str(path))
                 if _names_keras(data) and not self._names_needed_words(data):
                     self._wordless[path] = (stamp.st_size, stamp.st_mtime_ns)
             if first and path in self._wordless:
