@@ -492,6 +492,7 @@ class ProjectIndex:
             for path, parsed in self.project.files.items()
             if parsed._source is not None or parsed._parsed or parsed.stamp is not None
         }  # a new dict: a dict keeps its size when entries are deleted
+        self._words_checked = set()  # only the scan's rounds ask; a new scan starts afresh
 
     def _base_words(self) -> set[str]:
         from ..facts.keras_api import LOADER_BASE_NAMES
