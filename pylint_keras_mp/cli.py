@@ -551,6 +551,29 @@ def _collect_rarely() -> None:
     gc.set_threshold(*GC_THRESHOLD)
 
 
+def _scan_projects(files: Sequence[str], options: Options) -> None:
+    """Scan each project of the run once, before the workers start: forked workers inherit the
+    scan instead of each repeating it (workers started by spawn or forkserver scan for
+    themselves, as a single process does)."""
+    import multiprocessing
+
+    if multiprocessing.get_start_method(allow_none=False) != "fork":
+        return
+    from .engine import _project_index
+
+    scanned: set[int] = set()
+    for path in files:
+        if path.lower().endswith(".ipynb"):
+            continue
+        index = _project_index(path, options)
+        if index is not None and id(index) not in scanned:
+            scanned.add(id(index))
+            try:
+                index.scan()
+            except Exception:  # the workers find out for themselves
+                pass
+
+
 def lint_files(files: Sequence[str], options: Options, jobs: int) -> list[list[Finding]]:
     """Findings per file, in the order of ``files`` whatever the number of processes."""
     if jobs <= 1 or len(files) < 2:
@@ -565,6 +588,7 @@ def lint_files(files: Sequence[str], options: Options, jobs: int) -> list[list[F
             gc.unfreeze()
     from concurrent.futures import ProcessPoolExecutor
 
+    _scan_projects(files, options)
     workers = min(jobs, len(files))
     chunksize = max(1, len(files) // (workers * 4))
     with ProcessPoolExecutor(max_workers=workers, initializer=_collect_rarely) as pool:

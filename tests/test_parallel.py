@@ -167,3 +167,25 @@ def test_keras_mp_lint_two_jobs_equal_one_job_and_the_engine(tree, expected):
     one, two = cli(tree, 1), cli(tree, 2)
     assert two == one
     assert one == expected
+
+
+@pytest.mark.skipif(
+    __import__("multiprocessing").get_start_method(allow_none=False) != "fork",
+    reason="workers inherit the parent's scan only when they are forked",
+)
+def test_forked_workers_inherit_the_project_scan_and_report_what_one_process_does(tmp_path):
+    from pylint_keras_mp.cli import lint_files
+    from pylint_keras_mp.config import Options
+    from pylint_keras_mp.project import index as project_index
+    from tests.fixture_support import fixture_projects
+
+    project = next(p for p in fixture_projects() if p.id == "new_user").copy_to(tmp_path)
+    files = [str(project.root / name) for name in sorted(project.files) if name.endswith(".py")]
+    project_index._INDEXES.clear()
+    parallel = lint_files(files, Options(), jobs=2)
+    # the parent scanned the project before the workers started
+    scanned = [index for index in project_index._INDEXES.values() if index._summaries is not None]
+    assert scanned and any(scanned[0]._summaries)
+    project_index._INDEXES.clear()
+    assert parallel == lint_files(files, Options(), jobs=1)
+    assert any(parallel)
