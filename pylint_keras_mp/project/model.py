@@ -184,10 +184,14 @@ class Project:
         return False
 
     def all_files(self) -> list[Path]:
-        """Every ``*.py`` file of the project, sorted (listed once); for a folder of scripts
-        without a project file, the files of that folder only."""
+        """Every ``*.py`` file of the project, sorted (listed once), minus what the project's
+        ``.gitignore`` files exclude; for a folder of scripts without a project file, the files
+        of that folder only."""
         if self._all_files is None:
+            from .gitignore import IgnoreRules
+
             found: list[str] = []
+            ignore = IgnoreRules()
             for folder, subfolders, names in os.walk(self.root):
                 try:
                     self._folder_stamps[folder] = os.stat(folder).st_mtime_ns
@@ -195,12 +199,20 @@ class Project:
                     pass
                 if not self.marked:
                     subfolders[:] = []
+                if ".gitignore" in names:
+                    ignore.read_folder(folder)
                 subfolders[:] = sorted(
-                    name for name in subfolders if name not in SKIPPED_FOLDERS and not name.startswith(".")
+                    name
+                    for name in subfolders
+                    if name not in SKIPPED_FOLDERS
+                    and not name.startswith(".")
+                    and not ignore.ignored(os.path.join(folder, name), True)
                 )
                 for name in sorted(names):
                     if name.endswith(".py"):
-                        found.append(os.path.join(folder, name))
+                        path = os.path.join(folder, name)
+                        if not ignore.ignored(path, False):
+                            found.append(path)
                 if len(found) > MAX_PROJECT_FILES:
                     break
             self._all_files = found[:MAX_PROJECT_FILES]
