@@ -93,6 +93,11 @@ def _names_keras(data: bytes) -> bool:
     return any(component.encode() in data for component in KERAS_COMPONENTS)
 
 
+def _module_stem(path: Path) -> str:
+    """The last part of the name a module is imported by (a package's, for ``__init__.py``)."""
+    return path.parent.name if path.stem == "__init__" else path.stem
+
+
 def _imported_names(source: str) -> list[str]:
     """The module names of a source's import statements, read from its text (``from x import``,
     ``import x.y as z, w``); parenthesised and continued lines are not needed for that."""
@@ -460,8 +465,8 @@ class ProjectIndex:
 
     # ------------------------------------------------------------------ the whole project
     def loader_words(self) -> tuple[str, ...]:
-        """Words a module that defines a data loader mentions: a Keras loader base, a configured
-        base (the whole-project questions start from those modules)."""
+        """The last names of the loader bases: Keras' and the configured ones (a re-export of
+        one of them is followed to its base)."""
         from ..facts.keras_api import LOADER_BASE_NAMES
 
         configured = (base.rpartition(".")[2] for base in self.options.sequence_bases)
@@ -494,11 +499,6 @@ class ProjectIndex:
         }  # a new dict: a dict keeps its size when entries are deleted
         self._words_checked = set()  # only the scan's rounds ask; a new scan starts afresh
 
-    def _base_words(self) -> set[str]:
-        from ..facts.keras_api import LOADER_BASE_NAMES
-
-        return set(LOADER_BASE_NAMES) | {b.rpartition(".")[2] for b in self.options.sequence_bases}
-
     def _scan_files(self) -> None:
         try:
             files = self.project.all_files()
@@ -529,7 +529,7 @@ class ProjectIndex:
                 if summary is not None:
                     self._summaries[path] = summary
                     names.update(summary.loader_names)
-                    stem = path.parent.name if path.stem == "__init__" else path.stem
+                    stem = _module_stem(path)
                     reexports.update((stem, name) for name in summary.reexported_bases)
             names -= known
             known |= names
@@ -581,7 +581,7 @@ class ProjectIndex:
                 summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, entry))
         for loader in facts.loaders_started_with_processes():
             summary.started.append(loader.lineage)
-        base_words = self._base_words()
+        base_words = self.loader_words()
         for name, (kind, target) in (self.names_of(path) or {}).items():
             if kind == "import" and target and target.rpartition(".")[2] in base_words:
                 if self._base_behind(path, target, through_project=True) is not None:
@@ -647,7 +647,7 @@ class ProjectIndex:
         for name in _imported_names(source):
             if name.startswith(".") or self.project.resolve_name(name, path) is not None:
                 return True
-        stem = path.parent.name if path.stem == "__init__" else path.stem
+        stem = _module_stem(path)
         return stem in self.imported_stems()
 
     def imported_stems(self) -> set[str]:
@@ -667,7 +667,7 @@ class ProjectIndex:
                     continue
                 keep = parsed._source is not None  # read for another question: keep it
                 names = set(IDENTIFIER.findall(" ".join(IMPORT_LINE.findall(parsed.source))))
-                stem = path.parent.name if path.stem == "__init__" else path.stem
+                stem = _module_stem(path)
                 texts.setdefault(stem, []).append(names)
                 if path in loader_modules:
                     stems |= names
