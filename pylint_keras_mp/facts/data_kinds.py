@@ -146,33 +146,16 @@ class DataKinds:
         func = node.func
         if isinstance(func, ast.Name):
             definition = self.definition_of(func.id, fn)
-            if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if is_generator_function(definition):
-                    return PlainIterator(f"the generator {func.id}()", True, False)
-                decorator = self._own_decorator_of_generator(definition)
-                if decorator is not None:
-                    return PlainIterator(
-                        f"the generator {func.id}() (decorated by {decorator})", True, True
-                    )
-                inner = self._wrapped_iterator(node, fn, depth)
-                if inner is not None and not self._materialises(definition):
-                    what = f"{inner.what} wrapped by {func.id}()"
-                    return PlainIterator(what, inner.is_generator, True)
-            elif isinstance(definition, ast.ClassDef):
-                if not any(loader.node is definition for loader in self.data_loaders) and (
-                    "__next__" in self.class_methods(definition)
-                ):
-                    inner = self._wrapped_iterator(node, fn, depth)
-                    if inner is not None:  # threadsafe_iter(gen()): a wrapper class of its own
-                        return PlainIterator(
-                            f"{inner.what} wrapped by {func.id}()", inner.is_generator, True
-                        )
-                    what = f"a {func.id} object (a plain iterator: its class defines __next__)"
-                    return PlainIterator(what, False, False)
-            elif self.qualname(func, fn) == "builtins.iter":
+            if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                return self._iterator_of_definition(self, definition, node, fn, depth)
+            if self.qualname(func, fn) == "builtins.iter":
                 return self._wrapped_iterator(node, fn, depth)  # iter() of a generator is itself
-            elif self.project is not None:
-                return self._project_plain_iterator(node, fn, depth)
+            if self.project is not None:
+                # a function or class of another project module, judged with that module's
+                # facts (its own decorators and wrappers)
+                imported = self.project.imported_definition(self, func, fn)
+                if imported is not None:
+                    return self._iterator_of_definition(*imported, node, fn, depth)
             return None
         if isinstance(func, ast.Attribute):
             owner = self.instance_class(func.value, fn)
@@ -182,31 +165,29 @@ class DataKinds:
                     return PlainIterator(f"the generator {source_text(func)}()", True, False)
         return None
 
-    def _project_plain_iterator(self, call: ast.Call, fn: FunctionNode | None, depth: int):
-        """``_plain_iterator_value`` for a call of a function or class imported from another
-        project module, judged with that module's facts (its own decorators and wrappers)."""
-        func = call.func
-        imported = self.project.imported_definition(self, func, fn)
-        if imported is None:
-            return None
-        owner, definition = imported
+    def _iterator_of_definition(self, owner, definition, call: ast.Call, fn, depth: int):
+        """``_plain_iterator_value`` for a call of a function or class of the module ``owner``
+        (this one, or another project module): a generator function, one decorated by the
+        module's own decorators, a wrapper of the module around a plain iterator, or a class of
+        the module that defines ``__next__`` and is no data loader."""
+        name = call.func.id
         if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if is_generator_function(definition):
-                return PlainIterator(f"the generator {func.id}()", True, False)
+                return PlainIterator(f"the generator {name}()", True, False)
             decorator = owner._own_decorator_of_generator(definition)
             if decorator is not None:
-                return PlainIterator(f"the generator {func.id}() (decorated by {decorator})", True, True)
+                return PlainIterator(f"the generator {name}() (decorated by {decorator})", True, True)
             inner = self._wrapped_iterator(call, fn, depth)
             if inner is not None and not owner._materialises(definition):
-                return PlainIterator(f"{inner.what} wrapped by {func.id}()", inner.is_generator, True)
+                return PlainIterator(f"{inner.what} wrapped by {name}()", inner.is_generator, True)
         elif isinstance(definition, ast.ClassDef):
-            if "__next__" in owner.class_methods(definition) and not any(
-                loader.node is definition for loader in owner.data_loaders
+            if not any(loader.node is definition for loader in owner.data_loaders) and (
+                "__next__" in owner.class_methods(definition)
             ):
                 inner = self._wrapped_iterator(call, fn, depth)
-                if inner is not None:
-                    return PlainIterator(f"{inner.what} wrapped by {func.id}()", inner.is_generator, True)
-                what = f"a {func.id} object (a plain iterator: its class defines __next__)"
+                if inner is not None:  # threadsafe_iter(gen()): a wrapper class of the module
+                    return PlainIterator(f"{inner.what} wrapped by {name}()", inner.is_generator, True)
+                what = f"a {name} object (a plain iterator: its class defines __next__)"
                 return PlainIterator(what, False, False)
         return None
 
