@@ -111,6 +111,11 @@ def _cell_text(cell: dict) -> str:
     return str(source).replace("\r\n", "\n").replace("\r", "\n")
 
 
+def cell_lines(text: str) -> tuple[str, ...]:
+    """A code cell's lines as the notebook's module counts them, each ending with a newline."""
+    return tuple(line + "\n" for line in text.removesuffix("\n").split("\n"))
+
+
 def notebook_source(document: dict) -> NotebookSource:
     """Concatenate the code cells; mask IPython syntax; leave out cells that do not parse."""
     cells: list[CodeCell] = []
@@ -123,7 +128,7 @@ def notebook_source(document: dict) -> NotebookSource:
         text = _cell_text(raw)
         if not text:
             continue
-        lines = tuple(line + "\n" for line in text.removesuffix("\n").split("\n"))
+        lines = cell_lines(text)
         cell = CodeCell(number, start, lines)
         code = "".join(mask_ipython(list(lines)))
         failure = _parse_failure(code)

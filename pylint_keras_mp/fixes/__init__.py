@@ -365,6 +365,35 @@ def select_fixes(findings: Sequence[Finding], unsafe: bool) -> list[Fix]:
     return chosen
 
 
+def fix_passes(
+    text: str,
+    findings_of: Callable[[str], list],
+    rewrite: Callable[[str, list[Fix], list], "str | None"],
+    unsafe: bool = False,
+    keep: Callable[[list, str], list] | None = None,
+) -> FixResult:
+    """Apply fixes pass after pass until none is left: ``findings_of(text)`` lints, ``keep``
+    drops the findings not to fix, and ``rewrite(text, fixes, findings)`` gives the text with
+    the chosen fixes applied, or None when it must not be written (then, or when a pass gives a
+    text seen before, the passes stop)."""
+    seen = {text}
+    fixed: list[Finding] = []
+    for _ in range(MAX_PASSES):
+        findings = findings_of(text)
+        if keep is not None:
+            findings = keep(findings, text)
+        chosen = select_fixes(findings, unsafe)
+        if not chosen:
+            break
+        new = rewrite(text, chosen, findings)
+        if new is None or new in seen:
+            break
+        fixed.extend(f for f in findings if f.fix in chosen)
+        seen.add(new)
+        text = new
+    return FixResult(text, fixed)
+
+
 def fix_source(
     source: str,
     filename: str,
@@ -376,19 +405,8 @@ def fix_source(
     the command line leaves suppressed findings alone) until none is left to apply."""
     from ..engine import analyze
 
-    seen = {source}
-    fixed: list[Finding] = []
-    for _ in range(MAX_PASSES):
-        findings = analyze(source, filename, options)
-        if keep is not None:
-            findings = keep(findings, source)
-        chosen = select_fixes(findings, unsafe)
-        if not chosen:
-            break
-        new = apply_edits(source, [edit for fix in chosen for edit in fix.edits])
-        if new in seen or not compiles(new):
-            break
-        fixed.extend(f for f in findings if f.fix in chosen)
-        seen.add(new)
-        source = new
-    return FixResult(source, fixed)
+    def rewrite(text: str, chosen: list[Fix], findings: list) -> str | None:
+        new = apply_edits(text, [edit for fix in chosen for edit in fix.edits])
+        return new if compiles(new) else None
+
+    return fix_passes(source, lambda text: analyze(text, filename, options), rewrite, unsafe, keep)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Callable, Sequence
+from typing import Callable
 
-from . import FIXABLE_SUFFIX, MAX_PASSES, Edit, FixResult, apply_edits, select_fixes, split_lines, unified_diff
+from . import FIXABLE_SUFFIX, Edit, FixResult, apply_edits, fix_passes, split_lines, unified_diff
 
 
 def cell_fix(fix, cell, module_source: str):
@@ -97,10 +97,10 @@ def _set_cell_source(raw: dict, text: str) -> None:
 def _cell_lines_text(raw: dict) -> tuple[str, bool]:
     """The cell's text as the analysis counts its lines (each ending with a newline), and
     whether the cell's own text ended with one."""
-    from ..notebook import _cell_text
+    from ..notebook import _cell_text, cell_lines
 
     text = _cell_text(raw)
-    return "".join(line + "\n" for line in text.removesuffix("\n").split("\n")), text.endswith("\n")
+    return "".join(cell_lines(text)), text.endswith("\n")
 
 
 def apply_cell_edits(text: str, edits_by_cell: dict[int, list[Edit]]) -> str | None:
@@ -130,36 +130,27 @@ def fix_notebook(
     none is left to apply; a pass that would make a cell unparsable is not applied."""
     from ..notebook import analyze_notebook, notebook_source, read_notebook
 
-    seen = {text}
-    fixed = []
-    for _ in range(MAX_PASSES):
-        findings = analyze_notebook(text, filename, options)
-        if keep is not None:
-            findings = keep(findings, text)
-        chosen = select_fixes(findings, unsafe)
-        if not chosen:
-            break
+    def rewrite(text: str, chosen: list, findings: list) -> str | None:
         cell_of = {id(f.fix): f.cell for f in findings if f.fix is not None}
         edits_by_cell: dict[int, list[Edit]] = {}
         for fix in chosen:
             edits_by_cell.setdefault(cell_of[id(fix)], []).extend(fix.edits)
         new = apply_cell_edits(text, edits_by_cell)
-        if new is None or new in seen:
-            break
+        if new is None:
+            return None
         before = len(notebook_source(read_notebook(text)).unparsable)
-        if len(notebook_source(read_notebook(new)).unparsable) > before:
-            break
-        fixed.extend(f for f in findings if f.fix in chosen)
-        seen.add(new)
-        text = new
-    return FixResult(text, fixed)
+        return new if len(notebook_source(read_notebook(new)).unparsable) <= before else None
+
+    return fix_passes(
+        text, lambda text: analyze_notebook(text, filename, options), rewrite, unsafe, keep
+    )
 
 
 def notebook_diff(old: str, new: str, path: str) -> str:
     """A unified diff per changed code cell (``path:cell N``), as Ruff shows notebook fixes."""
     old_cells = json.loads(old.removeprefix("\ufeff"))["cells"]
     new_cells = json.loads(new.removeprefix("\ufeff"))["cells"]
-    parts: Sequence[str] = []
+    parts: list[str] = []
     for number, (before, after) in enumerate(zip(old_cells, new_cells), 1):
         a, _ = _cell_lines_text(before)
         b, _ = _cell_lines_text(after)
