@@ -111,9 +111,8 @@ def might_apply(source: str, options: Options) -> bool:
     if any(word in source for word in words):
         return True
     # The parser NFKC-normalises identifiers: ``import ｋｅｒａｓ`` imports keras.
-    return not source.isascii() and any(
-        word in unicodedata.normalize("NFKC", source) for word in words
-    )
+    text = _normalised(source)
+    return text is not source and any(word in text for word in words)
 
 
 def _normalised(source: str) -> str:
