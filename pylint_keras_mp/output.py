@@ -7,11 +7,12 @@ have the same rules, ids, levels, regions and fingerprints.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 from urllib.parse import quote
@@ -54,9 +55,14 @@ class Diagnostic:
     cell: int | None = None
     cell_offset: int = 0
     fix: object = None  # pylint_keras_mp.fixes.Fix, when keras-mp-lint --fix can fix it
+    # The lines of the linted text (a notebook: its code cells concatenated), from the lint
+    # service; empty when the front end has none (the file is then read for them).
+    lines: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
-    def from_finding(cls, path: str, finding: Finding) -> Diagnostic:
+    def from_finding(
+        cls, path: str, finding: Finding, lines: tuple[str, ...] = ()
+    ) -> Diagnostic:
         return cls(
             path=path,
             line=finding.line,
@@ -71,7 +77,15 @@ class Diagnostic:
             cell=finding.cell,
             cell_offset=finding.cell_offset,
             fix=finding.fix,
+            lines=lines,
         )
+
+    def line_text(self, line: int) -> str:
+        """The text of ``line`` of the linted source (for a notebook: of its code cells
+        concatenated)."""
+        if self.lines:
+            return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return _line_text(os.path.abspath(self.path), line, self.cell is not None)
 
     @property
     def rule(self) -> Rule | None:
@@ -133,6 +147,42 @@ def render(
     if format_name == "github":
         return format_github(diagnostics, root=root)
     raise ValueError(f"unknown format {format_name!r}; expected one of {', '.join(FORMATS)}")
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _output_errors(error: UnicodeError):
+    """What cannot be encoded: a byte of a file name the OS gave undecoded (a lone surrogate from
+    ``surrogateescape``) is written back as that byte; any other character the stream cannot
+    show is written as a backslash escape."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    chunk = error.object[error.start : error.end]
+    if all("\udc80" <= char <= "\udcff" for char in chunk):
+        return bytes(ord(char) - 0xDC00 for char in chunk), error.end
+    return codecs.backslashreplace_errors(error)
+
+
+OUTPUT_ERRORS = "keras-mp-lint-output"
+codecs.register_error(OUTPUT_ERRORS, _output_errors)
+
+
+def encode_output(text: str, encoding: str | None) -> bytes:
+    """``text`` in ``encoding`` (default UTF-8), never failing (see _output_errors)."""
+    return text.encode(encoding or "utf-8", errors=OUTPUT_ERRORS)
+
+
+def write_text(stream, text: str) -> None:
+    """Write to a text stream (stdout, stderr) whatever its encoding can show: through its
+    binary buffer when it has one, else with its own error handler."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(text)
+    else:
+        stream.flush()
+        buffer.write(encode_output(text, getattr(stream, "encoding", None)))
+    stream.flush()
 
 
 # --- text --------------------------------------------------------------------------------------
@@ -215,8 +265,9 @@ def _relative_to_root(path: str, root: str) -> str | None:
 def _artifact_location(path: str, root: str) -> dict:
     relative = _relative_to_root(path, root)
     if relative is None:
-        return {"uri": Path(os.path.abspath(path)).as_uri()}
-    return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
+        return {"uri": "file://" + quote(os.fsencode(Path(os.path.abspath(path)).as_posix()), safe="/:")}
+    # the bytes of the name as the OS gives them, percent-encoded (a name that is not UTF-8 too)
+    return {"uri": quote(os.fsencode(relative), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _fingerprint(uri: str, code: str, line_text: str, occurrence: int) -> str:
@@ -286,7 +337,7 @@ def fingerprinted(
     located = []
     for d in sorted(diagnostics, key=sort_key):
         location = _artifact_location(d.path, root_dir)
-        line_text = _line_text(os.path.abspath(d.path), d.source_line, d.cell is not None)
+        line_text = d.line_text(d.source_line)
         key = (location["uri"], d.code, line_text.strip())
         occurrences[key] += 1
         located.append((d, location, line_text, _fingerprint(*key, occurrences[key])))
@@ -305,15 +356,13 @@ def sarif_log(
     rule_index = {rule.code: index for index, rule in enumerate(RULES)}
     results = []
     for d, location, line_text, fingerprint in fingerprinted(diagnostics, root_dir):
-        source = os.path.abspath(d.path)
         region: dict[str, int] = {
             "startLine": d.source_line,
             "startColumn": _utf16_column(line_text, d.column),
         }
         if d.end_line is not None and d.end_column is not None:
             end_line = d.end_line + d.cell_offset
-            notebook = d.cell is not None
-            end_text = line_text if end_line == d.source_line else _line_text(source, end_line, notebook)
+            end_text = line_text if end_line == d.source_line else d.line_text(end_line)
             region.update(endLine=end_line, endColumn=_utf16_column(end_text, d.end_column))
         result: dict[str, object] = {"ruleId": d.code}
         if d.code in rule_index:
