@@ -56,9 +56,50 @@ RUN_CONFIG_KEYS = (
     "per-file-ignores",
     "exclude",
     "format",
+    "output-format",
     "jobs",
     "baseline",
+    "extend",
+    "extend-safe-fixes",
+    "extend-unsafe-fixes",
+    "show-fixes",
 )
+# The type each key of a configuration file must have (checked before anything is converted).
+_LIST_KEYS = {
+    "select", "ignore", "extend-select", "extend-ignore", "exclude",
+    "extend-safe-fixes", "extend-unsafe-fixes",
+    *(spec.name for spec in OPTION_SPECS if spec.kind == "csv"),
+}
+_TEXT_KEYS = {
+    "format", "output-format", "baseline", "extend",
+    *(spec.name for spec in OPTION_SPECS if spec.kind in ("choice", "string")),
+}
+
+
+def check_value_types(config: ProjectConfig) -> None:
+    """A configuration value of the wrong shape (``select = 5``) is the user's error, named."""
+    for key, value in config.values.items():
+        if key in _LIST_KEYS:
+            good = isinstance(value, str) or (
+                isinstance(value, list) and all(isinstance(item, str) for item in value)
+            )
+            expected = "a list of strings or a comma separated string"
+        elif key in _TEXT_KEYS:
+            good = isinstance(value, (str, int)) and not isinstance(value, bool)
+            expected = "a string"
+        elif key == "jobs":
+            good = isinstance(value, (int, str)) and not isinstance(value, bool)
+            expected = "a number"
+        elif key in ("show-fixes", *(s.name for s in OPTION_SPECS if s.kind == "bool")):
+            good = isinstance(value, (bool, str))
+            expected = "true or false"
+        elif key == "per-file-ignores":
+            good = isinstance(value, (str, dict, list))
+            expected = "a table of globs to codes"
+        else:
+            continue
+        if not good:
+            raise UsageError(f"{config.path}: {key} must be {expected}, not {value!r}"[:300])
 
 
 class UsageError(Exception):
@@ -167,6 +208,7 @@ class Settings:
                 f"{config.path}: unknown option(s) {', '.join(unknown)}; "
                 f"known: {', '.join(sorted(known))}"
             )
+        check_value_types(config)
         values = config.values
 
         # Layered like ruff: the file's select/ignore, then the command line's; a select
@@ -218,7 +260,9 @@ class Settings:
         self.exclude_root = str(config.directory or Path.cwd())
         self.force_exclude = args.force_exclude
 
-        self.format = args.format or str(values.get("format", "text"))
+        self.format = args.format or str(
+            values.get("output-format", values.get("format", "text"))
+        )
         if self.format not in FORMATS:
             error = OptionValueError("format", values.get("format"), ", ".join(FORMATS))
             raise UsageError(error.located(source=str(config.path)))
@@ -257,3 +301,60 @@ class Settings:
             raise UsageError(str(exc)) from None
 
 
+
+
+class HostSettings:
+    """Settings for a host linter (flake8, pylint) that lints files of any project: the
+    configuration found from each file's folder upward (as keras-mp-lint finds it), under the
+    host's own options (``overrides``, spelled as in the configuration files). A configuration
+    that cannot be used is reported once through ``warn`` and the host's options alone apply."""
+
+    def __init__(self, overrides: Mapping[str, object], warn=None, discover: bool = True):
+        self.overrides = {key: value for key, value in overrides.items() if value is not None}
+        self.warn = warn
+        self.discover = discover  # False: the host was told to ignore configuration files
+        self._by_folder: dict[str, Settings] = {}
+        self._by_config: dict[object, Settings] = {}
+        self._fallback: Settings | None = None
+
+    def fallback(self) -> Settings:
+        if self._fallback is None:
+            try:
+                self._fallback = Settings.from_mapping(self.overrides)
+            except UsageError as exc:
+                self._report(str(exc))
+                self._fallback = Settings.from_mapping({})
+        return self._fallback
+
+    def _report(self, message: str) -> None:
+        if self.warn is not None:
+            self.warn(message)
+
+    def for_file(self, filename: str) -> Settings:
+        folder = os.path.dirname(os.path.abspath(filename))
+        settings = self._by_folder.get(folder)
+        if settings is None:
+            settings = self._by_folder[folder] = self._settings_in(folder)
+        return settings
+
+    def _settings_in(self, folder: str) -> Settings:
+        from .project_config import ConfigError
+
+        if not self.discover:
+            return self.fallback()
+        try:
+            config = discover(Path(folder))
+        except ConfigError as exc:
+            self._report(str(exc))
+            return self.fallback()
+        if config.path is None:
+            return self.fallback()
+        settings = self._by_config.get(config.path)
+        if settings is None:
+            try:
+                settings = Settings.from_mapping(self.overrides, config)
+            except UsageError as exc:
+                self._report(str(exc))
+                settings = self.fallback()
+            self._by_config[config.path] = settings
+        return settings
