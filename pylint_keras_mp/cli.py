@@ -6,8 +6,9 @@
     keras-mp-lint server                a language server (LSP over stdio) for editors
 
 Exit status: 0 nothing found, 1 findings (a file Python cannot parse, KMP901, included), 2 usage
-error, a file the linter failed on (KMP900) or an internal error. ``--exit-zero`` turns 1 and
-KMP900's 2 into 0; usage errors stay 2.
+error, a file the linter failed on (KMP900) or an internal error, 3 a file was skipped because it
+cannot be read safely (a broken or looping symlink, a FIFO or device, no permission; each named in
+a warning). ``--exit-zero`` turns 1 and KMP900's 2 into 0; usage errors stay 2 and skipped files 3.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find Keras data loaders (Sequence / PyDataset) that break under "
         "multiprocessing. Also: `keras-mp-lint rule CODE` prints a rule's documentation.",
         epilog="Exit status: 0 clean, 1 findings (KMP901: a file Python cannot parse, included), "
-        "2 usage error or a file the linter failed on (KMP900). Options can also be set in "
+        "2 usage error or a file the linter failed on (KMP900), 3 a file skipped because it "
+        "cannot be read safely (named in a warning). Options can also be set in "
         "pyproject.toml [tool.keras-mp-lint] or setup.cfg [keras-mp-lint]; the command line wins.",
         allow_abbrev=False,
     )
@@ -448,7 +450,7 @@ def read_stdin() -> bytes:
 
 def warn(args: argparse.Namespace, message: str) -> None:
     if not args.quiet:
-        print(f"{PROG}: warning: {message}", file=sys.stderr)
+        write_text(sys.stderr, f"{PROG}: warning: {message}\n")
 
 
 def apply_suppression(
@@ -534,7 +536,7 @@ def run(args: argparse.Namespace) -> int:
     skipped = [result for result in results if result.skipped]
     for result in skipped:
         # the user's file, not the linter's failure: said even with --quiet
-        print(f"{PROG}: warning: {result.path}: skipped: {result.skipped}", file=sys.stderr)
+        write_text(sys.stderr, f"{PROG}: warning: {result.path}: skipped: {result.skipped}\n")
     linted = [result for result in results if not result.skipped]
     hidden = sum(result.suppressed for result in linted)
     diagnostics = sorted(
@@ -613,7 +615,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(argv[1:])
         return run(build_parser().parse_args(normalise_bool_flags(argv)))
     except UsageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        write_text(sys.stderr, f"{PROG}: error: {exc}\n")
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

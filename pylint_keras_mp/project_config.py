@@ -71,8 +71,7 @@ def read_pyproject(path: Path) -> dict[str, object] | None:
     """The ``[tool.keras-mp-lint]`` table, or None when the file has none."""
     tool = _load_toml(path).get("tool", {})
     if not isinstance(tool, dict):
-        # not ours to judge, but the table cannot be in it
-        return None
+        raise ConfigError(f"{path}: tool must be a table ([tool.NAME] sections), not {tool!r}"[:300])
     table = tool.get(PYPROJECT_TABLE)
     if table is None:
         return None
