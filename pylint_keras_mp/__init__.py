@@ -7,6 +7,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+# sys.path as it is now, before a host linter adds the linted folders: where later imports come from
+from . import isolation as _isolation  # noqa: E402,F401
+
 
 def register(linter) -> None:
     """pylint's plugin hook."""

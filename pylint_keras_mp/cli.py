@@ -613,7 +613,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .server import main as serve
 
             return serve(argv[1:])
-        return run(build_parser().parse_args(normalise_bool_flags(argv)))
+        from .isolation import trusted_imports
+
+        with trusted_imports():  # python -m pylint_keras_mp: the working directory is on sys.path
+            return run(build_parser().parse_args(normalise_bool_flags(argv)))
     except UsageError as exc:
         write_text(sys.stderr, f"{PROG}: error: {exc}\n")
         return EXIT_ERROR

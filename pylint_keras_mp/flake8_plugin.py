@@ -13,6 +13,7 @@ import ast
 import sys
 
 from . import __version__
+from .isolation import preload
 from .config import OPTION_SPECS, OptionValueError, options_from_mapping
 from .service import lint_for_host
 from .settings import HostSettings
@@ -22,6 +23,9 @@ from .settings import HostSettings
 # never takes the next argument (a path) as its value.
 _TRUE_WORDS = ("yes", "true", "y", "on", "1")
 _FALSE_WORDS = ("no", "false", "n", "off", "0")
+
+
+preload()  # before flake8 lints anything (python -m flake8 has the working directory on sys.path)
 
 
 def _spellings(words: tuple[str, ...]) -> list[str]:

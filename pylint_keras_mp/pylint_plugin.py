@@ -205,6 +205,9 @@ CHECKER_CLASSES = [_band_checker(band, index == 0) for index, band in enumerate(
 
 
 def register(linter) -> None:
+    from .isolation import preload
+
+    preload()  # before pylint puts the linted folders on sys.path
     shared = _ModuleFindings(linter)
     for checker_class in CHECKER_CLASSES:
         linter.register_checker(checker_class(linter, shared))

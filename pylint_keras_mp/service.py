@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from .engine import Finding, analyze, analyze_once, decode_source
+from .isolation import trusted_imports
 from .settings import Settings
 
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -82,7 +83,15 @@ def lint_source(
     """Lint ``data`` (bytes as read from disk, or text) as the file ``path``. ``suppress``:
     apply the inline suppression comments (a host linter that applies its own passes False).
     ``want_fixes``: attach the fixes (the command line's --fix, --diff and outputs that show
-    them); without it findings carry no fix."""
+    them); without it findings carry no fix. Imports made meanwhile come from the linter's own
+    path, never from the linted folders (isolation.py)."""
+    with trusted_imports():
+        return _lint_source(path, data, settings, want_fixes, suppress)
+
+
+def _lint_source(
+    path: str, data: bytes | str, settings: Settings, want_fixes: bool, suppress: bool
+) -> LintResult:
     options = settings.options
     if is_notebook(path):
         from .notebook import NotebookError, analyze_notebook, notebook_source, read_notebook
@@ -175,8 +184,9 @@ def lint_file(path: str, settings: Settings, want_fixes: bool = False) -> LintRe
     reason = unreadable_reason(path)
     if reason is not None:
         return LintResult(path, skipped=reason)
-    if _known_silent(path, settings):
-        return LintResult(path)
+    with trusted_imports():
+        if _known_silent(path, settings):
+            return LintResult(path)
     data, reason = read_file(path)
     if data is None:
         return LintResult(path, skipped=reason)
@@ -188,7 +198,9 @@ def lint_for_host(
 ) -> list[Finding]:
     """The findings a host linter (flake8, pylint) reports for a module it lints once: the
     selected rules minus the per-file ignores of the configuration; the host applies its own
-    suppression comments. Fixes are not computed (no host applies them)."""
-    findings = analyze_once(source, filename, settings.options, tree=tree)
+    suppression comments. Fixes are not computed (no host applies them). The host may have put
+    the linted folders on ``sys.path``: imports come from the linter's own path meanwhile."""
+    with trusted_imports():
+        findings = analyze_once(source, filename, settings.options, tree=tree)
     kept, _hidden = _kept(findings, filename, settings, None, False)
     return [replace(f, fix=None) if f.fix is not None else f for f in kept]
