@@ -67,3 +67,21 @@ def test_quick_start_pylint_command_reports_the_bad_fixtures_only():
         if not name.startswith(("bad_", "near_")):
             # as the README says: only fixtures that need an option the command does not pass
             assert "# keras-mp-options:" in (ROOT / path).read_text(encoding="utf-8"), path
+
+
+def test_readme_and_integrations_name_the_tag_of_the_package_version():
+    from pylint_keras_mp import __version__
+
+    tag = f"v{__version__}"
+    for path in (ROOT / "README.md", ROOT / "docs" / "integrations.md"):
+        text = path.read_text(encoding="utf-8")
+        ours = r"pylint-keras-mp/pylint-keras-mp"
+        revs = re.findall(rf"repo: https://github.com/{ours}\n\s+rev: (\S+)", text)
+        pins = re.findall(rf"github.com/{ours}@([^\"\s]+)", text)
+        clones = re.findall(rf"--branch (\S+) https://github.com/{ours}", text)
+        assert revs and revs == [tag] * len(revs), (path.name, revs)
+        assert set(pins) <= {tag} and set(clones) <= {tag}, (path.name, pins, clones)
+        # no commit hash pinned anywhere
+        assert not re.search(r"\b[0-9a-f]{40}\b", text), path.name
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(rf"^## {re.escape(__version__)} \(\d{{4}}-\d\d-\d\d\)$", changelog, re.MULTILINE)
