@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from . import summary
+from . import summary, suppression
 from .config import (
     OPTION_SPECS,
     Options,
@@ -124,7 +124,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="the path of the file read from standard input (-): reported, and used to find the "
         "configuration and to match excludes and per-file-ignores",
     )
-    parser.add_argument("--format", choices=FORMATS, help="output format (default: text)")
+    parser.add_argument(
+        "--format",
+        "--output-format",
+        dest="format",
+        choices=FORMATS,
+        help="output format (default: text; concise is the same, full adds the source lines)",
+    )
+    parser.add_argument(
+        "--show-source",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show the source lines of each finding (the full format); --no-show-source: one "
+        "line per finding (concise)",
+    )
+    parser.add_argument(
+        "--watch",
+        "-w",
+        action="store_true",
+        help="lint again whenever a linted file changes (polls every half second; Ctrl-C stops)",
+    )
+    parser.add_argument(
+        "--add-noqa",
+        action="store_true",
+        help="add `# noqa: CODES` to every line with a finding (suppressed ones excepted) and exit",
+    )
     parser.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE")
     parser.add_argument(
         "--exit-zero",
@@ -508,12 +532,18 @@ def run(args: argparse.Namespace) -> int:
     files = collect_files(paths, settings, lambda message: warn(args, message))
     from .fixes import command as fixes
 
+    if args.add_noqa:
+        return add_noqa(args, files, settings)
     if fixes.requested(args):
+        from .service import with_applicability
+
         status = fixes.run_fixes(
             args,
             files,
             settings.options,
-            keep=lambda path, found, source: apply_suppression(settings, path, found, source)[0],
+            keep=lambda path, found, source: with_applicability(
+                apply_suppression(settings, path, found, source)[0], settings
+            ),
         )
         if status is not None:
             return status
@@ -567,13 +597,18 @@ def run(args: argparse.Namespace) -> int:
             diagnostics, in_baseline = baseline.new_findings(settings.baseline, diagnostics)
         except baseline.BaselineError as exc:
             raise UsageError(str(exc)) from None
+    format_name = settings.format
+    if args.show_source is True and format_name in ("text", "concise"):
+        format_name = "full"
+    elif args.show_source is False and format_name == "full":
+        format_name = "concise"
     document = render(
-        settings.format,
+        format_name,
         diagnostics,
         color=use_color(args.color, args.output),
         docs_url=settings.options.docs_url,
     )
-    if args.statistics and settings.format == "text":
+    if args.statistics and format_name in ("text", "concise", "full"):
         document += summary.statistics(diagnostics)
     if args.output:
         try:
@@ -583,14 +618,16 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     else:
         write_text(sys.stdout, document)
-    if args.statistics and settings.format != "text":
+    if args.statistics and format_name not in ("text", "concise", "full"):
         write_text(sys.stderr, summary.statistics(diagnostics))  # keeps the document valid
-    if args.paths and not args.quiet:
+    if args.paths and not args.quiet and not under_pre_commit():
         fixable = sum(1 for d in diagnostics if d.fix is not None)
+        unsafe = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability != "safe")
         line = summary.summary_line(
             diagnostics,
             len(linted),
             fixable=fixable or None,
+            unsafe=unsafe,
             suppressed=hidden,
             in_baseline=in_baseline,
         )
@@ -599,9 +636,83 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     if skipped:
         return EXIT_SKIPPED
+    if args.exit_non_zero_on_fix and getattr(args, "files_changed", False):
+        return EXIT_FINDINGS
     if args.exit_zero or not diagnostics:
         return EXIT_CLEAN
     return EXIT_FINDINGS
+
+
+def under_pre_commit() -> bool:
+    """pre-commit runs the hook in batches (one per CPU and command-line length) and shows each
+    batch's output; a summary line per batch would give several contradicting totals for one
+    run, so there is none (pre-commit prints its own Passed/Failed)."""
+    return os.environ.get("PRE_COMMIT") == "1" and not sys.stderr.isatty()
+
+
+def add_noqa(args: argparse.Namespace, files: Sequence[str], settings: Settings) -> int:
+    """Ruff's --add-noqa: a ``# noqa: CODES`` comment on the line each finding is suppressed
+    from (after selection and existing suppressions), merged into a ``# noqa:`` already there."""
+    from .service import read_file
+
+    added = 0
+    for path in files:
+        if path.lower().endswith(".ipynb"):
+            warn(args, f"{path}: --add-noqa does not edit notebooks; add the comments in Jupyter")
+            continue
+        result = lint_file(path, settings)
+        if result.skipped or not result.findings:
+            continue
+        data, _reason = read_file(path)
+        if data is None:
+            continue
+        source = "".join(result.lines)
+        new, count = suppression.add_noqa(source, [(f.code, f.line) for f in result.findings])
+        if count:
+            from .fixes.command import _write
+
+            _write(path, data, new)
+            added += count
+    if not args.quiet:
+        write_text(
+            sys.stderr, f"Added {added} noqa directive{'' if added == 1 else 's'}.\n"
+        )
+    return EXIT_CLEAN
+
+
+def watch(args: argparse.Namespace) -> int:
+    """Lint, then lint again whenever a file under the paths changes (polling: no dependency,
+    works on every file system). Ctrl-C ends it."""
+    import time
+
+    def snapshot() -> dict[str, tuple[int, int]]:
+        stamps = {}
+        try:
+            settings = Settings(args, load_project_config(args))
+            files = collect_files([p for p in args.paths if p != STDIN], settings)
+        except (UsageError, ConfigError):
+            files = []
+        for path in files:
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            stamps[path] = (info.st_mtime_ns, info.st_size)
+        return stamps
+
+    if STDIN in args.paths:
+        raise UsageError("--watch lints files: standard input (-) cannot be watched")
+    while True:
+        before = snapshot()
+        write_text(sys.stderr, f"[{time.strftime('%H:%M:%S')}] Linting...\n")
+        try:
+            run(args)
+        except UsageError as exc:
+            write_text(sys.stderr, f"{PROG}: error: {exc}\n")
+        sys.stdout.flush()
+        write_text(sys.stderr, "Watching for file changes.\n")
+        while snapshot() == before:
+            time.sleep(0.5)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -616,7 +727,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .isolation import trusted_imports
 
         with trusted_imports():  # python -m pylint_keras_mp: the working directory is on sys.path
-            return run(build_parser().parse_args(normalise_bool_flags(argv)))
+            args = build_parser().parse_args(normalise_bool_flags(argv))
+            return watch(args) if args.watch else run(args)
     except UsageError as exc:
         write_text(sys.stderr, f"{PROG}: error: {exc}\n")
         return EXIT_ERROR

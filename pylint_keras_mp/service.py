@@ -108,9 +108,27 @@ def _lint_source(
         findings = analyze(text if text is not None else data, path, options)
         lines = tuple(text.splitlines(keepends=True)) if text is not None else ()
         kept, hidden = _kept(findings, path, settings, text if suppress else None, False)
-    if not want_fixes:
-        kept = [replace(f, fix=None) if f.fix is not None else f for f in kept]
+    kept = with_applicability(kept, settings) if want_fixes else without_fixes(kept)
     return LintResult(path, sorted(kept), hidden, lines)
+
+
+def without_fixes(findings: Sequence[Finding]) -> list[Finding]:
+    return [replace(f, fix=None) if f.fix is not None else f for f in findings]
+
+
+def with_applicability(findings: Sequence[Finding], settings: Settings) -> list[Finding]:
+    """The findings whose fix's applicability extend-safe-fixes / extend-unsafe-fixes change."""
+    from .settings import fix_applicability
+
+    changed = []
+    for finding in findings:
+        fix = finding.fix
+        if fix is not None:
+            applicability = fix_applicability(settings, finding.code, fix.applicability)
+            if applicability != fix.applicability:
+                finding = replace(finding, fix=replace(fix, applicability=applicability))
+        changed.append(finding)
+    return changed
 
 
 def unreadable_reason(path: str) -> str | None:
@@ -203,4 +221,4 @@ def lint_for_host(
     with trusted_imports():
         findings = analyze_once(source, filename, settings.options, tree=tree)
     kept, _hidden = _kept(findings, filename, settings, None, False)
-    return [replace(f, fix=None) if f.fix is not None else f for f in kept]
+    return without_fixes(kept)

@@ -250,6 +250,16 @@ class Settings:
             str(config.directory or Path.cwd()),
         )
 
+        # Ruff's extend-safe-fixes / extend-unsafe-fixes: codes whose fixes change applicability
+        fix_codes = {}
+        for key in ("extend-safe-fixes", "extend-unsafe-fixes"):
+            given = getattr(args, key.replace("-", "_"), None)
+            where = f"--{key}" if given is not None else f"{config.path}: {key}"
+            value = given if given is not None else values.get(key)
+            fix_codes[key] = frozenset(expand_codes(_csv(value) or (), where))
+        self.extend_safe_fixes = fix_codes["extend-safe-fixes"]
+        self.extend_unsafe_fixes = fix_codes["extend-unsafe-fixes"] - self.extend_safe_fixes
+
         self.baseline = args.baseline
         if self.baseline is None and values.get("baseline") and not args.write_baseline:
             # relative to the configuration file, like the excludes
@@ -264,7 +274,8 @@ class Settings:
             values.get("output-format", values.get("format", "text"))
         )
         if self.format not in FORMATS:
-            error = OptionValueError("format", values.get("format"), ", ".join(FORMATS))
+            key = "output-format" if "output-format" in values else "format"
+            error = OptionValueError(key, values.get(key), ", ".join(FORMATS))
             raise UsageError(error.located(source=str(config.path)))
 
         jobs_from_file = args.jobs is None and "jobs" in values
@@ -301,6 +312,15 @@ class Settings:
             raise UsageError(str(exc)) from None
 
 
+
+
+def fix_applicability(settings: Settings, code: str, applicability: str) -> str:
+    """A fix's applicability after extend-safe-fixes / extend-unsafe-fixes."""
+    if code in getattr(settings, "extend_safe_fixes", ()):
+        return "safe"
+    if code in getattr(settings, "extend_unsafe_fixes", ()):
+        return "unsafe"
+    return applicability
 
 
 class HostSettings:

@@ -54,10 +54,24 @@ def test_every_format_renders_and_encodes_hostile_findings(found, encoding):
             for d in found:
                 if d.path.isascii() or not d.path.encode("utf-8", "surrogateescape").isascii():
                     assert encode_output(d.path, encoding) in data
-        if format_name in ("json", "sarif"):
+        if format_name in ("json", "sarif", "gitlab", "rdjson"):
             parsed = json.loads(document)
-            results = parsed if format_name == "json" else parsed["runs"][0]["results"]
+            results = {
+                "json": lambda: parsed,
+                "gitlab": lambda: parsed,
+                "sarif": lambda: parsed["runs"][0]["results"],
+                "rdjson": lambda: parsed["diagnostics"],
+            }[format_name]()
             assert len(results) == len(found)
+        if format_name == "json-lines":
+            assert [json.loads(line)["code"] for line in document.splitlines()] == [d.code for d in found]
+        if format_name == "junit":
+            from xml.etree import ElementTree
+
+            root = ElementTree.fromstring(encode_output(document, "utf-8"))
+            assert len(root.findall("./testsuite/testcase/failure")) == len(found)
+        if format_name in ("text", "concise", "pylint"):
+            assert document.count("\n") >= len(found)
         if format_name == "github":
             # one workflow command per finding: newlines in names and messages are escaped
             assert document.count("\n") == len(found)
