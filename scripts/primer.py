@@ -489,13 +489,16 @@ def lint_project(project: Project, root: Path, timeout: float = 900.0) -> list[d
 
 
 def checkout_commit(root: Path) -> str | None:
-    """The commit of a git checkout, or None for an exported tree."""
+    """The commit checked out, or None (an exported tree, or a ``git init`` without commits)."""
     if not (root / ".git").exists():
         return None
     proc = subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "HEAD^{commit}"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    return proc.stdout.strip() or None
+    return proc.stdout.strip() if proc.returncode == 0 else None
 
 
 def _key(finding: dict) -> tuple:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -259,3 +260,38 @@ def test_the_pinned_projects_and_their_recording_agree():
     assert {p.name: p.commit for p in projects} == {
         name: entry["commit"] for name, entry in recorded["projects"].items()
     }
+
+
+def test_ecosystem_notes_a_checkout_at_another_commit(tmp_path, capsys):
+    checkouts = tmp_path / "checkouts"
+    shutil.copytree(FIXTURE_CHECKOUTS / "generators", checkouts / "generators")
+    shutil.copytree(FIXTURE_CHECKOUTS / "helpers", checkouts / "helpers")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "x"]):
+        subprocess.run([*git, *command], cwd=checkouts / "generators", check=True)
+    # an exported tree marked as a project root by an empty repository: no commit to compare
+    subprocess.run(["git", "init", "-q"], cwd=checkouts / "helpers", check=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"],
+        cwd=checkouts / "generators",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    projects = tmp_path / "projects.toml"
+    projects.write_text(PINNED_FIXTURES, encoding="utf-8")
+    status, out = _ecosystem(
+        capsys,
+        "--checkouts",
+        str(checkouts),
+        "--projects",
+        str(projects),
+        "--recorded",
+        str(tmp_path / "findings.json"),
+    )
+    assert status == 0
+    assert (
+        f"note: fixtures/generators: checkout at {commit}, "
+        "pinned 0000000000000000000000000000000000000001"
+    ) in out.out
+    assert "fixtures/helpers: checkout at" not in out.out
