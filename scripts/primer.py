@@ -671,7 +671,12 @@ def ecosystem_main(argv: list[str]) -> int:
     env_now = environment()
     env_then = recorded.get("environment", {})
     if env_then and env_then != env_now and not args.record:
-        notes.append(f"environment differs from the recording: now {env_now}, recorded {env_then}")
+        changed = ", ".join(
+            f"{name} {env_then.get(name)} -> {env_now.get(name)}"
+            for name in sorted(set(env_then) | set(env_now))
+            if env_then.get(name) != env_now.get(name)
+        )
+        notes.append(f"environment differs from the recording ({changed}): findings may follow it")
     for project in projects:
         entry = recorded_projects.get(project.name)
         if entry and entry.get("commit") != project.commit and not args.record:

@@ -169,11 +169,16 @@ def test_ecosystem_diff_per_rule_and_project_and_check_status(tmp_path, capsys):
     reworded["message"] = "an older wording"
     stale = {"path": "gone.py", "line": 3, "code": "KMP999", "message": "a finding that went away"}
     helpers.append(stale)
+    installed_keras = data["environment"]["keras"]
+    data["environment"]["keras"] = "0.0.1"
     recorded.write_text(json.dumps(data), encoding="utf-8")
 
     status, out = _ecosystem(capsys, *common)
     assert status == 0  # a difference fails only when asked
     text = out.out
+    assert (
+        f"note: environment differs from the recording (keras 0.0.1 -> {installed_keras})" in text
+    )
     assert "fixtures/helpers: +1 -1 ~1" in text
     assert "fixtures/generators" not in text.split("per project:")[1].split("---")[0]
     assert f"+ {dropped['path']}:{dropped['line']}: {dropped['code']} {dropped['message']}" in text
