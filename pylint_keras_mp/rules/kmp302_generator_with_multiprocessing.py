@@ -5,7 +5,19 @@ from __future__ import annotations
 import ast
 
 from ..facts import UNKNOWN
+from ..rule import Rule
 from ._common import launch_inputs, launch_label
+
+RULE = Rule(
+    code="KMP302",
+    symbol="generator-with-multiprocessing",
+    severity="W",
+    summary="A plain Python generator is fed to fit/predict with worker processes or several threads",
+    template="{launch} feeds {what} as {argument} to {workers}: {consequence}",
+    fix="wrap the data in a keras.utils.PyDataset/Sequence subclass (each batch by index)",
+    words=("Sequence", "PyDataset", "workers", "use_multiprocessing"),
+    options=("sequence-bases", "keras-version", "assume-multiprocessing"),
+)
 
 NOT_PICKLABLE = (
     "under spawn/forkserver it cannot be pickled (TypeError: cannot pickle 'generator' object) "

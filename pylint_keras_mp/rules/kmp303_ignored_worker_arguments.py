@@ -5,7 +5,20 @@ from __future__ import annotations
 import ast
 
 from ..facts import UNKNOWN, WORKER_ARGUMENTS, Autotune, is_super_init, keyword, walk_scope
+from ..rule import Rule
 from ._common import arguments_text, launch_label
+
+RULE = Rule(
+    code="KMP303",
+    symbol="ignored-worker-arguments",
+    severity="W",
+    summary="workers/use_multiprocessing/max_queue_size are passed where Keras silently ignores them",
+    template="{launch} passes {args}{context}: {consequence}",
+    fix="drop them, or give a data loader a positive workers count such as os.cpu_count()",
+    words=("Sequence", "PyDataset", "workers", "use_multiprocessing", "max_queue_size"),
+    options=("sequence-bases", "keras-version"),
+    autofix="kmp303_fix",
+)
 
 DO_NOTHING = "Keras applies them only to data loaders and generators, so they do nothing"
 NEGATIVE = "a negative count means no workers (not all cores), so every batch loads in the main thread"
