@@ -34,6 +34,21 @@ THREADS_GENERATOR = (
 THREADS_ITERATOR = "the threads call next() on it concurrently and race"
 
 
+def describe(found) -> str:
+    """How the message names a plain iterator (``facts.plain_iterator``)."""
+    if found.kind == "expression":
+        what = "a generator expression"
+    elif found.kind == "generator":
+        what = f"the generator {found.name}()"
+    elif found.kind == "decorated":
+        what = f"the generator {found.name}() (decorated by {found.decorator})"
+    elif found.kind == "wrapped":
+        what = f"{describe(found.inner)} wrapped by {found.name}()"
+    else:
+        what = f"a {found.name} object (a plain iterator: its class defines __next__)"
+    return what + "".join(f" (via '{name}')" for name in found.via)
+
+
 def launch_parallelism(facts, launch) -> str | None:
     """"processes", "threads" (more than one worker thread), "threads or processes" (more than
     one worker, use_multiprocessing unknown), or None: main thread, one thread, or unknown."""
@@ -112,7 +127,7 @@ def check(facts, report) -> None:
                     "KMP302",
                     launch.call,
                     launch=launch_label(launch),
-                    what=found.what,
+                    what=describe(found),
                     argument=argument,
                     workers=_workers_text(kind, count),
                     consequence=effect,
