@@ -17,7 +17,6 @@ from pathlib import Path
 from tests.fixture_support import (
     PROJECT_SNAPSHOT,
     ROOT,
-    FixtureProject,
     engine_messages,
     engine_project_findings,
     fixture_files,
