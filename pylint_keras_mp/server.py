@@ -189,7 +189,7 @@ class KerasMPServer(LanguageServer):
 
     def fix_all(self, uri: str):
         """A workspace edit applying every safe fix of the document, or None."""
-        from .fixes import fix_source
+        from .fixing import fix_source
 
         source, _ = self.analyse(uri)
         result = fix_source(source, _path_of(uri) or uri, self.options(uri), unsafe=False)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pylint_keras_mp.engine import analyze
-from pylint_keras_mp.fixes import fix_source
+from pylint_keras_mp.fixing import fix_source
 from pylint_keras_mp.config import Options
 from tests.lsp_client import LspClient
 

@@ -22,6 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Options
+from ..facts import ModuleFacts
+from ..facts.keras_api import LOADER_BASE_NAMES, is_keras_loader_base
+from ..keras_components import KERAS_COMPONENTS
+from ..prefilter import names_needed_words
+from ..text import decode_source, names_a_word, names_code_word
+from ..text import normalised as _normalised
 from .model import Project, project_for, real_path
 
 # How many re-exports a name is followed through.
@@ -64,8 +70,6 @@ def _mentions(text: str | bytes, needs: list[tuple[frozenset, ...]]) -> bool:
     it may be an identifier of the code (a whole word, not prose: see ``names_code_word``). The
     text is NFKC-normalised first, as the parser normalises identifiers (``ＰｙＤａｔａｓｅｔ``
     names PyDataset)."""
-    from ..engine import _normalised, decode_source, names_code_word
-
     if isinstance(text, bytes):
         if text.isascii() and not any(
             all(any(word.encode() in text for word in wanted) for wanted in need) for need in needs
@@ -88,8 +92,6 @@ def _mentions(text: str | bytes, needs: list[tuple[frozenset, ...]]) -> bool:
 def _names_keras(data: bytes) -> bool:
     """Whether the bytes hold a Keras component as written (a text that only spells it with
     other characters gets no verdict: it is read again, which is always right)."""
-    from ..keras_components import KERAS_COMPONENTS
-
     return any(component.encode() in data for component in KERAS_COMPONENTS)
 
 
@@ -188,8 +190,6 @@ class ProjectIndex:
         parsed = self.project.file(path)
         facts = None
         if parsed is not None and parsed.tree is not None:
-            from ..facts import ModuleFacts
-
             facts = ModuleFacts(parsed.tree, parsed.source, str(path), self.options, project=self, path=path)
         self._remember(path, facts)
         return facts
@@ -232,8 +232,6 @@ class ProjectIndex:
         """The facts of the file being linted, from the text the front end gave. They are kept
         until the next file is linted (not among the modules kept for other questions, so that a
         run over many files holds one tree at a time, as without a project)."""
-        from ..facts import ModuleFacts
-
         known = self.summary(path, source)
         if known is not None and known.kind == kind:
             return known
@@ -368,8 +366,6 @@ class ProjectIndex:
             if found is None:
                 if not through_project or qualname.startswith("."):
                     return None
-                from ..facts.keras_api import is_keras_loader_base
-
                 if is_keras_loader_base(qualname) or qualname in self.options.sequence_bases:
                     return qualname
                 return None
@@ -467,8 +463,6 @@ class ProjectIndex:
     def loader_words(self) -> tuple[str, ...]:
         """The last names of the loader bases: Keras' and the configured ones (a re-export of
         one of them is followed to its base)."""
-        from ..facts.keras_api import LOADER_BASE_NAMES
-
         configured = (base.rpartition(".")[2] for base in self.options.sequence_bases)
         return tuple(sorted(set(LOADER_BASE_NAMES) | set(configured)))
 
@@ -504,9 +498,6 @@ class ProjectIndex:
             files = self.project.all_files()
         except Exception:
             files = []
-        from ..facts.keras_api import LOADER_BASE_NAMES
-        from ..keras_components import KERAS_COMPONENTS
-
         # A module defines a loader on a Keras base only when it names Keras (its base is
         # imported from a path with a Keras component) and the base; on a configured base when
         # it names that base; on a project loader when it names that loader's class.
@@ -592,8 +583,6 @@ class ProjectIndex:
     def _names_needed_words(self, data: bytes) -> bool:
         """Whether a file's bytes name a word of the engine's pre-filter (True when they cannot
         be decoded: no verdict then)."""
-        from ..engine import _normalised, decode_source, names_needed_words
-
         try:
             text = _normalised(decode_source(data))
         except (UnicodeDecodeError, LookupError, SyntaxError):
@@ -631,8 +620,6 @@ class ProjectIndex:
         if path in self.worker_helpers():
             return True
         names = self._project_loader_names()
-        from ..engine import names_a_word
-
         return bool(names) and names_a_word(text, names)
 
     @silent(True)

@@ -12,6 +12,9 @@ import os
 import warnings
 from pathlib import Path
 
+from ..text import decode_source
+from .gitignore import IgnoreRules
+
 # A folder holding one of these is a project root.
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 # Folders never searched for project modules.
@@ -57,8 +60,6 @@ def real_path(filename: str) -> Path:
 
 
 def _decode(data: bytes) -> str:
-    from ..engine import decode_source
-
     return decode_source(data)
 
 
@@ -188,8 +189,6 @@ class Project:
         ``.gitignore`` files exclude; for a folder of scripts without a project file, the files
         of that folder only."""
         if self._all_files is None:
-            from .gitignore import IgnoreRules
-
             found: list[str] = []
             ignore = IgnoreRules()
             for folder, subfolders, names in os.walk(self.root):
