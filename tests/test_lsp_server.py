@@ -184,7 +184,7 @@ def test_diagnostics_quick_fixes_and_fix_all_over_stdio(workspace):
             {"command": "keras-mp-lint.applyFixAll", "arguments": [uri]},
             timeout=60,
         )
-        assert result == {"applied": True} and len(applied) == 1
+        assert result["applied"] is True and len(applied) == 1
         all_fixed = apply_text_edits(fixed, applied[0]["edit"]["changes"][uri])
         assert all_fixed == fix_source(fixed, str(document), Options()).source
         client.notify(

@@ -744,6 +744,17 @@ def release() -> None:
             parsed.forget()
 
 
+def buffer_changed(filename: str, text: str | None) -> None:
+    """An editor's buffer of ``filename`` changed (``None``: it was closed): the indexes of the
+    projects holding the file answer afresh, reading the buffer instead of the disk."""
+    from .model import set_buffer
+
+    touched = {id(project) for project in set_buffer(filename, text)}
+    for index in _INDEXES.values():
+        if id(index.project) in touched:
+            index._reset()
+
+
 def index_for(path: str, options: Options) -> ProjectIndex | None:
     """The project index of a file on disk (one per project and options per process). Every few
     seconds the files read so far are checked for changes on disk; a change starts the index
