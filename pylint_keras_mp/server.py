@@ -162,8 +162,9 @@ class SettingsStore:
             except ConfigError as exc:
                 self.warn(f"{exc}; its settings are not used (defaults instead)")
                 config = ProjectConfig(None, {})
-            except (OSError, ValueError, RecursionError) as exc:
-                self.warn(f"cannot read the configuration of {folder}: {exc}; defaults instead")
+            except Exception as exc:  # a file of a shape the reader does not expect
+                self.warn(f"cannot read the configuration for {folder} (pyproject.toml or "
+                          f"setup.cfg): {type(exc).__name__}: {exc}; defaults instead")
                 config = ProjectConfig(None, {})
             self._configs[folder] = config
         return config

@@ -264,3 +264,253 @@ def test_positions_are_utf16_code_units():
     diagnostic = KerasMPServer.diagnostic(source.splitlines(keepends=True), finding)
     # the emoji is 4 bytes in UTF-8 and 2 code units in UTF-16
     assert diagnostic.range.start.character == finding.col - 2
+
+
+# --- the same linter as the command line -------------------------------------------------------------
+
+import json
+import os
+import shutil
+import subprocess
+import time
+
+
+def open_document(client: LspClient, path: Path, text: str | None = None, version: int = 1) -> str:
+    uri = path.as_uri()
+    text = path.read_text(encoding="utf-8") if text is None else text
+    client.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": version, "text": text}},
+    )
+    return uri
+
+
+def published(client: LspClient, uri: str, condition=lambda p: True, timeout: float = 60) -> dict:
+    return client.wait_for_notification(
+        "textDocument/publishDiagnostics", lambda p: p["uri"] == uri and condition(p), timeout
+    )
+
+
+def cli_codes(path: Path, cwd: Path) -> list[str]:
+    """The codes ``keras-mp-lint`` reports for ``path`` (JSON output)."""
+    result = subprocess.run(
+        [str(BIN / "keras-mp-lint"), "--format", "json", "--quiet", str(path)],
+        capture_output=True, text=True, cwd=cwd, timeout=300,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    return sorted(item["code"] for item in json.loads(result.stdout or "[]"))
+
+
+SUPPRESSED = SOURCE.replace(
+    "        super().__init__(**kwargs)\n", "        super().__init__()  # noqa: KMP502\n"
+).replace(
+    "    model.fit(data, workers=2, use_multiprocessing=True)\n",
+    "    model.fit(data, workers=2, use_multiprocessing=True)  # pylint: disable=keras-mp\n",
+)
+
+
+def test_suppression_comments_hide_findings_as_in_the_command_line(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    document = tmp_path / "train.py"
+    document.write_text(SUPPRESSED, encoding="utf-8")
+    assert "KMP502" in {f.code for f in analyze(SUPPRESSED, str(document))}  # the engine finds it
+    client = start(tmp_path)
+    try:
+        uri = open_document(client, document)
+        diagnostics = published(client, uri)
+        assert codes(diagnostics) == cli_codes(document, tmp_path)
+        assert "KMP502" not in codes(diagnostics) and codes(diagnostics), diagnostics
+    finally:
+        client.close()
+
+
+def test_fix_all_fixes_what_the_command_line_fixes(tmp_path):
+    """source.fixAll of a document and the workspace command leave suppressed findings alone
+    and give the text `keras-mp-lint --fix` writes."""
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    suppressed_fixable = SOURCE.replace(
+        "        super().__init__(**kwargs)\n", "        super().__init__()  # noqa: KMP502\n"
+    ).replace("class Batches(keras.utils.PyDataset):\n    def __init__(self, x):\n        self.x = x\n",
+              "class Batches(keras.utils.PyDataset):\n    def __init__(self, x):\n        self.x = x  # noqa\n")
+    (workspace / "train.py").write_text(suppressed_fixable, encoding="utf-8")
+    (workspace / "other.py").write_text(SOURCE, encoding="utf-8")
+    expected = tmp_path / "expected"
+    shutil.copytree(workspace, expected)
+    subprocess.run([str(BIN / "keras-mp-lint"), "--fix", "--quiet", "."], cwd=expected, timeout=300,
+                   capture_output=True)
+    assert (expected / "train.py").read_text(encoding="utf-8") != suppressed_fixable  # something to fix
+    client = start(workspace)
+    applied: list[dict] = []
+    client.request_handlers["workspace/applyEdit"] = lambda p: applied.append(p) or {"applied": True}
+    try:
+        uri = open_document(client, workspace / "train.py")
+        published(client, uri)
+        (action,) = client.request(
+            "textDocument/codeAction",
+            {"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+             "context": {"diagnostics": [], "only": ["source.fixAll"]}},
+        )
+        assert action["kind"] == "source.fixAll"
+        fixed = apply_text_edits(suppressed_fixable, action["edit"]["changes"][uri])
+        assert fixed == (expected / "train.py").read_text(encoding="utf-8")
+        assert "super().__init__()  # noqa: KMP502" in fixed  # the suppressed finding stays
+        result = client.request(
+            "workspace/executeCommand", {"command": "keras-mp-lint.applyFixAllWorkspace", "arguments": []},
+            timeout=120,
+        )
+        assert result["applied"] is True and len(applied) == 1
+        changes = applied[0]["edit"]["changes"]
+        for name in ("train.py", "other.py"):
+            original = (workspace / name).read_text(encoding="utf-8")
+            file_uri = (workspace / name).as_uri()
+            after = apply_text_edits(original, changes[file_uri]) if file_uri in changes else original
+            assert after == (expected / name).read_text(encoding="utf-8"), name
+    finally:
+        client.close()
+
+
+def test_settings_per_workspace_folder_and_reload_without_restart(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+        (folder / "train.py").write_text(SOURCE, encoding="utf-8")
+    (first / "pyproject.toml").write_text('[tool.keras-mp-lint]\nselect = ["KMP501"]\n', encoding="utf-8")
+    (second / "pyproject.toml").write_text('[tool.keras-mp-lint]\nselect = ["KMP305"]\n', encoding="utf-8")
+    client = LspClient([str(BIN / "keras-mp-lint"), "server"], cwd=str(tmp_path))
+    registered: list[dict] = []
+    client.request_handlers["client/registerCapability"] = lambda p: registered.append(p)
+    try:
+        client.request(
+            "initialize",
+            {"processId": None, "rootUri": None,
+             "workspaceFolders": [{"uri": f.as_uri(), "name": f.name} for f in (first, second)],
+             "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}}},
+            timeout=60,
+        )
+        client.notify("initialized", {})
+        one = open_document(client, first / "train.py")
+        two = open_document(client, second / "train.py")
+        assert codes(published(client, one)) == ["KMP501"] == cli_codes(first / "train.py", first)
+        assert codes(published(client, two)) == ["KMP305"] == cli_codes(second / "train.py", second)
+        client.wait_for(lambda m: m.get("method") == "client/registerCapability", 30)
+        watched = [w["globPattern"] for r in registered[0]["registrations"] for w in r["registerOptions"]["watchers"]]
+        assert "**/pyproject.toml" in watched and "**/setup.cfg" in watched
+        # the configuration changes on disk: the server reads it again, no restart
+        (second / "pyproject.toml").write_text('[tool.keras-mp-lint]\nselect = ["KMP503"]\n', encoding="utf-8")
+        client.notify("workspace/didChangeWatchedFiles",
+                      {"changes": [{"uri": (second / "pyproject.toml").as_uri(), "type": 2}]})
+        assert codes(published(client, two)) == ["KMP503"] == cli_codes(second / "train.py", second)
+    finally:
+        client.close()
+
+
+# --- a server that survives its user -------------------------------------------------------------------
+
+
+def no_traceback(client: LspClient) -> None:
+    time.sleep(0.2)  # the stderr reader thread catches up
+    assert "Traceback" not in client.stderr(), client.stderr()
+
+
+def test_invalid_editor_settings_are_a_warning_and_defaults(tmp_path):
+    document = tmp_path / "train.py"
+    document.write_text(SOURCE, encoding="utf-8")
+    client = start(tmp_path, {"keras-mp-lint": {"keras-version": "4"}})
+    try:
+        uri = open_document(client, document)
+        warning = client.wait_for_notification("window/showMessage", lambda p: "keras-version" in p["message"], 60)
+        assert warning["type"] == 2  # Warning
+        assert codes(published(client, uri)) == sorted(f.code for f in analyze(SOURCE, str(document)))
+        no_traceback(client)
+        assert client.request("shutdown") is None
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize(
+    "pyproject",
+    ["[tool.keras-mp-lint\nselect = 1\n", '[tool.keras-mp-lint]\nkeras-version = "4"\n', "tool = 1\n",
+     '[tool.keras-mp-lint]\nselect = ["KMP999"]\n'],
+    ids=["toml-syntax", "bad-value", "tool-not-a-table", "unknown-code"],
+)
+def test_invalid_pyproject_is_a_warning_and_defaults(tmp_path, pyproject):
+    (tmp_path / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    document = tmp_path / "train.py"
+    document.write_text(SOURCE, encoding="utf-8")
+    client = start(tmp_path)
+    try:
+        uri = open_document(client, document)
+        warning = client.wait_for_notification("window/showMessage", lambda p: True, 60)
+        assert warning["type"] == 2 and "pyproject.toml" in warning["message"] or "KMP999" in warning["message"], warning
+        diagnostics = published(client, uri)
+        assert codes(diagnostics) == sorted({f.code for f in analyze(SOURCE, "elsewhere.py")})
+        no_traceback(client)
+    finally:
+        client.close()
+
+
+def alive(client: LspClient, workspace: Path, name: str = "alive.py") -> None:
+    """The server still answers: a document's diagnostics arrive."""
+    document = workspace / name
+    document.write_text(SOURCE, encoding="utf-8")
+    uri = open_document(client, document)
+    assert "KMP501" in codes(published(client, uri))
+
+
+def test_protocol_errors_over_stdio(tmp_path):
+    client = start(tmp_path)
+    try:
+        client.send_raw(b'{"jsonrpc": "2.0", "id": 7, "method": ')  # malformed JSON
+        error = client.wait_for(lambda m: "error" in m and m.get("id") is None, 30)
+        assert error["error"]["code"] == -32700
+        alive(client, tmp_path, "a.py")
+        # invalid params: a position that is not a position
+        response = client.request_raw("textDocument/hover", {"textDocument": {"uri": 3}, "position": "x"})
+        assert response["error"]["code"] == -32602, response
+        response = client.request_raw("textDocument/codeAction", {"textDocument": {}})
+        assert response["error"]["code"] == -32602, response
+        # a JSON value that is no message
+        client.send_raw(b"[1, 2]")
+        error = client.wait_for(lambda m: "error" in m and m.get("id") is None, 30)
+        assert error["error"]["code"] == -32600
+        alive(client, tmp_path, "b.py")
+        no_traceback(client)
+        assert client.request("shutdown") is None
+        response = client.request_raw("textDocument/hover", {
+            "textDocument": {"uri": (tmp_path / "b.py").as_uri()}, "position": {"line": 0, "character": 0}})
+        assert response["error"]["code"] == -32600, response
+        client.notify("exit")
+        assert client.process.wait(timeout=30) == 0
+        no_traceback(client)
+    finally:
+        client.close()
+
+
+def test_exit_without_shutdown_is_status_1(tmp_path):
+    client = start(tmp_path)
+    try:
+        alive(client, tmp_path)
+        client.notify("exit")
+        assert client.process.wait(timeout=30) == 1
+        no_traceback(client)
+    finally:
+        client.close()
+
+
+def test_a_failing_handler_leaves_the_server_alive(tmp_path):
+    """A command given nonsense fails inside the handler: an answer, a line in the log, no
+    traceback, and the server goes on."""
+    client = start(tmp_path)
+    try:
+        result = client.request("workspace/executeCommand",
+                                {"command": "keras-mp-lint.applyFixAll", "arguments": [{"not": "a uri"}]})
+        assert result == {"applied": False}
+        hover = client.request("textDocument/hover", {"textDocument": {"uri": "untitled:nothing"},
+                                                      "position": {"line": 99, "character": 3}})
+        assert hover is None
+        alive(client, tmp_path)
+        no_traceback(client)
+    finally:
+        client.close()
