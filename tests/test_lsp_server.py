@@ -514,3 +514,194 @@ def test_a_failing_handler_leaves_the_server_alive(tmp_path):
         no_traceback(client)
     finally:
         client.close()
+
+
+# --- cross-file refresh ---------------------------------------------------------------------------------
+
+IMAGES = """\
+import keras
+import numpy as np
+
+
+class ImageLoader(keras.utils.PyDataset):
+    def __init__(self, paths, **kwargs):
+        super().__init__(**kwargs)
+        self.paths = paths
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, index):
+        noise = np.random.normal(size=3)
+        return noise, noise
+"""
+
+TRAIN = """\
+import keras
+
+from data.images import ImageLoader
+
+
+def main():
+    model = keras.Sequential([keras.layers.Dense(1)])
+    model.fit(ImageLoader(["a"], workers=4, use_multiprocessing=True), epochs=3)
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def small_project(root: Path) -> Path:
+    (root / "data").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    (root / "data" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "data" / "images.py").write_text(IMAGES, encoding="utf-8")
+    (root / "train.py").write_text(TRAIN, encoding="utf-8")
+    return root
+
+
+def test_a_change_in_one_file_refreshes_the_open_files_it_affects(tmp_path):
+    root = small_project(tmp_path)
+    assert cli_codes(root / "data" / "images.py", root) == ["KMP402"]
+    client = start(root)
+    try:
+        images = open_document(client, root / "data" / "images.py")
+        assert codes(published(client, images)) == ["KMP402"]
+        train = open_document(client, root / "train.py")
+        published(client, train)
+        # the launch loses its workers in the editor, unsaved: images.py is not edited
+        without = TRAIN.replace(", workers=4, use_multiprocessing=True", "")
+        sent = time.monotonic()
+        client.notify("textDocument/didChange", {"textDocument": {"uri": train, "version": 2},
+                                                 "contentChanges": [{"text": without}]})
+        assert published(client, images)["diagnostics"] == []
+        print(f"images.py refreshed {1000 * (time.monotonic() - sent):.0f} ms after the change")
+        # and back
+        client.notify("textDocument/didChange", {"textDocument": {"uri": train, "version": 3},
+                                                 "contentChanges": [{"text": TRAIN}]})
+        assert codes(published(client, images)) == ["KMP402"]
+        # closing the edited buffer: the file on disk counts again
+        client.notify("textDocument/didChange", {"textDocument": {"uri": train, "version": 4},
+                                                 "contentChanges": [{"text": without}]})
+        assert published(client, images)["diagnostics"] == []
+        client.notify("textDocument/didClose", {"textDocument": {"uri": train}})
+        assert codes(published(client, images)) == ["KMP402"]
+    finally:
+        client.close()
+
+
+# --- editor features ----------------------------------------------------------------------------------
+
+
+def test_hover_on_a_noqa_code_and_on_a_finding(tmp_path):
+    from pylint_keras_mp.registry import RULES_BY_CODE
+
+    document = tmp_path / "train.py"
+    text = SUPPRESSED
+    document.write_text(text, encoding="utf-8")
+    client = start(tmp_path)
+    try:
+        uri = open_document(client, document)
+        diagnostics = published(client, uri)["diagnostics"]
+        lines = text.splitlines()
+        (line,) = [i for i, t in enumerate(lines) if "# noqa: KMP502" in t]
+        character = lines[line].index("KMP502") + 2
+        hover = client.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                                      "position": {"line": line, "character": character}})
+        rule = RULES_BY_CODE["KMP502"]
+        assert rule.summary in hover["contents"]["value"] and "**Fix:**" in hover["contents"]["value"]
+        assert hover["range"]["start"] == {"line": line, "character": lines[line].index("KMP502")}
+        # on the finding's range
+        (kmp501,) = [d for d in diagnostics if d["code"] == "KMP501"]
+        hover = client.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                                      "position": kmp501["range"]["start"]})
+        value = hover["contents"]["value"]
+        assert RULES_BY_CODE["KMP501"].summary in value and kmp501["message"] in value
+        # elsewhere: nothing
+        assert client.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                                     "position": {"line": 0, "character": 0}}) is None
+    finally:
+        client.close()
+
+
+def notebook_params(uri: str, cells: list[tuple[str, str]]) -> dict:
+    return {
+        "notebookDocument": {
+            "uri": uri, "notebookType": "jupyter-notebook", "version": 1,
+            "cells": [{"kind": 2 if kind == "code" else 1, "document": f"{uri}#cell{i}"}
+                      for i, (kind, _) in enumerate(cells)],
+        },
+        "cellTextDocuments": [
+            {"uri": f"{uri}#cell{i}", "languageId": "python" if kind == "code" else "markdown",
+             "version": 1, "text": text}
+            for i, (kind, text) in enumerate(cells)
+        ],
+    }
+
+
+def test_notebook_documents_get_diagnostics_per_cell(tmp_path):
+    from pylint_keras_mp.notebook import analyze_notebook
+
+    cells = [
+        ("markdown", "# Training"),
+        ("code", "import keras\nimport numpy as np\n"),
+        ("code", "class Frames(keras.utils.PyDataset):\n    def __init__(self, x, **kwargs):\n"
+                 "        super().__init__(**kwargs)\n        self.x = x\n        self.post = lambda b: b\n\n"
+                 "    def __len__(self):\n        return 1\n\n    def __getitem__(self, i):\n"
+                 "        return self.post(self.x[i])\n"),
+        ("code", "model = keras.Sequential([])\nmodel.fit(Frames([1]), workers=2, use_multiprocessing=True)  # noqa: KMP503\n"),
+    ]
+    notebook = tmp_path / "train.ipynb"
+    document = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": kind, "metadata": {}, "source": text, **({"outputs": [], "execution_count": None} if kind == "code" else {})}
+        for kind, text in cells]}
+    notebook.write_text(json.dumps(document), encoding="utf-8")
+    expected = analyze_notebook(notebook.read_text(encoding="utf-8"), str(notebook))
+    assert {f.cell for f in expected} >= {3, 4}
+    client = start(tmp_path, capabilities={"notebookDocument": {"synchronization": {}}})
+    uri = notebook.as_uri()
+    try:
+        client.notify("notebookDocument/didOpen", notebook_params(uri, cells))
+        per_cell = {}
+        for i in (1, 2, 3):
+            per_cell[i] = published(client, f"{uri}#cell{i}")
+        assert codes(per_cell[2]) == ["KMP201"]
+        kmp201 = per_cell[2]["diagnostics"][0]
+        assert kmp201["range"]["start"]["line"] == 4  # the line in the cell
+        assert cli_codes(notebook, tmp_path) == sorted(c for p in per_cell.values() for c in codes(p))
+        # a cell edited: its diagnostics follow
+        client.notify("notebookDocument/didChange", {
+            "notebookDocument": {"uri": uri, "version": 2},
+            "change": {"cells": {"textContent": [{
+                "document": {"uri": f"{uri}#cell2", "version": 2},
+                "changes": [{"text": cells[2][1].replace("lambda b: b", "None")}]}]}},
+        })
+        assert published(client, f"{uri}#cell2")["diagnostics"] == []
+        client.notify("notebookDocument/didClose", {"notebookDocument": {"uri": uri},
+                                                    "cellTextDocuments": [{"uri": f"{uri}#cell{i}"} for i in range(4)]})
+        published(client, f"{uri}#cell3", lambda p: p["diagnostics"] == [])
+    finally:
+        client.close()
+
+
+def test_keystrokes_coalesce(tmp_path):
+    """30 changes sent at once are analysed once or twice, not 30 times, and the last text wins."""
+    document = tmp_path / "train.py"
+    body = SOURCE + "".join(f"\ndef f{i}(x):\n    return x + {i}\n" for i in range(700))
+    document.write_text(body, encoding="utf-8")
+    client = start(tmp_path)
+    try:
+        uri = open_document(client, document, body)
+        published(client, uri)
+        text = body
+        for version in range(2, 32):
+            text = text + "#"
+            client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                     "contentChanges": [{"text": text}]})
+        last = published(client, uri, lambda p: p.get("version") == 31, timeout=120)
+        assert codes(last) == sorted(f.code for f in analyze(SOURCE, "t.py"))
+        earlier = [m for m in client._pending if m.get("method") == "textDocument/publishDiagnostics"]
+        assert len(earlier) < 5, [m["params"].get("version") for m in earlier]
+    finally:
+        client.close()
