@@ -370,6 +370,14 @@ def _notebook_json(cells: list[tuple[str, str | None]]) -> str:
 # --- the server -------------------------------------------------------------------------------------
 
 
+def _without_current_folder() -> list[str]:
+    cwd = os.path.realpath(os.getcwd())
+    return [entry for entry in sys.path if os.path.realpath(entry or ".") != cwd]
+
+
+# pygls and lsprotocol (and what they import) from the environment, never from the current
+# folder, which ``python -m`` puts first on sys.path and which is usually the workspace.
+_saved_path, sys.path[:] = list(sys.path), _without_current_folder()
 try:
     from lsprotocol import types
     from pygls.exceptions import JsonRpcException
@@ -379,6 +387,8 @@ except ImportError:  # pragma: no cover - main() says what to install
     types = None
     LanguageServer = LanguageServerProtocol = object
     JsonRpcException = Exception
+finally:
+    sys.path[:] = _saved_path
 
 
 class _Answered(Exception):

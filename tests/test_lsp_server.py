@@ -705,3 +705,50 @@ def test_keystrokes_coalesce(tmp_path):
         assert len(earlier) < 5, [m["params"].get("version") for m in earlier]
     finally:
         client.close()
+
+
+# --- the linted workspace is never imported -----------------------------------------------------------
+
+# What the server and the linter import at run time, named by files of the workspace that leave
+# a marker when they are executed.
+SHADOWED = ("libcst", "tomllib", "tomli", "pygls", "lsprotocol", "cattrs", "attrs", "nbformat", "yaml")
+
+
+def shadowing_workspace(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for name in SHADOWED:
+        (root / f"{name}.py").write_text(
+            f"open({str(root / ('executed-' + name))!r}, 'w').close()\n", encoding="utf-8"
+        )
+    (root / "pyproject.toml").write_text('[tool.keras-mp-lint]\nignore = ["KMP503"]\n', encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("launch", ["console-script", "python-m"])
+def test_the_server_never_imports_the_workspace(tmp_path, launch):
+    workspace = shadowing_workspace(tmp_path / "ws")
+    document = workspace / "train.py"
+    document.write_text(SOURCE, encoding="utf-8")
+    command = (
+        [str(BIN / "keras-mp-lint"), "server"]
+        if launch == "console-script"
+        else [sys.executable, "-m", "pylint_keras_mp", "server"]
+    )
+    env = dict(os.environ)
+    if launch == "python-m":  # the package from this checkout, the workspace first on sys.path
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH")]))
+    client = LspClient(command, cwd=str(workspace), env=env)
+    try:
+        client.request("initialize", {"processId": None, "rootUri": workspace.as_uri(), "capabilities": {}}, timeout=60)
+        client.notify("initialized", {})
+        uri = open_document(client, document)
+        diagnostics = published(client, uri)
+        assert "KMP503" not in codes(diagnostics) and "KMP501" in codes(diagnostics)  # config read
+        (kmp501,) = [d for d in diagnostics["diagnostics"] if d["code"] == "KMP501"]
+        actions = client.request("textDocument/codeAction", {  # fixes: LibCST at work
+            "textDocument": {"uri": uri}, "range": kmp501["range"], "context": {"diagnostics": [kmp501]}})
+        assert any(a["title"].endswith("(KMP501)") for a in actions), actions
+        client.request("shutdown")
+    finally:
+        client.close()
+    assert sorted(p.name for p in workspace.glob("executed-*")) == []
