@@ -612,10 +612,11 @@ class KerasMPServer(LanguageServer):
             self._buffers.pop(path, None)
         else:
             self._buffers[path] = text
-        buffer_changed(path, text)
+        moved = True
         if before is None or text is None:  # opened or closed: the disk's text was counted
-            return (before if text is None else text) != _disk_text(path)
-        return True
+            moved = (before if text is None else text) != _disk_text(path)
+        buffer_changed(path, text, reset=moved)
+        return moved
 
     def publish(self, linted: Linted, previous: Linted | None = None) -> None:
         for uri, part in linted.parts.items():

@@ -169,6 +169,10 @@ class ProjectIndex:
         # files the scan read that name no word of the pre-filter -> (size, mtime) of that text
         self._wordless: dict[Path, tuple[int, int]] = {}
         self._words_checked: set[str] = set()  # strings: the collector need not visit them
+        # file -> ((size, mtime) of the text read, the scan's word sets it does not mention),
+        # kept when the index starts afresh (for a process that lints the same project again
+        # and again: a language server)
+        self._unmentioned: dict[str, tuple[tuple[int, int], set]] = {}
 
     def path_of(self, filename: str) -> Path:
         return real_path(filename)
@@ -550,7 +554,17 @@ class ProjectIndex:
             return None
         if parsed._source is None:
             # most files of a project are not candidates: look at their bytes, without keeping
-            # them
+            # them (a file unchanged on disk that did not mention these words before is not
+            # read again: a long-running process scans again after every edit)
+            key = tuple(needs)
+            known = self._unmentioned.get(str(path))
+            if known is not None and key in known[1]:
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    return None
+                if (info.st_size, info.st_mtime_ns) == known[0]:
+                    return None
             try:
                 with open(path, "rb") as handle:
                     stamp = os.fstat(handle.fileno())
@@ -567,6 +581,11 @@ class ProjectIndex:
             if first and path in self._wordless:
                 return None  # names no base: the pre-filter's words hold them all
             if not _mentions(data, needs):
+                if self.project.keeps_verdicts:
+                    verdict = (stamp.st_size, stamp.st_mtime_ns)
+                    if known is None or known[0] != verdict:
+                        known = self._unmentioned[str(path)] = (verdict, set())
+                    known[1].add(key)
                 return None
             parsed.use_read(data, stamp)  # a candidate: its facts are built from these bytes
         elif not _mentions(parsed.source, needs):
@@ -744,15 +763,17 @@ def release() -> None:
             parsed.forget()
 
 
-def buffer_changed(filename: str, text: str | None) -> None:
+def buffer_changed(filename: str, text: str | None, reset: bool = True) -> None:
     """An editor's buffer of ``filename`` changed (``None``: it was closed): the indexes of the
-    projects holding the file answer afresh, reading the buffer instead of the disk."""
+    projects holding the file answer afresh (unless ``reset`` is false: the text is the one they
+    read before), reading the buffer instead of the disk."""
     from .model import set_buffer
 
     touched = {id(project) for project in set_buffer(filename, text)}
-    for index in _INDEXES.values():
-        if id(index.project) in touched:
-            index._reset()
+    if reset:
+        for index in _INDEXES.values():
+            if id(index.project) in touched:
+                index._reset()
 
 
 def index_for(path: str, options: Options) -> ProjectIndex | None:

@@ -136,6 +136,9 @@ class Project:
         self._all_files: list[str] | None = None
         self._resolved: dict[tuple[str, str], tuple[Path, list[str]] | None] = {}
         self._folder_stamps: dict[str, int] = {}
+        # whether the scan keeps its verdicts on unchanged files after it starts afresh: in a
+        # process that lints the project again after each edit (the language server's buffers)
+        self.keeps_verdicts = bool(_BUFFERS)
 
     # ------------------------------------------------------------------ files
     def contains(self, path: Path) -> bool:
@@ -329,6 +332,7 @@ def set_buffer(filename: str, text: str | None) -> list[Project]:
         _BUFFERS[path] = text
     touched = []
     for project in _PROJECTS.values():
+        project.keeps_verdicts = True
         if project.contains(path):
             project.files.pop(path, None)  # made again from the buffer or the disk
             touched.append(project)
