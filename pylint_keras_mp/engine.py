@@ -21,6 +21,16 @@ from .registry import RULES_BY_CODE, Rule
 _TRIGGER_WORDS = KERAS_COMPONENTS + ("use_multiprocessing",)
 
 
+@dataclass(frozen=True)
+class Related:
+    """A second place a finding is about (the launch that runs a loader in processes...)."""
+
+    line: int
+    col: int  # 0-based, like ast
+    message: str
+    path: str | None = None  # the file; None: the finding's own
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
     line: int
@@ -36,6 +46,9 @@ class Finding:
     cell_offset: int = 0
     # The automatic fix (pylint_keras_mp.fixes.Fix), when the rule has one that certainly applies.
     fix: object = field(default=None, compare=False)
+    # Other places the finding is about (Related), for editors; not part of the message. Rules
+    # pass them to the Reporter as ``related=((line, col, message, file or None), ...)``.
+    related: tuple = field(default=(), compare=False)
 
     @property
     def rule(self) -> Rule:
@@ -62,6 +75,8 @@ class Reporter:
 
     def __call__(self, code: str, node: ast.AST, **fields: object) -> None:
         rule = RULES_BY_CODE[code]
+        # (line, column, message, file or None) of the other places the finding is about
+        related = tuple(Related(*place) for place in fields.pop("related", None) or ())
         line = getattr(node, "lineno", 1) or 1
         col = getattr(node, "col_offset", 0) or 0
         key = (code, line, col)
@@ -77,6 +92,7 @@ class Reporter:
                 end_line=getattr(node, "end_lineno", None),
                 end_col=getattr(node, "end_col_offset", None),
                 url=rule.url(self.options.docs_url),
+                related=related,
             )
         )
 

@@ -627,7 +627,7 @@ class KerasMPServer(LanguageServer):
                 types.PublishDiagnosticsParams(
                     uri=uri,
                     version=part.version,
-                    diagnostics=[self.diagnostic(part.lines, f) for f in part.findings],
+                    diagnostics=[self.part_diagnostic(linted, part, f) for f in part.findings],
                 )
             )
         if previous is not None:
@@ -705,8 +705,15 @@ class KerasMPServer(LanguageServer):
 
     # -- diagnostics ----------------------------------------------------------------------------
 
+    def part_diagnostic(self, linted: Linted, part: Part, finding):
+        if part.uri == linted.target:  # a Python document (not a notebook's cell)
+            return self.diagnostic(part.lines, finding, part.uri, linted.path)
+        return self.diagnostic(part.lines, finding)
+
     @staticmethod
-    def diagnostic(lines, finding):
+    def diagnostic(lines, finding, uri: str | None = None, path: str | None = None):
+        """The LSP diagnostic of a finding in a document of ``lines`` (``uri``/``path``: the
+        document's, for the related places in it; a notebook cell has none)."""
         end_line = finding.end_line or finding.line
         end_col = finding.end_col
         if end_col is None:  # KMP900/KMP901: to the end of its line
@@ -718,11 +725,22 @@ class KerasMPServer(LanguageServer):
         )
         related = []
         for where in getattr(finding, "related", None) or ():
-            uri = Path(where.path).resolve().as_uri() if os.path.isabs(where.path) else where.path
-            start = types.Position(line=max(where.line - 1, 0), character=max(where.col, 0))
+            same = where.path is None or (
+                path is not None and os.path.realpath(where.path) == os.path.realpath(path)
+            )
+            if same:
+                if uri is None:
+                    continue
+                start = _position(lines, where.line, where.col)
+                where_uri = uri
+            else:
+                if not os.path.isabs(where.path):
+                    continue
+                where_uri = Path(where.path).as_uri()
+                start = types.Position(line=max(where.line - 1, 0), character=max(where.col, 0))
             related.append(
                 types.DiagnosticRelatedInformation(
-                    location=types.Location(uri=uri, range=types.Range(start=start, end=start)),
+                    location=types.Location(uri=where_uri, range=types.Range(start=start, end=start)),
                     message=where.message,
                 )
             )
@@ -1039,16 +1057,19 @@ def build_server() -> KerasMPServer:
         offered = not only and any(
             f.fix is not None and f.fix.applicability == "safe" for f in (part.findings if part else [])
         )
-        if asked or offered:
+        title = "Fix all safe keras-mp-lint fixes in this file"
+        if asked:  # asked for (on save, or from the menu): the edit itself
             edit = ls.fix_all(uri)
             if edit is not None:
-                actions.append(
-                    types.CodeAction(
-                        title="Fix all safe keras-mp-lint fixes in this file",
-                        kind=asked[0] if asked else FIX_ALL_KIND,
-                        edit=edit,
-                    )
+                actions.append(types.CodeAction(title=title, kind=asked[0], edit=edit))
+        elif offered:  # offered beside the quick fixes: computed only when chosen
+            actions.append(
+                types.CodeAction(
+                    title=title,
+                    kind=FIX_ALL_KIND,
+                    command=types.Command(title=title, command=FIX_ALL_COMMAND, arguments=[uri]),
                 )
+            )
         return actions
 
     @server.command(FIX_ALL_COMMAND)

@@ -567,7 +567,14 @@ def test_a_change_in_one_file_refreshes_the_open_files_it_affects(tmp_path):
     client = start(root)
     try:
         images = open_document(client, root / "data" / "images.py")
-        assert codes(published(client, images)) == ["KMP402"]
+        first = published(client, images)
+        assert codes(first) == ["KMP402"]
+        # the launch that makes the loader run in worker processes, in train.py
+        (related,) = first["diagnostics"][0]["relatedInformation"]
+        launch = TRAIN.splitlines().index('    model.fit(ImageLoader(["a"], workers=4, use_multiprocessing=True), epochs=3)')
+        assert related["location"]["uri"] == (root / "train.py").resolve().as_uri()
+        assert related["location"]["range"]["start"] == {"line": launch, "character": 4}
+        assert "ImageLoader runs in worker processes" in related["message"]
         train = open_document(client, root / "train.py")
         published(client, train)
         # the launch loses its workers in the editor, unsaved: images.py is not edited

@@ -142,7 +142,8 @@ class ModuleSummary:
     # module-level functions its loaders' worker code reaches:
     # (file, function name, line, loader key, worker method)
     helpers: list[tuple] = field(default_factory=list)
-    started: list[frozenset] = field(default_factory=list)  # lineages run in worker processes
+    # lineages run in worker processes, with the line and column of the launch (or construction)
+    started: list[tuple[frozenset, int, int]] = field(default_factory=list)
     # top-level names that re-export a Keras or configured loader base (``compat.Sequence``)
     reexported_bases: set[str] = field(default_factory=set)
 
@@ -598,8 +599,8 @@ class ProjectIndex:
             summary.loader_names.add(loader.name)
             for owner, fn, entry in facts.helpers_reached(loader):
                 summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, entry))
-        for loader in facts.loaders_started_with_processes():
-            summary.started.append(loader.lineage)
+        for loader, node in facts.loaders_started_with_processes():
+            summary.started.append((loader.lineage, node.lineno, node.col_offset))
         base_words = self.loader_words()
         for name, (kind, target) in (self.names_of(path) or {}).items():
             if kind == "import" and target and target.rpartition(".")[2] in base_words:
@@ -717,9 +718,18 @@ class ProjectIndex:
         """The lineage (class keys) of every loader a project module runs in worker processes."""
         if self._fed_with_processes is None:
             self._fed_with_processes = [
-                lineage for summary in self.scan().values() for lineage in summary.started
+                lineage for summary in self.scan().values() for lineage, _, _ in summary.started
             ]
         return self._fed_with_processes
+
+    def process_launch_of(self, key) -> tuple[Path, int, int] | None:
+        """Where a project module runs the loader ``key`` (or a subclass) in worker processes:
+        (file, line, column) of the first such launch or construction, None when none does."""
+        for path, summary in self.scan().items():
+            for lineage, line, col in summary.started:
+                if key in lineage:
+                    return (path, line, col)
+        return None
 
     @silent(None)
     def loader_by_key(self, key):
