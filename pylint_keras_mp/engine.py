@@ -283,14 +283,16 @@ def analyze(
     options: Options | None = None,
     tree: ast.Module | None = None,
     kind: str = "module",
+    fixes: bool = True,
 ) -> list[Finding]:
     """Findings for one module, sorted by position, with the rest of its project as context
     (findings are reported for this module only). Never raises: a file Python cannot parse or
     decode is KMP901, a failure of the linter itself KMP900.
 
     ``kind`` is "module" for a file Python imports, "notebook" for a notebook's code cells
-    (see notebook.py), which spawn workers never import."""
-    return _analyze(source, filename, options or Options(), tree, kind)
+    (see notebook.py), which spawn workers never import. ``fixes=False`` leaves the fixes out
+    (an editor asks for them only when the user looks for one)."""
+    return _analyze(source, filename, options or Options(), tree, kind, fixes=fixes)
 
 
 def _analyze(
@@ -300,6 +302,7 @@ def _analyze(
     tree: ast.Module | None = None,
     kind: str = "module",
     located: tuple | None = None,
+    fixes: bool = True,
 ) -> list[Finding]:
     """``analyze``; ``located``: the file's (project index, resolved path) when already known."""
     try:
@@ -337,7 +340,7 @@ def _analyze(
                 except (SyntaxError, ValueError) as exc:  # ValueError: null bytes, before 3.12
                     return [unparsable_source(exc, options)] if possible else []
             facts = _module_facts(tree, source, filename, options, index, kind)
-        return _run_rules(facts, options)
+        return _run_rules(facts, options, fixes)
     except RecursionError:
         return [internal_error(_NESTED_TOO_DEEPLY, options)]
     except MemoryError:  # CPython's parser on absurdly nested expressions
@@ -373,7 +376,7 @@ def _module_facts(
     return ModuleFacts(tree, source, filename, options, kind=kind)
 
 
-def _run_rules(facts, options: Options) -> list[Finding]:
+def _run_rules(facts, options: Options, fixes: bool = True) -> list[Finding]:
     from .rules import RULE_CHECKS
 
     checks = [
@@ -394,7 +397,7 @@ def _run_rules(facts, options: Options) -> list[Finding]:
     findings = reporter.findings
     if options.select is not None:
         findings = [f for f in findings if f.code in options.select]
-    if findings:  # a notebook's fixes are mapped to its cells by notebook.analyze_notebook
+    if findings and fixes:  # a notebook's fixes are mapped to its cells by analyze_notebook
         from .fixes import attach_fixes
 
         findings = attach_fixes(findings, facts.source, facts.tree, facts)

@@ -345,6 +345,21 @@ class Linted:
     findings: list  # kept (not suppressed), in the analysed text's coordinates
     parts: dict[str, Part]  # uri -> the findings shown in it
     moved: bool = False  # the text other files are analysed with changed
+    notebook: bool = False  # the findings carry their fixes (a notebook's are mapped to cells)
+    _fixed: dict | None = None
+
+    def with_fixes(self, findings: list) -> list:
+        """``findings`` (of this lint) with their fixes, computed once per lint."""
+        if self.notebook:
+            return findings
+        if self._fixed is None:
+            from .engine import analyze
+
+            self._fixed = {
+                (f.line, f.col, f.code, f.message.split(" (fixable")[0]): f
+                for f in analyze(self.text, self.path, self.settings.options)
+            }
+        return [self._fixed.get((f.line, f.col, f.code, f.message), f) for f in findings]
 
     def key(self) -> tuple:
         return tuple((uri, tuple(part.findings)) for uri, part in sorted(self.parts.items()))
@@ -576,7 +591,8 @@ class KerasMPServer(LanguageServer):
             document = self.workspace.get_text_document(target)
             text = document.source
             moved = path is not None and self.use_buffer(path, text)
-            findings = analyze(text, shown, settings.options)
+            # fixes are computed when a code action asks for them (Linted.with_fixes)
+            findings = analyze(text, shown, settings.options, fixes=False)
         excluded = path is not None and _excluded_with_parents(
             path, settings.exclude, settings.exclude_root
         )
@@ -598,7 +614,7 @@ class KerasMPServer(LanguageServer):
         else:
             document = self.workspace.get_text_document(target)
             parts[target] = Part(target, text.splitlines(keepends=True), list(kept), document.version)
-        return Linted(target, shown, text, settings, kept, parts, moved)
+        return Linted(target, shown, text, settings, kept, parts, moved, notebook is not None)
 
     def use_buffer(self, path: str, text: str | None) -> bool:
         """Tell the project layer an open buffer's text (None: closed); whether the text other
@@ -835,14 +851,15 @@ class KerasMPServer(LanguageServer):
 
     # -- what is under the cursor ---------------------------------------------------------------
 
-    def findings_at(self, uri: str, range_) -> tuple[Part | None, list]:
+    def findings_at(self, uri: str, range_, fixes: bool = False) -> tuple[Part | None, list]:
+        """The part of a document and its findings that overlap ``range_`` (``fixes``: with
+        their fixes)."""
         linted = self.current(self.target_of(uri))
         part = linted.parts.get(uri)
         if part is None:
             return None, []
-        return part, [
-            f for f in part.findings if _overlaps(self.diagnostic(part.lines, f).range, range_)
-        ]
+        found = [f for f in part.findings if _overlaps(self.diagnostic(part.lines, f).range, range_)]
+        return part, linted.with_fixes(found) if fixes and found else found
 
 
 def _disk_text(path: str) -> str | None:
@@ -1022,8 +1039,9 @@ def build_server() -> KerasMPServer:
     @guarded("textDocument/codeAction", fallback=list)
     def code_action(ls: KerasMPServer, params: types.CodeActionParams):
         uri = params.text_document.uri
-        part, found = ls.findings_at(uri, params.range)
         only = [str(kind) for kind in params.context.only or []]
+        quick = not only or any(types.CodeActionKind.QuickFix.startswith(o) for o in only)
+        part, found = ls.findings_at(uri, params.range, fixes=quick)
 
         def wants(kind: str) -> bool:
             return not only or any(kind == o or kind.startswith(o + ".") for o in only)
@@ -1055,7 +1073,7 @@ def build_server() -> KerasMPServer:
         fix_all_kinds = [types.CodeActionKind.SourceFixAll, FIX_ALL_KIND]
         asked = [kind for kind in fix_all_kinds if only and wants(kind)]
         offered = not only and any(
-            f.fix is not None and f.fix.applicability == "safe" for f in (part.findings if part else [])
+            f.fix is not None and f.fix.applicability == "safe" for f in found
         )
         title = "Fix all safe keras-mp-lint fixes in this file"
         if asked:  # asked for (on save, or from the menu): the edit itself
