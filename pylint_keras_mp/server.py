@@ -481,7 +481,7 @@ class KerasMPServer(LanguageServer):
         self._pending: dict[str, object] = {}  # target uri -> asyncio handle
         self._buffers: dict[str, str] = {}  # path -> buffer text the project layer reads
         self._warned: set[str] = set()
-        self.clean_exit = False
+        self._client_uri: dict[str, str] = {}  # unquoted URI -> the client's
 
     # -- messages to the user -------------------------------------------------------------------
 
@@ -556,7 +556,14 @@ class KerasMPServer(LanguageServer):
             for uri, document in workspace.text_documents.items()
             if uri not in cells and (document.language_id in (None, "python") or uri.endswith(".py"))
         ]
-        return documents + list(workspace.notebook_documents)
+        # pygls keeps documents by their unquoted URI; the client's own spelling is published
+        return [self._client_uri.get(uri, uri) for uri in documents + list(workspace.notebook_documents)]
+
+    def is_target(self, uri: str) -> bool:
+        return unquote(uri) in {unquote(target) for target in self.targets()}
+
+    def opened(self, uri: str) -> None:
+        self._client_uri[unquote(uri)] = uri
 
     def target_of(self, uri: str) -> str:
         notebook = self.workspace.get_notebook_document(cell_uri=uri)
@@ -703,6 +710,7 @@ class KerasMPServer(LanguageServer):
             handle.cancel()
 
     def closed(self, target: str, uris: Sequence[str]) -> None:
+        self._client_uri.pop(unquote(target), None)
         self._cancel(target)
         self.linted.pop(target, None)
         for uri in uris:
@@ -962,14 +970,15 @@ def build_server() -> KerasMPServer:
     @guarded("textDocument/didOpen")
     def did_open(ls: KerasMPServer, params: types.DidOpenTextDocumentParams):
         uri = params.text_document.uri
-        if uri in ls.targets():
+        ls.opened(uri)
+        if ls.is_target(uri):
             ls.refresh_with_dependents(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     @guarded("textDocument/didChange")
     def did_change(ls: KerasMPServer, params: types.DidChangeTextDocumentParams):
         uri = params.text_document.uri
-        if uri in ls.targets():
+        if ls.is_target(uri):
             ls.changed(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -980,6 +989,7 @@ def build_server() -> KerasMPServer:
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
     @guarded("notebookDocument/didOpen")
     def notebook_opened(ls: KerasMPServer, params: types.DidOpenNotebookDocumentParams):
+        ls.opened(params.notebook_document.uri)
         ls.refresh(params.notebook_document.uri)
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)

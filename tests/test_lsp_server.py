@@ -562,7 +562,7 @@ def small_project(root: Path) -> Path:
 
 
 def test_a_change_in_one_file_refreshes_the_open_files_it_affects(tmp_path):
-    root = small_project(tmp_path)
+    root = small_project(tmp_path / "a project")  # URIs with %20: the client's spelling is kept
     assert cli_codes(root / "data" / "images.py", root) == ["KMP402"]
     client = start(root)
     try:
