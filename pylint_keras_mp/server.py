@@ -1174,7 +1174,7 @@ def _quiet_logging() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_OneLine())
     handler.setLevel(logging.WARNING)
-    for name in ("pygls", "pylint_keras_mp.server"):
+    for name in ("pygls", "pylint_keras_mp.server", "asyncio", "concurrent.futures"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.propagate = False

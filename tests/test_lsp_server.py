@@ -653,10 +653,12 @@ def test_notebook_documents_get_diagnostics_per_cell(tmp_path):
     cells = [
         ("markdown", "# Training"),
         ("code", "import keras\nimport numpy as np\n"),
-        ("code", "class Frames(keras.utils.PyDataset):\n    def __init__(self, x, **kwargs):\n"
-                 "        super().__init__(**kwargs)\n        self.x = x\n        self.post = lambda b: b\n\n"
-                 "    def __len__(self):\n        return 1\n\n    def __getitem__(self, i):\n"
-                 "        return self.post(self.x[i])\n"),
+        ("code", (
+            "class Frames(keras.utils.PyDataset):\n    def __init__(self, x, **kwargs):\n"
+            "        super().__init__(**kwargs)\n        self.x = x\n        self.post = lambda b: b\n\n"
+            "    def __len__(self):\n        return 1\n\n    def __getitem__(self, i):\n"
+            "        return self.post(self.x[i])\n"
+        )),
         ("code", "model = keras.Sequential([])\nmodel.fit(Frames([1]), workers=2, use_multiprocessing=True)  # noqa: KMP503\n"),
     ]
     notebook = tmp_path / "train.ipynb"
