@@ -67,17 +67,26 @@ def _character(lines: list[str], line: int, column: int) -> int:
     return _utf16_column(text, column + 1) - 1
 
 
+_PARSER: list = []  # the command line's parser, built once
+
+
+def _parse(argv: list[str]):
+    if not _PARSER:
+        _PARSER.append(build_parser())
+    return _PARSER[0].parse_args(argv)
+
+
 @hookimpl
 def pylsp_lint(config, workspace, document, is_saved):
     settings = config.plugin_settings(PLUGIN, document_path=document.path)
     argv = [*map(str, settings.get("args") or []), "--stdin-filename", document.path, STDIN]
     try:
-        args = build_parser().parse_args(argv)
+        args = _parse(argv)
         run_settings = Settings(args, load_project_config(args))
     except (UsageError, ConfigError, SystemExit, ValueError, TypeError, AttributeError) as exc:
         # a configuration that cannot be used: said in pylsp's log, and the defaults apply
         log.warning("keras-mp: configuration error, the defaults are used: %s", exc)
-        args = build_parser().parse_args(["--isolated", "--stdin-filename", document.path, STDIN])
+        args = _parse(["--isolated", "--stdin-filename", document.path, STDIN])
         run_settings = Settings(args, load_project_config(args))
     source = document.source
     findings = analyze(source, document.path, run_settings.options)

@@ -197,3 +197,11 @@ def test_pylsp_keras_mp_plugin_never_imports_the_workspace(tmp_path):
     )
     assert {d["code"] for d in diagnostics if d.get("source") == "keras-mp"} >= {"KMP201", "KMP502"}
     assert sorted(p.name for p in workspace.glob("executed-*")) == []
+
+
+def test_pylsp_keras_mp_plugin_survives_an_invalid_configuration(tmp_path):
+    """A pyproject.toml the plugin cannot use: pylsp's log says so and the defaults apply (the
+    finding is still shown)."""
+    (tmp_path / "pyproject.toml").write_text('[tool.keras-mp-lint]\nkeras-version = "4"\n', encoding="utf-8")
+    diagnostics = diagnostics_for(tmp_path, {"keras_mp": {"enabled": True}}, codes=("KMP201",))
+    assert [d["code"] for d in diagnostics if d.get("source") == "keras-mp"] == ["KMP201"]
