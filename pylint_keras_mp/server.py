@@ -30,6 +30,7 @@ import logging
 import os
 import re
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -53,6 +54,8 @@ _CODE_LIST_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "exclud
 LAZY_DEPENDENCIES = ("libcst", "tomllib", "tomli", "configparser", "difflib", "tokenize")
 
 log = logging.getLogger("pylint_keras_mp.server")
+# The engine and the project layer keep state for the process: one analysis at a time.
+ENGINE = threading.RLock()
 
 
 def isolate_imports() -> None:
@@ -355,9 +358,10 @@ class Linted:
         if self._fixed is None:
             from .engine import analyze
 
+            with ENGINE:
+                found = analyze(self.text, self.path, self.settings.options)
             self._fixed = {
-                (f.line, f.col, f.code, f.message.split(" (fixable")[0]): f
-                for f in analyze(self.text, self.path, self.settings.options)
+                (f.line, f.col, f.code, f.message.split(" (fixable")[0]): f for f in found
             }
         return [self._fixed.get((f.line, f.col, f.code, f.message), f) for f in findings]
 
@@ -482,6 +486,9 @@ class KerasMPServer(LanguageServer):
         self._buffers: dict[str, str] = {}  # path -> buffer text the project layer reads
         self._warned: set[str] = set()
         self._client_uri: dict[str, str] = {}  # unquoted URI -> the client's
+        self._engine_thread = None  # the thread changes are analysed on
+        self._loop = None  # the event loop and its thread: messages are sent from there only
+        self._loop_thread: int | None = None
 
     # -- messages to the user -------------------------------------------------------------------
 
@@ -491,12 +498,25 @@ class KerasMPServer(LanguageServer):
             return
         self._warned.add(message)
         log.warning("%s", message)
-        try:
-            self.window_show_message(
+        self.send_soon(
+            lambda: self.window_show_message(
                 types.ShowMessageParams(type=types.MessageType.Warning, message=f"{NAME}: {message}")
             )
-        except Exception:  # no transport yet
-            pass
+        )
+
+    def send_soon(self, send: Callable[[], object]) -> None:
+        """Send a message from the event loop's thread (at once when called there)."""
+
+        def run():
+            try:
+                send()
+            except Exception:  # no transport (yet, or any more)
+                pass
+
+        if self._loop is None or threading.get_ident() == self._loop_thread:
+            run()
+        else:
+            self._loop.call_soon_threadsafe(run)
 
     def report_server_error(self, error: Exception, source) -> None:
         """pygls' report of an error: JSON-RPC's answer for a message that cannot be read; one
@@ -519,10 +539,11 @@ class KerasMPServer(LanguageServer):
         """A handler that failed: logged in one line for the client, never a dead server."""
         message = f"{what} failed: {type(exc).__name__}: {exc}"
         log.error("%s", message)
-        try:
-            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=message))
-        except Exception:
-            pass
+        self.send_soon(
+            lambda: self.window_log_message(
+                types.LogMessageParams(type=types.MessageType.Error, message=message)
+            )
+        )
 
     # -- settings -------------------------------------------------------------------------------
 
@@ -570,6 +591,12 @@ class KerasMPServer(LanguageServer):
         return notebook.uri if notebook is not None else uri
 
     def lint(self, target: str) -> Linted:
+        """Lint the document as it is now (any thread: the versions are read before the texts,
+        so that a lint overtaken by a change is recognised, see ``is_current``)."""
+        with ENGINE:
+            return self._lint(target)
+
+    def _lint(self, target: str) -> Linted:
         from .cli import _excluded_with_parents, apply_suppression
 
         path = _path_of(target)
@@ -580,13 +607,13 @@ class KerasMPServer(LanguageServer):
             from .notebook import analyze_notebook
 
             moved = False
-            cells, kinds = [], []
-            for cell in notebook.cells:
-                if cell.kind == types.NotebookCellKind.Code:
-                    document = self.workspace.get_text_document(cell.document)
-                    kinds.append(("code", document.source))
-                else:
-                    kinds.append(("markdown", ""))
+            cells, kinds, seen = [], [], {}
+            for cell in list(notebook.cells):
+                document = self.workspace.get_text_document(cell.document)
+                version = document.version
+                seen[cell.document] = (version, document.source)
+                code = cell.kind == types.NotebookCellKind.Code
+                kinds.append(("code", seen[cell.document][1]) if code else ("markdown", ""))
                 cells.append(cell.document)
             text = _notebook_json(kinds)
             if not shown.lower().endswith(".ipynb"):
@@ -596,6 +623,7 @@ class KerasMPServer(LanguageServer):
             from .engine import analyze
 
             document = self.workspace.get_text_document(target)
+            version = document.version
             text = document.source
             moved = path is not None and self.use_buffer(path, text)
             # fixes are computed when a code action asks for them (Linted.with_fixes)
@@ -606,12 +634,9 @@ class KerasMPServer(LanguageServer):
         kept = [] if excluded else apply_suppression(settings, shown, findings, text)[0]
         parts: dict[str, Part] = {}
         if notebook is not None:
-            for cell in notebook.cells:
-                document = self.workspace.get_text_document(cell.document)
-                parts[cell.document] = Part(
-                    cell.document, document.source.splitlines(keepends=True), [], document.version
-                )
-            code_cells = [c.document for c in notebook.cells if c.kind == types.NotebookCellKind.Code]
+            for uri, (cell_version, cell_text) in seen.items():
+                parts[uri] = Part(uri, cell_text.splitlines(keepends=True), [], cell_version)
+            code_cells = [uri for uri, (kind, _) in zip(cells, kinds) if kind == "code"]
             for finding in kept:
                 uri = cells[finding.cell - 1] if finding.cell and finding.cell <= len(cells) else (
                     code_cells[0] if code_cells else None
@@ -619,8 +644,7 @@ class KerasMPServer(LanguageServer):
                 if uri is not None:
                     parts[uri].findings.append(finding)
         else:
-            document = self.workspace.get_text_document(target)
-            parts[target] = Part(target, text.splitlines(keepends=True), list(kept), document.version)
+            parts[target] = Part(target, text.splitlines(keepends=True), list(kept), version)
         return Linted(target, shown, text, settings, kept, parts, moved, notebook is not None)
 
     def use_buffer(self, path: str, text: str | None) -> bool:
@@ -682,7 +706,9 @@ class KerasMPServer(LanguageServer):
             self.relint(target)
 
     def changed(self, target: str) -> None:
-        """A change in ``target``: analysed once the changes stop for DEBOUNCE_SECONDS."""
+        """A change in ``target``: analysed once the changes stop for DEBOUNCE_SECONDS, on the
+        engine's thread (the server keeps reading changes meanwhile, and a lint overtaken by a
+        change is dropped: the change's own lint follows)."""
         import asyncio
 
         self._cancel(target)
@@ -691,7 +717,52 @@ class KerasMPServer(LanguageServer):
         except RuntimeError:
             self.refresh_with_dependents(target)
             return
-        self._pending[target] = loop.call_later(DEBOUNCE_SECONDS, self.refresh_with_dependents, target)
+        self._pending[target] = loop.call_later(DEBOUNCE_SECONDS, self._start_background, target)
+
+    def _start_background(self, target: str) -> None:
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pending.pop(target, None)
+        if self._engine_thread is None:
+            self._engine_thread = ThreadPoolExecutor(1, thread_name_prefix="keras-mp-lint")
+        future = asyncio.get_running_loop().run_in_executor(
+            self._engine_thread, self._background, target, self.targets()
+        )
+        future.add_done_callback(self._background_done)
+
+    def _background(self, target: str, targets: list[str]) -> list[Linted]:
+        results = [self.lint(target)]
+        if results[0].moved:
+            # the project changed: the other open files whose findings change are refreshed
+            for other in targets:
+                if other != target:
+                    try:
+                        results.append(self.lint(other))
+                    except Exception as exc:
+                        self.failed(f"linting {other}", exc)
+        return results
+
+    def _background_done(self, future) -> None:
+        try:
+            results = future.result()
+        except Exception as exc:
+            self.failed("linting", exc)
+            return
+        for linted in results:
+            if self.is_current(linted):  # else a newer change's lint is on its way
+                previous = self.linted.get(linted.target)
+                self.linted[linted.target] = linted
+                self.publish(linted, previous)
+
+    def is_current(self, linted: Linted) -> bool:
+        """Whether every document of a lint still has the version that was linted."""
+        documents = self.workspace.text_documents
+        for uri, part in linted.parts.items():
+            document = documents.get(unquote(uri))
+            if document is None or document.version != part.version:
+                return False
+        return True
 
     def refresh_with_dependents(self, target: str) -> None:
         self._pending.pop(target, None)
@@ -716,13 +787,15 @@ class KerasMPServer(LanguageServer):
         for uri in uris:
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         path = _path_of(target)
-        if path is not None and path in self._buffers and self.use_buffer(path, None):
+        with ENGINE:
+            moved = path is not None and path in self._buffers and self.use_buffer(path, None)
+        if moved:
             self.relint_all()
 
     def current(self, target: str) -> Linted:
         """The lint of the document as it is now (a pending change is analysed at once)."""
         linted = self.linted.get(target)
-        if target in self._pending or linted is None:
+        if target in self._pending or linted is None or not self.is_current(linted):
             self.refresh_with_dependents(target)
             linted = self.linted[target]
         return linted
@@ -797,14 +870,15 @@ class KerasMPServer(LanguageServer):
         def keep(found, source):
             return apply_suppression(settings, path, found, source)[0]
 
-        if notebook:
-            from .fixes.notebooks import fix_notebook, keeps_layout
+        with ENGINE:
+            if notebook:
+                from .fixes.notebooks import fix_notebook, keeps_layout
 
-            if not keeps_layout(text):
-                return None
-            result = fix_notebook(text, path, settings.options, unsafe=False, keep=keep)
-        else:
-            result = fix_source(text, path, settings.options, unsafe=False, keep=keep)
+                if not keeps_layout(text):
+                    return None
+                result = fix_notebook(text, path, settings.options, unsafe=False, keep=keep)
+            else:
+                result = fix_source(text, path, settings.options, unsafe=False, keep=keep)
         return result.source if result.fixed and result.source != text else None
 
     def fix_all(self, uri: str):
@@ -906,6 +980,9 @@ def build_server() -> KerasMPServer:
     @server.feature(types.INITIALIZE)
     @guarded("initialize")
     def initialize(ls: KerasMPServer, params: types.InitializeParams):
+        import asyncio
+
+        ls._loop, ls._loop_thread = asyncio.get_running_loop(), threading.get_ident()
         ls.editor_settings = _editor_settings(params.initialization_options)
 
     @server.feature(types.INITIALIZED)
@@ -1199,5 +1276,12 @@ def main(argv: Sequence[str] = ()) -> int:
     _quiet_logging()
     server = build_server()
     server.start_io()
-    # LSP: exit after shutdown is 0, exit (or the end of the input) without it is 1
-    return 0 if server.protocol._shutdown else 1
+    # LSP: exit after shutdown is 0, exit (or the end of the input) without it is 1; at once,
+    # without waiting for an analysis still running on the engine's thread
+    status = 0 if server.protocol._shutdown else 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed by exit
+            pass
+    os._exit(status)
