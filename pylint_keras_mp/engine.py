@@ -25,6 +25,16 @@ from .text import normalised as _normalised
 _TRIGGER_WORDS = KERAS_COMPONENTS + ("use_multiprocessing",)
 
 
+@dataclass(frozen=True)
+class Related:
+    """A second place a finding is about (the launch that runs a loader in processes...)."""
+
+    line: int
+    col: int  # 0-based, like ast
+    message: str
+    path: str | None = None  # the file; None: the finding's own
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
     line: int
@@ -40,6 +50,9 @@ class Finding:
     cell_offset: int = 0
     # The automatic fix (pylint_keras_mp.fixes.Fix), when the rule has one that certainly applies.
     fix: object = field(default=None, compare=False)
+    # Other places the finding is about (Related), for editors; not part of the message. Rules
+    # pass them to the Reporter as ``related=((line, col, message, file or None), ...)``.
+    related: tuple = field(default=(), compare=False)
 
     @property
     def rule(self) -> Rule:
@@ -66,6 +79,8 @@ class Reporter:
 
     def __call__(self, code: str, node: ast.AST, **fields: object) -> None:
         rule = RULES_BY_CODE[code]
+        # (line, column, message, file or None) of the other places the finding is about
+        related = tuple(Related(*place) for place in fields.pop("related", None) or ())
         line = getattr(node, "lineno", 1) or 1
         col = getattr(node, "col_offset", 0) or 0
         key = (code, line, col)
@@ -81,6 +96,7 @@ class Reporter:
                 end_line=getattr(node, "end_lineno", None),
                 end_col=getattr(node, "end_col_offset", None),
                 url=rule.url(self.options.docs_url),
+                related=related,
             )
         )
 
@@ -172,14 +188,16 @@ def analyze(
     options: Options | None = None,
     tree: ast.Module | None = None,
     kind: str = "module",
+    fixes: bool = True,
 ) -> list[Finding]:
     """Findings for one module, sorted by position, with the rest of its project as context
     (findings are reported for this module only). Never raises: a file Python cannot parse or
     decode is KMP901, a failure of the linter itself KMP900.
 
     ``kind`` is "module" for a file Python imports, "notebook" for a notebook's code cells
-    (see notebook.py), which spawn workers never import."""
-    return _analyze(source, filename, options or Options(), tree, kind)
+    (see notebook.py), which spawn workers never import. ``fixes=False`` leaves the fixes out
+    (an editor asks for them only when the user looks for one)."""
+    return _analyze(source, filename, options or Options(), tree, kind, fixes=fixes)
 
 
 def _analyze(
@@ -189,6 +207,7 @@ def _analyze(
     tree: ast.Module | None = None,
     kind: str = "module",
     located: tuple | None = None,
+    fixes: bool = True,
 ) -> list[Finding]:
     """``analyze``; ``located``: the file's (project index, resolved path) when already known."""
     try:
@@ -226,7 +245,7 @@ def _analyze(
                 except (SyntaxError, ValueError) as exc:  # ValueError: null bytes, before 3.12
                     return [unparsable_source(exc, options)] if possible else []
             facts = _module_facts(tree, source, filename, options, index, kind)
-        return _run_rules(facts, options)
+        return _run_rules(facts, options, fixes)
     except RecursionError:
         return [internal_error(_NESTED_TOO_DEEPLY, options)]
     except MemoryError:  # CPython's parser on absurdly nested expressions
@@ -260,7 +279,7 @@ def _module_facts(
     return ModuleFacts(tree, source, filename, options, kind=kind)
 
 
-def _run_rules(facts, options: Options) -> list[Finding]:
+def _run_rules(facts, options: Options, fixes: bool = True) -> list[Finding]:
     checks = [
         (codes, check)
         for codes, check in rules.RULE_CHECKS
@@ -279,7 +298,7 @@ def _run_rules(facts, options: Options) -> list[Finding]:
     findings = reporter.findings
     if options.select is not None:
         findings = [f for f in findings if f.code in options.select]
-    if findings:  # a notebook's fixes are mapped to its cells by notebook.analyze_notebook
+    if findings and fixes:  # a notebook's fixes are mapped to its cells by notebook.analyze_notebook
         findings = attach_fixes(findings, facts.source, facts.tree, facts)
     if failure:
         findings.append(internal_error(failure, options))

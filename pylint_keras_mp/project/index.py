@@ -144,7 +144,8 @@ class ModuleSummary:
     # module-level functions its loaders' worker code reaches:
     # (file, function name, line, loader key, worker method)
     helpers: list[tuple] = field(default_factory=list)
-    started: list[frozenset] = field(default_factory=list)  # lineages run in worker processes
+    # lineages run in worker processes, with the line and column of the launch (or construction)
+    started: list[tuple[frozenset, int, int]] = field(default_factory=list)
     # top-level names that re-export a Keras or configured loader base (``compat.Sequence``)
     reexported_bases: set[str] = field(default_factory=set)
 
@@ -171,6 +172,10 @@ class ProjectIndex:
         # files the scan read that name no word of the pre-filter -> (size, mtime) of that text
         self._wordless: dict[Path, tuple[int, int]] = {}
         self._words_checked: set[str] = set()  # strings: the collector need not visit them
+        # file -> ((size, mtime) of the text read, the scan's word sets it does not mention),
+        # kept when the index starts afresh (for a process that lints the same project again
+        # and again: a language server)
+        self._unmentioned: dict[str, tuple[tuple[int, int], set]] = {}
 
     def path_of(self, filename: str) -> Path:
         return real_path(filename)
@@ -541,7 +546,17 @@ class ProjectIndex:
             return None
         if parsed._source is None:
             # most files of a project are not candidates: look at their bytes, without keeping
-            # them
+            # them (a file unchanged on disk that did not mention these words before is not
+            # read again: a long-running process scans again after every edit)
+            key = tuple(needs)
+            known = self._unmentioned.get(str(path))
+            if known is not None and key in known[1]:
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    return None
+                if (info.st_size, info.st_mtime_ns) == known[0]:
+                    return None
             try:
                 with open(path, "rb") as handle:
                     stamp = os.fstat(handle.fileno())
@@ -558,6 +573,11 @@ class ProjectIndex:
             if first and path in self._wordless:
                 return None  # names no base: the pre-filter's words hold them all
             if not _mentions(data, needs):
+                if self.project.keeps_verdicts:
+                    verdict = (stamp.st_size, stamp.st_mtime_ns)
+                    if known is None or known[0] != verdict:
+                        known = self._unmentioned[str(path)] = (verdict, set())
+                    known[1].add(key)
                 return None
             parsed.use_read(data, stamp)  # a candidate: its facts are built from these bytes
         elif not _mentions(parsed.source, needs):
@@ -570,8 +590,8 @@ class ProjectIndex:
             summary.loader_names.add(loader.name)
             for owner, fn, entry in facts.helpers_reached(loader):
                 summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, entry))
-        for loader in facts.loaders_started_with_processes():
-            summary.started.append(loader.lineage)
+        for loader, node in facts.loaders_started_with_processes():
+            summary.started.append((loader.lineage, node.lineno, node.col_offset))
         base_words = self.loader_words()
         for name, (kind, target) in (self.names_of(path) or {}).items():
             if kind == "import" and target and target.rpartition(".")[2] in base_words:
@@ -685,9 +705,18 @@ class ProjectIndex:
         """The lineage (class keys) of every loader a project module runs in worker processes."""
         if self._fed_with_processes is None:
             self._fed_with_processes = [
-                lineage for summary in self.scan().values() for lineage in summary.started
+                lineage for summary in self.scan().values() for lineage, _, _ in summary.started
             ]
         return self._fed_with_processes
+
+    def process_launch_of(self, key) -> tuple[Path, int, int] | None:
+        """Where a project module runs the loader ``key`` (or a subclass) in worker processes:
+        (file, line, column) of the first such launch or construction, None when none does."""
+        for path, summary in self.scan().items():
+            for lineage, line, col in summary.started:
+                if key in lineage:
+                    return (path, line, col)
+        return None
 
     @silent(None)
     def loader_by_key(self, key):
@@ -729,6 +758,19 @@ def release() -> None:
         parsed = index.project.files.get(path)
         if parsed is not None:
             parsed.forget()
+
+
+def buffer_changed(filename: str, text: str | None, reset: bool = True) -> None:
+    """An editor's buffer of ``filename`` changed (``None``: it was closed): the indexes of the
+    projects holding the file answer afresh (unless ``reset`` is false: the text is the one they
+    read before), reading the buffer instead of the disk."""
+    from .model import set_buffer
+
+    touched = {id(project) for project in set_buffer(filename, text)}
+    if reset:
+        for index in _INDEXES.values():
+            if id(index.project) in touched:
+                index._reset()
 
 
 def index_for(path: str, options: Options) -> ProjectIndex | None:
