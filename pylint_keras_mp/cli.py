@@ -197,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--explain", metavar="CODE", help="print a rule's documentation page")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    from .fixes.command import add_arguments as add_fix_arguments
+    from .fixing.command import add_arguments as add_fix_arguments
 
     add_fix_arguments(parser)
     analysis = parser.add_argument_group("analysis options (the same as the pylint/flake8 plugins)")
@@ -530,7 +530,7 @@ def run(args: argparse.Namespace) -> int:
         warn(args, f"no paths given, nothing to lint (try `{PROG} .`)")
     paths = [path for path in args.paths if path != STDIN]
     files = collect_files(paths, settings, lambda message: warn(args, message))
-    from .fixes import command as fixes
+    from .fixing import command as fixes
 
     if args.add_noqa:
         return add_noqa(args, files, settings)
@@ -669,7 +669,7 @@ def add_noqa(args: argparse.Namespace, files: Sequence[str], settings: Settings)
         source = "".join(result.lines)
         new, count = suppression.add_noqa(source, [(f.code, f.line) for f in result.findings])
         if count:
-            from .fixes.command import _write
+            from .fixing.command import _write
 
             _write(path, data, new)
             added += count

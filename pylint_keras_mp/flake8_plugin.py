@@ -13,10 +13,14 @@ import ast
 import sys
 
 from . import __version__
-from .isolation import preload
-from .config import OPTION_SPECS, OptionValueError, options_from_mapping
-from .service import lint_for_host
-from .settings import HostSettings
+from .isolation import preload, trusted_imports
+
+# ``python -m flake8`` has the working directory on sys.path: the linter's modules and what they
+# import come from where the linter is installed, never from the linted repository
+with trusted_imports():
+    from .config import OPTION_SPECS, OptionValueError, options_from_mapping
+    from .service import lint_for_host
+    from .settings import HostSettings
 
 # The spellings of a boolean on the command line besides the bare flag; each is registered as an
 # exact option string, so ``--keras-mp-assume-multiprocessing=yes`` works while the bare flag

@@ -18,11 +18,23 @@ from pylint.checkers import BaseChecker
 from pylint.config.callback_actions import _CallbackAction
 from pylint.constants import WarningScope
 
-from .config import OPTION_SPECS, Options, OptionSpec, OptionValueError, options_from_mapping, parse_bool
-from .engine import Finding, internal_error
-from .registry import RULES, Rule
-from .service import lint_for_host
-from .settings import HostSettings
+from .isolation import trusted_imports
+
+# the linter's modules and what they import come from where the linter is installed, never from
+# a folder pylint put on sys.path
+with trusted_imports():
+    from .config import (
+        OPTION_SPECS,
+        Options,
+        OptionSpec,
+        OptionValueError,
+        options_from_mapping,
+        parse_bool,
+    )
+    from .engine import Finding, internal_error
+    from .registry import RULES, Rule
+    from .service import lint_for_host
+    from .settings import HostSettings
 
 COMMAND_LINE = "Command line"  # pylint's current module name while it parses the command line
 _UNRECOGNIZED_ARGS = getattr(argparse, "_UNRECOGNIZED_ARGS_ATTR", "_unrecognized_args")

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
+import tokenize
+from collections import Counter
 from typing import Sequence
 
 from ..config import Options
-from . import FixResult, fix_source
+from ..engine import analyze
+from ..notebook import analyze_notebook
+from ..registry import RULES_BY_CODE
+from ..fixes import FixResult, unified_diff
+from ..text import decode_source
+from . import fix_source
+from .notebooks import fix_notebook, keeps_layout, notebook_diff
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,8 +73,6 @@ def requested(args: argparse.Namespace) -> bool:
 
 def _read(path: str) -> tuple[str, str] | None:
     """(text, newline convention) of a file that can be decoded, else None (left alone)."""
-    from ..engine import decode_source
-
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -85,9 +92,6 @@ def _read_notebook(path: str) -> tuple[str, bytes] | None:
 
 
 def _write(path: str, original: bytes, text: str) -> None:
-    import io
-    import tokenize
-
     encoding, _ = tokenize.detect_encoding(io.BytesIO(original).readline)
     bom = encoding == "utf-8-sig"
     data = text.encode("utf-8" if bom else encoding)
@@ -103,8 +107,6 @@ def run_fixes(
     """Fix (or with --diff, show the fixes of) ``files``; ``keep(path, findings, source)`` drops
     the findings not to fix (suppressed ones). Returns the exit status when the run ends here
     (--diff, --fix-only), None when the caller goes on to lint the fixed files."""
-    from . import unified_diff
-
     results: list[tuple[str, FixResult]] = []
     for path in files:
         notebook = path.lower().endswith(".ipynb")
@@ -116,8 +118,6 @@ def run_fixes(
         text, original = read
         only = (lambda found, source, path=path: keep(path, found, source)) if keep else None
         if notebook:
-            from .notebooks import fix_notebook, keeps_layout, notebook_diff
-
             if not keeps_layout(text):
                 if not getattr(args, "quiet", False):
                     print(
@@ -172,8 +172,6 @@ def _nothing_to_fix(prefix: str, held_back: int) -> str:
 def _unsafe_left(files: Sequence[str], options: Options, keep) -> int:
     """Findings left with an unsafe fix only (after ``keep``: selection, suppression and the
     configured applicability), for the hint of a run that changed nothing or showed no diff."""
-    from ..engine import analyze
-
     count = 0
     for path in files:
         notebook = path.lower().endswith(".ipynb")
@@ -182,8 +180,6 @@ def _unsafe_left(files: Sequence[str], options: Options, keep) -> int:
             continue
         text = read[0]
         if notebook:
-            from ..notebook import analyze_notebook
-
             found = analyze_notebook(text, path, options)
         else:
             found = analyze(text, path, options)
@@ -195,15 +191,11 @@ def _unsafe_left(files: Sequence[str], options: Options, keep) -> int:
 
 def _fixed_list(results) -> str:
     """Ruff's --show-fixes: per file, how many findings of each rule were fixed."""
-    from collections import Counter
-
     lines = []
     for path, result in results:
         lines.append(f"- {path}:")
         counts = Counter(finding.code for finding in result.fixed)
         for code, number in sorted(counts.items()):
-            from ..registry import RULES_BY_CODE
-
             rule = RULES_BY_CODE.get(code)
             lines.append(f"    {number} \u00d7 {code}" + (f" ({rule.symbol})" if rule else ""))
     return "".join(line + "\n" for line in lines)
