@@ -120,6 +120,16 @@ RULES: tuple[Rule, ...] = (
         "{launch} starts worker processes at import time{via}: spawn/forkserver workers "
         "re-import the module, fail to bootstrap and the parent hangs",
         "move the call under if __name__ == \"__main__\":",
+        (
+            (
+                "dataloader",
+                "{launch} starts worker processes at import time{via}: spawn/forkserver workers "
+                "re-import the module and start their own DataLoader, fail to bootstrap and the "
+                "parent raises 'DataLoader worker ... exited unexpectedly'",
+                "move the loop (and the code that builds the DataLoader) under "
+                "if __name__ == \"__main__\":",
+            ),
+        ),
     ),
     Rule(
         "KMP302",
@@ -232,6 +242,28 @@ RULES: tuple[Rule, ...] = (
         "Keras 3 data loader assigns self.workers/use_multiprocessing/max_queue_size itself",
         "{loader} assigns self.{attr}, which is a PyDataset property: {consequence}",
         "rename the attribute, or pass {attr}= to super().__init__()",
+    ),
+    Rule(
+        "KMP601",
+        "dataloader-unpicklable-callable",
+        "E",
+        "A DataLoader with workers gets a lambda, nested function or unpicklable bound method as "
+        "collate_fn/worker_init_fn",
+        "{dataloader} gets {what} as {argument}: torch pickles it into every spawn/forkserver "
+        "worker and cannot ({reach})",
+        "use a module-level function, or functools.partial of one",
+    ),
+    Rule(
+        "KMP602",
+        "iterable-dataset-not-sharded",
+        "W",
+        "An IterableDataset run by a DataLoader with several workers does not split its items "
+        "by worker",
+        "{loader}.__iter__ never calls torch.utils.data.get_worker_info(), and {dataloader} runs "
+        "it in every worker: each worker yields every item, so the epoch repeats each item once "
+        "per worker",
+        "shard in __iter__: info = get_worker_info(); yield from items[info.id::info.num_workers] "
+        "when info is not None",
     ),
     Rule(
         "KMP900",

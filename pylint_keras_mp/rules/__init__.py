@@ -23,6 +23,8 @@ from . import (
     kmp501_super_init_not_called,
     kmp502_kwargs_not_forwarded,
     kmp503_reserved_attribute,
+    kmp601_dataloader_unpicklable_callable,
+    kmp602_iterable_dataset_not_sharded,
 )
 
 RULE_CHECKS = [
@@ -43,6 +45,8 @@ RULE_CHECKS = [
     (("KMP501",), kmp501_super_init_not_called.check),
     (("KMP502",), kmp502_kwargs_not_forwarded.check),
     (("KMP503",), kmp503_reserved_attribute.check),
+    (("KMP601",), kmp601_dataloader_unpicklable_callable.check),
+    (("KMP602",), kmp602_iterable_dataset_not_sharded.check),
 ]
 
 

@@ -14,7 +14,7 @@ CONTAINERS = (ast.List, ast.Tuple, ast.Set)
 
 def stored_attributes(facts, loader):
     """Assignments to self.<attr> whose value travels with the pickled loader."""
-    if loader.defines_pickle_hooks:
+    if loader.defines_pickle_hooks or not facts.judged_in_workers(loader):
         return
     for assignment in facts.self_assignments(loader):
         if assignment.value is None:
@@ -62,7 +62,7 @@ def report_stored_arguments(facts, report, code, describe) -> None:
     loader's constructor, which stores it on self: at the argument of each construction in this
     module, and at the parameter defaults of the module's own loaders' ``__init__``."""
     for loader, attr, value, fn, passed in facts.construction_arguments():
-        if loader.defines_pickle_hooks:
+        if loader.defines_pickle_hooks or not facts.judged_in_workers(loader):
             continue
         found = describe(facts, fn, value)
         if found:
@@ -72,6 +72,8 @@ def report_stored_arguments(facts, report, code, describe) -> None:
     for loader in facts.data_loaders:
         init = loader.methods.get("__init__")
         if loader.defines_pickle_hooks or init is None or id(init) not in facts.loader_class_statements:
+            continue
+        if not facts.judged_in_workers(loader):
             continue
         arguments = facts.stored_arguments(loader)
         for name, default in arguments.defaults.items():

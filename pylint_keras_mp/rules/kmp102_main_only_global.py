@@ -41,6 +41,8 @@ def check(facts, report) -> None:
     if not names:
         return
     for loader in facts.data_loaders:
+        if not facts.judged_in_workers(loader):
+            continue
         for method_name, fn in loader.worker_methods.items():
             scope = facts.scope(fn)
             reported: set[str] = set()

@@ -9,6 +9,9 @@ from ._common import launch_label
 def process_use(facts, loader) -> str | None:
     """How the notebook runs ``loader`` in worker processes, as a clause for the message; None
     when it does not, or the analysis cannot tell (data it cannot trace to this class)."""
+    if loader.pipeline == "torch":
+        running = facts.torch_loader_running(loader)
+        return f"runs in the worker processes of {running.label}" if running is not None else None
     for launch in facts.multiprocessing_launches:
         if launch.loader is loader or (
             launch.loader is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 from ._common import launch_label
 
 
@@ -20,3 +22,12 @@ def check(facts, report) -> None:
                 continue
             via = f" (via the module-level call {name}() on line {trigger.lineno})"
         report("KMP301", launch.call, launch=launch_label(launch), via=via)
+    for node, torch_loader in facts.torch_import_time_iterations:
+        what = "iterates" if isinstance(node, (ast.For, ast.comprehension)) else "hands to a call"
+        report(
+            "KMP301",
+            node.iter if isinstance(node, ast.comprehension) else node,
+            launch=f"this statement ({what} {torch_loader.label}{torch_loader.condition})",
+            via="",
+            form="dataloader",
+        )

@@ -157,6 +157,8 @@ def check(facts, report) -> None:
     for loader in facts.data_loaders:
         if not loader.worker_methods or loader_runs_in_main_thread(facts, loader):
             continue
+        if not facts.judged_in_workers(loader):
+            continue
         worker_fns = {id(fn) for fn in loader.worker_methods.values()}
         uses = facts.self_attribute_uses(loader)
         in_workers = [use for use in uses if id(use.method) in worker_fns]

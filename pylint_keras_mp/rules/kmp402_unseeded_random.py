@@ -217,11 +217,33 @@ def check(facts, report) -> None:
         if seeds is None:
             seeds = import_time_seeds(facts)
         reseeded_globals = _reseeded_globals(facts, loader.worker_methods.values())
+        if loader.pipeline == "torch":
+            _report(report, loader, _torch_draws(facts, loader, reseeded_globals), {})
+            continue
         draws = _self_object_draws(facts, loader, reseeded_globals) + _module_draws(
             facts, loader.worker_methods.values(), reseeded_globals, seeds
         )
         _report(report, loader, draws, {})
     _check_helpers(facts, report)
+
+
+def _torch_draws(facts, loader, reseeded_globals):
+    """A torch DataLoader seeds ``random``, ``torch`` and numpy's global generator in every
+    worker and every epoch, so only a generator object stored on the dataset repeats (measured);
+    a DataLoader given a ``worker_init_fn`` may replace it per worker: unknown, silent."""
+    if any(
+        found.loader is not None
+        and loader.key in found.loader.lineage
+        and found.call is not None
+        and any(kw.arg == "worker_init_fn" for kw in found.call.keywords)
+        for found in facts.torch_loaders_with_workers
+    ):
+        return []
+    return [
+        draw
+        for draw in _self_object_draws(facts, loader, reseeded_globals)
+        if "augmenter" not in draw[2]
+    ]
 
 
 def _report(report, loader, draws, labels) -> None:
@@ -256,6 +278,8 @@ def _check_helpers(facts, report) -> None:
         labels[id(fn)] = f"{entry} -> {fn.name}()"
     own_seeds = None
     for loader, helpers, labels in by_loader.values():
+        if loader.pipeline == "torch":
+            continue  # torch seeds the global generators of every worker: helpers draw apart
         owner = facts.owner_of(loader)
         if not owner.loader_uses_processes(loader):
             continue

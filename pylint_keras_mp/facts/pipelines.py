@@ -1,0 +1,252 @@
+"""Pipelines that run their own workers: torch ``DataLoader`` calls, the datasets they run in
+worker processes, where they are iterated, and the start method a program pins.
+
+A torch ``Dataset`` subclass is a data loader of the hierarchy (``DataLoader.pipeline ==
+"torch"``), but its worker code runs in processes only where a ``DataLoader(num_workers>0)``
+that is iterated runs it, in this module or another project module: ``loader_uses_processes``
+answers that for torch datasets, and ``loaders_started_with_processes`` tells the project.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from dataclasses import dataclass
+
+from .hierarchy import DataLoader
+from .module import module_statements, walk_import_time
+from .syntax import FunctionNode, keyword, source_text, walk_scope
+from .torch_api import DATALOADER_PARAMETERS, TORCH_DATALOADERS
+from .values import UNKNOWN
+
+# A worker count the code leaves to its user (``args.num_workers``, ``cfg["workers"]``, a
+# parameter): a switch that exists to be turned on, so the rules that need workers report.
+OPEN = "open"
+CPU_COUNTS = frozenset({"os.cpu_count", "multiprocessing.cpu_count", "os.process_cpu_count"})
+START_METHODS = frozenset({"fork", "spawn", "forkserver"})
+SET_START_METHOD = frozenset(
+    {
+        "multiprocessing.set_start_method",
+        "torch.multiprocessing.set_start_method",
+        "multiprocess.set_start_method",
+    }
+)
+GET_CONTEXT = frozenset({"multiprocessing.get_context", "torch.multiprocessing.get_context"})
+# Calls that iterate a loader they are given (``for`` loops are found separately).
+ITERATING_BUILTINS = frozenset(
+    {"builtins.iter", "builtins.list", "builtins.enumerate", "builtins.next", "builtins.zip",
+     "builtins.tuple", "builtins.sorted", "builtins.sum", "builtins.any", "builtins.all"}
+)
+ITERATING_METHODS = frozenset({"fit", "evaluate", "predict"})
+
+
+@dataclass
+class TorchLoader:
+    """A ``torch.utils.data.DataLoader(...)`` call of the module."""
+
+    call: ast.Call
+    function: FunctionNode | None  # enclosing function, None at module level
+    dataset: ast.expr | None
+    loader: DataLoader | None  # the dataset's class, when the analysis knows it
+    workers: object  # an int, OPEN or UNKNOWN (0 when num_workers is not given)
+    workers_text: str  # "num_workers=4", as the messages name it
+    context: str | None  # multiprocessing_context="spawn", when written as a literal
+    iterated: bool  # the loader is used at all (a DataLoader never used runs no worker)
+
+    @property
+    def starts_workers(self) -> bool:
+        return self.iterated and (self.workers is OPEN or (isinstance(self.workers, int) and self.workers > 0))
+
+    @property
+    def label(self) -> str:
+        return f"DataLoader({self.workers_text})"
+
+    @property
+    def condition(self) -> str:
+        """`` when args.num_workers > 0`` for a worker count the user sets, else ``""``."""
+        return f" when {self.workers_text.partition('=')[2]} > 0" if self.workers is OPEN else ""
+
+
+def argument(call: ast.Call, name: str) -> ast.expr | None:
+    """A DataLoader argument, by keyword or position."""
+    found = keyword(call, name)
+    if found is not None:
+        return found
+    index = DATALOADER_PARAMETERS.index(name)
+    if len(call.args) > index and not any(isinstance(arg, ast.Starred) for arg in call.args[: index + 1]):
+        return call.args[index]
+    return None
+
+
+class Pipelines:
+    """torch DataLoaders and start methods, on top of the resolver, the hierarchy and launches."""
+
+    @functools.cached_property
+    def torch_loaders(self) -> list[TorchLoader]:
+        if "torch" not in " ".join(self.imports.values()):
+            return []
+        found = []
+        for call, fn in self.calls_by_function:
+            if self.qualname(call.func, fn) not in TORCH_DATALOADERS:
+                continue
+            dataset = argument(call, "dataset")
+            loader = self.loader_for_instance(dataset, fn)[0] if dataset is not None else None
+            if loader is not None and loader.pipeline != "torch":
+                loader = None
+            workers, text = self._torch_workers(argument(call, "num_workers"), fn)
+            context_node = argument(call, "multiprocessing_context")
+            context = None
+            if isinstance(context_node, ast.Constant) and context_node.value in START_METHODS:
+                context = context_node.value
+            found.append(
+                TorchLoader(call, fn, dataset, loader, workers, text, context, self._is_used(call, fn))
+            )
+        return found
+
+    def _torch_workers(self, node: ast.expr | None, fn) -> tuple[object, str]:
+        if node is None:
+            return 0, "num_workers=0"
+        text = f"num_workers={source_text(node)}"
+        value = self.resolve_int(node, fn)
+        if value is not UNKNOWN:
+            return value, text
+        followed, scope = self.follow(node, fn, at_launch=True)
+        if isinstance(followed, ast.Call) and self.qualname(followed.func, scope) in CPU_COUNTS:
+            return 2, text  # more than one
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            return OPEN, text
+        if isinstance(node, ast.Name) and fn is not None and node.id in self.scope(fn).params:
+            return OPEN, text
+        return UNKNOWN, text
+
+    def _is_used(self, call: ast.Call, fn) -> bool:
+        """A DataLoader whose value goes somewhere: not a bare expression statement, and not
+        bound to a plain name that its scope never reads."""
+        body = fn.body if fn is not None else self.tree.body
+        for stmt in (node for part in body for node in ast.walk(part)):
+            if isinstance(stmt, ast.Expr) and stmt.value is call:
+                return False
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is call:
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                if not all(isinstance(target, ast.Name) for target in targets):
+                    return True
+                names = {target.id for target in targets}
+                scope_nodes = walk_scope(fn) if fn is not None else ast.walk(self.tree)
+                return any(
+                    isinstance(node, ast.Name) and node.id in names and isinstance(node.ctx, ast.Load)
+                    for node in scope_nodes
+                )
+        return True
+
+    @functools.cached_property
+    def torch_loaders_with_workers(self) -> list[TorchLoader]:
+        return [found for found in self.torch_loaders if found.starts_workers]
+
+    def torch_loader_running(self, loader: DataLoader) -> TorchLoader | None:
+        """The first DataLoader of this module that runs ``loader`` (or a subclass of it) in
+        worker processes."""
+        for found in self.torch_loaders_with_workers:
+            if found.loader is not None and loader.key in found.loader.lineage:
+                return found
+        return None
+
+    def loader_uses_processes(self, loader: DataLoader) -> bool:
+        if loader.pipeline != "torch":
+            return super().loader_uses_processes(loader)
+        if self.torch_loader_running(loader) is not None:
+            return True
+        if self.project is None:
+            return False
+        return any(loader.key in lineage for lineage in self.project.loaders_fed_with_processes())
+
+    def loaders_started_with_processes(self) -> list[DataLoader]:
+        found = [
+            loader for loader in super().loaders_started_with_processes() if loader.pipeline != "torch"
+        ]
+        return found + [
+            tl.loader for tl in self.torch_loaders_with_workers if tl.loader is not None
+        ]
+
+    def judged_in_workers(self, loader: DataLoader) -> bool:
+        """Whether the rules that need worker processes judge this loader: a Keras loader
+        always (the loader exists to be fed to Keras' workers), a torch dataset only where a
+        DataLoader with workers runs it (a Dataset alone runs in the main process)."""
+        return loader.pipeline != "torch" or self.owner_of(loader).loader_uses_processes(loader)
+
+    @functools.cached_property
+    def torch_import_time_iterations(self) -> list[tuple[ast.AST, TorchLoader]]:
+        """Where a DataLoader with workers is iterated when the module is imported: a ``for``
+        loop over it, or a call that iterates it (``iter``, ``list``, ``model.fit``...), at
+        module level outside the main guard or in a function called there."""
+        if not self.torch_loaders_with_workers:
+            return []
+        found = []
+        statements = [stmt for stmt, in_guard in module_statements(self.tree.body) if not in_guard]
+        nodes = [(node, None) for stmt in statements for node in walk_import_time(stmt)]
+        for name in self.import_time_functions:
+            fn = self.functions[name]
+            nodes.extend((node, fn) for node in walk_scope(fn))
+        for node, fn in nodes:
+            if isinstance(node, (ast.For, ast.comprehension)):
+                iterated = node.iter
+            elif isinstance(node, ast.Call) and (
+                self.qualname(node.func, fn) in ITERATING_BUILTINS
+                or (isinstance(node.func, ast.Attribute) and node.func.attr in ITERATING_METHODS)
+            ):
+                iterated = node.args[0] if node.args else keyword(node, "x")
+            else:
+                continue
+            torch_loader = self._torch_loader_of(iterated, fn)
+            if torch_loader is not None:
+                found.append((node, torch_loader))
+        return found
+
+    def _torch_loader_of(self, node: ast.AST | None, fn) -> TorchLoader | None:
+        """The DataLoader with workers an expression evaluates to (``loader``, ``enumerate(loader)``)."""
+        if isinstance(node, ast.Call) and self.qualname(node.func, fn) in ITERATING_BUILTINS and node.args:
+            node = node.args[0]
+        value, _scope = self.follow(node, fn)
+        for found in self.torch_loaders_with_workers:
+            if found.call is value:
+                return found
+        return None
+
+    @functools.cached_property
+    def start_method_pins(self) -> list[tuple[str, ast.Call]]:
+        """(start method, call) for every literal ``set_start_method("spawn")`` (multiprocessing
+        or torch.multiprocessing) in the module, in source order."""
+        pins = []
+        for call, fn in self.calls_by_function:
+            if self.qualname(call.func, fn) not in SET_START_METHOD:
+                continue
+            method = call.args[0] if call.args else keyword(call, "method")
+            if isinstance(method, ast.Constant) and method.value in START_METHODS:
+                pins.append((method.value, call))
+        return pins
+
+    def start_method_for(self, torch_loader: TorchLoader) -> str | None:
+        """The start method a DataLoader's workers use when the program pins one: its own
+        ``multiprocessing_context``, else the one ``set_start_method`` pins (when the module
+        pins only one). None: the platform's default."""
+        if torch_loader.context is not None:
+            return torch_loader.context
+        methods = {method for method, _call in self.start_method_pins}
+        return methods.pop() if len(methods) == 1 else None
+
+    def pickling_reach(self, torch_loader: TorchLoader) -> str:
+        """Where pickling into the workers of a DataLoader fails, from the start method the
+        program pins (its own ``multiprocessing_context`` or ``set_start_method``): fork copies
+        instead of pickling, and exists on Linux only; spawn pickles everywhere; without a pin,
+        the platform's default decides (spawn on Windows and macOS, forkserver on Linux from
+        Python 3.14). The same answer whatever Python runs the linter."""
+        method = self.start_method_for(torch_loader)
+        if torch_loader.context is not None:
+            where = f"multiprocessing_context={torch_loader.context!r}"
+        else:
+            lines = [call.lineno for found, call in self.start_method_pins if found == method]
+            where = f"set_start_method({method!r}) on line {lines[0]}" if lines else ""
+        if method == "fork":
+            return f"it runs on Linux only because of {where}: Windows and macOS cannot fork"
+        if method in ("spawn", "forkserver"):
+            return f"{where} makes it fail on every platform"
+        return "it fails on Windows, macOS and on Linux with Python 3.14+"
