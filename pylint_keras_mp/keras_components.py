@@ -9,5 +9,5 @@ pre-filter does not import the facts package for files it skips.)
 KERAS_COMPONENTS = ("keras", "tensorflow", "tf_keras")
 
 # The words without which a module holds no torch DataLoader finding: a Dataset base, the
-# DataLoader or its worker count (the pre-filter's, beside the Keras ones).
-TORCH_WORDS = ("Dataset", "IterableDataset", "DataLoader", "num_workers")
+# DataLoader (the pre-filter's, beside the Keras ones).
+TORCH_WORDS = ("Dataset", "IterableDataset", "DataLoader")
