@@ -266,6 +266,16 @@ RULES: tuple[Rule, ...] = (
         "when info is not None",
     ),
     Rule(
+        "KMP603",
+        "worker-init-fixed-seed",
+        "W",
+        "A DataLoader's worker_init_fn reseeds numpy's global generator with a constant",
+        "{function} reseeds {generator} with {seed} in every worker of {dataloader}: it undoes "
+        "torch's per-worker seeding, so every worker and every epoch draws the same values",
+        "drop the call (torch already seeds numpy per worker), or derive the seed from the "
+        "worker: np.random.seed(torch.initial_seed() % 2**32)",
+    ),
+    Rule(
         "KMP900",
         "internal-error",
         "F",

@@ -25,6 +25,7 @@ from . import (
     kmp503_reserved_attribute,
     kmp601_dataloader_unpicklable_callable,
     kmp602_iterable_dataset_not_sharded,
+    kmp603_worker_init_fixed_seed,
 )
 
 RULE_CHECKS = [
@@ -47,6 +48,7 @@ RULE_CHECKS = [
     (("KMP503",), kmp503_reserved_attribute.check),
     (("KMP601",), kmp601_dataloader_unpicklable_callable.check),
     (("KMP602",), kmp602_iterable_dataset_not_sharded.check),
+    (("KMP603",), kmp603_worker_init_fixed_seed.check),
 ]
 
 
