@@ -250,3 +250,17 @@ class Pipelines:
         if method in ("spawn", "forkserver"):
             return f"{where} makes it fail on every platform"
         return "it fails on Windows, macOS and on Linux with Python 3.14+"
+
+    def loader_note(self, fields: dict) -> str:
+        """For a finding about a torch dataset of this module: which DataLoader runs it in worker
+        processes, as a clause of the message (the Keras loaders' messages need none)."""
+        loader = self.data_loaders_by_name.get(str(fields.get("loader", "")))
+        if loader is None or loader.pipeline != "torch" or "dataloader" in fields:
+            return ""
+        running = self.torch_loader_running(loader)
+        if running is None:
+            return f" ({loader.name} is a torch Dataset that a DataLoader of another module runs in worker processes)"
+        return (
+            f" ({loader.name} is a torch Dataset run by {running.label} on line "
+            f"{running.call.lineno}{running.condition})"
+        )
