@@ -20,10 +20,12 @@ if multiprocessing.current_process().name == "MainProcess" and not getattr(sys, 
 
 data = grain.MapDataset.range(4).map(lambda i: [i, os.getpid(), float(i)]).to_iter_dataset()
 data = data.mp_prefetch(grain.multiprocessing.MultiprocessingOptions(num_workers=2))
+if multiprocessing.current_process().name != "MainProcess":
+    # a grain worker re-importing the script: it iterates like any script would, uncaught
+    print(list(data))
 result = {"parent_pid": os.getpid(), "batches": [], "error": None}
 try:
     result["batches"] = [[float(v) for v in row] for row in data]
 except Exception as exc:  # noqa: BLE001 - the proof reports whatever grain raises
     result["error"] = {"type": type(exc).__name__, "message": str(exc)[:2000]}
-if multiprocessing.current_process().name == "MainProcess":
-    print("RESULT " + json.dumps(result), flush=True)
+print("RESULT " + json.dumps(result), flush=True)

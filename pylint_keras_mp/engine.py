@@ -13,12 +13,12 @@ import warnings
 from dataclasses import dataclass, field
 
 from .config import Options
-from .keras_components import KERAS_COMPONENTS, TORCH_WORDS
+from .keras_components import KERAS_COMPONENTS, PIPELINE_WORDS
 from .registry import RULES_BY_CODE, Rule
 
 # A module that mentions none of these cannot contain anything the rules look for: every
 # component that makes an import a Keras import, and use_multiprocessing.
-_TRIGGER_WORDS = KERAS_COMPONENTS + ("use_multiprocessing", "torch")
+_TRIGGER_WORDS = KERAS_COMPONENTS + ("use_multiprocessing", "torch", "grain")
 
 
 @dataclass(frozen=True, order=True)
@@ -88,7 +88,7 @@ class Reporter:
 _NEEDED_WORDS = (
     "Sequence", "PyDataset", "workers", "use_multiprocessing", "max_queue_size",
     "fit_generator", "evaluate_generator", "predict_generator",
-) + TORCH_WORDS
+) + PIPELINE_WORDS
 # A launch whose ``**mapping`` the analysis cannot read may start processes without naming them,
 # which counts only with the assume-multiprocessing option (unknown is silent otherwise): it
 # needs ``**`` and a launch method call.
@@ -168,7 +168,7 @@ def names_a_word(
 # Each needed word holds one of these (one pass over the text for the three generator methods).
 _NEEDED_PROBES = (
     "Sequence", "PyDataset", "workers", "use_multiprocessing", "max_queue_size", "_generator",
-    "Dataset", "DataLoader",
+    "Dataset", "DataLoader", "mp_prefetch", "worker_count",
 )
 
 

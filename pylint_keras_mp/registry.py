@@ -102,6 +102,13 @@ RULES: tuple[Rule, ...] = (
                 "feed the workers a PyDataset that loads and augments each batch by index, or use "
                 "threads (use_multiprocessing=False)",
             ),
+            (
+                "grain",
+                "grain transform {loader} stores {what} in self.{attr}: {runner} pickles its "
+                "transforms into spawn workers whatever the start method, and cannot pickle it",
+                "create it lazily in {method} (if self.{attr} is None: ...) or keep it out of the "
+                "transform",
+            ),
         ),
     ),
     Rule(

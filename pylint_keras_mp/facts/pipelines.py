@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from .hierarchy import DataLoader
 from .module import module_statements, walk_import_time
 from .syntax import FunctionNode, keyword, source_text, walk_scope
-from .torch_api import DATALOADER_PARAMETERS, TORCH_DATALOADERS
+from .torch_api import (
+    DATALOADER_PARAMETERS,
+    GRAIN_DATALOADERS,
+    GRAIN_OPTIONS,
+    GRAIN_TRANSFORM_BASES,
+    TORCH_DATALOADERS,
+)
 from .values import UNKNOWN
 
 # A worker count the code leaves to its user (``args.num_workers``, ``cfg["workers"]``, a
@@ -264,3 +270,47 @@ class Pipelines:
             f" ({loader.name} is a torch Dataset run by {running.label} on line "
             f"{running.call.lineno}{running.condition})"
         )
+
+    @functools.cached_property
+    def grain_worker_calls(self) -> list[tuple[ast.Call, object, str]]:
+        """(call, workers, label) for each grain multiprocessing start of the module:
+        ``.mp_prefetch(MultiprocessingOptions(num_workers=N))`` and
+        ``grain.DataLoader(worker_count=N)``; workers is an int, OPEN or UNKNOWN."""
+        if "grain" not in " ".join(self.imports.values()):
+            return []
+        found = []
+        for call, fn in self.calls_by_function:
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "mp_prefetch":
+                options = call.args[0] if call.args else keyword(call, "options")
+                options, scope = self.follow(options, fn)
+                if isinstance(options, ast.Call) and self.qualname(options.func, scope) in GRAIN_OPTIONS:
+                    count = options.args[0] if options.args else keyword(options, "num_workers")
+                    if count is not None:
+                        workers, text = self._torch_workers(count, scope)
+                        found.append((call, workers, f"mp_prefetch({text})"))
+            elif self.qualname(call.func, fn) in GRAIN_DATALOADERS:
+                count = keyword(call, "worker_count")
+                if count is not None:
+                    workers, text = self._torch_workers(count, fn)
+                    found.append((call, workers, f"grain.DataLoader({text.replace('num_workers', 'worker_count')})"))
+        return found
+
+    @functools.cached_property
+    def grain_multiprocessing(self) -> tuple[ast.Call, str] | None:
+        """The first grain multiprocessing start of the module with workers (known or left to
+        the user), as (call, label)."""
+        for call, workers, label in self.grain_worker_calls:
+            if workers is OPEN or (isinstance(workers, int) and workers > 0):
+                return call, label
+        return None
+
+    @functools.cached_property
+    def grain_transforms(self) -> list[ast.ClassDef]:
+        """Classes of the module deriving directly from a grain transform base."""
+        if "grain" not in " ".join(self.imports.values()):
+            return []
+        return [
+            node
+            for node in self.nodes_of(ast.ClassDef)
+            if any(self.qualname(base) in GRAIN_TRANSFORM_BASES for base in node.bases)
+        ]

@@ -24,3 +24,19 @@ PICKLED_CALLABLES = ("collate_fn", "worker_init_fn")
 
 def is_torch_dataset_base(qualname: str) -> bool:
     return qualname in TORCH_DATASET_BASES
+
+# grain: transforms its multiprocessing prefetch runs in spawn workers, pickled with cloudpickle.
+GRAIN_TRANSFORM_BASES = frozenset(
+    {
+        "grain.transforms.Map", "grain.transforms.RandomMap", "grain.transforms.Filter",
+        "grain.transforms.MapWithIndex", "grain.python.MapTransform",
+        "grain.python.RandomMapTransform", "grain.python.FilterTransform",
+        "grain.python.MapWithIndexTransform",
+    }
+)
+GRAIN_TRANSFORM_METHODS = ("map", "random_map", "filter", "map_with_index")
+GRAIN_DATALOADERS = frozenset({"grain.DataLoader", "grain.python.DataLoader"})
+GRAIN_OPTIONS = frozenset(
+    {"grain.multiprocessing.MultiprocessingOptions", "grain.MultiprocessingOptions",
+     "grain.python.MultiprocessingOptions"}
+)

@@ -6,6 +6,7 @@ A new rule is one module here, one line below, a registry entry, a docs page and
 from __future__ import annotations
 
 from . import (
+    grain_transforms,
     kmp101_global_write,
     kmp102_main_only_global,
     kmp201_lambda_attribute,
@@ -49,6 +50,7 @@ RULE_CHECKS = [
     (("KMP601",), kmp601_dataloader_unpicklable_callable.check),
     (("KMP602",), kmp602_iterable_dataset_not_sharded.check),
     (("KMP603",), kmp603_worker_init_fixed_seed.check),
+    (("KMP202", "KMP402"), grain_transforms.check),
 ]
 
 
