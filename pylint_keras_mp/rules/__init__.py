@@ -65,6 +65,7 @@ def rule_fixes() -> list:
         kmp306_fix,
         kmp501_fix,
         kmp502_fix,
+        kmp601_fix,
     )
 
     return [
@@ -75,4 +76,5 @@ def rule_fixes() -> list:
         kmp306_fix.FIX,
         kmp501_fix.FIX,
         kmp502_fix.FIX,
+        kmp601_fix.FIX,
     ]
