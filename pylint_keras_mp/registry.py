@@ -137,6 +137,14 @@ RULES: tuple[Rule, ...] = (
                 "move the loop (and the code that builds the DataLoader) under "
                 "if __name__ == \"__main__\":",
             ),
+            (
+                "grain",
+                "{launch} starts worker processes at import time{via}: grain's spawn workers "
+                "re-import the module and iterate it again, and the parent raises 'Worker process "
+                "was terminated unexpectedly'",
+                "move the loop (and the code that builds the pipeline) under "
+                "if __name__ == \"__main__\":",
+            ),
         ),
     ),
     Rule(

@@ -207,6 +207,39 @@ class Pipelines:
                 found.append((node, torch_loader))
         return found
 
+    @functools.cached_property
+    def grain_import_time_iterations(self) -> list[tuple[ast.AST, str]]:
+        """Where a grain pipeline with workers is iterated when the module is imported, as
+        (node, label): a ``for`` loop over it or a call that iterates it, outside the main guard
+        or in a function called there (grain's spawn workers re-import the module)."""
+        starts = {
+            id(call): label
+            for call, workers, label in self.grain_worker_calls
+            if workers is OPEN or (isinstance(workers, int) and workers > 0)
+        }
+        if not starts:
+            return []
+        found = []
+        for node, fn in self._import_time_nodes():
+            if isinstance(node, (ast.For, ast.comprehension)):
+                iterated = node.iter
+            elif isinstance(node, ast.Call) and self.qualname(node.func, fn) in ITERATING_BUILTINS:
+                iterated = node.args[0] if node.args else None
+            else:
+                continue
+            value, _scope = self.follow(iterated, fn)
+            if isinstance(value, ast.Call) and id(value) in starts:
+                found.append((node, starts[id(value)]))
+        return found
+
+    def _import_time_nodes(self):
+        statements = [stmt for stmt, in_guard in module_statements(self.tree.body) if not in_guard]
+        nodes = [(node, None) for stmt in statements for node in walk_import_time(stmt)]
+        for name in self.import_time_functions:
+            fn = self.functions[name]
+            nodes.extend((node, fn) for node in walk_scope(fn))
+        return nodes
+
     def _torch_loader_of(self, node: ast.AST | None, fn) -> TorchLoader | None:
         """The DataLoader with workers an expression evaluates to (``loader``, ``enumerate(loader)``)."""
         if isinstance(node, ast.Call) and self.qualname(node.func, fn) in ITERATING_BUILTINS and node.args:

@@ -31,3 +31,11 @@ def check(facts, report) -> None:
             via="",
             form="dataloader",
         )
+    for node, label in facts.grain_import_time_iterations:
+        report(
+            "KMP301",
+            node.iter if isinstance(node, ast.comprehension) else node,
+            launch=f"this statement (iterates a grain pipeline with {label})",
+            via="",
+            form="grain",
+        )
