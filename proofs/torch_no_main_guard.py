@@ -26,11 +26,14 @@ if multiprocessing.current_process().name == "MainProcess" and not getattr(sys, 
     sys._kmp_started = True
     multiprocessing.set_start_method(sys.argv[1] if len(sys.argv) > 1 else "spawn")
 
+if multiprocessing.current_process().name != "MainProcess":
+    # a spawn/forkserver worker re-importing the script: it iterates like any script, uncaught
+    for row in DataLoader(Rows(), batch_size=None, num_workers=2):
+        print(row)
 result = {"parent_pid": os.getpid(), "batches": [], "error": None}
 try:
     for row in DataLoader(Rows(), batch_size=None, num_workers=2, timeout=30):
         result["batches"].append(row.tolist())
 except Exception as exc:  # noqa: BLE001 - the proof reports whatever torch raises
     result["error"] = {"type": type(exc).__name__, "message": str(exc)[:2000]}
-if multiprocessing.current_process().name == "MainProcess":
-    print("RESULT " + json.dumps(result), flush=True)
+print("RESULT " + json.dumps(result), flush=True)
