@@ -272,23 +272,35 @@ class Pipelines:
         methods = {method for method, _call in self.start_method_pins}
         return methods.pop() if len(methods) == 1 else None
 
-    def pickling_reach(self, torch_loader: TorchLoader) -> str:
+    def pickling_reach(self, torch_loader: TorchLoader) -> str | None:
         """Where pickling into the workers of a DataLoader fails, from the start method the
-        program pins (its own ``multiprocessing_context`` or ``set_start_method``): fork copies
-        instead of pickling, and exists on Linux only; spawn pickles everywhere; without a pin,
-        the platform's default decides (spawn on Windows and macOS, forkserver on Linux from
-        Python 3.14). The same answer whatever Python runs the linter."""
+        program pins (its own ``multiprocessing_context`` or ``set_start_method``) and the
+        ``target-platforms`` / ``python-version`` options: fork copies instead of pickling and
+        exists on Linux only; spawn pickles everywhere; without a pin the platform's default
+        decides (spawn on Windows and macOS, forkserver on Linux from Python 3.14). None: it
+        fails on no targeted platform. Never the Python or platform that runs the linter."""
         method = self.start_method_for(torch_loader)
+        targets = set(self.options.target_platforms)
         if torch_loader.context is not None:
             where = f"multiprocessing_context={torch_loader.context!r}"
         else:
             lines = [call.lineno for found, call in self.start_method_pins if found == method]
             where = f"set_start_method({method!r}) on line {lines[0]}" if lines else ""
-        if method == "fork":
-            return f"it runs on Linux only because of {where}: Windows and macOS cannot fork"
         if method in ("spawn", "forkserver"):
             return f"{where} makes it fail on every platform"
-        return "it fails on Windows, macOS and on Linux with Python 3.14+"
+        others = [label for name, label in (("windows", "Windows"), ("macos", "macOS")) if name in targets]
+        if method == "fork":
+            if not others:
+                return None  # Linux only, and the program forks
+            return f"it runs on Linux only because of {where}: {' and '.join(others)} cannot fork"
+        places = list(others)
+        if "linux" in targets:
+            places.append("Linux" if self.options.python_minor >= (3, 14) else "on Linux with Python 3.14+")
+        if not places:
+            return None
+        if len(places) > 1:
+            return f"it fails on {', '.join(places[:-1])} and {places[-1]}"
+        return f"it fails on {places[0]}" if not places[0].startswith("on ") else f"it fails {places[0]}"
 
     def loader_note(self, fields: dict) -> str:
         """For a finding about a torch dataset of this module: which DataLoader runs it in worker

@@ -78,12 +78,13 @@ def check(facts, report) -> None:
             if value is None:
                 continue
             what = describe_callable(facts, torch_loader.function, value)
-            if what:
+            reach = facts.pickling_reach(torch_loader) if what else None
+            if reach:
                 report(
                     "KMP601",
                     value,
                     dataloader=torch_loader.label,
                     what=what,
                     argument=f"{name}=",
-                    reach=facts.pickling_reach(torch_loader),
+                    reach=reach,
                 )
