@@ -50,7 +50,7 @@ def summary(proof: ProofRun) -> str:
         return proof.error_text.splitlines()[0][:300]
     rows = proof.batches
     workers = len({int(row[1]) for row in rows} - {proof.parent_pid})
-    return f"{len(rows)} items from {workers} worker processes (two epochs of two workers each)"
+    return f"{len(rows)} items from {workers} worker processes"
 
 
 # --- what the DataLoader pickles into spawn/forkserver workers -------------------------------
