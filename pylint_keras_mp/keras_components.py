@@ -7,8 +7,3 @@ pre-filter does not import the facts package for files it skips.)
 """
 
 KERAS_COMPONENTS = ("keras", "tensorflow", "tf_keras")
-
-# The words without which a module holds no torch or grain finding: a Dataset base, the
-# DataLoader, grain's multiprocessing prefetch or worker count (the pre-filter's, beside the
-# Keras ones).
-PIPELINE_WORDS = ("Dataset", "IterableDataset", "DataLoader", "mp_prefetch", "worker_count")

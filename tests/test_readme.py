@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
 import pytest
@@ -10,6 +11,15 @@ from pylint_keras_mp.registry import RULES
 from tests.fixture_support import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_rule_table_is_the_one_the_declarations_give():
+    """The table is written by scripts/rule_table.py from the rules' declarations."""
+    spec = importlib.util.spec_from_file_location("rule_table", ROOT / "scripts" / "rule_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.rewritten(README) == README, "run python scripts/rule_table.py"
+    assert module.main(["--check"]) == 0
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
@@ -67,3 +77,23 @@ def test_quick_start_pylint_command_reports_the_bad_fixtures_only():
         if not name.startswith(("bad_", "near_")):
             # as the README says: only fixtures that need an option the command does not pass
             assert "# keras-mp-options:" in (ROOT / path).read_text(encoding="utf-8"), path
+
+
+@pytest.mark.parametrize("pytest_status, ci_status", [(0, 0), (1, 1), (2, 2), (5, 1)])
+def test_ci_fails_when_the_tests_fail_or_none_was_collected(tmp_path, pytest_status, ci_status):
+    """.ci/run's status after its installs, with a stand-in pytest that exits with a status."""
+    import os
+    import subprocess
+
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    after_install = ci.split('pip install --quiet -e ".[test]"\n', 1)[1]
+    assert "pytest" in after_install
+    fake = tmp_path / "pytest"
+    fake.write_text(f"#!/bin/sh\nexit {pytest_status}\n", encoding="utf-8")
+    fake.chmod(0o755)
+    proc = subprocess.run(
+        ["bash", "-c", "set -euo pipefail\n" + after_install],
+        env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == ci_status, proc.stderr

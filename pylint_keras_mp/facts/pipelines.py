@@ -156,21 +156,26 @@ class Pipelines:
                 return found
         return None
 
-    def loader_uses_processes(self, loader: DataLoader) -> bool:
+    def processes_site(self, loader: DataLoader):
+        """For a torch dataset: the DataLoader with workers that runs it, here or in another
+        project module, as (file, line, column); never a Keras launch or construction."""
         if loader.pipeline != "torch":
-            return super().loader_uses_processes(loader)
-        if self.torch_loader_running(loader) is not None:
-            return True
+            return super().processes_site(loader)
+        running = self.torch_loader_running(loader)
+        if running is not None:
+            return (self.path, running.call.lineno, running.call.col_offset)
         if self.project is None:
-            return False
-        return any(loader.key in lineage for lineage in self.project.loaders_fed_with_processes())
+            return None
+        return self.project.process_launch_of(loader.key)
 
-    def loaders_started_with_processes(self) -> list[DataLoader]:
+    def loaders_started_with_processes(self) -> list[tuple[DataLoader, ast.AST]]:
         found = [
-            loader for loader in super().loaders_started_with_processes() if loader.pipeline != "torch"
+            (loader, node)
+            for loader, node in super().loaders_started_with_processes()
+            if loader.pipeline != "torch"
         ]
         return found + [
-            tl.loader for tl in self.torch_loaders_with_workers if tl.loader is not None
+            (tl.loader, tl.call) for tl in self.torch_loaders_with_workers if tl.loader is not None
         ]
 
     def judged_in_workers(self, loader: DataLoader) -> bool:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 
 from ..facts import is_generator_function, keyword, walk_scope
+from ..rule import Rule
+from . import _grain
 from ..unpicklable import (
     DATASET_ITERATOR_METHODS,
     IMAGE_GENERATOR_FLOWS,
@@ -16,6 +18,38 @@ from ..unpicklable import (
 )
 from ._attributes import describe_elements, describe_instance, report_stored_arguments, stored_attributes
 from ._common import launch_inputs, launch_label
+
+RULE = Rule(
+    code="KMP202",
+    symbol="sequence-unpicklable-attribute",
+    severity="E",
+    summary="Data loader stores an unpicklable object (file, lock, generator, connection...) on self",
+    template=(
+        "{loader} stores {what} in self.{attr}: it cannot be pickled into spawn/forkserver "
+        "workers{extra}"
+    ),
+    fix="store the path or settings and open it lazily in __getitem__ (if self.{attr} is None: ...)",
+    forms=(
+        (
+            "launch",
+            "{launch} feeds {what} that holds a threading.Lock, to worker processes: it cannot "
+            "be pickled into spawn/forkserver workers",
+            "feed the workers a PyDataset that loads and augments each batch by index, or use "
+            "threads (use_multiprocessing=False)",
+        ),
+        (
+            "grain",
+            "grain transform {loader} stores {what} in self.{attr}: {runner} pickles its "
+            "transforms into spawn workers whatever the start method, and cannot pickle it",
+            "create it lazily in {method} (if self.{attr} is None: ...) or keep it out of the "
+            "transform",
+        ),
+    ),
+    words=(
+        "Sequence", "PyDataset", "workers", "use_multiprocessing", "Dataset", "mp_prefetch", "worker_count", "IterableDataset",
+    ),
+    options=("sequence-bases", "unpicklable-constructors"),
+)
 
 GENERATOR = "a generator"
 COMPREHENSIONS = {
@@ -191,6 +225,7 @@ def check_launch_inputs(facts, report) -> None:
 
 
 def check(facts, report) -> None:
+    _grain.check(facts, report, "KMP202")
     if "Iterator" in facts.source or "flow" in facts.source:
         check_launch_inputs(facts, report)
     if not facts.data_loaders and facts.project is None:

@@ -4,7 +4,41 @@ from __future__ import annotations
 
 import ast
 
+from ..rule import Rule
 from ._common import launch_label
+
+RULE = Rule(
+    code="KMP301",
+    symbol="multiprocessing-launch-without-main-guard",
+    severity="E",
+    summary="Multiprocessing fit/predict runs at import time, outside if __name__ == '__main__'",
+    template=(
+        "{launch} starts worker processes at import time{via}: spawn/forkserver workers "
+        "re-import the module, fail to bootstrap and the parent hangs"
+    ),
+    fix="move the call under if __name__ == \"__main__\":",
+    forms=(
+        (
+            "dataloader",
+            "{launch} starts worker processes at import time{via}: spawn/forkserver workers "
+            "re-import the module and start their own DataLoader, fail to bootstrap and the "
+            "parent raises 'DataLoader worker ... exited unexpectedly'",
+            "move the loop (and the code that builds the DataLoader) under "
+            "if __name__ == \"__main__\":",
+        ),
+        (
+            "grain",
+            "{launch} starts worker processes at import time{via}: grain's spawn workers "
+            "re-import the module and iterate it again, and the parent raises 'Worker process "
+            "was terminated unexpectedly'",
+            "move the loop (and the code that builds the pipeline) under "
+            "if __name__ == \"__main__\":",
+        ),
+    ),
+    words=("Sequence", "PyDataset", "workers", "use_multiprocessing", "DataLoader", "mp_prefetch", "worker_count"),
+    options=("sequence-bases", "keras-version", "assume-multiprocessing"),
+    autofix="kmp301_fix",
+)
 
 
 def check(facts, report) -> None:

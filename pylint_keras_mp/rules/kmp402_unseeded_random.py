@@ -7,7 +7,21 @@ from dataclasses import dataclass
 
 from ..facts import UNKNOWN, keyword, self_name_of, source_text, walk_scope
 from ..facts.module import module_statements, walk_import_time
+from ..rule import Rule
+from . import _grain
 from ._common import imports_any
+
+RULE = Rule(
+    code="KMP402",
+    symbol="sequence-unseeded-random",
+    severity="W",
+    summary="Worker code draws from a global or shared random generator while workers are in use",
+    # {why}: how the workers come to repeat the values (the start method, an import-time seed)
+    template="{loader}.{method} draws from {what}: {why}",
+    fix="derive a generator per batch, e.g. np.random.default_rng((self.seed, self.epoch, index))",
+    words=("Sequence", "PyDataset", "Dataset", "mp_prefetch", "worker_count", "IterableDataset"),
+    options=("sequence-bases", "assume-multiprocessing"),
+)
 
 # numpy.random module attributes that do not draw from the global state.
 NUMPY_RANDOM_NON_DRAWS = frozenset(
@@ -210,20 +224,22 @@ def import_time_seeds(facts) -> dict[str, ast.Call]:
 
 
 def check(facts, report) -> None:
+    _grain.check(facts, report, "KMP402")
     seeds = None
     for loader in facts.data_loaders:
-        if not loader.worker_methods or not facts.loader_uses_processes(loader):
+        site = facts.processes_site(loader) if loader.worker_methods else None
+        if site is None:
             continue
         if seeds is None:
             seeds = import_time_seeds(facts)
         reseeded_globals = _reseeded_globals(facts, loader.worker_methods.values())
         if loader.pipeline == "torch":
-            _report(report, loader, _torch_draws(facts, loader, reseeded_globals), {})
+            _report(report, loader, _torch_draws(facts, loader, reseeded_globals), {}, site)
             continue
         draws = _self_object_draws(facts, loader, reseeded_globals) + _module_draws(
             facts, loader.worker_methods.values(), reseeded_globals, seeds
         )
-        _report(report, loader, draws, {})
+        _report(report, loader, draws, {}, site)
     _check_helpers(facts, report)
 
 
@@ -246,14 +262,27 @@ def _torch_draws(facts, loader, reseeded_globals):
     ]
 
 
-def _report(report, loader, draws, labels) -> None:
+def launch_related(loader, site) -> tuple[tuple, ...]:
+    """The place that makes the loader run in worker processes, for editors: (line, column,
+    message, file)."""
+    if site is None:
+        return ()
+    path, line, col = site
+    message = f"{loader.name} runs in worker processes because of this"
+    return ((line, col, message, str(path) if path is not None else None),)
+
+
+def _report(report, loader, draws, labels, site=None) -> None:
     reported: set[tuple[int, str]] = set()
     for node, key, what, why, fn in sorted(draws, key=lambda d: (d[0].lineno, d[0].col_offset)):
         if (id(fn), key) in reported:
             continue  # one finding per method and generator
         reported.add((id(fn), key))
         method = labels.get(id(fn), fn.name)
-        report("KMP402", node, loader=loader.name, method=method, what=what, why=why, form="why")
+        report(
+            "KMP402", node, loader=loader.name, method=method, what=what, why=why,
+            related=launch_related(loader, site),
+        )
 
 
 def _check_helpers(facts, report) -> None:
@@ -281,7 +310,8 @@ def _check_helpers(facts, report) -> None:
         if loader.pipeline == "torch":
             continue  # torch seeds the global generators of every worker: helpers draw apart
         owner = facts.owner_of(loader)
-        if not owner.loader_uses_processes(loader):
+        site = owner.processes_site(loader)
+        if site is None:
             continue
         if own_seeds is None:
             own_seeds = import_time_seeds(facts)
@@ -290,7 +320,7 @@ def _check_helpers(facts, report) -> None:
             seeds.setdefault(kind, call)
         reseeded = _reseeded_globals(owner, loader.worker_methods.values())
         reseeded |= _reseeded_globals(facts, helpers)
-        _report(report, loader, _module_draws(facts, helpers, reseeded, seeds), labels)
+        _report(report, loader, _module_draws(facts, helpers, reseeded, seeds), labels, site)
 
 
 def _may_draw(facts, call) -> bool:

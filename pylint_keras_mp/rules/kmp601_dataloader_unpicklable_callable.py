@@ -8,9 +8,28 @@ from __future__ import annotations
 import ast
 
 from ..facts.pipelines import argument
+from ..rule import Rule
 from ..facts.torch_api import PICKLED_CALLABLES
 from ..unpicklable import UNPICKLABLE_CONSTRUCTORS
 from ._attributes import describe_instance, local_definitions
+
+RULE = Rule(
+    code="KMP601",
+    symbol="dataloader-unpicklable-callable",
+    severity="E",
+    summary=(
+        "A DataLoader with workers gets a lambda, nested function or unpicklable bound method as "
+        "collate_fn/worker_init_fn"
+    ),
+    template=(
+        "{dataloader} gets {what} as {argument}: torch pickles it into every spawn/forkserver "
+        "worker and cannot ({reach})"
+    ),
+    fix="use a module-level function, or functools.partial of one",
+    words=("DataLoader", "Dataset", "IterableDataset"),
+    options=("target-platforms", "python-version", "unpicklable-constructors"),
+    autofix="kmp601_fix",
+)
 
 PARTIALS = frozenset({"functools.partial"})
 

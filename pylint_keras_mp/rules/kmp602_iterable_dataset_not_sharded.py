@@ -6,6 +6,27 @@ from __future__ import annotations
 import ast
 
 from ..facts.pipelines import OPEN, argument
+from ..rule import Rule
+
+RULE = Rule(
+    code="KMP602",
+    symbol="iterable-dataset-not-sharded",
+    severity="W",
+    summary=(
+        "An IterableDataset run by a DataLoader with several workers does not split its items "
+        "by worker"
+    ),
+    template=(
+        "{loader}.__iter__ never calls torch.utils.data.get_worker_info(), and {dataloader} runs "
+        "it in every worker: each worker yields every item, so the epoch repeats each item once "
+        "per worker"
+    ),
+    fix=(
+        "shard in __iter__: info = get_worker_info(); yield from items[info.id::info.num_workers] "
+        "when info is not None"
+    ),
+    words=("IterableDataset",),
+)
 
 SHARDING_WORDS = ("get_worker_info", "worker_info", "worker_id")
 

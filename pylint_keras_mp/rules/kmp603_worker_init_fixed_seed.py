@@ -8,7 +8,24 @@ import ast
 
 from ..facts import walk_scope
 from ..facts.pipelines import argument
+from ..rule import Rule
 from ._attributes import local_definitions
+
+RULE = Rule(
+    code="KMP603",
+    symbol="worker-init-fixed-seed",
+    severity="W",
+    summary="A DataLoader's worker_init_fn reseeds numpy's global generator with a constant",
+    template=(
+        "{function} reseeds {generator} with {seed} in every worker of {dataloader}: it undoes "
+        "torch's per-worker seeding, so every worker and every epoch draws the same values"
+    ),
+    fix=(
+        "drop the call (torch already seeds numpy per worker), or derive the seed from the "
+        "worker: np.random.seed(torch.initial_seed() % 2**32)"
+    ),
+    words=("worker_init_fn",),
+)
 
 # Measured: numpy's global generator. (random.seed and torch.manual_seed are not measured.)
 GLOBAL_SEEDS = {"numpy.random.seed": "numpy's global generator"}

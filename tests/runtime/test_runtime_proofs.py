@@ -23,14 +23,25 @@ pytestmark = pytest.mark.runtime
 
 PICKLING = ["spawn", "forkserver"]  # the start methods that pickle the loader into the workers
 ALL = ["fork", "spawn", "forkserver"]
-HANG_TIMEOUT = 15.0  # a missing main guard hangs forever; 15 s shows several respawned workers
+# A missing main guard hangs forever; the proof is stopped once its output shows the workers'
+# RuntimeError (HANG_SETTLE seconds later), and HANG_TIMEOUT only bounds a machine under load.
+HANG_TIMEOUT = 300.0
+HANG_SETTLE = 3.0
+BOOTSTRAP_ERROR = "finished its bootstrapping phase"
 TF_KERAS_HANG_TIMEOUT = 30.0  # tf-keras takes ~12 s to finish a clean spawn run here; a hang outlasts 30 s
+TF_KERAS_HANG_SETTLE = 10.0  # tf-keras's worker raises in a thread and stays; its parent never returns
 
 
-def run(script: str, method: str, timeout: float = 90.0) -> ProofRun:
+def run(script: str, method: str, timeout: float = 90.0, **waiting) -> ProofRun:
     if method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"start method {method!r} is not available on this platform")
-    return run_proof(script, method, timeout=timeout)
+    return run_proof(script, method, timeout=timeout, **waiting)
+
+
+def bootstrap_errors(at_least: int):
+    """``hung`` for run_proof: the workers printed the bootstrapping RuntimeError this often (the
+    pool respawns dying workers, so the parent can no longer finish)."""
+    return lambda stdout, stderr: stderr.count(BOOTSTRAP_ERROR) >= at_least
 
 
 def finished(proof: ProofRun) -> ProofRun:
@@ -378,8 +389,10 @@ def test_kmp202_image_iterator_tf_keras(method, evidence):
 
 @pytest.mark.parametrize("method", PICKLING)
 def test_kmp301_missing_main_guard_hangs(method, evidence):
-    proof = run("KMP301_bad.py", method, timeout=HANG_TIMEOUT)
-    crashes = proof.stderr.count("finished its bootstrapping phase")
+    proof = run(
+        "KMP301_bad.py", method, timeout=HANG_TIMEOUT, hung=bootstrap_errors(2), settle=HANG_SETTLE
+    )
+    crashes = proof.stderr.count(BOOTSTRAP_ERROR)
     evidence.record(
         "KMP301", "bad: predict at module level", method,
         hang_text(
@@ -424,8 +437,11 @@ def test_kmp301_missing_main_guard_hangs_tf_keras(method, evidence):
     case = "bad (tf_keras): predict at module level"
     spec = "RuntimeError (bootstrapping phase) in the workers; the parent hangs"
     needs_tf_keras(evidence, "KMP301", case, method, "KMP301_tfkeras_bad.py", spec)
-    proof = run("KMP301_tfkeras_bad.py", method, timeout=TF_KERAS_HANG_TIMEOUT)
-    crashes = proof.stderr.count("finished its bootstrapping phase")
+    proof = run(
+        "KMP301_tfkeras_bad.py", method, timeout=HANG_TIMEOUT, hung=bootstrap_errors(1),
+        settle=TF_KERAS_HANG_SETTLE,
+    )
+    crashes = proof.stderr.count(BOOTSTRAP_ERROR)
     evidence.record(
         "KMP301", case, method,
         hang_text(
@@ -867,7 +883,14 @@ def test_kmp402_generator_on_self_repeats(method, evidence):
 # --- KMP403 framework-call-in-worker ---------------------------------------------------------
 
 
-JAX_HANG_TIMEOUT = 40.0  # a clean fork run of these proofs takes 3-5 s here (spawn up to 27 s on a busy machine); a deadlock never ends
+# A clean fork run of these proofs takes 3-5 s here, predict itself well under 2 s (spawn up to
+# 27 s on a busy machine); a deadlock never ends. The proof prints PREDICT_STARTED just before
+# predict: the deadlock is established JAX_HANG_SETTLE seconds after that line, and
+# JAX_HANG_TIMEOUT only bounds a machine under load (before, a 40 s clock could expire while the
+# proof was still importing JAX, and count as the deadlock).
+JAX_HANG_TIMEOUT = 300.0
+JAX_HANG_SETTLE = 30.0
+PREDICT_STARTED = "predict: started"
 JAX_FORK_WARNING = "os.fork() was called. os.fork() is incompatible with multithreaded code, and JAX is multithreaded"
 JAX_CASES = [
     ("KMP403_bad.py", "bad: KERAS_BACKEND=jax, jax.numpy in __getitem__", "jax"),
@@ -879,7 +902,10 @@ JAX_CASES = [
 
 @pytest.mark.parametrize("script, case, backend", JAX_CASES)
 def test_kmp403_jax_in_fork_workers_deadlocks(script, case, backend, evidence):
-    proof = run(script, "fork", timeout=JAX_HANG_TIMEOUT)
+    proof = run(
+        script, "fork", timeout=JAX_HANG_TIMEOUT, settle=JAX_HANG_SETTLE,
+        hung=lambda stdout, stderr: PREDICT_STARTED in stdout,
+    )
     warned = JAX_FORK_WARNING in proof.stderr
     evidence.record(
         "KMP403", case, "fork",
@@ -892,6 +918,7 @@ def test_kmp403_jax_in_fork_workers_deadlocks(script, case, backend, evidence):
         agrees=proof.timed_out and "Traceback" not in proof.stderr, run=proof,
     )
     assert_hang(proof, "the forked workers should deadlock")
+    assert PREDICT_STARTED in proof.stdout, "the proof must hang in predict:\n" + proof.describe()
     assert "Traceback" not in proof.stderr, "the deadlock is silent:\n" + proof.describe()
 
 
