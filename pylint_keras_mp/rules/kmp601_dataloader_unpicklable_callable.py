@@ -27,7 +27,7 @@ RULE = Rule(
     ),
     fix="use a module-level function, or functools.partial of one",
     words=("DataLoader", "Dataset", "IterableDataset"),
-    options=("target-platforms", "python-version", "unpicklable-constructors"),
+    options=("target-platforms", "python-version"),
     autofix="kmp601_fix",
 )
 
