@@ -185,7 +185,7 @@ class Pipelines:
         return loader.pipeline != "torch" or self.owner_of(loader).loader_uses_processes(loader)
 
     @functools.cached_property
-    def torch_import_time_iterations(self) -> list[tuple[ast.AST, TorchLoader]]:
+    def torch_import_time_iterations(self) -> list[tuple[ast.AST, TorchLoader, FunctionNode | None]]:
         """Where a DataLoader with workers is iterated when the module is imported: a ``for``
         loop over it, or a call that iterates it (``iter``, ``list``, ``model.fit``...), at
         module level outside the main guard or in a function called there."""
@@ -197,9 +197,12 @@ class Pipelines:
         for name in self.import_time_functions:
             fn = self.functions[name]
             nodes.extend((node, fn) for node in walk_scope(fn))
+        loop_iterables = {id(node.iter) for node, _fn in nodes if isinstance(node, (ast.For, ast.comprehension))}
         for node, fn in nodes:
             if isinstance(node, (ast.For, ast.comprehension)):
                 iterated = node.iter
+            elif id(node) in loop_iterables:
+                continue  # ``for i, batch in enumerate(loader)``: the loop is the finding
             elif isinstance(node, ast.Call) and (
                 self.qualname(node.func, fn) in ITERATING_BUILTINS
                 or (isinstance(node.func, ast.Attribute) and node.func.attr in ITERATING_METHODS)
@@ -209,7 +212,7 @@ class Pipelines:
                 continue
             torch_loader = self._torch_loader_of(iterated, fn)
             if torch_loader is not None:
-                found.append((node, torch_loader))
+                found.append((node, torch_loader, fn))
         return found
 
     @functools.cached_property

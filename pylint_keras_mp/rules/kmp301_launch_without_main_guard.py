@@ -56,13 +56,14 @@ def check(facts, report) -> None:
                 continue
             via = f" (via the module-level call {name}() on line {trigger.lineno})"
         report("KMP301", launch.call, launch=launch_label(launch), via=via)
-    for node, torch_loader in facts.torch_import_time_iterations:
+    for node, torch_loader, fn in facts.torch_import_time_iterations:
         what = "iterates" if isinstance(node, (ast.For, ast.comprehension)) else "hands to a call"
+        trigger = facts.import_time_functions.get(fn.name) if fn is not None else None
         report(
             "KMP301",
             node.iter if isinstance(node, ast.comprehension) else node,
             launch=f"this statement ({what} {torch_loader.label}{torch_loader.condition})",
-            via="",
+            via=f" (via the module-level call {fn.name}() on line {trigger.lineno})" if trigger is not None else "",
             form="dataloader",
         )
     for node, label in facts.grain_import_time_iterations:
