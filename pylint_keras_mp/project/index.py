@@ -28,7 +28,7 @@ from ..keras_components import KERAS_COMPONENTS
 from ..prefilter import names_needed_words
 from ..text import decode_source, names_a_word, names_code_word
 from ..text import normalised as _normalised
-from .model import Project, project_for, real_path
+from .model import Project, project_for, real_path, set_buffer
 
 # How many re-exports a name is followed through.
 REEXPORT_LIMIT = 8
@@ -766,8 +766,6 @@ def buffer_changed(filename: str, text: str | None, reset: bool = True) -> None:
     """An editor's buffer of ``filename`` changed (``None``: it was closed): the indexes of the
     projects holding the file answer afresh (unless ``reset`` is false: the text is the one they
     read before), reading the buffer instead of the disk."""
-    from .model import set_buffer
-
     touched = {id(project) for project in set_buffer(filename, text)}
     if reset:
         for index in _INDEXES.values():
