@@ -316,6 +316,8 @@ class Pipelines:
         loader = self.data_loaders_by_name.get(str(fields.get("loader", "")))
         if loader is None or loader.pipeline != "torch" or "dataloader" in fields:
             return ""
+        if fields.get("form") == "dataloader":  # the message names the DataLoader itself
+            return ""
         running = self.torch_loader_running(loader)
         if running is None:
             return f" ({loader.name} is a torch Dataset that a DataLoader of another module runs in worker processes)"

@@ -16,6 +16,16 @@ RULE = Rule(
         "cannot import a class from a notebook and the call never returns"
     ),
     fix="move the class into a .py module next to the notebook and import it",
+    forms=(
+        (
+            "dataloader",
+            "torch Dataset '{loader}' is defined in a notebook and {how}: spawn/forkserver "
+            "workers cannot import a class from a notebook (Can't get attribute '{loader}' on "
+            "<module '__main__'>) and the loop fails with 'DataLoader worker ... exited "
+            "unexpectedly'",
+            "move the class into a .py module next to the notebook and import it",
+        ),
+    ),
     words=("Sequence", "PyDataset", "Dataset", "IterableDataset"),
     options=("sequence-bases", "assume-multiprocessing"),
 )
@@ -51,4 +61,5 @@ def check(facts, report) -> None:
     for loader in facts.data_loaders:
         how = process_use(facts, loader)
         if how is not None:
-            report("KMP203", loader.node, loader=loader.name, how=how)
+            form = "dataloader" if loader.pipeline == "torch" else None
+            report("KMP203", loader.node, loader=loader.name, how=how, form=form)

@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from tests.runtime.harness import ProofRun, run_proof
+from tests.runtime.harness import ProofRun, run_notebook, run_proof
 
 pytestmark = pytest.mark.runtime
 
@@ -214,4 +214,32 @@ def test_torch_hazards_pass_through_keras_fit(case, method, torch_run, evidence)
         agrees = proof.error is None and proof.result.get("epochs") == 2
     observed = proof.error_text.splitlines()[0][:300] if proof.error else f"trained {proof.result.get('epochs')} epochs"
     evidence.record(rule, f"keras fit (torch backend): {what}", method, observed, spec, agrees=agrees, run=proof)
+    assert agrees, proof.describe()
+
+
+# --- a Dataset defined in a notebook cell (nbclient on an ipykernel) -----------------------
+
+MISSING_ROWS = "Can't get attribute 'Rows' on <module '__main__'"
+
+
+@pytest.mark.parametrize("method", ALL)
+def test_torch_dataset_defined_in_a_notebook(method, evidence):
+    label = "torch bad: Dataset defined in a notebook cell, DataLoader(num_workers=2), on an ipykernel"
+    spec = "spawn/forkserver: an error (Can't get attribute 'Rows' ..., then DataLoader worker ... exited unexpectedly), not a hang; fork: runs"
+    if importlib.util.find_spec("torch") is None:
+        reason = "needs torch (a CPU build), not installed"
+        evidence.record("KMP203", label, method, f"not run: {reason}", spec, agrees=None, script="torch_notebook_dataset.ipynb")
+        pytest.skip(reason)
+    proof = run_notebook("torch_notebook_dataset.ipynb", method, timeout=120.0)
+    assert not proof.timed_out and proof.result is not None, proof.describe()
+    failures = proof.stderr.count(MISSING_ROWS) + proof.stdout.count(MISSING_ROWS)
+    if method in PICKLING:
+        agrees = (
+            proof.error is not None and "exited unexpectedly" in proof.error["message"] and failures >= 1
+        )
+        observed = f"{proof.error_text.splitlines()[0][:200] if proof.error else 'ran'}; {failures} workers failed with {MISSING_ROWS}'"
+    else:
+        agrees = proof.error is None and len(proof.batches) == 4
+        observed = summary(proof)
+    evidence.record("KMP203", label, method, observed, spec, agrees=agrees, run=proof, script="torch_notebook_dataset.ipynb")
     assert agrees, proof.describe()
