@@ -22,7 +22,7 @@ from .text import normalised as _normalised
 
 # A module that mentions none of these cannot contain anything the rules look for: every
 # component that makes an import a Keras import, and use_multiprocessing.
-_TRIGGER_WORDS = KERAS_COMPONENTS + ("use_multiprocessing",)
+_TRIGGER_WORDS = KERAS_COMPONENTS + ("use_multiprocessing", "torch", "grain")
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,10 @@ class Finding:
 class Reporter:
     """Collects findings for one module; rules call ``report(code, node, **fields)``."""
 
-    def __init__(self, options: Options):
+    def __init__(self, options: Options, loader_note=None):
         self.options = options
+        # fields -> a clause naming the pipeline that runs the finding's loader ("" for none)
+        self.loader_note = loader_note
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, int, int]] = set()
 
@@ -92,7 +94,7 @@ class Reporter:
                 line=line,
                 col=col,
                 code=code,
-                message=rule.format(fields),
+                message=rule.format(fields, self.loader_note(fields) if self.loader_note else ""),
                 end_line=getattr(node, "end_lineno", None),
                 end_col=getattr(node, "end_col_offset", None),
                 url=rule.url(self.options.docs_url),
@@ -287,7 +289,7 @@ def _run_rules(facts, options: Options, fixes: bool = True) -> list[Finding]:
     ]
     if not checks:
         return []
-    reporter = Reporter(options)
+    reporter = Reporter(options, getattr(facts, "loader_note", None))
     failure: str | None = None
     for codes, check in checks:
         # One rule's failure must not cost the other rules' findings; it is reported once.

@@ -507,6 +507,8 @@ class ProjectIndex:
         # imported from a path with a Keras component) and the base; on a configured base when
         # it names that base; on a project loader when it names that loader's class.
         needs = [(frozenset(KERAS_COMPONENTS), frozenset(LOADER_BASE_NAMES))]
+        # torch datasets, and the DataLoaders that run them
+        needs.append((frozenset({"torch"}), frozenset({"Dataset", "IterableDataset", "DataLoader"})))
         configured = {base.rpartition(".")[2] for base in self.options.sequence_bases}
         if configured:
             needs.append((frozenset(configured),))
