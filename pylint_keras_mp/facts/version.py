@@ -45,7 +45,7 @@ def installed_version(distribution: str) -> str | None:
 
     try:
         return version(distribution)
-    except Exception:
+    except (OSError, ValueError, LookupError):  # broken or unreadable metadata: not installed
         return None
 
 

@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from ..faults import contain
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Options
     from ..engine import Finding
@@ -309,15 +311,24 @@ def compiles(source: str) -> bool:
     return True
 
 
+def _unfixable() -> tuple[type[BaseException], ...]:
+    from libcst import ParserSyntaxError
+
+    # LibCST cannot parse a statement that Python can (newer syntax), or the statement is
+    # nested deeper than LibCST's recursion goes
+    return (ParserSyntaxError, RecursionError, MemoryError)
+
+
 def attach_fixes(findings: list[Finding], source: str, tree: ast.Module, facts) -> list[Finding]:
     """The findings, those with a certainly right fix carrying it (and saying so)."""
     if not any(f.code in FIXABLE_CODES for f in findings):
         return findings
     try:
         fixes = rule_fixes()
-    except Exception:  # LibCST missing from a broken install: report without fixes
+    except ImportError:  # LibCST missing from a broken install: report without fixes
         return findings
     context = FixContext(source, tree, facts)
+    _UNFIXABLE = _unfixable()
     result = []
     budget = MAX_FIXES_PER_MODULE
     for finding in sorted(findings):
@@ -327,7 +338,10 @@ def attach_fixes(findings: list[Finding], source: str, tree: ast.Module, facts) 
             budget -= 1
             try:
                 rewrite = declared.fix(context, finding)
-            except Exception:  # a fix that cannot be computed is no fix; the finding stays
+            except _UNFIXABLE:  # a fix that cannot be computed is no fix; the finding stays
+                rewrite = None
+            except Exception as exc:  # a bug of the fix: the finding stays, and a KMP900 says it
+                contain(f"{finding.code} fix", exc)
                 rewrite = None
         if rewrite is None or not rewrite.edits or not all(map(compiles, rewrite.regions)):
             result.append(finding)

@@ -63,13 +63,18 @@ def _new_name(ctx, loader, assignment) -> str | None:
     attr = assignment.attr
     same_attr = sum(1 for _, a in assignments if a.attr == attr)
     same_class = sum(1 for l, a in assignments if a.attr == attr and l is loader)
+    # one leading underscore only: inside the class body a name that starts with two is
+    # mangled (``__post`` reads ``_Frames__post``), which the module-level function is not
+    stem, owner = attr.lstrip("_") or "function", loader.name.lstrip("_") or "loader"
     if same_attr == 1:
-        name = f"_{attr}"
+        name = f"_{stem}"
     elif same_class == 1:
-        name = f"_{loader.name}_{attr}"
+        name = f"_{owner}_{stem}"
     else:
-        name = f"_{loader.name}_{attr}_{assignment.node.lineno}"
-    return name if name.isidentifier() and name not in taken else None
+        name = f"_{owner}_{stem}_{assignment.node.lineno}"
+    if not name.isidentifier() or name.startswith("__") or name in taken:
+        return None
+    return name
 
 
 def fix(ctx, finding):
