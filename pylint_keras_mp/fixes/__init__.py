@@ -74,11 +74,13 @@ class Fix:
         }
 
     def overlaps(self, other: Fix) -> bool:
-        return any(
-            a.start_line <= b.end_line and b.start_line <= a.end_line
-            for a in self.edits
-            for b in other.edits
-        )
+        return any(_overlap(a, b) for a in self.edits for b in other.edits)
+
+
+def _overlap(a: Edit, b: Edit) -> bool:
+    if a.start_line == a.end_line == b.start_line == b.end_line:
+        return False  # two insertions before the same line: both go in, one after the other
+    return a.start_line <= b.end_line and b.start_line <= a.end_line
 
 
 @dataclass(frozen=True)
@@ -107,9 +109,20 @@ def split_lines(text: str) -> list[str]:
 
 def diff_edits(old: str, new: str) -> tuple[Edit, ...]:
     a, b = split_lines(old), split_lines(new)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    # the unchanged lines at both ends first: a fix changes a few lines of a long region, and
+    # the matcher's cost grows faster than the lines it compares
+    head = 0
+    while head < len(a) and head < len(b) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < len(a) - head and tail < len(b) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    matcher = difflib.SequenceMatcher(
+        None, a[head : len(a) - tail], b[head : len(b) - tail], autojunk=False
+    )
+    middle = b[head : len(b) - tail]
     return tuple(
-        Edit(i1 + 1, i2 + 1, "".join(b[j1:j2]))
+        Edit(head + i1 + 1, head + i2 + 1, "".join(middle[j1:j2]))
         for tag, i1, i2, j1, j2 in matcher.get_opcodes()
         if tag != "equal"
     )
@@ -208,6 +221,36 @@ class FixContext:
         """ast's UTF-8 byte offset -> LibCST's character column."""
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         return len(text.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+
+    @functools.cached_property
+    def newline(self) -> str:
+        """The module's line ending (of its first line), for text that fixes insert."""
+        first = self.lines[0] if self.lines else "\n"
+        return "\r\n" if first.endswith("\r\n") else "\r" if first.endswith("\r") else "\n"
+
+    def segment(self, node: ast.AST) -> str | None:
+        """The source text of an ast node (its exact span)."""
+        end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+        if end_line is None or end_col is None or end_line > len(self.lines):
+            return None
+        start = self.char_column(node.lineno, node.col_offset)
+        end = self.char_column(end_line, end_col)
+        if node.lineno == end_line:
+            return self.lines[node.lineno - 1][start:end]
+        middle = self.lines[node.lineno : end_line - 1]
+        return "".join(
+            [self.lines[node.lineno - 1][start:], *middle, self.lines[end_line - 1][:end]]
+        )
+
+    def replace_segment(self, node: ast.AST, text: str) -> Edit | None:
+        """The edit that writes ``text`` in place of the node's span (whole lines, as edits
+        are)."""
+        end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+        if end_line is None or end_col is None or end_line > len(self.lines):
+            return None
+        before = self.lines[node.lineno - 1][: self.char_column(node.lineno, node.col_offset)]
+        after = self.lines[end_line - 1][self.char_column(end_line, end_col) :]
+        return Edit(node.lineno, end_line + 1, before + text + after)
 
     def _statement_range(self, start: int, stop: int) -> tuple[int, int]:
         """Whole lines of the top-level statements ``start`` .. ``stop - 1``, grown to the
