@@ -31,9 +31,11 @@ if TYPE_CHECKING:  # pragma: no cover
 SAFE, UNSAFE = "safe", "unsafe"
 APPLICABILITIES = (SAFE, UNSAFE)
 MAX_PASSES = 10  # a fix can enable another (KMP501 then KMP305); more passes mean a loop
-# Fixes computed per module and pass (each costs a LibCST parse of its statement, ~10 ms): the
-# first ones in source order carry their fix, --fix reaches the rest in its further passes.
-MAX_FIXES_PER_MODULE = 100
+# LibCST regions parsed per module and pass (a fix that rewrites a statement with LibCST costs
+# a parse of that statement, ~10 ms): the first findings in source order carry their fix,
+# --fix reaches the rest in its further passes. Fixes written as text edits (KMP201, KMP301)
+# cost what their lines cost and are not counted.
+MAX_REGIONS_PER_MODULE = 100
 
 # Appended to the message of a finding that has a fix, in every front end.
 FIXABLE_SUFFIX = {
@@ -211,6 +213,11 @@ class FixContext:
         self._owner: dict[int, Region] = {}  # id(LibCST node) -> its region
         self._memo: dict[str, object] = {}
 
+    @property
+    def parsed_regions(self) -> dict:
+        """The LibCST regions parsed so far (what the per-module budget counts)."""
+        return self._regions
+
     def memo(self, key: str, build: Callable[[], object]):
         """A per-module index a fix builds once (e.g. findings' nodes by position)."""
         if key not in self._memo:
@@ -373,12 +380,10 @@ def attach_fixes(findings: list[Finding], source: str, tree: ast.Module, facts) 
     context = FixContext(source, tree, facts)
     _UNFIXABLE = _unfixable()
     result = []
-    budget = MAX_FIXES_PER_MODULE
     for finding in sorted(findings):
         declared = fixes.get(finding.code)
         rewrite = None
-        if declared is not None and budget > 0:
-            budget -= 1
+        if declared is not None and len(context.parsed_regions) < MAX_REGIONS_PER_MODULE:
             try:
                 rewrite = declared.fix(context, finding)
             except _UNFIXABLE:  # a fix that cannot be computed is no fix; the finding stays
@@ -412,14 +417,31 @@ class FixResult:
 def select_fixes(findings: Sequence[Finding], unsafe: bool) -> list[Fix]:
     """Fixes of one pass: allowed, in order, none touching another's lines."""
     chosen: list[Fix] = []
+    # the lines the chosen fixes replace and the lines they insert before (what ``overlaps``
+    # compares, kept as sets: the cost is the lines touched, not fixes times fixes)
+    replaced: set[int] = set()
+    inserted: set[int] = set()
     for finding in findings:
         fix = finding.fix
         if fix is None or not allowed(fix.applicability, unsafe):
             continue
-        if any(fix.overlaps(other) for other in chosen):
+        if any(_touches(edit, replaced, inserted) for edit in fix.edits):
             continue  # the next pass fixes it on the rewritten module
         chosen.append(fix)
+        for edit in fix.edits:
+            if edit.start_line == edit.end_line:
+                inserted.add(edit.start_line)
+            else:
+                replaced.update(range(edit.start_line, edit.end_line + 1))
     return chosen
+
+
+def _touches(edit: Edit, replaced: set[int], inserted: set[int]) -> bool:
+    """Whether an edit overlaps (as ``_overlap`` says) one of the chosen edits."""
+    if edit.start_line == edit.end_line:
+        return edit.start_line in replaced
+    lines = range(edit.start_line, edit.end_line + 1)
+    return any(line in replaced or line in inserted for line in lines)
 
 
 def fix_passes(
@@ -445,7 +467,8 @@ def fix_passes(
         new = rewrite(text, chosen, findings)
         if new is None or new in seen:
             break
-        fixed.extend(f for f in findings if f.fix in chosen)
+        chosen_ids = {id(fix) for fix in chosen}
+        fixed.extend(f for f in findings if id(f.fix) in chosen_ids)
         seen.add(new)
         text = new
     return FixResult(text, fixed)

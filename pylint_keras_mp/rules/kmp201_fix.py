@@ -57,10 +57,16 @@ def _new_name(ctx, loader, assignment) -> str | None:
         | BUILTIN_NAMES
         | {n.id for n in ast.walk(facts.tree) if isinstance(n, ast.Name)},
     )
-    assignments = list(_lambda_assignments(ctx).values())
+    def count():
+        by_attr: dict = {}
+        for owner, other in _lambda_assignments(ctx).values():
+            for key in (other.attr, (id(owner), other.attr)):
+                by_attr[key] = by_attr.get(key, 0) + 1
+        return by_attr
+
+    counts = ctx.memo("lambda attributes counted", count)
     attr = assignment.attr
-    same_attr = sum(1 for _, a in assignments if a.attr == attr)
-    same_class = sum(1 for l, a in assignments if a.attr == attr and l is loader)
+    same_attr, same_class = counts[attr], counts[(id(loader), attr)]
     # one leading underscore only: inside the class body a name that starts with two is
     # mangled (``__post`` reads ``_Frames__post``), which the module-level function is not
     stem, owner = attr.lstrip("_") or "function", loader.name.lstrip("_") or "loader"
