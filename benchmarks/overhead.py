@@ -685,7 +685,8 @@ def main(argv: list[str] | None = None) -> int:
 
         fix_rows = fix_scale(workdir, args.repeat) if args.fix_scale else []
 
-    print("\n" + table(groups))
+    if groups:
+        print("\n" + table(groups))
     if fix_rows:
         print("\n" + fix_scale_table(fix_rows))
     verdicts = targets(groups)
