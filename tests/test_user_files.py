@@ -98,6 +98,12 @@ def test_patterns_with_many_stars_do_not_backtrack():
         ("foo**bar", "foo/bar", False),  # consecutive stars inside a name are one star
         ("*_*_*.bak", "a_b_c.bak", True),
         ("*_*_*.bak", "a_b.bak", False),
+        # found by comparing with git check-ignore on generated patterns
+        ("[", "[", False),  # a "[" without its "]" matches nothing
+        ("[ab\\]", "a", False),  # "\]" is escaped: the class is never closed
+        ("[]a]x", "]x", True),  # a first "]" is a member
+        ("a[/]b", "a/b", False),  # a "/" in a class does not split the pattern
+        ("*b//", "ab", False),  # one slash is "folders only", the other an empty part
     ],
 )
 def test_pattern_meaning(pattern, path, expected):

@@ -102,6 +102,44 @@ def _any_char(char: str) -> bool:
     return char != "/"
 
 
+def _class_end(pattern: str, start: int) -> int | None:
+    """The index of the ``]`` that closes the class opened at ``start``: after an optional
+    ``!`` or ``^``, a first ``]`` is a member, and ``\\]`` is an escaped one."""
+    i = start + 1
+    if i < len(pattern) and pattern[i] in "!^":
+        i += 1
+    if i < len(pattern) and pattern[i] == "]":
+        i += 1
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            i += 2
+            continue
+        if pattern[i] == "]":
+            return i
+        i += 1
+    return None
+
+
+def _split(glob: str) -> list[str]:
+    """The ``/``-separated parts of a glob; a ``/`` inside a ``[...]`` class does not split."""
+    parts, start, i = [], 0, 0
+    while i < len(glob):
+        if glob[i] == "\\":
+            i += 2
+            continue
+        if glob[i] == "[":
+            end = _class_end(glob, i)
+            if end is not None:
+                i = end + 1
+                continue
+        if glob[i] == "/":
+            parts.append(glob[start:i])
+            start = i + 1
+        i += 1
+    parts.append(glob[start:])
+    return parts
+
+
 def _segment(pattern: str) -> _Segment:
     """The matcher of one ``/``-free glob."""
     tokens: list = []
@@ -115,11 +153,11 @@ def _segment(pattern: str) -> _Segment:
             tokens.append(_any_char)
             i += 1
         elif char == "[":
-            end = pattern.find("]", i + 2)
-            if end == -1:
-                tokens.append("[")
-                i += 1
-                continue
+            end = _class_end(pattern, i)
+            if end is None:
+                # git's wildmatch: a "[" without its "]" makes the pattern match nothing
+                tokens.append(_Class("", False))
+                break
             members = pattern[i + 1 : end]
             negated = members[:1] in ("!", "^")
             tokens.append(_Class(members[1:] if negated else members, negated))
@@ -141,7 +179,7 @@ class Pattern:
     """A gitignore glob, matched against a path relative to its ``.gitignore``'s folder."""
 
     def __init__(self, glob: str, anchored: bool):
-        parts = glob.split("/")
+        parts = _split(glob)
         segments: list = [_ANY_DEPTH if part == "**" else _segment(part) for part in parts]
         if len(segments) > 1 and segments[-1] is _ANY_DEPTH:
             segments[-1:] = [_ANY_ONE, _ANY_DEPTH]  # "abc/**": what is inside, not abc itself
@@ -189,7 +227,7 @@ def parse_line(line: str) -> tuple[Pattern, bool, bool] | None:
     elif line.startswith(("\\#", "\\!")):
         line = line[1:]  # a name starting with # or !
     folders_only = line.endswith("/")
-    line = line.rstrip("/")
+    line = line[:-1] if folders_only else line  # one slash: "a//" keeps an empty last part
     if not line:
         return None
     anchored = "/" in line
