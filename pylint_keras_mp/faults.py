@@ -34,6 +34,9 @@ USER_PROBLEMS: tuple[type[BaseException], ...] = (
 _recorded: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
     "keras_mp_lint_faults", default=None
 )
+# Bugs met outside any analysis (a front end scanning the project before it starts workers):
+# the next file analysed reports them.
+_pending: list[str] = []
 
 
 def strict() -> bool:
@@ -58,8 +61,7 @@ def contain(where: str, exc: BaseException) -> None:
     if strict():
         raise exc
     recorded = _recorded.get()
-    if recorded is not None:
-        recorded.append(f"{where} failed: {describe(exc)}")
+    (_pending if recorded is None else recorded).append(f"{where} failed: {describe(exc)}")
 
 
 @contextlib.contextmanager
@@ -69,7 +71,8 @@ def collecting() -> Iterator[list[str]]:
     if outer is not None:
         yield outer
         return
-    recorded: list[str] = []
+    recorded: list[str] = _pending[:]
+    _pending.clear()
     token = _recorded.set(recorded)
     try:
         yield recorded

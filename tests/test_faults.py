@@ -161,3 +161,17 @@ def test_the_same_finding_reached_twice_is_reported_once():
         reporter("KMP901", node, what="this file", error="E")
     reporter("KMP901", node, what="this file", error="F")
     assert len(reporter.findings) == 2
+
+
+def test_a_bug_met_outside_an_analysis_is_reported_by_the_next_file(contained, monkeypatch):
+    # the command line scans the project before it starts its workers
+    from pylint_keras_mp.engine import _project_index
+
+    monkeypatch.setattr(
+        project_index.ProjectIndex, "keras_bases_of_base", project_index.silent(list)(_broken)
+    )
+    train = RETINANET / "keras_retinanet" / "bin" / "train.py"
+    _project_index(str(train), Options()).scan()
+    findings = analyze_file(str(RETINANET / "setup.py"))
+    assert [f.code for f in findings] == ["KMP900"]
+    assert "no attribute 'bases'" in findings[0].message
