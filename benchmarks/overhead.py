@@ -40,8 +40,8 @@ and ``--jobs 0``: time and peak memory against file count. ``--corpus none --sca
 scale table alone.
 
 ``--fix-scale`` adds the fix scale table: one generated file per size, linted alone (a folder
-with a ``pyproject.toml``), by the engine without fixes (``analyze_file(..., want_fixes=False)``),
-with them (``want_fixes=True``), and by ``keras-mp-lint --diff --unsafe-fixes``: a loader with
+with a ``pyproject.toml``), by the engine without fixes (``analyze_file(..., fixes=False)``),
+with them (``fixes=True``), and by ``keras-mp-lint --diff --unsafe-fixes``: a loader with
 100 to 5,000 lambda attributes in one ``__init__`` (as many KMP201 findings), and a script whose
 module-level ``predict`` (KMP301, its fix moves the rest under the main guard) is followed by
 2,000 to 40,000 lines. CPU time per finding or per line should stay flat as the size grows.
@@ -736,7 +736,7 @@ batches = model.predict(Batches(4, workers=2, use_multiprocessing=True), verbose
 """
 _ENGINE_RUN = (
     "import sys\nfrom pylint_keras_mp.engine import analyze_file\n"
-    "found = analyze_file(sys.argv[1], want_fixes=sys.argv[2] == 'fixes')\n"
+    "found = analyze_file(sys.argv[1], fixes=sys.argv[2] == 'fixes')\n"
     "assert found and not [f for f in found if f.code in ('KMP900', 'KMP901')], found[:3]\n"
     "print(len(found), sum(f.fix is not None for f in found))\n"
 )

@@ -20,6 +20,7 @@ from .config import Options
 from .engine import Finding, analyze, internal_error, might_apply, unparsable_source, unreadable_file
 from .faults import strict
 from .files import read_bytes
+from .fixes.notebooks import cell_fix, without_fix
 from .registry import RULES_BY_CODE
 
 # Cell magics whose body is Python that runs in the kernel (the rest of the cell stays code);
@@ -264,7 +265,7 @@ def analyze_notebook(
     data: bytes | str,
     filename: str = "<notebook>",
     options: Options | None = None,
-    want_fixes: bool = True,
+    fixes: bool = True,
 ) -> list[Finding]:
     """Findings for a notebook, each with its cell and its line and column in that cell.
     Never raises: a file that is not a notebook is one KMP901 finding (without a cell), a cell
@@ -290,12 +291,10 @@ def analyze_notebook(
         for cell, exc in notebook.unparsable
     ]
     for finding in analyze(
-        notebook.source, filename, options, kind="notebook", want_fixes=want_fixes
+        notebook.source, filename, options, kind="notebook", fixes=fixes
     ):
         cell = notebook.cell_at(finding.line)
         if finding.fix is not None:
-            from .fixes.notebooks import cell_fix, without_fix
-
             fix = cell_fix(finding.fix, cell, notebook.source) if cell is not None else None
             finding = replace(finding, fix=fix) if fix is not None else without_fix(finding)
         findings.append(_located(finding, cell) if cell is not None else finding)
@@ -320,14 +319,14 @@ def _in_cell(finding: Finding, cell: CodeCell, exc: SyntaxError) -> Finding:
 
 
 def analyze_notebook_file(
-    path: str, options: Options | None = None, want_fixes: bool = True
+    path: str, options: Options | None = None, fixes: bool = True
 ) -> list[Finding]:
     options = options or Options()
     try:
         data, _ = read_bytes(path)
     except OSError as exc:
         return [unreadable_file(exc, options)]
-    return analyze_notebook(data, path, options, want_fixes)
+    return analyze_notebook(data, path, options, fixes)
 
 
 @functools.lru_cache(maxsize=16)

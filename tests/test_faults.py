@@ -98,7 +98,7 @@ def test_a_bug_in_a_fix_is_kmp900_and_the_finding_stays(contained, monkeypatch):
         "import keras\n\nclass D(keras.utils.Sequence):\n"
         "    def __init__(self):\n        self.f = lambda x: x\n"
     )
-    findings = analyze(source, "<loader>", Options(), want_fixes=True)
+    findings = analyze(source, "<loader>", Options(), fixes=True)
     internal = [f for f in findings if f.code == "KMP900"]
     assert {"KMP201", "KMP900"} <= {f.code for f in findings} and len(internal) == 1
     assert "KMP201 fix failed: KeyError: 'lost'" in internal[0].message

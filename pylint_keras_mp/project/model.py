@@ -14,7 +14,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import read_bytes
+from ..files import kind_of, read_bytes
+from ..text import decode_source
+from .gitignore import IgnoreRules
 
 # A folder holding one of these is a project root.
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
@@ -83,8 +85,6 @@ def _unreadable(path: str) -> str | None:
             return f"a broken symbolic link ({_reason(error)})"
         return _reason(error)
     if not stat.S_ISREG(info.st_mode):
-        from ..files import kind_of
-
         return f"{kind_of(info.st_mode)}, not a source file"
     if not os.access(path, os.R_OK):
         return "Permission denied"
@@ -92,8 +92,6 @@ def _unreadable(path: str) -> str | None:
 
 
 def _decode(data: bytes) -> str:
-    from ..engine import decode_source
-
     return decode_source(data)
 
 
@@ -117,6 +115,8 @@ class ParsedFile:
         self._tree = tree
         self._parsed = tree is not None
         self.stamp: tuple | None = None  # (mtime, size) of the text read from disk
+        # an editor's buffer (see set_buffer): its text is kept, never replaced by the disk's
+        self.pinned = False
 
     @property
     def source(self) -> str:
@@ -138,8 +138,9 @@ class ParsedFile:
             self._source = ""
 
     def forget(self) -> None:
-        """Drop the text and tree (read again if a question needs them)."""
-        self._source = None
+        """Drop the text and tree (read again if a question needs them; a buffer's text stays)."""
+        if not self.pinned:
+            self._source = None
         self._tree = None
         self._parsed = False
 
@@ -171,6 +172,9 @@ class Project:
         self._folder_stamps: dict[str, int] = {}
         # what the listing left out because it cannot be read, with the reason
         self.skipped: list[SkippedPath] = []
+        # whether the scan keeps its verdicts on unchanged files after it starts afresh: in a
+        # process that lints the project again after each edit (the language server's buffers)
+        self.keeps_verdicts = bool(_BUFFERS)
 
     # ------------------------------------------------------------------ files
     def contains(self, path: Path) -> bool:
@@ -189,7 +193,7 @@ class Project:
                     return None
             except (OSError, ValueError):
                 return None
-            parsed = self.files[path] = ParsedFile(path)
+            parsed = self.files[path] = _buffer_or_file(path)
         return parsed
 
     def changed_files(self) -> list[Path]:
@@ -206,6 +210,7 @@ class Project:
         current = self.files.get(path)
         if current is None or current._source != source:
             self.files[path] = ParsedFile(path, source)
+            self.files[path].pinned = path in _BUFFERS
 
     def forget_listing(self) -> None:
         self._all_files = None
@@ -228,8 +233,6 @@ class Project:
         device, an unreadable file or folder) is left out without being opened, and listed in
         ``skipped`` with the reason."""
         if self._all_files is None:
-            from .gitignore import IgnoreRules
-
             found: list[str] = []
             skipped: list[SkippedPath] = []
             ignore = IgnoreRules()
@@ -351,6 +354,36 @@ class Project:
 
 
 _PROJECTS: dict[tuple[Path, tuple[str, ...]], Project] = {}
+# The texts of the files open in an editor (a language server's buffers), which every question
+# about those files reads instead of the disk's: path -> text.
+_BUFFERS: dict[Path, str] = {}
+
+
+def _buffer_or_file(path: Path) -> ParsedFile:
+    text = _BUFFERS.get(path)
+    parsed = ParsedFile(path, text)
+    parsed.pinned = text is not None
+    return parsed
+
+
+def set_buffer(filename: str, text: str | None) -> list[Project]:
+    """An editor's buffer of a file (``None``: closed, the disk's text counts again); the
+    projects that already hold the file, whose answers may now differ."""
+    try:
+        path = real_path(filename)
+    except (OSError, ValueError):
+        return []
+    if text is None:
+        _BUFFERS.pop(path, None)
+    else:
+        _BUFFERS[path] = text
+    touched = []
+    for project in _PROJECTS.values():
+        project.keeps_verdicts = True
+        if project.contains(path):
+            project.files.pop(path, None)  # made again from the buffer or the disk
+            touched.append(project)
+    return touched
 # (absolute file name, source roots) -> its key in _PROJECTS
 _KEY_OF_FILE: dict[tuple[str, tuple[str, ...]], tuple[Path, tuple[str, ...]]] = {}
 

@@ -9,10 +9,12 @@ a different object.
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 
 from ..facts import BUILTIN_NAMES
-from ..fixes import UNSAFE, Edit, Rewrite, RuleFix
-from ._attributes import stored_attributes
+from ..rules._attributes import stored_attributes
+from . import UNSAFE, Edit, Rewrite, RuleFix
 
 
 def _lambda_assignments(ctx) -> dict:
@@ -85,9 +87,6 @@ def _lambda_parts(ctx, lam: ast.Lambda) -> tuple[str, str] | None:
     """The parameters and the body of a lambda as written (comments and layout kept), read from
     the source text: the first ``:`` outside brackets and strings after ``lambda`` ends the
     parameters."""
-    import io
-    import tokenize
-
     text = ctx.segment(lam)
     if text is None or not text.startswith("lambda"):
         return None

@@ -10,9 +10,11 @@ function or class of the module reads (that would be KMP102 under spawn/forkserv
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 
 from ..facts import is_main_guard, walk_scope
-from ..fixes import UNSAFE, Edit, Rewrite, RuleFix, diff_edits
+from . import UNSAFE, Edit, Rewrite, RuleFix, diff_edits
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 STAYING = (*DEFINITIONS, ast.Import, ast.ImportFrom)
@@ -62,9 +64,6 @@ def _statement_starts(text: str) -> set[int] | None:
     line of code: the lines that take the guard's indentation. A line inside a multi-line
     string, or continued by a backslash, keeps its text as it is (its characters are the
     string's, or the indentation does not matter). None when the text does not tokenize."""
-    import io
-    import tokenize
-
     starts = {1}
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
