@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pylint_keras_mp.config import Options
 from pylint_keras_mp.engine import analyze
-from pylint_keras_mp.fixes import fix_source
+from pylint_keras_mp.fixing import fix_source
 from tests.test_fixes_run import UNPICKLABLE_CODES, exercise
 
 SETTINGS = settings(
