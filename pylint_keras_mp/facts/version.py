@@ -44,7 +44,7 @@ def installed_version(distribution: str) -> str | None:
     is not installed. The one place where findings can depend on what is installed."""
     try:
         return version(distribution)
-    except Exception:
+    except (OSError, ValueError, LookupError):  # broken or unreadable metadata: not installed
         return None
 
 
