@@ -12,6 +12,7 @@ from .hierarchy import LoaderHierarchy
 from .launches import Launches
 from .module import ModuleWalk
 from .resolver import Resolver
+from .returns import ReturnSummaries
 from .self_state import SelfState
 from .version import KerasVersion
 from .worker_code import WorkerCode
@@ -22,6 +23,7 @@ class ModuleFacts(
     Resolver,
     KerasVersion,
     LoaderHierarchy,
+    ReturnSummaries,
     WorkerCode,
     SelfState,
     DataKinds,
@@ -32,7 +34,7 @@ class ModuleFacts(
 
     Each base is one seam and uses only the ones listed before it: the module walk (layout,
     bindings, main guard), the resolver (names and values), the Keras version, the class
-    hierarchy (data loaders), worker code, self state, data kinds, launches and construction
+    hierarchy (data loaders), return summaries and held objects, worker code, self state, data kinds, launches and construction
     sites. With a project
     index, names imported from other project modules are followed into their own facts.
     """

@@ -139,8 +139,8 @@ class ModuleSummary:
     """What the whole-project questions need from one module, kept after its tree is gone."""
 
     loader_names: set[str] = field(default_factory=set)
-    # module-level functions its loaders' worker code reaches:
-    # (file, function name, line, loader key, worker method)
+    # functions and methods its loaders' worker code reaches:
+    # (file, function name, line, loader key, how the message names the path to it)
     helpers: list[tuple] = field(default_factory=list)
     started: list[frozenset] = field(default_factory=list)  # lineages run in worker processes
     # top-level names that re-export a Keras or configured loader base (``compat.Sequence``)
@@ -577,8 +577,8 @@ class ProjectIndex:
         summary = ModuleSummary()
         for loader in facts.data_loaders:
             summary.loader_names.add(loader.name)
-            for owner, fn, entry in facts.helpers_reached(loader):
-                summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, entry))
+            for owner, fn, label in facts.helpers_reached(loader):
+                summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, label))
         for loader in facts.loaders_started_with_processes():
             summary.started.append(loader.lineage)
         base_words = self.loader_words()
@@ -684,8 +684,9 @@ class ProjectIndex:
         return self._imported_stems
 
     def worker_helpers(self) -> dict[Path, list]:
-        """Module-level functions worker code of a project loader calls (directly or through
-        other such functions), by file: [(function name, line, loader key, entry method)]."""
+        """Functions and methods worker code of a project loader runs (module-level functions it
+        calls, methods of objects it holds, transitively), by file: [(function name, line,
+        loader key, label)]."""
         if self._worker_helpers is None:
             found: dict[Path, list] = {}
             for summary in self.scan().values():
