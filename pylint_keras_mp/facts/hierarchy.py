@@ -254,7 +254,8 @@ class LoaderHierarchy:
     def loader_for_instance(
         self, node: ast.AST | None, fn: FunctionNode | None
     ) -> tuple[DataLoader | None, ast.Call | None]:
-        """The data loader class and constructor call an expression evaluates to, if known."""
+        """The data loader class and constructor call an expression evaluates to, if known (no
+        call when a project function returns the loader)."""
         node, _scope = self.follow(node, fn)
         if not isinstance(node, ast.Call):
             return None, None
@@ -264,7 +265,19 @@ class LoaderHierarchy:
                 if loader is not None:
                     return loader, node
         loader = self.imported_loader_called(node, fn)
-        return (loader, node) if loader is not None else (None, None)
+        if loader is not None:
+            return loader, node
+        return self.loader_returned(node, fn), None
+
+    def loader_returned(self, call: ast.Call, fn: FunctionNode | None) -> DataLoader | None:
+        """The data loader a project function returns an instance of (``def train_gen(): return
+        Frames("train")``), by its return summary; the construction is the function's own."""
+        target = self.function_called(call, fn)
+        returned = target[0].returns_of(target[1]) if target is not None else None
+        if returned is None or returned.where is None:
+            return None
+        found = self.class_at(returned.where)
+        return found[0].loader_for_class(found[1]) if found is not None else None
 
     def imported_loader_called(self, call: ast.Call, fn: FunctionNode | None) -> DataLoader | None:
         """The data loader of another project module that a call constructs, through an import."""

@@ -215,6 +215,18 @@ class ReturnSummaries:
         cls = owner.classes.get(name) if owner is not None else None
         return (owner, cls) if cls is not None and cls.lineno == line else None
 
+    def loader_factories(self) -> list[str]:
+        """The module-level functions of the module that return an instance of a project data
+        loader (``def train_gen(): return Frames("train")``)."""
+        found = []
+        for name, fn in self.functions.items():
+            returned = self.returns_of(fn)
+            if returned is not None and returned.kind == INSTANCE:
+                cls = self.class_at(returned.where)
+                if cls is not None and cls[0].loader_for_class(cls[1]) is not None:
+                    found.append(name)
+        return found
+
     # ------------------------------------------------------------------ held objects
     def held_objects(self, cls: ast.ClassDef, parent_methods) -> dict[str, tuple]:
         """attribute -> (facts, ClassDef) for the project objects a class stores on self in

@@ -138,6 +138,7 @@ def _import_root(facts, node: ast.AST) -> ast.Name | None:
 class ModuleSummary:
     """What the whole-project questions need from one module, kept after its tree is gone."""
 
+    # its loader classes, and its functions that return an instance of a project loader
     loader_names: set[str] = field(default_factory=set)
     # functions and methods its loaders' worker code reaches:
     # (file, function name, line, loader key, how the message names the path to it)
@@ -579,6 +580,8 @@ class ProjectIndex:
             summary.loader_names.add(loader.name)
             for owner, fn, label in facts.helpers_reached(loader):
                 summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, label))
+        for name in facts.loader_factories():
+            summary.loader_names.add(name)  # a module that calls it may launch the loader
         for loader in facts.loaders_started_with_processes():
             summary.started.append(loader.lineage)
         base_words = self.loader_words()

@@ -100,14 +100,14 @@ def describe_instance(facts, fn, call, describe, seen=()):
     own ``__init__`` stores on self that ``describe(facts, fn, value)`` names, followed through
     the project objects it holds in turn, as ``("a Holder object whose self.sampler._lock holds
     a lock", extra)``; None for loaders and classes that define their own pickling."""
-    found = _held_path(facts, fn, call, describe, seen)
+    found = held_path(facts, fn, call, describe, seen)
     if found is None:
         return None
     name, path, what, extra = found
     return f"a {name} object whose self.{path} holds {what}", extra
 
 
-def _held_path(facts, fn, call, describe, seen):
+def held_path(facts, fn, call, describe, seen):
     """(class name, attribute path, what, extra) of the first unpicklable value an instance
     holds, directly or inside the project objects it holds."""
     if not isinstance(call, ast.Call):
@@ -130,7 +130,7 @@ def _held_path(facts, fn, call, describe, seen):
         if assignment.value is None:
             continue
         value, scope = owner.follow(assignment.value, init)
-        nested = _held_path(owner, scope, value, describe, inner_seen) if value is not None else None
+        nested = held_path(owner, scope, value, describe, inner_seen) if value is not None else None
         if nested:
             _name, path, what, extra = nested
             return cls.name, f"{assignment.attr}.{path}", what, extra

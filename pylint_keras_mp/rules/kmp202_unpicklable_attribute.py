@@ -16,7 +16,13 @@ from ..unpicklable import (
     IMAGE_ITERATOR_ROOTS,
     UNPICKLABLE_CONSTRUCTORS,
 )
-from ._attributes import describe_elements, describe_instance, report_stored_arguments, stored_attributes
+from ._attributes import (
+    describe_elements,
+    describe_instance,
+    held_path,
+    report_stored_arguments,
+    stored_attributes,
+)
 from ._common import launch_inputs, launch_label
 
 GENERATOR = "a generator"
@@ -108,9 +114,11 @@ def _function_result(target, constructors, depth, seen, local):
             cls = owner.class_at(returned.where)
             if cls is None:
                 return None
-            # the returned instance, as if constructed here
             found = _instance_of(cls, constructors, depth, seen)
-            return (f"{found[0]} returned by {function.name}()", found[1]) if found else None
+            if found is None:
+                return None
+            name, path, what, extra = found
+            return f"a {name} object returned by {function.name}() whose self.{path} holds {what}", extra
     found = []
     for node in walk_scope(function):
         if isinstance(node, ast.Return) and node.value is not None:
@@ -124,7 +132,7 @@ def _instance_of(cls_found, constructors, depth, seen):
     """What an instance of a project class holds that cannot be pickled."""
     owner, cls = cls_found
     call = ast.Call(func=ast.Name(id=cls.name, ctx=ast.Load()), args=[], keywords=[])
-    return describe_instance(owner, None, call, _inner(constructors, depth), seen)
+    return held_path(owner, None, call, _inner(constructors, depth), seen)
 
 
 def is_image_iterator_class(qualname: str | None) -> bool:
