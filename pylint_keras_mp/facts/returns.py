@@ -218,14 +218,34 @@ class ReturnSummaries:
     def loader_factories(self) -> list[str]:
         """The module-level functions of the module that return an instance of a project data
         loader (``def train_gen(): return Frames("train")``)."""
+        returned_calls = {
+            id(node.value)
+            for node in self.nodes_of(ast.Return)
+            if isinstance(node.value, ast.Call) and self._may_name_loader(node.value.func)
+        }
+        if not returned_calls:
+            return []
+        module_functions = {id(fn) for fn in self.functions.values()}
+        returning = {id(fn) for call, fn in self.calls_by_function if id(call) in returned_calls}
         found = []
         for name, fn in self.functions.items():
+            if id(fn) not in returning or id(fn) not in module_functions:
+                continue  # returns no call: no instance
             returned = self.returns_of(fn)
             if returned is not None and returned.kind == INSTANCE:
                 cls = self.class_at(returned.where)
                 if cls is not None and cls[0].loader_for_class(cls[1]) is not None:
                     found.append(name)
         return found
+
+    def _may_name_loader(self, func: ast.expr) -> bool:
+        """A callee that may be a loader class: one of the module's, or an imported name."""
+        if isinstance(func, ast.Name):
+            return func.id in self.data_loaders_by_name or func.id in self.imports
+        root = func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return isinstance(root, ast.Name) and root.id in self.imports
 
     # ------------------------------------------------------------------ held objects
     def held_objects(self, cls: ast.ClassDef, parent_methods) -> dict[str, tuple]:

@@ -81,6 +81,47 @@ class WorkerCode:
             cache[key] = self.held_objects(cls, [init] if init is not None else [])
         return cache[key]
 
+    def reached_candidates(self, reports_in) -> list[FunctionNode]:
+        """The functions of this module worker code may run where ``reports_in(function)`` says
+        a rule would report: module-level functions (tested first: the project is searched for
+        callers only when one of them qualifies), and the methods of its classes that worker
+        code of a project loader reaches (found first: most methods are never reached)."""
+        found = [fn for fn in self.functions.values() if reports_in(fn)]
+        return found + [fn for fn in self.methods_reached() if reports_in(fn)]
+
+    def functions_reached(self) -> list[FunctionNode]:
+        """Every function and method of this module that worker code of a project loader runs."""
+        if self.project is None:
+            reached = {
+                id(fn)
+                for loader in self.data_loaders
+                for owner, fn, _label in self.helpers_reached(loader)
+                if owner is self
+            }
+            return [fn for fn in self.reachable_functions if id(fn) in reached]
+        keys = {(name, line) for name, line, *_ in self.project.worker_helpers().get(self.path, [])}
+        return [fn for fn in self.reachable_functions if (fn.name, fn.lineno) in keys]
+
+    def methods_reached(self) -> list[FunctionNode]:
+        """The methods of this module's classes (no data loaders) that worker code of a project
+        loader runs, through the objects it holds."""
+        if "_methods_reached" in self.__dict__:
+            return self.__dict__["_methods_reached"]
+        methods = [fn for fn in self.reachable_functions if id(fn) in self.method_owner]
+        keys: set[tuple[str, int]] = set()
+        if methods and self.project is None:
+            keys = {
+                (fn.name, fn.lineno)
+                for loader in self.data_loaders
+                for owner, fn, _label in self.helpers_reached(loader)
+                if owner is self
+            }
+        elif methods:
+            keys = {(name, line) for name, line, *_ in self.project.worker_helpers().get(self.path, [])}
+        found = [fn for fn in methods if (fn.name, fn.lineno) in keys]
+        self.__dict__["_methods_reached"] = found
+        return found
+
     def worker_helpers(self, candidates) -> list[tuple[FunctionNode, DataLoader, str]]:
         """Those of ``candidates`` (functions and methods of this module) that worker code
         runs: [(function, loader, label)], for the loaders of this module and of every

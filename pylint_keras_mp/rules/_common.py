@@ -40,7 +40,7 @@ def worker_code(facts, reports_in):
             yield fn, loader, method_name
     if facts.project is None and not facts.data_loaders:
         return  # nothing in a lone module without loaders runs in workers
-    candidates = [fn for fn in facts.reachable_functions if reports_in(fn)] if reports_in else []
+    candidates = facts.reached_candidates(reports_in) if reports_in else []
     for fn, loader, label in facts.worker_helpers(candidates):
         yield fn, loader, label
 

@@ -180,11 +180,7 @@ def _held_state_writes(facts, fn):
 
 def _check_held(facts, report) -> None:
     """State writes in the methods of project objects that worker code of a loader calls."""
-    candidates = [
-        fn
-        for fn in facts.reachable_functions
-        if id(fn) in facts.method_owner and any(True for _ in _held_state_writes(facts, fn))
-    ]
+    candidates = [fn for fn in facts.methods_reached() if any(True for _ in _held_state_writes(facts, fn))]
     for fn, loader, label in facts.worker_helpers(candidates):
         if loader_runs_in_main_thread(facts.owner_of(loader), loader):
             continue

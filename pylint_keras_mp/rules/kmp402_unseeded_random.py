@@ -244,14 +244,14 @@ def _check_helpers(facts, report) -> None:
         return  # nothing to draw from
     # the functions with a call that may draw, from the module's index of calls; the draws
     # themselves are decided below, once the loader (and so the seeds that count) is known
-    reachable = facts.reachable_functions
-    module_functions = {id(fn) for fn in reachable}
+    module_functions = {id(fn) for fn in facts.functions.values()}
+    module_functions |= {id(fn) for fn in facts.methods_reached()}
     maybe = {
         id(fn)
         for call, fn in facts.calls_by_function
         if fn is not None and id(fn) in module_functions and _may_draw(facts, call, fn)
     }
-    candidates = [fn for fn in reachable if id(fn) in maybe]
+    candidates = facts.reached_candidates(lambda fn: id(fn) in maybe)
     for fn, loader, label in facts.worker_helpers(candidates):
         _loader, helpers, labels = by_loader.setdefault(id(loader), (loader, [], {}))
         helpers.append(fn)

@@ -164,7 +164,7 @@ def _check_reached(facts, report) -> None:
     The loader's module and this one say whether the parent runs JAX."""
     candidates = [
         fn
-        for fn in facts.reachable_functions
+        for fn in facts.functions_reached()
         if any(isinstance(node, ast.Call) and _runs_jax(facts, node, fn, "jax") for node in walk_scope(fn))
     ]
     for fn, loader, label in facts.worker_helpers(candidates):
