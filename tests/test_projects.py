@@ -247,3 +247,105 @@ def test_a_project_without_loaders_reads_nothing_more_for_a_file_without_trigger
     parsed = _parsed_files(monkeypatch)
     assert analyze_file(str(tmp_path / "main.py"), Options()) == []
     assert parsed == []
+
+
+# --- return summaries --------------------------------------------------------------------------
+
+RETURNING = '''
+import threading
+import helpers
+
+
+def scale(x):
+    return x
+
+
+def nested():
+    def inner(x):
+        return x
+    return inner
+
+
+def module_function():
+    return scale
+
+
+def lock():
+    return threading.Lock()
+
+
+def disagree(flag):
+    if flag:
+        return threading.Lock()
+    return scale
+
+
+def maybe_lock(flag):
+    if flag:
+        return None
+    return threading.Lock()
+
+
+def through():
+    return lock()
+
+
+def pool():
+    return helpers.make_pool(2)
+
+
+def counts(n):
+    yield from range(n)
+
+
+class Box:
+    @staticmethod
+    def cells(n):
+        for i in range(n):
+            yield i
+
+    def own(self):
+        return self.cells(3)
+
+
+def box():
+    return Box()
+'''
+
+
+def test_a_return_summary_says_what_every_return_gives_and_holds_no_tree(tmp_path):
+    _fresh_process_caches()
+    _write(
+        tmp_path,
+        {
+            "setup.py": "",
+            "returning.py": RETURNING,
+            "helpers.py": "import multiprocessing\n\ndef make_pool(n):\n    return multiprocessing.Pool(n)\n",
+        },
+    )
+    index = project_index.index_for(str(tmp_path / "returning.py"), Options())
+    facts = index.facts_of(index.path_of(str(tmp_path / "returning.py")))
+    functions = dict(facts.functions)
+    functions["own"] = facts.class_methods(facts.classes["Box"])["own"]
+
+    def summary(name):
+        found = facts.returns_of(functions[name])
+        return None if found is None else (found.kind, found.what, found.qualname)
+
+    assert summary("nested") == ("local", "the nested function 'inner'", None)
+    assert summary("module_function") == ("function", "the module-level function 'scale'", None)
+    assert summary("lock") == ("made-by", "threading.Lock", "threading.Lock")
+    assert summary("disagree") is None  # a lock in one branch, a function in the other: unknown
+    assert summary("maybe_lock") == ("made-by", "threading.Lock", "threading.Lock")  # None aside
+    assert summary("through")[::2] == ("made-by", "threading.Lock")
+    assert summary("pool")[::2] == ("made-by", "multiprocessing.Pool")  # module.func(...)
+    assert summary("counts")[0] == "generator"
+    assert summary("own")[0] == "generator"  # self.method(...) of a generator staticmethod
+    assert summary("box")[0] == "instance"
+    found = facts.returns_of(functions["box"])
+    assert found.where[1:] == ("Box", facts.classes["Box"].lineno)
+    # computed once per function, and made of strings and tuples only (no tree kept alive)
+    assert facts.returns_of(functions["box"]) is found
+    for value in vars(found).values():
+        assert value is None or isinstance(value, (str, tuple))
+        assert not any(isinstance(part, ast.AST) for part in (value if isinstance(value, tuple) else (value,)))
