@@ -9,7 +9,14 @@ import functools
 import weakref
 from dataclasses import dataclass, field
 
-from .keras_api import PICKLE_HOOKS, WORKER_ENTRY, is_keras_loader_base
+from .bindings import COUNTED_AGAIN
+from .keras_api import (
+    KERAS_SUBMODULE_HELPERS,
+    KERAS_SUBMODULES,
+    PICKLE_HOOKS,
+    WORKER_ENTRY,
+    is_keras_loader_base,
+)
 from .syntax import FunctionNode, is_self_attribute, self_name_of, target_names, walk_scope
 
 
@@ -181,7 +188,7 @@ class LoaderHierarchy:
             frame[2] = index + 1
             base = current.bases[index]
             local = self.local_base_class(base, current)
-            qualname = None if local is not None else self.qualname(base)
+            qualname = None if local is not None else self.base_qualname(base)
             if qualname and (is_keras_loader_base(qualname) or qualname in configured):
                 found.append(qualname)
             elif local is not None and base.id not in current_seen:
@@ -193,6 +200,41 @@ class LoaderHierarchy:
             elif local is None and self.project is not None:
                 found.extend(self.project.keras_bases_of_base(self, base))
         return returned if returned is not None else []
+
+    def base_qualname(self, base: ast.AST, _depth: int = 0) -> str | None:
+        """The dotted name a base class expression means: through the imports, and through
+        module-level names and attributes bound to such names (``Base = keras.utils.Sequence``,
+        ``utils = keras.utils`` then ``utils.Sequence``, ``get_keras_submodule("utils").Sequence``).
+        A name bound more than once counts when every value means the same, fallbacks to
+        ``object`` aside (``try: Base = ... except ImportError: Base = object``)."""
+        qualname = self.qualname(base)
+        if qualname is not None or _depth > 4:
+            return qualname
+        if isinstance(base, ast.Name):
+            if base.id in self.global_writes or base.id in self.imports or base.id in self.classes:
+                return None
+            sources = [
+                source
+                for source in self.module_table.sources.get(base.id, ())
+                if source is not COUNTED_AGAIN
+            ]
+            found = set()
+            for source in sources:
+                if not isinstance(source, ast.expr):
+                    return None  # a def, a loop target, an unpacked value...
+                meant = self.base_qualname(source, _depth + 1)
+                if meant != "builtins.object":
+                    found.add(meant)
+            return found.pop() if len(found) == 1 else None
+        if isinstance(base, ast.Attribute):
+            owner = self.base_qualname(base.value, _depth + 1)
+            return f"{owner}.{base.attr}" if owner else None
+        if isinstance(base, ast.Call) and len(base.args) == 1 and not base.keywords:
+            helper = self.qualname(base.func)
+            name = base.args[0].value if isinstance(base.args[0], ast.Constant) else None
+            if helper in KERAS_SUBMODULE_HELPERS and name in KERAS_SUBMODULES:
+                return f"keras.{name}"
+        return None
 
     @functools.cached_property
     def _imported_loaders(self) -> dict[str | None, bool]:

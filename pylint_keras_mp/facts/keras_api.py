@@ -16,6 +16,12 @@ PICKLE_HOOKS = frozenset({"__getstate__", "__reduce__", "__reduce_ex__"})
 WORKER_ARGUMENTS = frozenset({"workers", "use_multiprocessing", "max_queue_size"})
 
 
+# Helpers that hand out Keras' own submodules by name: ``get_keras_submodule("utils")`` is
+# ``keras.utils`` (keras_preprocessing, which Keras 2 configures with its own modules).
+KERAS_SUBMODULE_HELPERS = frozenset({"keras_preprocessing.get_keras_submodule"})
+KERAS_SUBMODULES = frozenset({"utils", "backend"})
+
+
 def is_keras_loader_base(qualname: str) -> bool:
     head, _, last = qualname.rpartition(".")
     if last not in LOADER_BASE_NAMES or not head:

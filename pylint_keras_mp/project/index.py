@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Options
+from ..facts.keras_api import import_path_uses_keras
 from .model import Project, project_for, real_path
 
 # How many re-exports a name is followed through.
@@ -123,7 +124,19 @@ def _top_level_names(facts) -> dict[str, tuple[str, str | None]]:
         node = facts.definition_of(name, None)
         if node is not None:
             names[name] = ("class" if isinstance(node, ast.ClassDef) else "function", None)
+        elif _may_alias_keras(facts, name):
+            # an alias of Keras (a loader base or a module on the way to one) re-exports it:
+            # ``Base = keras.utils.Sequence``, ``utils = keras.utils``,
+            # ``get_keras_submodule("utils").Sequence``
+            meant = facts.base_qualname(ast.Name(id=name, ctx=ast.Load()))
+            if meant is not None and import_path_uses_keras(meant):
+                names[name] = ("import", meant)
     return names
+
+
+def _may_alias_keras(facts, name: str) -> bool:
+    """A module-level name assigned an attribute (``keras.utils``, ``helper("utils").Sequence``)."""
+    return any(isinstance(source, ast.Attribute) for source in facts.module_table.sources.get(name, ()))
 
 
 def _import_root(facts, node: ast.AST) -> ast.Name | None:
@@ -375,14 +388,15 @@ class ProjectIndex:
                     return qualname
                 return None
             path, rest = found
-            if len(rest) != 1 or (path, rest[0]) in seen:
+            if not rest or (path, rest[0]) in seen:
                 return None
             seen.add((path, rest[0]))
             kind, target = (self.names_of(path) or {}).get(rest[0], (None, None))
             if kind != "import":
                 return None
             through_project = True
-            importer, qualname = path, target
+            # ``compat.utils.Sequence`` where compat binds ``utils`` to a module outside
+            importer, qualname = path, ".".join([target, *rest[1:]])
         return None
 
     def class_keras_bases(self, facts, cls: ast.ClassDef) -> list[str]:
