@@ -105,3 +105,168 @@ def version(distribution: str) -> str | None:
     """The installed version of a distribution, None when it is not installed."""
     found = metadata(distribution)
     return (found.get("version") or [None])[0] if found is not None else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Installed packages' source, read (never imported) to learn whether a base class is a loader.
+
+# How many classes and re-exports deep an installed base is followed.
+INSTALLED_DEPTH = 6
+# Installed modules larger than this are not read (a generated or vendored giant is unknown).
+INSTALLED_MAX_BYTES = 400_000
+# Top-level packages whose classes are never Keras data loaders (or are Keras itself, whose
+# bases are known by name): never read.
+NOT_READ = frozenset(
+    {"keras", "tensorflow", "tf_keras", "torch", "numpy", "jax", "pandas", "scipy", "sklearn",
+     "collections", "typing", "abc", "builtins", "grain", "six", "enum"}
+)
+
+
+def module_source(dotted: str) -> str | None:
+    """The ``.py`` file an installed module's import would run, found as the path finder looks
+    for it along ``sys.path`` (a package's ``__init__.py``, or ``name.py``); nothing is imported.
+    None for extension modules, zips, namespace packages and anything not found."""
+    parts = dotted.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    for entry in sys.path:
+        folder = entry or "."
+        if not os.path.isdir(folder):
+            continue
+        found = _source_in(folder, parts)
+        if found is not None:
+            return found if found else None
+    return None
+
+
+def _source_in(folder: str, parts: list[str]) -> str | None:
+    """The source of ``parts`` under one path entry; "" when the top-level name is there but
+    is no plain source (the path finder would stop there too); None when it is not there."""
+    head = os.path.join(folder, parts[0])
+    if os.path.isfile(os.path.join(head, "__init__.py")):
+        current = head
+    elif os.path.isfile(head + ".py"):
+        return head + ".py" if len(parts) == 1 else ""
+    elif os.path.isdir(head) or any(
+        name.startswith(parts[0] + ".") for name in _listing(folder)
+    ):
+        return ""  # a namespace package, an extension module...: not read
+    else:
+        return None
+    for part in parts[1:]:
+        if os.path.isfile(os.path.join(current, part, "__init__.py")):
+            current = os.path.join(current, part)
+        elif os.path.isfile(os.path.join(current, part + ".py")):
+            return os.path.join(current, part + ".py") if part == parts[-1] else ""
+        else:
+            return ""
+    return os.path.join(current, "__init__.py")
+
+
+_LISTINGS: dict[str, frozenset] = {}
+
+
+def _listing(folder: str) -> frozenset:
+    if folder not in _LISTINGS:
+        try:
+            _LISTINGS[folder] = frozenset(os.listdir(folder))
+        except OSError:
+            _LISTINGS[folder] = frozenset()
+    return _LISTINGS[folder]
+
+
+# (dotted name, options) -> the Keras loader bases it reaches; the modules read, by file.
+_BASES: dict[tuple, list[str]] = {}
+_MODULES: dict[tuple, object] = {}
+
+
+def may_be_read(dotted: str) -> bool:
+    """A dotted name whose package may hold a Keras loader class: not Keras itself, not the
+    standard library, not a package known to hold none."""
+    top = dotted.split(".")[0]
+    return top not in NOT_READ and top not in sys.stdlib_module_names
+
+
+# Words one of which a module that defines a loader class on a Keras base must hold.
+_KERAS_WORDS = (b"keras", b"tensorflow", b"Sequence", b"PyDataset")
+
+
+def installed_loader_bases(qualname: str, options, _seen: frozenset = frozenset()) -> list[str]:
+    """The Keras loader bases (``keras.utils.Sequence``) that the class an installed package
+    names ``qualname`` derives from, read from the package's source; [] when it derives from
+    none, or cannot be read (unknown, and silent)."""
+    key = (qualname, options)
+    if key in _BASES:
+        return _BASES[key]
+    if not may_be_read(qualname) or qualname in _seen or len(_seen) > INSTALLED_DEPTH:
+        return []
+    _BASES[key] = []  # a cycle is unknown
+    found: list[str] = []
+    try:
+        found = _read_bases(qualname, options, _seen | {qualname})
+    except Exception:  # an unreadable, unparsable or hostile source is unknown
+        found = []
+    _BASES[key] = found
+    return found
+
+
+def _read_bases(qualname: str, options, seen: frozenset) -> list[str]:
+    module, _, name = qualname.rpartition(".")
+    if not module:
+        return []
+    path = module_source(module)
+    if path is None:
+        return []
+    with open(path, "rb") as handle:
+        data = handle.read(INSTALLED_MAX_BYTES + 1)
+    if f"class {name}".encode() in data and not any(word in data for word in _KERAS_WORDS):
+        return []  # defined here, on bases that name no Keras (nor a loader base): not read
+    facts = _installed_facts(path, options)
+    if facts is None:
+        return []
+    cls = facts.classes.get(name)
+    if cls is not None and facts.module_table.bound_once(name):
+        return facts.class_keras_bases(cls, installed_seen=seen)
+    target = facts.imports.get(name)
+    if target is not None and facts.module_table.bound_once(name):
+        if target.startswith("."):
+            target = _absolute(module, path, target)
+        return installed_loader_bases(target, options, seen) if target else []
+    return []
+
+
+def _absolute(module: str, path: str, target: str) -> str | None:
+    """A relative import target of an installed module, made absolute."""
+    level = len(target) - len(target.lstrip("."))
+    package = module if os.path.basename(path) == "__init__.py" else module.rpartition(".")[0]
+    parts = package.split(".")
+    if level - 1 >= len(parts):
+        return None
+    base = ".".join(parts[: len(parts) - (level - 1)])
+    rest = target.lstrip(".")
+    return f"{base}.{rest}" if rest else base
+
+
+def _installed_facts(path: str, options):
+    """The facts of an installed module (no project: its own imports only), kept per process."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    key = (path, stat.st_size, stat.st_mtime_ns, options)
+    if key not in _MODULES:
+        _MODULES[key] = None
+        if stat.st_size <= INSTALLED_MAX_BYTES:
+            import ast
+            import warnings
+
+            from .engine import decode_source
+            from .facts import ModuleFacts
+
+            with open(path, "rb") as handle:
+                source = decode_source(handle.read())
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source, filename=path)
+            _MODULES[key] = ModuleFacts(tree, source, path, options, kind="installed")
+    return _MODULES[key]

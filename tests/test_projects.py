@@ -39,6 +39,8 @@ def test_every_front_end_reports_the_same_from_the_project_root(project):
 # --- the project model -------------------------------------------------------------------------
 
 import ast  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from pylint_keras_mp.config import Options  # noqa: E402
@@ -349,3 +351,61 @@ def test_a_return_summary_says_what_every_return_gives_and_holds_no_tree(tmp_pat
     for value in vars(found).values():
         assert value is None or isinstance(value, (str, tuple))
         assert not any(isinstance(part, ast.AST) for part in (value if isinstance(value, tuple) else (value,)))
+
+
+# --- loader bases in installed packages --------------------------------------------------------
+
+INSTALLED_PACKAGE = {
+    "libseq/__init__.py": "from .preprocessing import Generator\n",
+    "libseq/preprocessing/__init__.py": "from .generator import Generator, Plain\n",
+    "libseq/preprocessing/generator.py": (
+        "import keras\n\n\nclass Generator(keras.utils.Sequence):\n    pass\n\n\n"
+        "class Plain:\n    def __getitem__(self, index):\n        return index\n"
+    ),
+}
+PROJECT_ON_INSTALLED_BASE = {
+    "setup.cfg": "",
+    "loaders.py": (
+        "import threading\n\n"
+        "from libseq import Generator\n"
+        "from libseq.preprocessing.generator import Plain\n\n\n"
+        "class Coco(Generator):\n"
+        "    def __init__(self):\n"
+        "        self.lock = threading.Lock()  # expect: KMP202\n\n\n"
+        "class Container(Plain):\n"
+        "    def __init__(self):\n"
+        "        self.lock = threading.Lock()\n"
+    ),
+}
+
+
+def _fresh_installed_caches():
+    from pylint_keras_mp import installed
+
+    installed._BASES.clear()
+    installed._MODULES.clear()
+    installed._LISTINGS.clear()
+
+
+def test_a_loader_base_from_an_installed_package_is_read_from_its_source(tmp_path, monkeypatch):
+    from tests.fixture_support import FixtureProject
+
+    site = tmp_path / "site"
+    _write(site, INSTALLED_PACKAGE)
+    _write(tmp_path / "project", PROJECT_ON_INSTALLED_BASE)
+    project = FixtureProject(tmp_path / "project")
+    # not installed: the base is unknown, and unknown is silent
+    _fresh_process_caches()
+    _fresh_installed_caches()
+    assert _codes(engine_project_findings(project)) == {"loaders.py": []}
+    # installed (on the path every front end searches), never imported
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]))
+    _fresh_process_caches()
+    _fresh_installed_caches()
+    engine = engine_project_findings(project)
+    assert _codes(engine) == project.expected()
+    assert "libseq" not in sys.modules
+    assert cli_project_findings(project) == engine, "keras-mp-lint disagrees with the engine"
+    assert flake8_project_findings(project) == engine, "flake8 disagrees with the engine"
+    assert pylint_project_findings(project) == engine, "pylint disagrees with the engine"

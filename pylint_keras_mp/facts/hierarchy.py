@@ -9,6 +9,7 @@ import functools
 import weakref
 from dataclasses import dataclass, field
 
+from ..installed import installed_loader_bases
 from .bindings import COUNTED_AGAIN
 from .keras_api import (
     KERAS_SUBMODULE_HELPERS,
@@ -163,9 +164,10 @@ class LoaderHierarchy:
         reached = reachable_methods(merged, WORKER_ENTRY)
         return {name: fn for name, fn in reached.items() if id(fn) in own}
 
-    def class_keras_bases(self, cls: ast.ClassDef) -> list[str]:
+    def class_keras_bases(self, cls: ast.ClassDef, installed_seen: frozenset = frozenset()) -> list[str]:
         """The qualified Keras (or configured) loader bases a class of the module reaches through
-        its bases: in-module ones, and project classes of other modules."""
+        its bases: in-module ones, project classes of other modules, and classes of installed
+        packages read from their source (``installed_seen``: the installed classes on the way)."""
         configured = set(self.options.sequence_bases)
         verdicts = self._keras_base_verdicts
         if verdicts.get(cls.name) is not None:
@@ -197,9 +199,20 @@ class LoaderHierarchy:
                     found.extend(cached)
                 else:
                     stack.append([self.classes[base.id], current_seen | {base.id}, 0, []])
-            elif local is None and self.project is not None:
-                found.extend(self.project.keras_bases_of_base(self, base))
+            elif local is None:
+                through = self.project.keras_bases_of_base(self, base) if self.project is not None else []
+                if not through and qualname and not self._in_project(qualname):
+                    through = installed_loader_bases(qualname, self.options, installed_seen)
+                found.extend(through)
         return returned if returned is not None else []
+
+    def _in_project(self, qualname: str) -> bool:
+        """A dotted name that leads into the project (relative, or a project module)."""
+        if qualname.startswith("."):
+            return True
+        return self.project is not None and self.path is not None and (
+            self.project.project.resolve_name(qualname, self.path) is not None
+        )
 
     def base_qualname(self, base: ast.AST, _depth: int = 0) -> str | None:
         """The dotted name a base class expression means: through the imports, and through

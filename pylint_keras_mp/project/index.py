@@ -114,6 +114,19 @@ def _imported_names(source: str) -> list[str]:
     return names
 
 
+FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([\w, \t]+)", re.MULTILINE)
+
+
+def _from_imports(source: str) -> list[tuple[str, list[str]]]:
+    """(module, names) of the ``from module import names`` statements, read from the text (the
+    first line of a parenthesised list is enough for a pre-filter)."""
+    found = []
+    for match in FROM_IMPORT.finditer(source):
+        names = [item.split(" as ")[0].strip() for item in match[2].split(",")]
+        found.append((match[1], [name for name in names if name.isidentifier()]))
+    return found
+
+
 def _top_level_names(facts) -> dict[str, tuple[str, str | None]]:
     names: dict[str, tuple[str, str | None]] = {}
     for name in facts.module_table.counts:
@@ -643,14 +656,35 @@ class ProjectIndex:
     def takes_part(self, path: Path, text: str) -> bool:
         """Whether a module can take part in the project's loaders, told from its text and its
         path: it names a loader class of the project (a subclass, a construction or a launch
-        names its class) or a configured base defined in the project, or it defines a
-        module-level function that worker code calls."""
+        names its class) or a configured base defined in the project, it defines a function or
+        class whose code worker code runs, or it imports a loader class of an installed
+        package."""
         if path in self.worker_helpers():
             return True
         names = self._project_loader_names()
         from ..engine import names_a_word
 
-        return bool(names) and names_a_word(text, names)
+        if names and names_a_word(text, names):
+            return True
+        return self._imports_installed_loader(path, text)
+
+    def _imports_installed_loader(self, path: Path, text: str) -> bool:
+        """Whether the text imports, from an installed package, a class that derives from a
+        Keras loader base (read from the package's source, never imported): ``from
+        keras_retinanet.preprocessing.generator import Generator``. Only class-like names (an
+        upper-case initial) of modules outside the project are looked up."""
+        from ..installed import installed_loader_bases, may_be_read
+
+        for module, names in _from_imports(text):
+            names = [name for name in names if name[:1].isupper()]
+            if not names or module.startswith(".") or not may_be_read(module):
+                continue
+            if self.project.resolve_name(module, path) is not None:
+                continue
+            for name in names:
+                if installed_loader_bases(f"{module}.{name}", self.options):
+                    return True
+        return False
 
     @silent(True)
     def might_matter(self, path: Path, source: str) -> bool:
@@ -659,6 +693,8 @@ class ProjectIndex:
         a project loader), or the modules that mention a loader base import it, directly or
         through other project modules (its functions may run in worker processes). In a project
         where no module defines or uses a data loader, none can."""
+        if self._imports_installed_loader(path, source):
+            return True
         if not self.scan():
             return False
         for name in _imported_names(source):
