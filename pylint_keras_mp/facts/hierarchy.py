@@ -12,13 +12,19 @@ from dataclasses import dataclass, field
 from ..installed import installed_loader_bases
 from .bindings import COUNTED_AGAIN
 from .keras_api import (
+    ENQUEUERS,
+    GIVEN_TO_KERAS,
     KERAS_SUBMODULE_HELPERS,
     KERAS_SUBMODULES,
+    LAUNCH_METHODS,
+    NOT_LOADER_ROOTS,
     PICKLE_HOOKS,
     WORKER_ENTRY,
+    import_path_uses_keras,
+    imports_keras,
     is_keras_loader_base,
 )
-from .syntax import FunctionNode, is_self_attribute, self_name_of, target_names, walk_scope
+from .syntax import FunctionNode, is_self_attribute, keyword, self_name_of, target_names, walk_scope
 
 
 def methods_of(mro: list[ast.ClassDef]) -> dict[str, FunctionNode]:
@@ -53,6 +59,11 @@ class DataLoader:
     @property
     def name(self) -> str:
         return self.node.name
+
+    @property
+    def by_use(self) -> bool:
+        """A data loader only by use (its base is unknown): no Keras contract can be checked."""
+        return self.keras_bases == [GIVEN_TO_KERAS]
 
     @property
     def is_pydataset(self) -> bool:
@@ -122,8 +133,11 @@ class LoaderHierarchy:
     def data_loaders(self) -> list[DataLoader]:
         """The module's data loader classes, in ast.walk's order."""
         loaders = []
+        used = self.classes_given_to_keras
         for node in self.nodes_of(ast.ClassDef):
             bases = self.class_keras_bases(node)
+            if not bases and id(node) in used:
+                bases = [GIVEN_TO_KERAS]
             if bases:
                 mro = self.class_mro(node)
                 loader = DataLoader(
@@ -133,6 +147,56 @@ class LoaderHierarchy:
                 loader.worker_methods = self._worker_methods(loader)
                 loaders.append(loader)
         return loaders
+
+    @functools.cached_property
+    def classes_given_to_keras(self) -> set[int]:
+        """``id()`` of the module's classes that are data loaders by use: the module (which
+        uses Keras) passes an instance to a launch (``model.fit(Gen(...))``, also through a name
+        bound once) or to Keras' ``OrderedEnqueuer``, the class defines ``__getitem__`` and
+        ``__len__``, and one of its bases is unknown here (reached at run time, or from a package
+        that is not installed) while none is known to be something else. Installed packages
+        play no part: the use is the proof."""
+        if not self.classes or not imports_keras(self.import_paths):
+            return set()
+        found: set[int] = set()
+        for call, fn in self.calls_by_function:
+            func = call.func
+            last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if last in LAUNCH_METHODS and isinstance(func, ast.Attribute):
+                data = call.args[0] if call.args else keyword(call, "x")
+            elif last in ENQUEUERS and import_path_uses_keras(self.qualname(func, fn) or ""):
+                data = call.args[0] if call.args else keyword(call, "sequence")
+            else:
+                continue
+            value, scope = self.follow(data, fn, at_launch=True)
+            if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+                continue
+            cls = self.definition_of(value.func.id, scope)
+            if isinstance(cls, ast.ClassDef) and self.classes.get(cls.name) is cls and self._loader_shaped(cls):
+                found.add(id(cls))
+        return found
+
+    def _loader_shaped(self, cls: ast.ClassDef) -> bool:
+        """Defines ``__getitem__`` and ``__len__``, and has a base the module cannot tell (none
+        known to be a plain class, a container, a torch or grain dataset)."""
+        mro = self.class_mro(cls)
+        if not {"__getitem__", "__len__"} <= set(methods_of(mro)):
+            return False
+        unknown = False
+        for current in mro:
+            for base in current.bases:
+                if self.local_base_class(base, current) is not None:
+                    continue
+                qualname = self.base_qualname(base)
+                if qualname is None:
+                    unknown = unknown or isinstance(base, (ast.Name, ast.Attribute))
+                elif qualname.split(".")[0] in NOT_LOADER_ROOTS or qualname.startswith(".") or (
+                    self.project is not None and self._in_project(qualname)
+                ):
+                    return False  # known to be something else (a project class on no loader base)
+                else:
+                    unknown = True  # an installed package that could not be read
+        return unknown
 
     @functools.cached_property
     def data_loaders_by_name(self) -> dict[str, DataLoader]:

@@ -22,6 +22,13 @@ KERAS_SUBMODULE_HELPERS = frozenset({"keras_preprocessing.get_keras_submodule"})
 KERAS_SUBMODULES = frozenset({"utils", "backend"})
 
 
+# What a data loader known only by use (given to a launch or an enqueuer) has for its Keras base.
+GIVEN_TO_KERAS = "<given to Keras>"
+ENQUEUERS = frozenset({"OrderedEnqueuer", "SequenceEnqueuer"})
+# Roots of bases known to be no Keras data loader.
+NOT_LOADER_ROOTS = frozenset({"builtins", "collections", "typing", "torch", "grain", "abc"})
+
+
 def is_keras_loader_base(qualname: str) -> bool:
     head, _, last = qualname.rpartition(".")
     if last not in LOADER_BASE_NAMES or not head:

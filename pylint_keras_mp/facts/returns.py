@@ -150,6 +150,8 @@ class ReturnSummaries:
             each = self.value_returned(node.value, fn, depth)
             if each is None or (found is not None and not _agree(found, each)):
                 return None
+            if found is not None and found.kind == LOCAL and each.what != found.what:
+                found = Returned(LOCAL, "a nested function or lambda (one per return)")
             found = found or each
         return found
 
