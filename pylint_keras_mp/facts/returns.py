@@ -275,6 +275,21 @@ class ReturnSummaries:
                     held.setdefault(assignment.attr, target)
         return {attr: target for attr, target in held.items() if attr not in other}
 
+    def held_arguments(self) -> list[tuple]:
+        """(loader key, attribute, class (file, name, line)) for the instances of project classes
+        (no data loaders) that constructions of this module pass to a loader's constructor, which
+        stores them on self."""
+        found = []
+        for loader, attr, value, fn, _passed in self.construction_arguments():
+            value, scope = self.follow(value, fn, at_launch=True)
+            returned = self.value_returned(value, scope) if value is not None else None
+            if returned is None or returned.kind != INSTANCE:
+                continue
+            target = self.class_at(returned.where)
+            if target is not None and target[0].loader_for_class(target[1]) is None:
+                found.append((loader.key, attr, returned.where))
+        return found
+
     def held_calls(self, fn: FunctionNode, held: dict[str, tuple]):
         """(label, facts, method) for each ``self.<attr>.<method>(...)`` in ``fn`` on an object it
         holds, with the methods of that object's class the call reaches through ``self``."""
@@ -284,15 +299,17 @@ class ReturnSummaries:
         if self_name is None or not held:
             return
         for node in walk_scope(fn):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            if not isinstance(node, ast.Call):
                 continue
-            attr = is_self_attribute(node.func.value, self_name)
+            attr = is_self_attribute(node.func, self_name)  # self.effect(image): its __call__
+            if attr is not None and attr in held:
+                entry, called = "__call__", f"self.{attr}()"
+            elif isinstance(node.func, ast.Attribute):
+                attr = is_self_attribute(node.func.value, self_name)
+                entry, called = node.func.attr, f"self.{attr}.{node.func.attr}()"
             if attr is None or attr not in held:
                 continue
             owner, cls = held[attr]
             methods = owner.class_methods(cls)
-            for name, method in reachable_methods(methods, node.func.attr).items():
-                label = f"self.{attr}.{node.func.attr}()"
-                if name != node.func.attr:
-                    label += f" -> {name}()"
-                yield label, owner, method, cls
+            for name, method in reachable_methods(methods, entry).items():
+                yield (called if name == entry else f"{called} -> {name}()"), owner, method, cls

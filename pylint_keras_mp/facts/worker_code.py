@@ -30,14 +30,17 @@ class WorkerCode:
             return self.project.function_of(self, func, fn)
         return None
 
-    def helpers_reached(self, loader: DataLoader) -> list[tuple[object, FunctionNode, str]]:
+    def helpers_reached(self, loader: DataLoader, given=None) -> list[tuple[object, FunctionNode, str]]:
         """[(facts, function, label)] for the functions that the loader's worker methods call,
         directly or through other such functions, in any project module: module-level functions
         (``__getitem__ -> augment()``) and the methods of project objects the loader holds, also
-        objects those objects hold (``__getitem__ -> self.sampler.sample()``)."""
+        objects those objects hold (``__getitem__ -> self.sampler.sample()``); ``given``: more
+        held objects, attribute -> (facts, class), that constructions pass to it."""
         found: list[tuple[object, FunctionNode, str]] = []
         seen: set[int] = set()
         held = self.loader_held_objects(loader)
+        if given:
+            held = {**given, **held}  # objects its constructions give it to hold, (attr -> class)
         pending = [(self, fn, name, name, held) for name, fn in loader.worker_methods.items()]
         while pending and len(found) < HELPER_LIMIT:
             owner, fn, entry, label, held = pending.pop(0)

@@ -172,6 +172,9 @@ class ModuleSummary:
     started: list[frozenset] = field(default_factory=list)  # lineages run in worker processes
     # top-level names that re-export a Keras or configured loader base (``compat.Sequence``)
     reexported_bases: set[str] = field(default_factory=set)
+    # project objects its constructions give a loader to hold: (loader key, attribute, class
+    # (file, name, line)) for ``Generator(visual_effect=VisualEffect())`` stored on self
+    held_arguments: list[tuple] = field(default_factory=list)
 
 
 class ProjectIndex:
@@ -611,6 +614,8 @@ class ProjectIndex:
             summary.loader_names.add(name)  # a module that calls it may launch the loader
         for loader in facts.loaders_started_with_processes():
             summary.started.append(loader.lineage)
+        if facts.loader_constructions:
+            summary.held_arguments = facts.held_arguments()
         base_words = self.loader_words()
         for name, (kind, target) in (self.names_of(path) or {}).items():
             if kind == "import" and target and target.rpartition(".")[2] in base_words:
@@ -742,11 +747,37 @@ class ProjectIndex:
         loader key, label)]."""
         if self._worker_helpers is None:
             found: dict[Path, list] = {}
+            known: set[tuple] = set()
             for summary in self.scan().values():
                 for path, name, line, loader, entry in summary.helpers:
                     found.setdefault(path, []).append((name, line, loader, entry))
+                    known.add((path, name, line, loader))
+            for path, name, line, loader, entry in self._helpers_of_held_arguments():
+                if (path, name, line, loader) not in known:
+                    known.add((path, name, line, loader))
+                    found.setdefault(path, []).append((name, line, loader, entry))
             self._worker_helpers = found
         return self._worker_helpers
+
+    def _helpers_of_held_arguments(self) -> list[tuple]:
+        """What worker code reaches through the project objects constructions give a loader to
+        hold (``self.visual_effect = visual_effect``, constructed with ``VisualEffect()``):
+        [(file, function name, line, loader key, label)]."""
+        by_loader: dict[tuple, dict[str, tuple]] = {}
+        for summary in self.scan().values():
+            for key, attr, where in summary.held_arguments:
+                by_loader.setdefault(key, {}).setdefault(attr, where)
+        found = []
+        for key, held in by_loader.items():
+            loader = self.loader_by_key(key)
+            owner = self.facts_of(key[0]) if loader is not None else None
+            if owner is None:
+                continue
+            classes = {attr: owner.class_at(where) for attr, where in held.items()}
+            classes = {attr: target for attr, target in classes.items() if target is not None}
+            for fn_owner, fn, label in owner.helpers_reached(loader, classes):
+                found.append((fn_owner.path, fn.name, fn.lineno, key, label))
+        return found
 
     def loaders_fed_with_processes(self) -> list[frozenset]:
         """The lineage (class keys) of every loader a project module runs in worker processes."""
