@@ -147,9 +147,7 @@ def _source_in(folder: str, parts: list[str]) -> str | None:
         current = head
     elif os.path.isfile(head + ".py"):
         return head + ".py" if len(parts) == 1 else ""
-    elif os.path.isdir(head) or any(
-        name.startswith(parts[0] + ".") for name in _listing(folder)
-    ):
+    elif os.path.isdir(head) or parts[0] in _listing(folder):
         return ""  # a namespace package, an extension module...: not read
     else:
         return None
@@ -167,9 +165,11 @@ _LISTINGS: dict[str, frozenset] = {}
 
 
 def _listing(folder: str) -> frozenset:
+    """The module names a path entry's files give (``name.cpython-311-x86_64-linux-gnu.so``
+    gives ``name``)."""
     if folder not in _LISTINGS:
         try:
-            _LISTINGS[folder] = frozenset(os.listdir(folder))
+            _LISTINGS[folder] = frozenset(name.partition(".")[0] for name in os.listdir(folder))
         except OSError:
             _LISTINGS[folder] = frozenset()
     return _LISTINGS[folder]
@@ -219,8 +219,22 @@ def _read_bases(qualname: str, options, seen: frozenset) -> list[str]:
         return []
     with open(path, "rb") as handle:
         data = handle.read(INSTALLED_MAX_BYTES + 1)
-    if f"class {name}".encode() in data and not any(word in data for word in _KERAS_WORDS):
-        return []  # defined here, on bases that name no Keras (nor a loader base): not read
+    if f"class {name}".encode() in data:
+        if not any(word in data for word in _KERAS_WORDS):
+            return []  # defined here, on bases that name no Keras (nor a loader base): not read
+    else:
+        # a re-export (``from .generator import Generator``), read from the text alone
+        match = re.search(
+            rb"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+\(?[^\n]*\b" + name.encode() + rb"\b",
+            data,
+            re.MULTILINE,
+        )
+        if match is None:
+            return []
+        target = match[1].decode() + ("" if match[1].endswith(b".") else ".") + name
+        if target.startswith("."):
+            target = _absolute(module, path, target)
+        return installed_loader_bases(target, options, seen) if target else []
     facts = _installed_facts(path, options)
     if facts is None:
         return []

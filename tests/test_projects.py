@@ -363,9 +363,9 @@ def test_a_return_summary_says_what_every_return_gives_and_holds_no_tree(tmp_pat
 # --- loader bases in installed packages --------------------------------------------------------
 
 INSTALLED_PACKAGE = {
-    "libseq/__init__.py": "from .preprocessing import Generator\n",
-    "libseq/preprocessing/__init__.py": "from .generator import Generator, Plain\n",
-    "libseq/preprocessing/generator.py": (
+    "keras_seq/__init__.py": "from .preprocessing import Generator\n",
+    "keras_seq/preprocessing/__init__.py": "from .generator import Generator, Plain\n",
+    "keras_seq/preprocessing/generator.py": (
         "import keras\n\n\nclass Generator(keras.utils.Sequence):\n    pass\n\n\n"
         "class Plain:\n    def __getitem__(self, index):\n        return index\n"
     ),
@@ -374,14 +374,25 @@ PROJECT_ON_INSTALLED_BASE = {
     "setup.cfg": "",
     "loaders.py": (
         "import threading\n\n"
-        "from libseq import Generator\n"
-        "from libseq.preprocessing.generator import Plain\n\n\n"
+        "import numpy as np\n"
+        "from keras_seq import Generator\n"
+        "from keras_seq.preprocessing.generator import Plain\n\n\n"
         "class Coco(Generator):\n"
         "    def __init__(self):\n"
-        "        self.lock = threading.Lock()  # expect: KMP202\n\n\n"
+        "        self.lock = threading.Lock()  # expect: KMP202\n\n"
+        "    def __getitem__(self, index):\n"
+        "        return np.random.random_sample()  # expect: KMP402\n\n\n"
         "class Container(Plain):\n"
         "    def __init__(self):\n"
         "        self.lock = threading.Lock()\n"
+    ),
+    # the launch that runs it in worker processes is in another module
+    "train.py": (
+        "# keras-mp-options: keras-version=2\n"
+        "from tensorflow import keras\n\nfrom loaders import Coco\n\n"
+        "if __name__ == \"__main__\":\n"
+        "    model = keras.Sequential([keras.layers.Dense(1)])\n"
+        "    model.fit_generator(Coco(), workers=2, use_multiprocessing=True)\n"
     ),
 }
 
@@ -404,7 +415,7 @@ def test_a_loader_base_from_an_installed_package_is_read_from_its_source(tmp_pat
     # not installed: the base is unknown, and unknown is silent
     _fresh_process_caches()
     _fresh_installed_caches()
-    assert _codes(engine_project_findings(project)) == {"loaders.py": []}
+    assert _codes(engine_project_findings(project)) == {"loaders.py": [], "train.py": []}
     # installed (on the path every front end searches), never imported
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]))
@@ -412,7 +423,7 @@ def test_a_loader_base_from_an_installed_package_is_read_from_its_source(tmp_pat
     _fresh_installed_caches()
     engine = engine_project_findings(project)
     assert _codes(engine) == project.expected()
-    assert "libseq" not in sys.modules
+    assert "keras_seq" not in sys.modules
     assert cli_project_findings(project) == engine, "keras-mp-lint disagrees with the engine"
     assert flake8_project_findings(project) == engine, "flake8 disagrees with the engine"
     assert pylint_project_findings(project) == engine, "pylint disagrees with the engine"

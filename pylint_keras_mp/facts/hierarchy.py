@@ -158,6 +158,13 @@ class LoaderHierarchy:
         play no part: the use is the proof."""
         if not self.classes or not imports_keras(self.import_paths):
             return set()
+        shaped = [
+            cls
+            for cls in self.classes.values()
+            if any(stmt.name == "__getitem__" for cls_ in self.class_mro(cls) for stmt in cls_.body if isinstance(stmt, ast.FunctionDef))
+        ]
+        if not shaped:
+            return set()  # no class could be a loader by use
         found: set[int] = set()
         for call, fn in self.calls_by_function:
             func = call.func

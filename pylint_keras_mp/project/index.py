@@ -595,12 +595,15 @@ class ProjectIndex:
                 self._words_checked.add(str(path))
                 if _names_keras(data) and not self._names_needed_words(data):
                     self._wordless[path] = (stamp.st_size, stamp.st_mtime_ns)
-            if first and path in self._wordless:
+            installed = first and _names_keras(data) and self._imports_installed_loader_bytes(path, data)
+            if first and path in self._wordless and not installed:
                 return None  # names no base: the pre-filter's words hold them all
-            if not _mentions(data, needs):
+            if not installed and not _mentions(data, needs):
                 return None
             parsed.use_read(data, stamp)  # a candidate: its facts are built from these bytes
-        elif not _mentions(parsed.source, needs):
+        elif not _mentions(parsed.source, needs) and not (
+            first and self._imports_installed_loader(path, parsed.source)
+        ):
             return None
         facts = self.facts_of(path)
         if facts is None:
@@ -672,6 +675,16 @@ class ProjectIndex:
         if names and names_a_word(text, names):
             return True
         return self._imports_installed_loader(path, text)
+
+    def _imports_installed_loader_bytes(self, path: Path, data: bytes) -> bool:
+        """``_imports_installed_loader`` for a file's bytes (a module subclassing a loader of an
+        installed Keras library names Keras: ``from keras_retinanet... import Generator``)."""
+        from ..engine import decode_source
+
+        try:
+            return self._imports_installed_loader(path, decode_source(data))
+        except (UnicodeDecodeError, LookupError, SyntaxError):
+            return False
 
     def _imports_installed_loader(self, path: Path, text: str) -> bool:
         """Whether the text imports, from an installed package, a class that derives from a
