@@ -414,7 +414,12 @@ class LoaderHierarchy:
             root = root.value
         if not isinstance(root, ast.Name) or root.id not in self.imports:
             return None
-        qualname = self.qualname(call.func)  # what the import makes of it, unless fn shadows it
+        if fn is not None and root.id in self.scope(fn).locals:
+            if self.local_import(root.id, fn) is None:
+                return None  # a local that shadows the import
+            qualname = self.qualname(call.func, fn)  # a function-local import
+        else:
+            qualname = self.qualname(call.func)  # what the module's import makes of it
         if qualname not in self._imported_loaders:
             self._imported_loaders[qualname] = self.project.names_loader(self, qualname)
         if not self._imported_loaders[qualname]:

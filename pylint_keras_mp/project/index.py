@@ -340,9 +340,10 @@ class ProjectIndex:
         root = _import_root(facts, node)
         if root is None or facts.path is None:
             return None
-        found = self._definition(facts.path, facts.qualname(node), kind)
-        if found is None or (fn is not None and root.id in facts.scope(fn).locals):
-            return None
+        local = fn is not None and root.id in facts.scope(fn).locals
+        if local and facts.local_import(root.id, fn) is None:
+            return None  # a local that shadows the import
+        found = self._definition(facts.path, facts.qualname(node, fn if local else None), kind)
         return found
 
     def class_of(self, facts, node: ast.AST, fn=None):
@@ -454,7 +455,8 @@ class ProjectIndex:
         root = _import_root(facts, node)
         if root is None or facts.path is None:
             return None
-        where = self._where(facts.path, facts.qualname(node))
+        local = fn is not None and root.id in facts.scope(fn).locals
+        where = self._where(facts.path, facts.qualname(node, fn if local else None))
         if where is None or where[2] != "class" or self._keras_bases.get(where[:2]) == []:
             return None  # no project class, or one known to be no loader: no facts needed
         found = self.class_of(facts, node, fn)
