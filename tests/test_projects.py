@@ -399,9 +399,10 @@ PROJECT_ON_INSTALLED_BASE = {
 
 def _fresh_installed_caches():
     from pylint_keras_mp import installed
+    from pylint_keras_mp.facts import installed_bases
 
-    installed._BASES.clear()
-    installed._MODULES.clear()
+    installed_bases._BASES.clear()
+    installed_bases._MODULES.clear()
     installed._LISTINGS.clear()
 
 

@@ -9,8 +9,8 @@ import functools
 import weakref
 from dataclasses import dataclass, field
 
-from ..installed import installed_loader_bases
 from .bindings import COUNTED_AGAIN
+from .installed_bases import installed_loader_bases
 from .keras_api import (
     ENQUEUERS,
     GIVEN_TO_KERAS,

@@ -297,28 +297,34 @@ class Launches:
         return found
 
     def loader_uses_processes(self, loader: DataLoader) -> bool:
-        """This loader's ``__getitem__`` runs in worker processes: the module shows a launch that
-        starts processes with it (or with data the analysis cannot tell apart from it), a
-        construction passing ``use_multiprocessing=True``, or the class's own
-        ``super().__init__(use_multiprocessing=True)``; or another project module shows one of
-        those for it or a subclass (never for unknown data there)."""
+        """This loader's ``__getitem__`` runs in worker processes (see ``processes_site``)."""
+        return self.processes_site(loader) is not None
+
+    def processes_site(self, loader: DataLoader) -> tuple[object, int, int] | None:
+        """Where the loader is made to run in worker processes, as (file, line, column), or None
+        when it is not: the module shows a launch that starts processes with it (or with data the
+        analysis cannot tell apart from it), a construction passing ``use_multiprocessing=True``,
+        or the class's own ``super().__init__(use_multiprocessing=True)``; or another project
+        module shows one of those for it or a subclass (never for unknown data there)."""
+        here = self.path
         for launch in self.multiprocessing_launches:
+            site = (here, launch.call.lineno, launch.call.col_offset)
             if launch.loader is not None:
                 if launch.loader is loader:
-                    return True
+                    return site
                 continue
             data, fn = launch.data, launch.function
             cls = self.instance_class(data, fn) if data is not None else None
             if cls is not None:
                 if cls is loader.node:
-                    return True
+                    return site
                 continue
             if data is not None and not (
                 self.plain_iterator(data, fn)
                 or self.is_dataset_value(data, fn)
                 or self.is_in_memory_value(data, fn)
             ):
-                return True
+                return site
         for call, fn, constructed in self.loader_constructions:
             if constructed is not loader:
                 continue
@@ -326,29 +332,32 @@ class Launches:
             if mp is UNKNOWN and self.options.assume_multiprocessing:
                 mp = True
             if mp is True and (workers is UNKNOWN or workers >= 1):
-                return True
+                return (here, call.lineno, call.col_offset)
         mp, workers = self.class_worker_settings(loader)
         if mp is True and (workers is None or workers >= 1):
-            return True
+            return (here, loader.node.lineno, loader.node.col_offset)
         if self.project is None:
-            return False
-        key = loader.key
-        return any(key in lineage for lineage in self.project.loaders_fed_with_processes())
+            return None
+        return self.project.process_launch_of(loader.key)
 
-    def loaders_started_with_processes(self) -> list[DataLoader]:
+    def loaders_started_with_processes(self) -> list[tuple[DataLoader, ast.AST]]:
         """Data loaders (of this or another project module) that this module runs in worker
-        processes: a launch with processes fed a known loader, a construction that sets
-        ``use_multiprocessing=True``, or a class of the module that sets it itself."""
-        found = [launch.loader for launch in self.multiprocessing_launches if launch.loader is not None]
+        processes, each with where: a launch with processes fed a known loader, a construction
+        that sets ``use_multiprocessing=True``, or a class of the module that sets it itself."""
+        found = [
+            (launch.loader, launch.call)
+            for launch in self.multiprocessing_launches
+            if launch.loader is not None
+        ]
         for call, fn, loader in self.loader_constructions:
             mp, workers = self.loader_worker_settings(loader, call, fn)
             if mp is UNKNOWN and self.options.assume_multiprocessing:
                 mp = True
             if mp is True and (workers is UNKNOWN or workers >= 1):
-                found.append(loader)
+                found.append((loader, call))
         for loader in self.data_loaders:
             mp, workers = self.class_worker_settings(loader)
             if mp is True and (workers is None or workers >= 1):
-                found.append(loader)
+                found.append((loader, loader.node))
         return found
 

@@ -16,6 +16,8 @@ import ast
 import functools
 from dataclasses import dataclass
 
+from .hierarchy import reachable_methods
+from .self_state import self_assignments_in
 from .syntax import FunctionNode, is_self_attribute, self_name_of, walk_scope
 
 LOCAL = "local"
@@ -255,8 +257,6 @@ class ReturnSummaries:
         ``parent_methods`` (a plain assignment of an instance, made directly or by a project
         function); data loaders excluded (their own findings say what they hold). An attribute
         assigned anything else as well is unknown."""
-        from .self_state import self_assignments_in
-
         held: dict[str, tuple] = {}
         other: set[str] = set()
         for method in parent_methods:
@@ -293,8 +293,6 @@ class ReturnSummaries:
     def held_calls(self, fn: FunctionNode, held: dict[str, tuple]):
         """(label, facts, method) for each ``self.<attr>.<method>(...)`` in ``fn`` on an object it
         holds, with the methods of that object's class the call reaches through ``self``."""
-        from .hierarchy import reachable_methods
-
         self_name = self_name_of(fn)
         if self_name is None or not held:
             return

@@ -22,8 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Options
-from ..facts.keras_api import import_path_uses_keras
-from .model import Project, project_for, real_path
+from ..facts import ModuleFacts
+from ..facts.installed_bases import installed_loader_bases
+from ..facts.keras_api import LOADER_BASE_NAMES, import_path_uses_keras, is_keras_loader_base
+from ..installed import may_be_read
+from ..keras_components import KERAS_COMPONENTS
+from ..prefilter import names_needed_words
+from ..text import decode_source, names_a_word, names_code_word
+from ..text import normalised as _normalised
+from .model import Project, project_for, real_path, set_buffer
 
 # How many re-exports a name is followed through.
 REEXPORT_LIMIT = 8
@@ -65,8 +72,6 @@ def _mentions(text: str | bytes, needs: list[tuple[frozenset, ...]]) -> bool:
     it may be an identifier of the code (a whole word, not prose: see ``names_code_word``). The
     text is NFKC-normalised first, as the parser normalises identifiers (``ＰｙＤａｔａｓｅｔ``
     names PyDataset)."""
-    from ..engine import _normalised, decode_source, names_code_word
-
     if isinstance(text, bytes):
         if text.isascii() and not any(
             all(any(word.encode() in text for word in wanted) for wanted in need) for need in needs
@@ -89,8 +94,6 @@ def _mentions(text: str | bytes, needs: list[tuple[frozenset, ...]]) -> bool:
 def _names_keras(data: bytes) -> bool:
     """Whether the bytes hold a Keras component as written (a text that only spells it with
     other characters gets no verdict: it is read again, which is always right)."""
-    from ..keras_components import KERAS_COMPONENTS
-
     return any(component.encode() in data for component in KERAS_COMPONENTS)
 
 
@@ -169,7 +172,8 @@ class ModuleSummary:
     # functions and methods its loaders' worker code reaches:
     # (file, function name, line, loader key, how the message names the path to it)
     helpers: list[tuple] = field(default_factory=list)
-    started: list[frozenset] = field(default_factory=list)  # lineages run in worker processes
+    # lineages run in worker processes, with the line and column of the launch (or construction)
+    started: list[tuple[frozenset, int, int]] = field(default_factory=list)
     # top-level names that re-export a Keras or configured loader base (``compat.Sequence``)
     reexported_bases: set[str] = field(default_factory=set)
     # project objects its constructions give a loader to hold: (loader key, attribute, class
@@ -199,6 +203,10 @@ class ProjectIndex:
         # files the scan read that name no word of the pre-filter -> (size, mtime) of that text
         self._wordless: dict[Path, tuple[int, int]] = {}
         self._words_checked: set[str] = set()  # strings: the collector need not visit them
+        # file -> ((size, mtime) of the text read, the scan's word sets it does not mention),
+        # kept when the index starts afresh (for a process that lints the same project again
+        # and again: a language server)
+        self._unmentioned: dict[str, tuple[tuple[int, int], set]] = {}
 
     def path_of(self, filename: str) -> Path:
         return real_path(filename)
@@ -218,8 +226,6 @@ class ProjectIndex:
         parsed = self.project.file(path)
         facts = None
         if parsed is not None and parsed.tree is not None:
-            from ..facts import ModuleFacts
-
             facts = ModuleFacts(parsed.tree, parsed.source, str(path), self.options, project=self, path=path)
         self._remember(path, facts)
         return facts
@@ -262,8 +268,6 @@ class ProjectIndex:
         """The facts of the file being linted, from the text the front end gave. They are kept
         until the next file is linted (not among the modules kept for other questions, so that a
         run over many files holds one tree at a time, as without a project)."""
-        from ..facts import ModuleFacts
-
         known = self.summary(path, source)
         if known is not None and known.kind == kind:
             return known
@@ -399,8 +403,6 @@ class ProjectIndex:
             if found is None:
                 if not through_project or qualname.startswith("."):
                     return None
-                from ..facts.keras_api import is_keras_loader_base
-
                 if is_keras_loader_base(qualname) or qualname in self.options.sequence_bases:
                     return qualname
                 return None
@@ -500,8 +502,6 @@ class ProjectIndex:
     def loader_words(self) -> tuple[str, ...]:
         """The last names of the loader bases: Keras' and the configured ones (a re-export of
         one of them is followed to its base)."""
-        from ..facts.keras_api import LOADER_BASE_NAMES
-
         configured = (base.rpartition(".")[2] for base in self.options.sequence_bases)
         return tuple(sorted(set(LOADER_BASE_NAMES) | set(configured)))
 
@@ -537,9 +537,6 @@ class ProjectIndex:
             files = self.project.all_files()
         except Exception:
             files = []
-        from ..facts.keras_api import LOADER_BASE_NAMES
-        from ..keras_components import KERAS_COMPONENTS
-
         # A module defines a loader on a Keras base only when it names Keras (its base is
         # imported from a path with a Keras component) and the base; on a configured base when
         # it names that base; on a project loader when it names that loader's class.
@@ -583,7 +580,17 @@ class ProjectIndex:
             return None
         if parsed._source is None:
             # most files of a project are not candidates: look at their bytes, without keeping
-            # them
+            # them (a file unchanged on disk that did not mention these words before is not
+            # read again: a long-running process scans again after every edit)
+            key = tuple(needs)
+            known = self._unmentioned.get(str(path))
+            if known is not None and key in known[1]:
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    return None
+                if (info.st_size, info.st_mtime_ns) == known[0]:
+                    return None
             try:
                 with open(path, "rb") as handle:
                     stamp = os.fstat(handle.fileno())
@@ -601,6 +608,11 @@ class ProjectIndex:
             if first and path in self._wordless and not installed:
                 return None  # names no base: the pre-filter's words hold them all
             if not installed and not _mentions(data, needs):
+                if self.project.keeps_verdicts:
+                    verdict = (stamp.st_size, stamp.st_mtime_ns)
+                    if known is None or known[0] != verdict:
+                        known = self._unmentioned[str(path)] = (verdict, set())
+                    known[1].add(key)
                 return None
             parsed.use_read(data, stamp)  # a candidate: its facts are built from these bytes
         elif not _mentions(parsed.source, needs) and not (
@@ -617,8 +629,8 @@ class ProjectIndex:
                 summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, label))
         for name in facts.loader_factories():
             summary.loader_names.add(name)  # a module that calls it may launch the loader
-        for loader in facts.loaders_started_with_processes():
-            summary.started.append(loader.lineage)
+        for loader, node in facts.loaders_started_with_processes():
+            summary.started.append((loader.lineage, node.lineno, node.col_offset))
         if facts.loader_constructions:
             summary.held_arguments = facts.held_arguments()
         base_words = self.loader_words()
@@ -632,8 +644,6 @@ class ProjectIndex:
     def _names_needed_words(self, data: bytes) -> bool:
         """Whether a file's bytes name a word of the engine's pre-filter (True when they cannot
         be decoded: no verdict then)."""
-        from ..engine import _normalised, decode_source, names_needed_words
-
         try:
             text = _normalised(decode_source(data))
         except (UnicodeDecodeError, LookupError, SyntaxError):
@@ -672,8 +682,6 @@ class ProjectIndex:
         if path in self.worker_helpers():
             return True
         names = self._project_loader_names()
-        from ..engine import names_a_word
-
         if names and names_a_word(text, names):
             return True
         return self._imports_installed_loader(path, text)
@@ -681,8 +689,6 @@ class ProjectIndex:
     def _imports_installed_loader_bytes(self, path: Path, data: bytes) -> bool:
         """``_imports_installed_loader`` for a file's bytes (a module subclassing a loader of an
         installed Keras library names Keras: ``from keras_retinanet... import Generator``)."""
-        from ..engine import decode_source
-
         try:
             return self._imports_installed_loader(path, decode_source(data))
         except (UnicodeDecodeError, LookupError, SyntaxError):
@@ -693,8 +699,6 @@ class ProjectIndex:
         Keras loader base (read from the package's source, never imported): ``from
         keras_retinanet.preprocessing.generator import Generator``. Only class-like names (an
         upper-case initial) of modules outside the project are looked up."""
-        from ..installed import installed_loader_bases, may_be_read
-
         for module, names in _from_imports(text):
             names = [name for name in names if name[:1].isupper()]
             if not names or module.startswith(".") or not may_be_read(module):
@@ -798,9 +802,18 @@ class ProjectIndex:
         """The lineage (class keys) of every loader a project module runs in worker processes."""
         if self._fed_with_processes is None:
             self._fed_with_processes = [
-                lineage for summary in self.scan().values() for lineage in summary.started
+                lineage for summary in self.scan().values() for lineage, _, _ in summary.started
             ]
         return self._fed_with_processes
+
+    def process_launch_of(self, key) -> tuple[Path, int, int] | None:
+        """Where a project module runs the loader ``key`` (or a subclass) in worker processes:
+        (file, line, column) of the first such launch or construction, None when none does."""
+        for path, summary in self.scan().items():
+            for lineage, line, col in summary.started:
+                if key in lineage:
+                    return (path, line, col)
+        return None
 
     @silent(None)
     def loader_by_key(self, key):
@@ -842,6 +855,17 @@ def release() -> None:
         parsed = index.project.files.get(path)
         if parsed is not None:
             parsed.forget()
+
+
+def buffer_changed(filename: str, text: str | None, reset: bool = True) -> None:
+    """An editor's buffer of ``filename`` changed (``None``: it was closed): the indexes of the
+    projects holding the file answer afresh (unless ``reset`` is false: the text is the one they
+    read before), reading the buffer instead of the disk."""
+    touched = {id(project) for project in set_buffer(filename, text)}
+    if reset:
+        for index in _INDEXES.values():
+            if id(index.project) in touched:
+                index._reset()
 
 
 def index_for(path: str, options: Options) -> ProjectIndex | None:

@@ -226,7 +226,8 @@ def import_time_seeds(facts) -> dict[str, ast.Call]:
 def check(facts, report) -> None:
     seeds = None
     for loader in facts.data_loaders:
-        if not loader.worker_methods or not facts.loader_uses_processes(loader):
+        site = facts.processes_site(loader) if loader.worker_methods else None
+        if site is None:
             continue
         if seeds is None:
             seeds = import_time_seeds(facts)
@@ -234,18 +235,31 @@ def check(facts, report) -> None:
         draws = _self_object_draws(facts, loader, reseeded_globals) + _module_draws(
             facts, loader.worker_methods.values(), reseeded_globals, seeds
         )
-        _report(report, loader, draws, {})
+        _report(report, loader, draws, {}, site)
     _check_helpers(facts, report)
 
 
-def _report(report, loader, draws, labels) -> None:
+def launch_related(loader, site) -> tuple[tuple, ...]:
+    """The place that makes the loader run in worker processes, for editors: (line, column,
+    message, file)."""
+    if site is None:
+        return ()
+    path, line, col = site
+    message = f"{loader.name} runs in worker processes because of this"
+    return ((line, col, message, str(path) if path is not None else None),)
+
+
+def _report(report, loader, draws, labels, site=None) -> None:
     reported: set[tuple[int, str]] = set()
     for node, key, what, why, fn in sorted(draws, key=lambda d: (d[0].lineno, d[0].col_offset)):
         if (id(fn), key) in reported:
             continue  # one finding per method and generator
         reported.add((id(fn), key))
         method = labels.get(id(fn), fn.name)
-        report("KMP402", node, loader=loader.name, method=method, what=what, why=why)
+        report(
+            "KMP402", node, loader=loader.name, method=method, what=what, why=why,
+            related=launch_related(loader, site),
+        )
 
 
 def _check_helpers(facts, report) -> None:
@@ -272,7 +286,8 @@ def _check_helpers(facts, report) -> None:
     own_seeds = None
     for loader, helpers, labels in by_loader.values():
         owner = facts.owner_of(loader)
-        if not owner.loader_uses_processes(loader):
+        site = owner.processes_site(loader)
+        if site is None:
             continue
         if own_seeds is None:
             own_seeds = import_time_seeds(facts)
@@ -282,7 +297,7 @@ def _check_helpers(facts, report) -> None:
         reseeded = _reseeded_globals(owner, loader.worker_methods.values())
         reseeded |= _reseeded_globals(facts, helpers)
         draws = _module_draws(facts, helpers, reseeded, seeds) + _held_object_draws(facts, helpers, reseeded)
-        _report(report, loader, draws, labels)
+        _report(report, loader, draws, labels, site)
 
 
 def _may_draw(facts, call, fn) -> bool:
