@@ -414,10 +414,12 @@ class LoaderHierarchy:
             root = root.value
         if not isinstance(root, ast.Name) or root.id not in self.imports:
             return None
-        if fn is not None and root.id in self.scope(fn).locals:
+        if fn is not None and root.id not in self.module_table and root.id in self.scope(fn).locals:
+            # imported in the function only (the function's scope is built only then: most calls
+            # are of module-level imports)
             if self.local_import(root.id, fn) is None:
-                return None  # a local that shadows the import
-            qualname = self.qualname(call.func, fn)  # a function-local import
+                return None
+            qualname = self.qualname(call.func, fn)
         else:
             qualname = self.qualname(call.func)  # what the module's import makes of it
         if qualname not in self._imported_loaders:

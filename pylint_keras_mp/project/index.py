@@ -345,8 +345,8 @@ class ProjectIndex:
         if root is None or facts.path is None:
             return None
         local = fn is not None and root.id in facts.scope(fn).locals
-        if local and facts.local_import(root.id, fn) is None:
-            return None  # a local that shadows the import
+        if local and (root.id in facts.module_table or facts.local_import(root.id, fn) is None):
+            return None  # a local that shadows the module's import
         found = self._definition(facts.path, facts.qualname(node, fn if local else None), kind)
         return found
 
@@ -457,7 +457,7 @@ class ProjectIndex:
         root = _import_root(facts, node)
         if root is None or facts.path is None:
             return None
-        local = fn is not None and root.id in facts.scope(fn).locals
+        local = fn is not None and root.id not in facts.module_table and root.id in facts.scope(fn).locals
         where = self._where(facts.path, facts.qualname(node, fn if local else None))
         if where is None or where[2] != "class" or self._keras_bases.get(where[:2]) == []:
             return None  # no project class, or one known to be no loader: no facts needed
