@@ -44,7 +44,7 @@ def installed_version(distribution: str) -> str | None:
     is not installed. The one place where findings can depend on what is installed."""
     try:
         return version(distribution)
-    except Exception:
+    except (OSError, ValueError, LookupError):  # broken or unreadable metadata: not installed
         return None
 
 
@@ -164,4 +164,6 @@ class KerasVersion:
     def is_keras3_loader(self, loader) -> bool:
         if loader.by_use:
             return False  # its base is unknown: no PyDataset contract to check
+        if loader.pipeline is not None:
+            return False  # a torch Dataset: Keras' PyDataset contract does not apply
         return loader.is_pydataset or self.keras_version == 3

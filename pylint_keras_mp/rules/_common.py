@@ -36,13 +36,16 @@ def worker_code(facts, reports_in):
     ``__getitem__ -> self.sampler.sample()``), among the functions where
     ``reports_in(function)`` says the rule would report."""
     for loader in facts.data_loaders:
+        if not facts.judged_in_workers(loader):
+            continue
         for method_name, fn in loader.worker_methods.items():
             yield fn, loader, method_name
     if facts.project is None and not facts.data_loaders:
         return  # nothing in a lone module without loaders runs in workers
     candidates = facts.reached_candidates(reports_in) if reports_in else []
     for fn, loader, label in facts.worker_helpers(candidates):
-        yield fn, loader, label
+        if facts.judged_in_workers(loader):
+            yield fn, loader, label
 
 
 def arguments_text(arguments) -> str:
