@@ -115,3 +115,12 @@ def test_ci_fails_when_the_tests_fail_or_none_was_collected(tmp_path, pytest_sta
         capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == ci_status, proc.stderr
+
+
+def test_readme_option_table_lists_every_option():
+    """The configuration table names every option the front ends accept, with its default."""
+    from pylint_keras_mp.config import OPTION_SPECS
+
+    table = README.split("| option | default | meaning |", 1)[1].split("\n\n", 1)[0]
+    rows = {line.split("|")[1].strip().strip("`") for line in table.splitlines()[2:]}
+    assert rows == {spec.name for spec in OPTION_SPECS}
