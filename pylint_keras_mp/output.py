@@ -276,13 +276,14 @@ def format_full(diagnostics: Iterable[Diagnostic], *, color: bool = False) -> st
         last = d.end_line if d.end_line is not None and d.end_line >= d.line else d.line
         last = min(last, d.line + 5)
         shown = [(n, d.line_text(n + d.cell_offset).rstrip("\r\n")) for n in range(d.line, last + 1)]
-        shown = [(n, text) for n, text in shown if text or n == d.line]
+        while len(shown) > 1 and not shown[-1][1].strip():  # blank lines inside the range stay
+            shown.pop()
         if any(text for _, text in shown):
             width = len(str(last))
             gutter = " " * width + " |"
             lines.append(gutter)
             for number, text in shown:
-                lines.append(f"{number:>{width}} | {_printable(text)}")
+                lines.append(f"{number:>{width}} |" + (f" {_printable(text)}" if text else ""))
                 if number == d.line:
                     start = _character_column(text, d.column)
                     if d.end_line == d.line and d.end_column is not None:
