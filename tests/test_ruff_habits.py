@@ -77,6 +77,27 @@ def test_full_format_shows_blank_lines_inside_the_range(tmp_path):
     assert gutter == list(range(4, 10)), full
 
 
+def test_full_format_marks_only_what_fix_would_fix(tmp_path):
+    """Ruff's [*]: a safe fix, or an unsafe one when --unsafe-fixes (or extend-safe-fixes) makes
+    --fix apply it; KMP201's fix is unsafe."""
+    (tmp_path / "a.py").write_text(
+        "import keras\n\n\nclass Rows(keras.utils.PyDataset):\n"
+        "    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
+        "        self.post = lambda x: x * 2\n"
+    )
+    (tmp_path / "b.py").write_text(KERAS3_ARGUMENTS)
+
+    def heads(*args):
+        out = lint("--output-format", "full", *args, "a.py", "b.py", cwd=tmp_path).stdout
+        return {line.split(" ", 2)[1] == "[*]" for line in out.splitlines() if line.startswith("KMP201 ")}, {
+            line.split(" ", 2)[1] == "[*]" for line in out.splitlines() if line.startswith("KMP305 ")
+        }
+
+    for args, marked in [((), False), (("--unsafe-fixes",), True), (("--extend-safe-fixes", "KMP201"), True)]:
+        lambdas, safe = heads(*args)
+        assert (True in lambdas) is marked and True in safe, args
+
+
 def test_machine_formats(tmp_path):
     (tmp_path / "a.py").write_text(LAMBDAS)
     reference = json.loads(lint("--output-format", "json", "a.py", cwd=tmp_path).stdout)
