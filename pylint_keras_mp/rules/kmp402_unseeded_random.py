@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ..facts import UNKNOWN, keyword, self_name_of, source_text, walk_scope
 from ..facts.module import module_statements, walk_import_time
 from ..rule import Rule
+from . import _grain
 from ._common import imports_any
 
 RULE = Rule(
@@ -18,7 +19,7 @@ RULE = Rule(
     # {why}: how the workers come to repeat the values (the start method, an import-time seed)
     template="{loader}.{method} draws from {what}: {why}",
     fix="derive a generator per batch, e.g. np.random.default_rng((self.seed, self.epoch, index))",
-    words=("Sequence", "PyDataset"),
+    words=("Sequence", "PyDataset", "Dataset", "mp_prefetch", "worker_count", "IterableDataset"),
     options=("sequence-bases", "assume-multiprocessing"),
 )
 
@@ -223,6 +224,7 @@ def import_time_seeds(facts) -> dict[str, ast.Call]:
 
 
 def check(facts, report) -> None:
+    _grain.check(facts, report, "KMP402")
     seeds = None
     for loader in facts.data_loaders:
         site = facts.processes_site(loader) if loader.worker_methods else None
@@ -231,11 +233,33 @@ def check(facts, report) -> None:
         if seeds is None:
             seeds = import_time_seeds(facts)
         reseeded_globals = _reseeded_globals(facts, loader.worker_methods.values())
+        if loader.pipeline == "torch":
+            _report(report, loader, _torch_draws(facts, loader, reseeded_globals), {}, site)
+            continue
         draws = _self_object_draws(facts, loader, reseeded_globals) + _module_draws(
             facts, loader.worker_methods.values(), reseeded_globals, seeds
         )
         _report(report, loader, draws, {}, site)
     _check_helpers(facts, report)
+
+
+def _torch_draws(facts, loader, reseeded_globals):
+    """A torch DataLoader seeds ``random``, ``torch`` and numpy's global generator in every
+    worker and every epoch, so only a generator object stored on the dataset repeats (measured);
+    a DataLoader given a ``worker_init_fn`` may replace it per worker: unknown, silent."""
+    if any(
+        found.loader is not None
+        and loader.key in found.loader.lineage
+        and found.call is not None
+        and any(kw.arg == "worker_init_fn" for kw in found.call.keywords)
+        for found in facts.torch_loaders_with_workers
+    ):
+        return []
+    return [
+        draw
+        for draw in _self_object_draws(facts, loader, reseeded_globals)
+        if "augmenter" not in draw[2]
+    ]
 
 
 def launch_related(loader, site) -> tuple[tuple, ...]:
@@ -283,6 +307,8 @@ def _check_helpers(facts, report) -> None:
         labels[id(fn)] = f"{entry} -> {fn.name}()"
     own_seeds = None
     for loader, helpers, labels in by_loader.values():
+        if loader.pipeline == "torch":
+            continue  # torch seeds the global generators of every worker: helpers draw apart
         owner = facts.owner_of(loader)
         site = owner.processes_site(loader)
         if site is None:
