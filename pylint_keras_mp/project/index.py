@@ -716,7 +716,7 @@ class ProjectIndex:
             if self.project.resolve_name(module, path) is not None:
                 continue
             for name in names:
-                if installed_loader_bases(f"{module}.{name}", self.options):
+                if installed_loader_bases(f"{module}.{name}", self.options, ModuleFacts):
                     return True
         return False
 
