@@ -96,7 +96,7 @@ RULES: tuple[Rule, ...] = (
         (
             (
                 "launch",
-                "{launch} feeds {what} that holds a threading.Lock, to worker processes: it cannot "
+                "{launch} feeds {what} that holds a threading.Lock, to worker processes{when}: it cannot "
                 "be pickled into spawn/forkserver workers",
                 "feed the workers a PyDataset that loads and augments each batch by index, or use "
                 "threads (use_multiprocessing=False)",
@@ -113,11 +113,22 @@ RULES: tuple[Rule, ...] = (
         "move the class into a .py module next to the notebook and import it",
     ),
     Rule(
+        "KMP204",
+        "function-local-loader-class",
+        "E",
+        "Data loader class defined inside a function runs in worker processes (cannot be pickled)",
+        "data loader '{loader}' is defined inside {function}() and runs in worker processes{when}: "
+        "a class defined in a function cannot be pickled into spawn/forkserver workers "
+        "(AttributeError: Can't pickle local object '{qualname}')",
+        "define the class at module level and pass what it takes from {function}() to its "
+        "constructor",
+    ),
+    Rule(
         "KMP301",
         "multiprocessing-launch-without-main-guard",
         "E",
         "Multiprocessing fit/predict runs at import time, outside if __name__ == '__main__'",
-        "{launch} starts worker processes at import time{via}: spawn/forkserver workers "
+        "{launch} starts worker processes at import time{via}{when}: spawn/forkserver workers "
         "re-import the module, fail to bootstrap and the parent hangs",
         "move the call under if __name__ == \"__main__\":",
     ),
@@ -126,7 +137,7 @@ RULES: tuple[Rule, ...] = (
         "generator-with-multiprocessing",
         "W",
         "A plain Python generator is fed to fit/predict with worker processes or several threads",
-        "{launch} feeds {what} as {argument} to {workers}: {consequence}",
+        "{launch} feeds {what} as {argument} to {workers}{when}: {consequence}",
         "wrap the data in a keras.utils.PyDataset/Sequence subclass (each batch by index)",
     ),
     Rule(
@@ -151,7 +162,7 @@ RULES: tuple[Rule, ...] = (
         "worker-arguments-rejected-by-keras3",
         "E",
         "workers/use_multiprocessing/max_queue_size passed to fit/evaluate/predict under Keras 3",
-        "{launch} passes {args}, which Keras 3 rejects ({error})",
+        "{launch} passes {args}, which Keras 3 rejects ({error}){decided}",
         "drop them, or pass them to the data loader's constructor, which forwards them with "
         "super().__init__(**kwargs)",
     ),
@@ -161,8 +172,19 @@ RULES: tuple[Rule, ...] = (
         "E",
         "fit_generator/evaluate_generator/predict_generator called under Keras 3, which removed them",
         "{launch} does not exist in Keras 3 (AttributeError: ... object has no attribute "
-        "'{method}')",
+        "'{method}'){decided}",
         "call {replacement}(...), which takes the same data loader or generator{move}",
+    ),
+    Rule(
+        "KMP307",
+        "argparse-bool-worker-switch",
+        "W",
+        "A type=bool command-line option turns worker processes on for any value, False included",
+        "option {option} is declared type=bool and reaches the worker processes of {setting} "
+        "({read}, line {line}): bool() is True for every non-empty string, so '{option} False' "
+        "starts them too",
+        "declare it with action=\"store_true\", or argparse.BooleanOptionalAction when it "
+        "defaults to True",
     ),
     Rule(
         "KMP401",
@@ -192,7 +214,7 @@ RULES: tuple[Rule, ...] = (
         (
             (
                 "why",
-                "{loader}.{method} draws from {what}: {why}",
+                "{loader}.{method} draws from {what}{when}: {why}",
                 "derive a generator per batch, e.g. np.random.default_rng((self.seed, self.epoch, "
                 "index))",
             ),
@@ -203,7 +225,7 @@ RULES: tuple[Rule, ...] = (
         "framework-call-in-worker",
         "W",
         "Worker code of a data loader calls JAX while JAX runs in the parent (fork workers deadlock)",
-        "{loader}.{method} calls {what} in worker processes: {why}",
+        "{loader}.{method} calls {what} in worker processes{when}: {why}",
         "compute with numpy or PIL in the loader and leave the framework to the model, or use "
         "threads (use_multiprocessing=False) or the spawn start method",
     ),
@@ -212,7 +234,7 @@ RULES: tuple[Rule, ...] = (
         "pydataset-super-init-not-called",
         "W",
         "Keras 3 data loader's __init__ does not call super().__init__(**kwargs)",
-        "{loader}.__init__ does not call super().__init__(){path}: Keras warns and silently "
+        "{loader}.__init__ does not call super().__init__(){path}{decided}: Keras warns and silently "
         "ignores workers/use_multiprocessing",
         "call super().__init__(**kwargs) at the top of __init__",
     ),
@@ -221,7 +243,7 @@ RULES: tuple[Rule, ...] = (
         "pydataset-kwargs-not-forwarded",
         "W",
         "Keras 3 data loader accepts **kwargs but does not forward them to super().__init__",
-        "{loader}.__init__ accepts **{kwargs} but does not pass it to super().__init__(): "
+        "{loader}.__init__ accepts **{kwargs} but does not pass it to super().__init__(){decided}: "
         "a caller's workers/use_multiprocessing vanish",
         "call super().__init__(**{kwargs})",
     ),
@@ -230,7 +252,7 @@ RULES: tuple[Rule, ...] = (
         "pydataset-reserved-attribute",
         "W",
         "Keras 3 data loader assigns self.workers/use_multiprocessing/max_queue_size itself",
-        "{loader} assigns self.{attr}, which is a PyDataset property: {consequence}",
+        "{loader} assigns self.{attr}, which is a PyDataset property{decided}: {consequence}",
         "rename the attribute, or pass {attr}= to super().__init__()",
     ),
     Rule(

@@ -13,6 +13,7 @@ from .launches import Launches
 from .module import ModuleWalk
 from .resolver import Resolver
 from .self_state import SelfState
+from .switches import Switches
 from .version import KerasVersion
 from .worker_code import WorkerCode
 
@@ -21,6 +22,7 @@ class ModuleFacts(
     ModuleWalk,
     Resolver,
     KerasVersion,
+    Switches,
     LoaderHierarchy,
     WorkerCode,
     SelfState,

@@ -298,7 +298,7 @@ def rule_fixes() -> dict[str, RuleFix]:
 
 
 # Kept in step with rules.rule_fixes() by a test; checked before LibCST is imported.
-FIXABLE_CODES = frozenset({"KMP201", "KMP301", "KMP303", "KMP305", "KMP306", "KMP501", "KMP502"})
+FIXABLE_CODES = frozenset({"KMP201", "KMP301", "KMP303", "KMP305", "KMP306", "KMP307", "KMP501", "KMP502"})
 
 
 def compiles(source: str) -> bool:

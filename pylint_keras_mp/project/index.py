@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Options
+from .keras_version import project_keras_version
 from .model import Project, project_for, real_path
 
 # How many re-exports a name is followed through.
@@ -142,7 +143,8 @@ class ModuleSummary:
     # module-level functions its loaders' worker code reaches:
     # (file, function name, line, loader key, worker method)
     helpers: list[tuple] = field(default_factory=list)
-    started: list[frozenset] = field(default_factory=list)  # lineages run in worker processes
+    # lineages run in worker processes, with the open switch's condition (None: for certain)
+    started: list[tuple[frozenset, str | None]] = field(default_factory=list)
     # top-level names that re-export a Keras or configured loader base (``compat.Sequence``)
     reexported_bases: set[str] = field(default_factory=set)
 
@@ -245,6 +247,7 @@ class ProjectIndex:
         return facts
 
     def _reset(self) -> None:
+        self._keras_version = None
         if self._current is not None:
             _LINTED[0] = None
         self._facts.clear()
@@ -259,6 +262,15 @@ class ProjectIndex:
         self._loader_words = None
         self._wordless.clear()
         self._words_checked.clear()
+
+    # ------------------------------------------------------------------ Keras version
+    def keras_version_of_project(self) -> tuple[int, str] | None:
+        """(2 or 3, what decided it) for the modules that show no version of their own: the
+        project's declared dependencies, else Keras-version evidence in its modules (all that
+        show one agree); None when neither says."""
+        if getattr(self, "_keras_version", None) is None:
+            self._keras_version = (project_keras_version(self),)
+        return self._keras_version[0]
 
     # ------------------------------------------------------------------ names
     def _where(self, importer: Path, qualname: str | None):
@@ -579,8 +591,19 @@ class ProjectIndex:
             summary.loader_names.add(loader.name)
             for owner, fn, entry in facts.helpers_reached(loader):
                 summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, entry))
-        for loader in facts.loaders_started_with_processes():
-            summary.started.append(loader.lineage)
+        for loader, settings in facts.loaders_started_with_processes():
+            condition = settings.condition
+            if condition is not None:
+                try:
+                    where = path.relative_to(self.project.root).as_posix()
+                except ValueError:
+                    where = path.name
+                line = getattr(settings.switch.node, "lineno", None)
+                if settings.switch.via or line is None:
+                    condition += f" in {where}"
+                else:
+                    condition += f" in {where} (line {line})"
+            summary.started.append((loader.lineage, condition))
         base_words = self.loader_words()
         for name, (kind, target) in (self.names_of(path) or {}).items():
             if kind == "import" and target and target.rpartition(".")[2] in base_words:
@@ -694,8 +717,9 @@ class ProjectIndex:
             self._worker_helpers = found
         return self._worker_helpers
 
-    def loaders_fed_with_processes(self) -> list[frozenset]:
-        """The lineage (class keys) of every loader a project module runs in worker processes."""
+    def loaders_fed_with_processes(self) -> list[tuple[frozenset, str | None]]:
+        """The lineage (class keys) of every loader a project module runs in worker processes,
+        with the condition of the open switch that does it (None when it does for certain)."""
         if self._fed_with_processes is None:
             self._fed_with_processes = [
                 lineage for summary in self.scan().values() for lineage in summary.started

@@ -16,6 +16,16 @@ MUTATING_METHODS = frozenset(
 )
 
 
+def keras3_decided(facts, loader=None) -> str:
+    """`` (Keras 3: the project's dependencies: requirements.txt (keras>=3))``: what made the
+    module Keras 3, for the rules that hold only there; "" for a loader whose own base is
+    ``PyDataset`` (that decides it)."""
+    if loader is not None and loader.is_pydataset:
+        return ""
+    source = facts.keras_version_source
+    return f" (Keras 3: {source})" if source else ""
+
+
 def launch_label(launch) -> str:
     """How a message names a launch: ``model.fit(...)``."""
     func = launch.call.func

@@ -19,4 +19,5 @@ def check(facts, report) -> None:
             if trigger is None or facts.functions.get(name) is not launch.function:
                 continue
             via = f" (via the module-level call {name}() on line {trigger.lineno})"
-        report("KMP301", launch.call, launch=launch_label(launch), via=via)
+        when = facts.launch_settings(launch).when
+        report("KMP301", launch.call, launch=launch_label(launch), via=via, when=when)

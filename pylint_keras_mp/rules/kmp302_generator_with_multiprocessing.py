@@ -26,7 +26,7 @@ def launch_parallelism(facts, launch) -> str | None:
     """"processes", "threads" (more than one worker thread), "threads or processes" (more than
     one worker, use_multiprocessing unknown), or None: main thread, one thread, or unknown."""
     mp = facts.use_multiprocessing(launch)
-    if mp is True:
+    if mp is True or facts.launch_settings(launch).kind == "open":
         return "processes"
     mp_given = launch.argument("use_multiprocessing") is not None
     if launch.argument("workers") is not None:
@@ -103,6 +103,7 @@ def check(facts, report) -> None:
                     what=found.what,
                     argument=argument,
                     workers=_workers_text(kind, count),
+                    when=facts.launch_settings(launch).when if kind == "processes" else "",
                     consequence=effect,
                 )
                 break

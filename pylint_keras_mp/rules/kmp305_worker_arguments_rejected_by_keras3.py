@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..facts import UNKNOWN, Many
-from ._common import arguments_text, launch_label
+from ._common import arguments_text, keras3_decided, launch_label
 
 # The *_generator methods do not exist in Keras 3: KMP306 reports those calls.
 KERAS3_LAUNCHES = ("fit", "evaluate", "predict")
@@ -43,4 +43,5 @@ def check(facts, report) -> None:
             launch=launch_label(launch),
             args=arguments_text(keywords),
             error=runtime_error(facts, launch, keywords),
+            decided=keras3_decided(facts),
         )

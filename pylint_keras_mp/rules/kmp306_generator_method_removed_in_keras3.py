@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._common import arguments_text, launch_label
+from ._common import arguments_text, keras3_decided, launch_label
 
 # The Keras 3 method that takes over each removed one (same data loader or generator as x).
 REPLACEMENTS = {
@@ -47,4 +47,5 @@ def check(facts, report) -> None:
             method=launch.method,
             replacement=replacement,
             move=_move_clause(facts, launch),
+            decided=keras3_decided(facts),
         )

@@ -212,7 +212,10 @@ def import_time_seeds(facts) -> dict[str, ast.Call]:
 def check(facts, report) -> None:
     seeds = None
     for loader in facts.data_loaders:
-        if not loader.worker_methods or not facts.loader_uses_processes(loader):
+        if not loader.worker_methods:
+            continue
+        settings = facts.loader_process_settings(loader)
+        if not settings.may_use_processes:
             continue
         if seeds is None:
             seeds = import_time_seeds(facts)
@@ -220,18 +223,26 @@ def check(facts, report) -> None:
         draws = _self_object_draws(facts, loader, reseeded_globals) + _module_draws(
             facts, loader.worker_methods.values(), reseeded_globals, seeds
         )
-        _report(report, loader, draws, {})
+        _report(report, loader, draws, {}, settings)
     _check_helpers(facts, report)
 
 
-def _report(report, loader, draws, labels) -> None:
+def in_processes_when(settings) -> str:
+    """`` in worker processes when `args.mp` is true`` for a loader behind an open switch."""
+    return f" in worker processes{settings.when}" if settings.when else ""
+
+
+def _report(report, loader, draws, labels, settings) -> None:
+    when = in_processes_when(settings)
     reported: set[tuple[int, str]] = set()
     for node, key, what, why, fn in sorted(draws, key=lambda d: (d[0].lineno, d[0].col_offset)):
         if (id(fn), key) in reported:
             continue  # one finding per method and generator
         reported.add((id(fn), key))
         method = labels.get(id(fn), fn.name)
-        report("KMP402", node, loader=loader.name, method=method, what=what, why=why, form="why")
+        report(
+            "KMP402", node, loader=loader.name, method=method, what=what, why=why, when=when, form="why"
+        )
 
 
 def _check_helpers(facts, report) -> None:
@@ -257,7 +268,8 @@ def _check_helpers(facts, report) -> None:
     own_seeds = None
     for loader, helpers, labels in by_loader.values():
         owner = facts.owner_of(loader)
-        if not owner.loader_uses_processes(loader):
+        settings = owner.loader_process_settings(loader)
+        if not settings.may_use_processes:
             continue
         if own_seeds is None:
             own_seeds = import_time_seeds(facts)
@@ -266,7 +278,7 @@ def _check_helpers(facts, report) -> None:
             seeds.setdefault(kind, call)
         reseeded = _reseeded_globals(owner, loader.worker_methods.values())
         reseeded |= _reseeded_globals(facts, helpers)
-        _report(report, loader, _module_draws(facts, helpers, reseeded, seeds), labels)
+        _report(report, loader, _module_draws(facts, helpers, reseeded, seeds), labels, settings)
 
 
 def _may_draw(facts, call) -> bool:

@@ -178,4 +178,5 @@ def check(facts, report) -> None:
             if id(fn) in reported:
                 continue  # one finding per method
             reported.add(id(fn))
-            report("KMP403", node, loader=loader.name, method=fn.name, what=what, why=why)
+            when = facts.loader_process_settings(loader).when
+            report("KMP403", node, loader=loader.name, method=fn.name, what=what, why=why, when=when)

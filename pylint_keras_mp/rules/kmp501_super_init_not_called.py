@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..facts import is_self_attribute, is_super_init, self_name_of
-from ._common import loader_init, super_init_calls
+from ._common import keras3_decided, loader_init, super_init_calls
 
 
 class _SuperInitFlow:
@@ -111,4 +111,4 @@ def check(facts, report) -> None:
             continue
         path = missing_path(loader, init)
         if path is not None:
-            report("KMP501", init, loader=loader.name, path=path)
+            report("KMP501", init, loader=loader.name, path=path, decided=keras3_decided(facts, loader))

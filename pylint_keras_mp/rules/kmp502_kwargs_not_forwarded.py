@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from ._common import loader_init, super_init_calls
+from ._common import keras3_decided, loader_init, super_init_calls
 
 # Reading single keys leaves the rest of **kwargs (workers=, use_multiprocessing=) unused.
 KEYED_ACCESS = frozenset({"get", "pop", "setdefault", "__contains__", "__getitem__"})
@@ -56,4 +56,4 @@ def check(facts, report) -> None:
         if _used_whole(init, kwargs, calls):
             continue
         for call in calls:
-            report("KMP502", call, loader=loader.name, kwargs=kwargs)
+            report("KMP502", call, loader=loader.name, kwargs=kwargs, decided=keras3_decided(facts, loader))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..facts import WORKER_ARGUMENTS, keyword, target_names
-from ._common import loader_init, super_init_calls
+from ._common import keras3_decided, loader_init, super_init_calls
 
 DEFAULTS = {"workers": "1", "use_multiprocessing": "False", "max_queue_size": "10"}
 MEANINGS = {
@@ -67,4 +67,11 @@ def check(facts, report) -> None:
                 consequence = f"Keras also reads it as {MEANINGS[attr]}"
             else:
                 continue  # only written, so it sets Keras' own setting, which works
-            report("KMP503", use.stmt, loader=loader.name, attr=attr, consequence=consequence)
+            report(
+                "KMP503",
+                use.stmt,
+                loader=loader.name,
+                attr=attr,
+                consequence=consequence,
+                decided=keras3_decided(facts, loader),
+            )

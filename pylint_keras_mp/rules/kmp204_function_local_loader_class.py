@@ -1,0 +1,58 @@
+"""KMP204 function-local-loader-class: a data loader class defined inside a function runs in
+worker processes; spawn/forkserver cannot pickle a class that has no module-level name."""
+
+from __future__ import annotations
+
+import ast
+
+
+def local_classes(facts) -> dict[int, ast.AST]:
+    """id(class) -> the innermost function it is defined in, for every class of the module
+    defined inside a function (also inside a class inside a function)."""
+    found: dict[int, ast.AST] = {}
+    for fn in facts.all_functions:
+        for node in ast.walk(fn):
+            if isinstance(node, ast.ClassDef) and id(node) not in found:
+                found[id(node)] = fn
+    # ast.walk reaches a nested function's classes from the outer function too: keep the
+    # innermost one (functions come in ast.walk's order, outer first)
+    for fn in facts.all_functions:
+        for node in ast.walk(fn):
+            if isinstance(node, ast.ClassDef):
+                if _contains(found[id(node)], fn):
+                    found[id(node)] = fn
+    return found
+
+
+def _contains(outer: ast.AST, inner: ast.AST) -> bool:
+    return outer is not inner and any(node is inner for node in ast.walk(outer))
+
+
+def local_name(facts, fn, cls: ast.ClassDef) -> str:
+    """The ``__qualname__`` pickle names in its error: ``predict.<locals>.Batches``."""
+    owner = facts.method_owner.get(id(fn))
+    prefix = f"{owner.name}.{fn.name}" if owner is not None else fn.name
+    return f"{prefix}.<locals>.{cls.name}"
+
+
+def check(facts, report) -> None:
+    if not facts.all_functions or not facts.data_loaders:
+        return
+    local = None
+    for loader in facts.data_loaders:
+        if local is None:
+            local = local_classes(facts)
+        fn = local.get(id(loader.node))
+        if fn is None or not loader.worker_methods:
+            continue
+        settings = facts.loader_process_settings(loader)
+        if not settings.may_use_processes:
+            continue
+        report(
+            "KMP204",
+            loader.node,
+            loader=loader.name,
+            function=fn.name,
+            when=settings.when,
+            qualname=local_name(facts, fn, loader.node),
+        )
