@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from .config import Options
 from .keras_components import KERAS_COMPONENTS
 from .registry import RULES_BY_CODE, Rule
+from .rules import prefilter_words
 
 # A module that mentions none of these cannot contain anything the rules look for: every
 # component that makes an import a Keras import, and use_multiprocessing.
@@ -81,12 +82,10 @@ class Reporter:
         )
 
 
-# Words without which a module holds no finding (besides KMP901): a Keras loader base, a worker
-# argument, a Keras 2 generator method (KMP306). They are looked for as whole identifiers.
-_NEEDED_WORDS = (
-    "Sequence", "PyDataset", "workers", "use_multiprocessing", "max_queue_size",
-    "fit_generator", "evaluate_generator", "predict_generator",
-)
+# Words without which a module holds no finding (besides KMP901): every word a rule declares it
+# needs (``Rule.words``: a Keras loader base, a worker argument, a Keras 2 generator method...).
+# They are looked for as whole identifiers.
+_NEEDED_WORDS = prefilter_words()
 # A launch whose ``**mapping`` the analysis cannot read may start processes without naming them,
 # which counts only with the assume-multiprocessing option (unknown is silent otherwise): it
 # needs ``**`` and a launch method call.
@@ -163,8 +162,20 @@ def names_a_word(
     )
 
 
-# Each needed word holds one of these (one pass over the text for the three generator methods).
-_NEEDED_PROBES = ("Sequence", "PyDataset", "workers", "use_multiprocessing", "max_queue_size", "_generator")
+
+
+def _probes(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Substrings of which each word holds one, for a cheap first test: the words, except that
+    words sharing what follows their first underscore share it as one probe (``_generator`` for
+    fit_generator, evaluate_generator and predict_generator: one pass over the text)."""
+    tails: dict[str, list[str]] = {}
+    for word in words:
+        head, sep, tail = word.partition("_")
+        tails.setdefault(sep + tail if sep and head else word, []).append(word)
+    return tuple(dict.fromkeys(tail if len(group) > 1 else group[0] for tail, group in tails.items()))
+
+
+_NEEDED_PROBES = _probes(_NEEDED_WORDS)
 
 
 def names_needed_words(text: str, options: Options) -> bool:

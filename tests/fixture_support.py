@@ -99,6 +99,83 @@ def engine_findings(fixture: Fixture) -> list[Finding]:
     return sorted((f.line, f.code) for f in analyze_file(str(fixture.path), fixture.options))
 
 
+# --- message snapshots -------------------------------------------------------------------------
+# Beside every fixture that reports, ``<file>.messages`` holds each finding's position, code and
+# message text (``line:column: CODE message``, the column 1-based as flake8 shows it), without
+# the link and without the "(fixable ...)" suffix, which the fix fixtures pin. A fixture project
+# has one ``project.messages`` at its root, each line starting with the file's path.
+# ``python -m tests.regen_snapshots`` writes them; review the diff.
+
+SNAPSHOT_SUFFIX = ".messages"
+PROJECT_SNAPSHOT = "project.messages"
+_FIXABLE = re.compile(r" \(fixable with keras-mp-lint --fix(?: --unsafe-fixes)?\)$")
+
+
+# The fixtures and fixture projects whose snapshot must exist (every one that reports when
+# snapshots were introduced, and those ``tests.regen_snapshots`` wrote since); a fixture not
+# listed is checked against its snapshot when it has one.
+PINNED = ROOT / "tests" / "data" / "pinned_fixtures.txt"
+
+
+def pinned() -> set[str]:
+    try:
+        return set(PINNED.read_text(encoding="utf-8").split())
+    except FileNotFoundError:
+        return set()
+
+
+def pin(paths: list[Path]) -> None:
+    names = pinned() | {path.relative_to(ROOT).as_posix() for path in paths}
+    PINNED.write_text("".join(f"{name}\n" for name in sorted(names)), encoding="utf-8")
+
+
+def check_snapshot(path: Path, snapshot: Path, lines: list[str]) -> None:
+    """``lines`` (the findings now) equal the snapshot; a pinned fixture that reports must have
+    one, and a snapshot of a fixture that no longer reports is stale."""
+    recorded = read_snapshot(snapshot)
+    regen = f"python -m tests.regen_snapshots {path.relative_to(ROOT).as_posix()}"
+    if recorded is None:
+        required = lines and path.relative_to(ROOT).as_posix() in pinned()
+        assert not required, f"{snapshot.name} is missing: run {regen} and review it"
+        return
+    assert recorded, f"{snapshot.name} is empty: run {regen}"
+    assert lines == recorded, f"messages differ from {snapshot.name} (if on purpose: {regen})"
+
+
+def snapshot_path(path: Path) -> Path:
+    return path.with_name(path.name + SNAPSHOT_SUFFIX)
+
+
+def snapshot_line(line: int, col: int, code: str, message: str) -> str:
+    return f"{line}:{col + 1}: {code} {_FIXABLE.sub('', message)}"
+
+
+def engine_messages(fixture: Fixture) -> list[str]:
+    """The engine's findings of a fixture as snapshot lines, in position order."""
+    return [
+        snapshot_line(f.line, f.col, f.code, f.message)
+        for f in sorted(analyze_file(str(fixture.path), fixture.options))
+    ]
+
+
+def read_snapshot(path: Path) -> list[str] | None:
+    """The snapshot lines, None when there is no snapshot file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    return text.splitlines()
+
+
+def write_snapshot(path: Path, lines: list[str]) -> None:
+    """Write the snapshot, or remove it when there is nothing to pin (a fixture without
+    findings needs none: its ``# expect:`` comments already say so)."""
+    if lines:
+        path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    elif path.exists():
+        path.unlink()
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONWARNINGS", None)
@@ -275,6 +352,15 @@ ProjectFindings = dict[str, list[tuple[int, int, str, str]]]
 
 
 SEE_URL = re.compile(r" \(see \S+\)$")
+
+
+def project_snapshot_lines(results: ProjectFindings) -> list[str]:
+    """The findings of a project (``engine_project_findings``) as snapshot lines."""
+    return [
+        f"{name}:{snapshot_line(line, col, code, message)}"
+        for name, items in sorted(results.items())
+        for line, col, code, message in items
+    ]
 
 
 def _by_file(project: FixtureProject, rows) -> ProjectFindings:

@@ -8,10 +8,12 @@ from pylint_keras_mp.rules import RULE_CHECKS
 from tests.fixture_support import (
     FIXTURES,
     PROOFS,
-    engine_findings,
+    check_snapshot,
+    engine_messages,
     fixture_files,
     flake8_findings,
     pylint_findings,
+    snapshot_path,
 )
 
 FIXTURE_LIST = fixture_files()
@@ -19,8 +21,10 @@ IMPLEMENTED = sorted(code for codes, _ in RULE_CHECKS for code in codes)
 
 
 @pytest.mark.parametrize("fixture", FIXTURE_LIST, ids=lambda f: f.id)
-def test_engine_reports_exactly_the_expected_findings(fixture):
-    assert engine_findings(fixture) == fixture.expected()
+def test_engine_reports_exactly_the_expected_findings_and_messages(fixture):
+    lines = engine_messages(fixture)
+    assert sorted((int(line.split(":")[0]), line.split()[1]) for line in lines) == fixture.expected()
+    check_snapshot(fixture.path, snapshot_path(fixture.path), lines)
 
 
 @pytest.mark.parametrize("fixture", FIXTURE_LIST, ids=lambda f: f.id)

@@ -6,10 +6,13 @@ from __future__ import annotations
 import pytest
 
 from tests.fixture_support import (
+    PROJECT_SNAPSHOT,
+    check_snapshot,
     cli_project_findings,
     engine_project_findings,
     fixture_projects,
     flake8_project_findings,
+    project_snapshot_lines,
     pylint_project_findings,
 )
 
@@ -25,8 +28,12 @@ def project(request, tmp_path):
     return request.param.copy_to(tmp_path)
 
 
-def test_each_file_reports_exactly_its_expected_findings(project):
-    assert _codes(engine_project_findings(project)) == project.expected()
+@pytest.mark.parametrize("source", PROJECT_LIST, ids=lambda p: p.id)
+def test_each_file_reports_exactly_its_expected_findings_and_messages(source, tmp_path):
+    project = source.copy_to(tmp_path)
+    results = engine_project_findings(project)
+    assert _codes(results) == project.expected()
+    check_snapshot(source.root, source.root / PROJECT_SNAPSHOT, project_snapshot_lines(results))
 
 
 def test_every_front_end_reports_the_same_from_the_project_root(project):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
 import pytest
@@ -10,6 +11,15 @@ from pylint_keras_mp.registry import RULES
 from tests.fixture_support import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_rule_table_is_the_one_the_declarations_give():
+    """The table is written by scripts/rule_table.py from the rules' declarations."""
+    spec = importlib.util.spec_from_file_location("rule_table", ROOT / "scripts" / "rule_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.rewritten(README) == README, "run python scripts/rule_table.py"
+    assert module.main(["--check"]) == 0
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)

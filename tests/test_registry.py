@@ -92,3 +92,58 @@ def percent_notebook(code: str) -> str:
             ],
         }
     )
+
+
+# --- the declarations every list of rules is derived from -------------------------------------
+
+from pylint_keras_mp import engine, fixes, rules  # noqa: E402
+from pylint_keras_mp.config import OPTION_SPECS  # noqa: E402
+
+RULE_DECLARATIONS = [module.RULE for module in rules.RULE_MODULES]
+
+
+def test_every_rule_module_declares_its_rule_and_every_list_derives_from_them():
+    files = sorted(
+        path.stem
+        for path in (ROOT / "pylint_keras_mp" / "rules").glob("kmp[0-9][0-9][0-9]_*.py")
+        if not path.stem.endswith("_fix")
+    )
+    assert [module.__name__.rpartition(".")[2] for module in rules.RULE_MODULES] == files
+    assert [rule.code for rule in RULE_DECLARATIONS] == [f"KMP{name[3:6]}" for name in files]
+    assert [rule.code for rule in RULES] == [r.code for r in RULE_DECLARATIONS] + ["KMP900", "KMP901"]
+    assert [codes for codes, _ in rules.RULE_CHECKS] == [(r.code,) for r in RULE_DECLARATIONS]
+    assert fixes.FIXABLE_CODES == {r.code for r in RULE_DECLARATIONS if r.autofix}
+    assert set(engine._NEEDED_WORDS) == {w for r in RULE_DECLARATIONS for w in r.words}
+
+
+@pytest.mark.parametrize("rule", RULE_DECLARATIONS, ids=lambda r: r.code)
+def test_declared_words_and_options_are_real(rule):
+    # every word passes the pre-filter's probes, so no rule's module is skipped for want of it
+    assert rule.words
+    for word in rule.words:
+        assert word.isidentifier()
+        assert any(probe in word for probe in engine._NEEDED_PROBES), word
+        assert engine.names_needed_words(f"x = {word}\n", rule_options()), word
+    page = (DOCS / f"{rule.code}.md").read_text(encoding="utf-8")
+    options_section = page.split("\n## Options", 1)[1].split("\n## ", 1)[0]
+    names = {spec.name for spec in OPTION_SPECS}
+    for option in rule.options:
+        assert option in names, option
+        assert f"keras-mp-{option}" in options_section, f"{rule.code}'s page does not document {option}"
+
+
+def rule_options():
+    from pylint_keras_mp.config import Options
+
+    return Options()
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_every_declared_form_is_rendered_somewhere(rule):
+    """What a rule declares is what it renders: each ``form`` is named by its check."""
+    if not rule.forms:
+        return
+    module = next((m for m in rules.RULE_MODULES if m.RULE is rule), None)
+    source = (ROOT / module.__file__).read_text(encoding="utf-8")
+    for form, _, _ in rule.forms:
+        assert f'"{form}"' in source.split("RULE = Rule(", 1)[0] + source.split("\n)\n", 1)[1], form

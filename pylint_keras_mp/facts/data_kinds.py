@@ -106,13 +106,23 @@ MATERIALISING_CALLS = frozenset(
 
 
 class PlainIterator(NamedTuple):
-    """What ``plain_iterator`` found: how a message names it, whether it is a generator (else an
-    object with ``__next__``), and whether the module wraps it (a decorator or wrapper of its
-    own, typically a lock that makes it safe for threads, not for processes)."""
+    """What ``plain_iterator`` found. ``kind``: "expression" (a generator expression),
+    "generator" (a call of the generator function or method ``name``, as written: ``self.batches``),
+    "decorated" (a call of the generator function ``name`` under the module's own ``decorator``),
+    "wrapped" (the plain iterator ``inner`` passed to the module's own function or class
+    ``name``), "iterator" (an instance of the module class ``name`` that defines ``__next__``).
+    ``is_generator``: a generator (else an object with ``__next__``); ``wrapped``: the module
+    wraps it (a decorator or wrapper of its own, typically a lock that makes it safe for threads,
+    not for processes); ``via``: the names followed from the expression to the value, the
+    nearest to the value first."""
 
-    what: str
+    kind: str
     is_generator: bool
     wrapped: bool
+    name: str = ""
+    decorator: str = ""
+    inner: PlainIterator | None = None
+    via: tuple[str, ...] = ()
 
 
 def _mentions(node: ast.AST, name: str) -> bool:
@@ -135,12 +145,11 @@ class DataKinds:
         found = self._plain_iterator_value(node, fn, _depth)
         if not found:
             return None
-        what = found.what + "".join(f" (via '{name}')" for name in reversed(names))
-        return found._replace(what=what)
+        return found._replace(via=tuple(reversed(names))) if names else found
 
     def _plain_iterator_value(self, node: ast.AST, fn: FunctionNode | None, depth: int):
         if isinstance(node, ast.GeneratorExp):
-            return PlainIterator("a generator expression", True, False)
+            return PlainIterator("expression", True, False)
         if not isinstance(node, ast.Call):
             return None
         func = node.func
@@ -162,7 +171,7 @@ class DataKinds:
             if owner is not None:
                 method = self.class_methods(owner).get(func.attr)
                 if method is not None and is_generator_function(method):
-                    return PlainIterator(f"the generator {source_text(func)}()", True, False)
+                    return PlainIterator("generator", True, False, name=source_text(func))
         return None
 
     def _iterator_of_definition(self, owner, definition, call: ast.Call, fn, depth: int):
@@ -173,22 +182,21 @@ class DataKinds:
         name = call.func.id
         if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if is_generator_function(definition):
-                return PlainIterator(f"the generator {name}()", True, False)
+                return PlainIterator("generator", True, False, name=name)
             decorator = owner._own_decorator_of_generator(definition)
             if decorator is not None:
-                return PlainIterator(f"the generator {name}() (decorated by {decorator})", True, True)
+                return PlainIterator("decorated", True, True, name=name, decorator=decorator)
             inner = self._wrapped_iterator(call, fn, depth)
             if inner is not None and not owner._materialises(definition):
-                return PlainIterator(f"{inner.what} wrapped by {name}()", inner.is_generator, True)
+                return PlainIterator("wrapped", inner.is_generator, True, name=name, inner=inner)
         elif isinstance(definition, ast.ClassDef):
             if not any(loader.node is definition for loader in owner.data_loaders) and (
                 "__next__" in owner.class_methods(definition)
             ):
                 inner = self._wrapped_iterator(call, fn, depth)
                 if inner is not None:  # threadsafe_iter(gen()): a wrapper class of the module
-                    return PlainIterator(f"{inner.what} wrapped by {name}()", inner.is_generator, True)
-                what = f"a {name} object (a plain iterator: its class defines __next__)"
-                return PlainIterator(what, False, False)
+                    return PlainIterator("wrapped", inner.is_generator, True, name=name, inner=inner)
+                return PlainIterator("iterator", False, False, name=name)
         return None
 
     def _wrapped_iterator(self, call: ast.Call, fn: FunctionNode | None, depth: int):

@@ -211,8 +211,9 @@ class Launches:
         )
 
     def input_takes_no_workers(self, launch: Launch) -> str | None:
-        """Why a launch's data never reaches Keras' workers (a tf.data.Dataset, in-memory arrays),
-        as a clause for messages; None when it may (a loader, a generator, unknown)."""
+        """Why a launch's data never reaches Keras' workers: "dataset" (a tf.data.Dataset), "y"
+        (in-memory arrays, y is given), "validation_split" (in-memory arrays, validation_split=
+        is given), "arrays" (in-memory arrays); None when it may (a loader, a generator, unknown)."""
         if launch.method not in ("fit", "evaluate", "predict"):
             return None
         call, fn = launch.call, launch.function
@@ -229,16 +230,16 @@ class Launches:
         if any(isinstance(arg, ast.Starred) for arg in call.args[:2]):
             return None
         if self.is_dataset_value(launch.data, fn):
-            return " with a tf.data.Dataset"
+            return "dataset"
         if launch.method in ("fit", "evaluate"):
             y = call.args[1] if len(call.args) > 1 else launch.value("y")
             if y is not None and not (isinstance(y, ast.Constant) and y.value is None):
-                return " with in-memory arrays (y is given)"
+                return "y"
         # Keras tests validation_split for truth: 0.0 (or a value not known) is no evidence.
         if launch.method == "fit" and self.launch_bool(launch, "validation_split") is True:
-            return " with in-memory arrays (validation_split= is given)"
+            return "validation_split"
         if self.is_in_memory_value(launch.data, fn):
-            return " with in-memory arrays"
+            return "arrays"
         return None
 
     def loader_worker_settings(self, loader: DataLoader, call: ast.Call | None, fn):

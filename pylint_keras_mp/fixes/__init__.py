@@ -22,6 +22,9 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from ..rules import FIXABLE_CODES
+from ..rules import rule_fixes as declared
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Options
     from ..engine import Finding
@@ -292,13 +295,11 @@ class FixContext:
 
 @functools.lru_cache(maxsize=1)
 def rule_fixes() -> dict[str, RuleFix]:
-    from ..rules import rule_fixes as declared
-
     return {fix.code: fix for fix in declared()}
 
 
-# Kept in step with rules.rule_fixes() by a test; checked before LibCST is imported.
-FIXABLE_CODES = frozenset({"KMP201", "KMP301", "KMP303", "KMP305", "KMP306", "KMP307", "KMP501", "KMP502"})
+# FIXABLE_CODES: the codes whose rule declares a fix (``Rule.autofix``), checked before LibCST
+# is imported.
 
 
 def compiles(source: str) -> bool:

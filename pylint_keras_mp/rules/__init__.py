@@ -1,76 +1,69 @@
-"""The rule registry for the engine: each entry is (codes, check(facts, report)).
+"""The rules: one module per rule, ``kmpNNN_<name>.py``, declaring ``RULE`` (its code, symbol,
+severity, message, pre-filter words, options, fix; see ``pylint_keras_mp.rule``) beside its
+``check(facts, report)``, and optionally its automatic fix in ``kmpNNN_fix.py``.
 
-A new rule is one module here, one line below, a registry entry, a docs page and fixtures.
+The modules are found by their names: adding a rule adds no line here. Everything else about the
+rules (the registry, the pre-filter's words, the fixable codes) is derived from ``RULE_MODULES``.
 """
 
 from __future__ import annotations
 
-from . import (
-    kmp101_global_write,
-    kmp102_main_only_global,
-    kmp201_lambda_attribute,
-    kmp202_unpicklable_attribute,
-    kmp203_notebook_defined_loader,
-    kmp204_function_local_loader_class,
-    kmp301_launch_without_main_guard,
-    kmp302_generator_with_multiprocessing,
-    kmp303_ignored_worker_arguments,
-    kmp304_pool_inside_worker,
-    kmp305_worker_arguments_rejected_by_keras3,
-    kmp306_generator_method_removed_in_keras3,
-    kmp307_argparse_bool_worker_switch,
-    kmp401_getitem_state_write,
-    kmp402_unseeded_random,
-    kmp403_framework_call_in_worker,
-    kmp501_super_init_not_called,
-    kmp502_kwargs_not_forwarded,
-    kmp503_reserved_attribute,
-)
+import importlib
+import pkgutil
+import re
+from types import ModuleType
 
-RULE_CHECKS = [
-    (("KMP101",), kmp101_global_write.check),
-    (("KMP102",), kmp102_main_only_global.check),
-    (("KMP201",), kmp201_lambda_attribute.check),
-    (("KMP202",), kmp202_unpicklable_attribute.check),
-    (("KMP203",), kmp203_notebook_defined_loader.check),
-    (("KMP204",), kmp204_function_local_loader_class.check),
-    (("KMP301",), kmp301_launch_without_main_guard.check),
-    (("KMP302",), kmp302_generator_with_multiprocessing.check),
-    (("KMP303",), kmp303_ignored_worker_arguments.check),
-    (("KMP304",), kmp304_pool_inside_worker.check),
-    (("KMP305",), kmp305_worker_arguments_rejected_by_keras3.check),
-    (("KMP306",), kmp306_generator_method_removed_in_keras3.check),
-    (("KMP307",), kmp307_argparse_bool_worker_switch.check),
-    (("KMP401",), kmp401_getitem_state_write.check),
-    (("KMP402",), kmp402_unseeded_random.check),
-    (("KMP403",), kmp403_framework_call_in_worker.check),
-    (("KMP501",), kmp501_super_init_not_called.check),
-    (("KMP502",), kmp502_kwargs_not_forwarded.check),
-    (("KMP503",), kmp503_reserved_attribute.check),
-]
+from ._engine_codes import ENGINE_RULES
+
+_RULE_MODULE = re.compile(r"kmp(\d{3})_\w+")
+
+
+def _rule_modules() -> tuple[ModuleType, ...]:
+    names = sorted(
+        name
+        for _, name, _ in pkgutil.iter_modules(__path__)
+        if _RULE_MODULE.fullmatch(name) and not name.endswith("_fix")
+    )
+    modules = []
+    for name in names:
+        module = importlib.import_module(f"{__name__}.{name}")
+        rule = getattr(module, "RULE", None)
+        number = _RULE_MODULE.fullmatch(name).group(1)
+        if rule is None or rule.code != f"KMP{number}" or not callable(getattr(module, "check", None)):
+            raise ImportError(f"{module.__name__} must declare RULE (code KMP{number}) and check()")
+        if not rule.words:
+            # a module without any word of any rule is never analysed: a rule without words
+            # would be skipped wherever the other rules' words are missing
+            raise ImportError(f"{module.__name__}: RULE declares no pre-filter words")
+        modules.append(module)
+    return tuple(modules)
+
+
+RULE_MODULES: tuple[ModuleType, ...] = _rule_modules()
+
+# The rules' own declarations, in code order, then the engine's codes.
+RULES = tuple(module.RULE for module in RULE_MODULES) + ENGINE_RULES
+
+# (codes, check(facts, report)) for the engine, in code order.
+RULE_CHECKS = [((module.RULE.code,), module.check) for module in RULE_MODULES]
+
+# The codes whose rule declares an automatic fix: known without importing the fixes (LibCST).
+FIXABLE_CODES = frozenset(module.RULE.code for module in RULE_MODULES if module.RULE.autofix)
 
 
 def rule_fixes() -> list:
-    """The automatic fixes, one module beside each rule that has one (see pylint_keras_mp.fixes).
-    Imported on demand: LibCST is loaded only when a finding may have a fix."""
-    from . import (
-        kmp201_fix,
-        kmp301_fix,
-        kmp303_fix,
-        kmp305_fix,
-        kmp306_fix,
-        kmp307_fix,
-        kmp501_fix,
-        kmp502_fix,
-    )
+    """The automatic fixes (``FIX`` of each module a rule names as its ``autofix``). Imported on
+    demand: LibCST is loaded only when a finding may have a fix."""
+    fixes = []
+    for module in RULE_MODULES:
+        if module.RULE.autofix:
+            fix = importlib.import_module(f"{__name__}.{module.RULE.autofix}").FIX
+            if fix.code != module.RULE.code:
+                raise ImportError(f"{module.RULE.autofix} fixes {fix.code}, not {module.RULE.code}")
+            fixes.append(fix)
+    return fixes
 
-    return [
-        kmp201_fix.FIX,
-        kmp301_fix.FIX,
-        kmp303_fix.FIX,
-        kmp305_fix.FIX,
-        kmp306_fix.FIX,
-        kmp307_fix.FIX,
-        kmp501_fix.FIX,
-        kmp502_fix.FIX,
-    ]
+
+def prefilter_words() -> tuple[str, ...]:
+    """Every word some rule needs (see ``Rule.words``), sorted: the pre-filter's word list."""
+    return tuple(sorted({word for module in RULE_MODULES for word in module.RULE.words}))

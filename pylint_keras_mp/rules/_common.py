@@ -23,7 +23,9 @@ def keras3_decided(facts, loader=None) -> str:
     if loader is not None and loader.is_pydataset:
         return ""
     source = facts.keras_version_source
-    return f" (Keras 3: {source})" if source else ""
+    if not source or source.startswith(("this module", "the keras-version option")):
+        return ""  # the module itself, or the user's own setting, says so
+    return f" (Keras 3: {source})"
 
 
 def launch_label(launch) -> str:

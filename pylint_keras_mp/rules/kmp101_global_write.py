@@ -5,7 +5,22 @@ from __future__ import annotations
 import ast
 
 from ..facts import root_name, walk_scope
+from ..rule import Rule
 from ._common import MUTATING_METHODS, worker_code
+
+RULE = Rule(
+    code="KMP101",
+    symbol="sequence-global-write",
+    severity="W",
+    summary="Worker code of a data loader writes a module global; the write never reaches the parent",
+    template=(
+        "{loader}.{method} {action} module global '{name}': updates made in worker processes "
+        "never reach the parent and race on threads"
+    ),
+    fix="keep the state on the parent side (on_epoch_end) or return it with the batch",
+    words=("Sequence", "PyDataset"),
+    options=("sequence-bases",),
+)
 
 
 def _module_object(facts, scope, name: str) -> bool:

@@ -5,6 +5,21 @@ from __future__ import annotations
 import ast
 
 from ..facts import BUILTIN_NAMES, walk_scope
+from ..rule import Rule
+
+RULE = Rule(
+    code="KMP102",
+    symbol="sequence-main-only-global",
+    severity="E",
+    summary="Worker code reads a name bound only under the main guard (NameError under spawn/forkserver)",
+    template=(
+        "{loader}.{method} reads '{name}', which is bound only {where}: spawn/forkserver "
+        "workers re-import the module without it and raise NameError"
+    ),
+    fix="define it at module level or pass it to the constructor",
+    words=("Sequence", "PyDataset"),
+    options=("sequence-bases",),
+)
 
 
 def main_only_names(facts) -> dict[str, str]:

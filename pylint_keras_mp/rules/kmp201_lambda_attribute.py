@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import ast
 
+from ..rule import Rule
 from ._attributes import (
     describe_elements,
     describe_instance,
     local_definitions,
     report_stored_arguments,
     stored_attributes,
+)
+
+RULE = Rule(
+    code="KMP201",
+    symbol="sequence-lambda-attribute",
+    severity="E",
+    summary="Data loader stores a lambda, nested function or local class on self (cannot be pickled)",
+    template="{loader} stores {what} in self.{attr}: it cannot be pickled into spawn/forkserver workers",
+    fix="use a module-level function, or functools.partial of one",
+    words=("Sequence", "PyDataset"),
+    options=("sequence-bases",),
+    autofix="kmp201_fix",
 )
 
 PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})

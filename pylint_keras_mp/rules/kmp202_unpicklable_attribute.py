@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 
 from ..facts import is_generator_function, keyword, walk_scope
+from ..rule import Rule
 from ..unpicklable import (
     DATASET_ITERATOR_METHODS,
     IMAGE_GENERATOR_FLOWS,
@@ -16,6 +17,29 @@ from ..unpicklable import (
 )
 from ._attributes import describe_elements, describe_instance, report_stored_arguments, stored_attributes
 from ._common import launch_inputs, launch_label
+
+RULE = Rule(
+    code="KMP202",
+    symbol="sequence-unpicklable-attribute",
+    severity="E",
+    summary="Data loader stores an unpicklable object (file, lock, generator, connection...) on self",
+    template=(
+        "{loader} stores {what} in self.{attr}: it cannot be pickled into spawn/forkserver "
+        "workers{extra}"
+    ),
+    fix="store the path or settings and open it lazily in __getitem__ (if self.{attr} is None: ...)",
+    forms=(
+        (
+            "launch",
+            "{launch} feeds {what} that holds a threading.Lock, to worker processes{when}: it cannot "
+            "be pickled into spawn/forkserver workers",
+            "feed the workers a PyDataset that loads and augments each batch by index, or use "
+            "threads (use_multiprocessing=False)",
+        ),
+    ),
+    words=("Sequence", "PyDataset", "workers", "use_multiprocessing"),
+    options=("sequence-bases", "unpicklable-constructors"),
+)
 
 GENERATOR = "a generator"
 COMPREHENSIONS = {

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from ..rule import Rule
 from ._common import launch_label
+
+RULE = Rule(
+    code="KMP203",
+    symbol="notebook-defined-loader",
+    severity="E",
+    summary="Data loader class defined in a notebook runs in worker processes (spawn/forkserver hang)",
+    template=(
+        "data loader '{loader}' is defined in a notebook and {how}: spawn/forkserver workers "
+        "cannot import a class from a notebook and the call never returns"
+    ),
+    fix="move the class into a .py module next to the notebook and import it",
+    words=("Sequence", "PyDataset"),
+    options=("sequence-bases", "assume-multiprocessing"),
+)
 
 
 def process_use(facts, loader) -> str | None:

@@ -5,6 +5,23 @@ from __future__ import annotations
 
 import ast
 
+from ..rule import Rule
+
+RULE = Rule(
+    code="KMP204",
+    symbol="function-local-loader-class",
+    severity="E",
+    summary="Data loader class defined inside a function runs in worker processes (cannot be pickled)",
+    template=(
+        "data loader '{loader}' is defined inside {function}() and runs in worker processes{when}: "
+        "a class defined in a function cannot be pickled into spawn/forkserver workers "
+        "(AttributeError: Can't pickle local object '{qualname}')"
+    ),
+    fix="define the class at module level and pass what it takes from {function}() to its constructor",
+    words=("Sequence", "PyDataset"),
+    options=("sequence-bases", "keras-version", "assume-multiprocessing"),
+)
+
 
 def local_classes(facts) -> dict[int, ast.AST]:
     """id(class) -> the innermost function it is defined in, for every class of the module

@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+from ..rule import Rule
 from ._common import launch_label
+
+RULE = Rule(
+    code="KMP301",
+    symbol="multiprocessing-launch-without-main-guard",
+    severity="E",
+    summary="Multiprocessing fit/predict runs at import time, outside if __name__ == '__main__'",
+    template=(
+        "{launch} starts worker processes at import time{via}{when}: spawn/forkserver workers "
+        "re-import the module, fail to bootstrap and the parent hangs"
+    ),
+    fix="move the call under if __name__ == \"__main__\":",
+    words=("Sequence", "PyDataset", "workers", "use_multiprocessing"),
+    options=("sequence-bases", "keras-version", "assume-multiprocessing"),
+    autofix="kmp301_fix",
+)
 
 
 def check(facts, report) -> None:

@@ -5,7 +5,19 @@ from __future__ import annotations
 import ast
 
 from ..facts import UNKNOWN
+from ..rule import Rule
 from ._common import launch_inputs, launch_label
+
+RULE = Rule(
+    code="KMP302",
+    symbol="generator-with-multiprocessing",
+    severity="W",
+    summary="A plain Python generator is fed to fit/predict with worker processes or several threads",
+    template="{launch} feeds {what} as {argument} to {workers}{when}: {consequence}",
+    fix="wrap the data in a keras.utils.PyDataset/Sequence subclass (each batch by index)",
+    words=("Sequence", "PyDataset", "workers", "use_multiprocessing"),
+    options=("sequence-bases", "keras-version", "assume-multiprocessing"),
+)
 
 NOT_PICKLABLE = (
     "under spawn/forkserver it cannot be pickled (TypeError: cannot pickle 'generator' object) "
@@ -20,6 +32,21 @@ THREADS_GENERATOR = (
     "generator is NOT thread-safe"
 )
 THREADS_ITERATOR = "the threads call next() on it concurrently and race"
+
+
+def describe(found) -> str:
+    """How the message names a plain iterator (``facts.plain_iterator``)."""
+    if found.kind == "expression":
+        what = "a generator expression"
+    elif found.kind == "generator":
+        what = f"the generator {found.name}()"
+    elif found.kind == "decorated":
+        what = f"the generator {found.name}() (decorated by {found.decorator})"
+    elif found.kind == "wrapped":
+        what = f"{describe(found.inner)} wrapped by {found.name}()"
+    else:
+        what = f"a {found.name} object (a plain iterator: its class defines __next__)"
+    return what + "".join(f" (via '{name}')" for name in found.via)
 
 
 def launch_parallelism(facts, launch) -> str | None:
@@ -100,7 +127,7 @@ def check(facts, report) -> None:
                     "KMP302",
                     launch.call,
                     launch=launch_label(launch),
-                    what=found.what,
+                    what=describe(found),
                     argument=argument,
                     workers=_workers_text(kind, count),
                     when=facts.launch_settings(launch).when if kind == "processes" else "",

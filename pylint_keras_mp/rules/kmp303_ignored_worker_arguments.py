@@ -5,8 +5,28 @@ from __future__ import annotations
 import ast
 
 from ..facts import UNKNOWN, WORKER_ARGUMENTS, Autotune, is_super_init, keyword, walk_scope
+from ..rule import Rule
 from ._common import arguments_text, launch_label
 
+RULE = Rule(
+    code="KMP303",
+    symbol="ignored-worker-arguments",
+    severity="W",
+    summary="workers/use_multiprocessing/max_queue_size are passed where Keras silently ignores them",
+    template="{launch} passes {args}{context}: {consequence}",
+    fix="drop them, or give a data loader a positive workers count such as os.cpu_count()",
+    words=("Sequence", "PyDataset", "workers", "use_multiprocessing", "max_queue_size"),
+    options=("sequence-bases", "keras-version"),
+    autofix="kmp303_fix",
+)
+
+# Why the launch's data takes no workers (facts.input_takes_no_workers), as the message says it.
+NO_WORKERS_CONTEXT = {
+    "dataset": " with a tf.data.Dataset",
+    "y": " with in-memory arrays (y is given)",
+    "validation_split": " with in-memory arrays (validation_split= is given)",
+    "arrays": " with in-memory arrays",
+}
 DO_NOTHING = "Keras applies them only to data loaders and generators, so they do nothing"
 NEGATIVE = "a negative count means no workers (not all cores), so every batch loads in the main thread"
 
@@ -33,8 +53,9 @@ def _check_launches(facts, report) -> None:
         if not keywords or launch.method in facts.user_defined_launch_methods:
             continue
         fields = {"launch": launch_label(launch), "args": arguments_text(keywords)}
-        context = facts.input_takes_no_workers(launch)
-        if context is not None:
+        reason = facts.input_takes_no_workers(launch)
+        if reason is not None:
+            context = NO_WORKERS_CONTEXT[reason]
             report("KMP303", launch.call, context=context, consequence=DO_NOTHING, **fields)
             continue
         reason = main_thread_reason(

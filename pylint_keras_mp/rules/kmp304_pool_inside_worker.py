@@ -5,7 +5,22 @@ from __future__ import annotations
 import ast
 
 from ..facts import walk_scope
+from ..rule import Rule
 from ._common import imports_any, worker_code
+
+RULE = Rule(
+    code="KMP304",
+    symbol="pool-inside-worker",
+    severity="E",
+    summary="Worker code of a data loader starts a process pool (daemonic processes cannot have children)",
+    template=(
+        "{loader}.{method} {what} in worker code: Keras worker processes are daemonic and "
+        "cannot have children (AssertionError)"
+    ),
+    fix="parallelise with the loader's own workers, or use threads inside __getitem__",
+    words=("Sequence", "PyDataset"),
+    options=("sequence-bases",),
+)
 
 # Callables that create a pool of worker processes -> how the message names it.
 PROCESS_POOLS = {

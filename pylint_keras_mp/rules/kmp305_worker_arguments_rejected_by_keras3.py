@@ -3,7 +3,23 @@
 from __future__ import annotations
 
 from ..facts import UNKNOWN, Many
+from ..rule import Rule
 from ._common import arguments_text, keras3_decided, launch_label
+
+RULE = Rule(
+    code="KMP305",
+    symbol="worker-arguments-rejected-by-keras3",
+    severity="E",
+    summary="workers/use_multiprocessing/max_queue_size passed to fit/evaluate/predict under Keras 3",
+    template="{launch} passes {args}, which Keras 3 rejects ({error}){decided}",
+    fix=(
+        "drop them, or pass them to the data loader's constructor, which forwards them with "
+        "super().__init__(**kwargs)"
+    ),
+    words=("workers", "use_multiprocessing", "max_queue_size"),
+    options=("keras-version",),
+    autofix="kmp305_fix",
+)
 
 # The *_generator methods do not exist in Keras 3: KMP306 reports those calls.
 KERAS3_LAUNCHES = ("fit", "evaluate", "predict")

@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+from ..rule import Rule
 from ._common import arguments_text, keras3_decided, launch_label
+
+RULE = Rule(
+    code="KMP306",
+    symbol="generator-method-removed-in-keras3",
+    severity="E",
+    summary="fit_generator/evaluate_generator/predict_generator called under Keras 3, which removed them",
+    template=(
+        "{launch} does not exist in Keras 3 (AttributeError: ... object has no attribute "
+        "'{method}'){decided}"
+    ),
+    fix="call {replacement}(...), which takes the same data loader or generator{move}",
+    words=("fit_generator", "evaluate_generator", "predict_generator"),
+    options=("keras-version",),
+    autofix="kmp306_fix",
+)
 
 # The Keras 3 method that takes over each removed one (same data loader or generator as x).
 REPLACEMENTS = {

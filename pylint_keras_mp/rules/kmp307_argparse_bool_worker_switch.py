@@ -7,7 +7,27 @@ import ast
 
 from ..facts import keyword, source_text
 from ..facts.switches import ARGPARSE
+from ..rule import Rule
 from ._common import launch_label
+
+RULE = Rule(
+    code="KMP307",
+    symbol="argparse-bool-worker-switch",
+    severity="W",
+    summary="A type=bool command-line option turns worker processes on for any value, False included",
+    template=(
+        "option {option} is declared type=bool and reaches the worker processes of {setting} "
+        "({read}, line {line}): bool() is True for every non-empty string, so '{option} False' "
+        "starts them too"
+    ),
+    fix=(
+        'declare it with action="store_true", or argparse.BooleanOptionalAction when it '
+        "defaults to True"
+    ),
+    words=("use_multiprocessing",),
+    options=("keras-version",),
+    autofix="kmp307_fix",
+)
 
 
 def option_dest(call: ast.Call) -> str | None:

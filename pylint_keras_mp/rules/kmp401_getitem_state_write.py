@@ -5,7 +5,30 @@ from __future__ import annotations
 import ast
 
 from ..facts import is_self_attribute, self_name_of, walk_scope
+from ..rule import Rule
 from ._common import MUTATING_METHODS
+
+RULE = Rule(
+    code="KMP401",
+    symbol="sequence-getitem-state-write",
+    severity="W",
+    summary="Worker code of a data loader mutates self state that is lost in worker processes",
+    template=(
+        "{loader}.{method} {action} self.{attr}: in worker processes the change is made on a "
+        "copy and lost, on threads it races"
+    ),
+    fix="compute it in __init__ or on_epoch_end, or return it with the batch",
+    forms=(
+        (
+            "iterator",
+            "{loader}.{method} advances the iterator self.{attr}: each worker process advances "
+            "its own copy and replays the stream, on threads the workers race on it",
+            "read the item for the index (self.items[index]) instead of advancing an iterator",
+        ),
+    ),
+    words=("Sequence", "PyDataset"),
+    options=("sequence-bases",),
+)
 
 # Methods whose reads do not see worker state: they run before any worker or only pickle it.
 NOT_READERS = frozenset(

@@ -7,7 +7,20 @@ from dataclasses import dataclass
 
 from ..facts import UNKNOWN, keyword, self_name_of, source_text, walk_scope
 from ..facts.module import module_statements, walk_import_time
+from ..rule import Rule
 from ._common import imports_any
+
+RULE = Rule(
+    code="KMP402",
+    symbol="sequence-unseeded-random",
+    severity="W",
+    summary="Worker code draws from a global or shared random generator while workers are in use",
+    # {why}: how the workers come to repeat the values (the start method, an import-time seed)
+    template="{loader}.{method} draws from {what}{when}: {why}",
+    fix="derive a generator per batch, e.g. np.random.default_rng((self.seed, self.epoch, index))",
+    words=("Sequence", "PyDataset"),
+    options=("sequence-bases", "assume-multiprocessing"),
+)
 
 # numpy.random module attributes that do not draw from the global state.
 NUMPY_RANDOM_NON_DRAWS = frozenset(
@@ -240,9 +253,7 @@ def _report(report, loader, draws, labels, settings) -> None:
             continue  # one finding per method and generator
         reported.add((id(fn), key))
         method = labels.get(id(fn), fn.name)
-        report(
-            "KMP402", node, loader=loader.name, method=method, what=what, why=why, when=when, form="why"
-        )
+        report("KMP402", node, loader=loader.name, method=method, what=what, why=why, when=when)
 
 
 def _check_helpers(facts, report) -> None:

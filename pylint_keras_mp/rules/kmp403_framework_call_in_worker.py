@@ -5,6 +5,21 @@ from __future__ import annotations
 import ast
 
 from ..facts import source_text, walk_scope
+from ..rule import Rule
+
+RULE = Rule(
+    code="KMP403",
+    symbol="framework-call-in-worker",
+    severity="W",
+    summary="Worker code of a data loader calls JAX while JAX runs in the parent (fork workers deadlock)",
+    template="{loader}.{method} calls {what} in worker processes{when}: {why}",
+    fix=(
+        "compute with numpy or PIL in the loader and leave the framework to the model, or use "
+        "threads (use_multiprocessing=False) or the spawn start method"
+    ),
+    words=("Sequence", "PyDataset"),
+    options=("keras-backend", "assume-multiprocessing"),
+)
 
 # Calls that run JAX: jax itself, and keras.ops / keras.random when the Keras backend is JAX.
 JAX_ROOTS = ("jax.", "jaxlib.")

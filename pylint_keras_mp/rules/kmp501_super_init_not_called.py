@@ -5,7 +5,23 @@ from __future__ import annotations
 import ast
 
 from ..facts import is_self_attribute, is_super_init, self_name_of
+from ..rule import Rule
 from ._common import keras3_decided, loader_init, super_init_calls
+
+RULE = Rule(
+    code="KMP501",
+    symbol="pydataset-super-init-not-called",
+    severity="W",
+    summary="Keras 3 data loader's __init__ does not call super().__init__(**kwargs)",
+    template=(
+        "{loader}.__init__ does not call super().__init__(){path}{decided}: Keras warns and silently "
+        "ignores workers/use_multiprocessing"
+    ),
+    fix="call super().__init__(**kwargs) at the top of __init__",
+    words=("Sequence", "PyDataset"),
+    options=("sequence-bases", "keras-version"),
+    autofix="kmp501_fix",
+)
 
 
 class _SuperInitFlow:

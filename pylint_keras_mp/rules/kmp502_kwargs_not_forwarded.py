@@ -4,7 +4,23 @@ from __future__ import annotations
 
 import ast
 
+from ..rule import Rule
 from ._common import keras3_decided, loader_init, super_init_calls
+
+RULE = Rule(
+    code="KMP502",
+    symbol="pydataset-kwargs-not-forwarded",
+    severity="W",
+    summary="Keras 3 data loader accepts **kwargs but does not forward them to super().__init__",
+    template=(
+        "{loader}.__init__ accepts **{kwargs} but does not pass it to super().__init__(){decided}: "
+        "a caller's workers/use_multiprocessing vanish"
+    ),
+    fix="call super().__init__(**{kwargs})",
+    words=("Sequence", "PyDataset"),
+    options=("sequence-bases", "keras-version"),
+    autofix="kmp502_fix",
+)
 
 # Reading single keys leaves the rest of **kwargs (workers=, use_multiprocessing=) unused.
 KEYED_ACCESS = frozenset({"get", "pop", "setdefault", "__contains__", "__getitem__"})

@@ -5,7 +5,19 @@ from __future__ import annotations
 import ast
 
 from ..facts import WORKER_ARGUMENTS, keyword, target_names
+from ..rule import Rule
 from ._common import keras3_decided, loader_init, super_init_calls
+
+RULE = Rule(
+    code="KMP503",
+    symbol="pydataset-reserved-attribute",
+    severity="W",
+    summary="Keras 3 data loader assigns self.workers/use_multiprocessing/max_queue_size itself",
+    template="{loader} assigns self.{attr}, which is a PyDataset property{decided}: {consequence}",
+    fix="rename the attribute, or pass {attr}= to super().__init__()",
+    words=("Sequence", "PyDataset"),
+    options=("sequence-bases", "keras-version"),
+)
 
 DEFAULTS = {"workers": "1", "use_multiprocessing": "False", "max_queue_size": "10"}
 MEANINGS = {

@@ -2,7 +2,10 @@
 
 A proof prints one line ``RESULT {json}``. A proof that hangs (the missing main guard under spawn
 and forkserver) is killed with its whole process group when the timeout expires, so no stray Keras
-worker survives the test. Output goes to files, not pipes: an orphaned worker holding a pipe open
+worker survives the test. A hang that shows itself in the output (the workers' RuntimeError) is
+waited for by what the proof printed, not by the clock: ``hung(stdout, stderr)`` says when the
+output proves the hang, and the proof is stopped ``settle`` seconds later if it is still running
+(``timeout`` is then only a generous bound for a machine under load). Output goes to files, not pipes: an orphaned worker holding a pipe open
 would otherwise make a finished proof look like a hang.
 """
 
@@ -18,6 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[2]
 PROOFS = ROOT / "proofs"
@@ -82,11 +86,15 @@ def run_proof(
     timeout: float = 60.0,
     args: tuple[str, ...] = (),
     backend: str = "numpy",
+    hung: Callable[[str, str], bool] | None = None,
+    settle: float = 3.0,
 ) -> ProofRun:
     """Run ``proofs/<script>`` with ``<start_method>`` as argv[1] under the numpy Keras backend
-    (``backend="jax"`` for proofs that train: the numpy backend has no ``fit``)."""
+    (``backend="jax"`` for proofs that train: the numpy backend has no ``fit``). ``hung``: see
+    the module's docstring."""
     return _run(
-        script, start_method, timeout, [str(PROOFS / script), start_method, *args], backend=backend
+        script, start_method, timeout, [str(PROOFS / script), start_method, *args],
+        backend=backend, hung=hung, settle=settle,
     )
 
 
@@ -123,9 +131,30 @@ def run_notebook(
 CELL_TIMEOUT_STATUS = 3  # notebook_runner.py's exit status when a cell did not finish
 
 
-def _run(script, start_method, timeout, args, after=None, backend="numpy") -> ProofRun:
+def _wait_for_hang(proc, deadline: float, out_path: Path, err_path: Path, hung, settle: float) -> None:
+    """Wait until the process ends (returns) or, once its output shows ``hung``, ``settle``
+    seconds more (raises ``TimeoutExpired``, as when ``deadline`` passes first)."""
+    while True:
+        if proc.poll() is not None:
+            return
+        now = time.monotonic()
+        if now >= deadline:
+            raise subprocess.TimeoutExpired(proc.args, deadline)
+        out = out_path.read_text(encoding="utf-8", errors="replace")
+        err = err_path.read_text(encoding="utf-8", errors="replace")
+        if hung(out, err):
+            proc.wait(timeout=max(min(settle, deadline - now), 0.1))
+            return
+        time.sleep(0.2)
+
+
+def _run(
+    script, start_method, timeout, args, after=None, backend="numpy", hung=None, settle=3.0
+) -> ProofRun:
     """Run ``sys.executable ARGS`` in a temporary folder, in its own process group, with a hard
-    timeout; ``args`` may be a function of the folder, ``after(folder)`` runs when it is over."""
+    timeout; ``args`` may be a function of the folder, ``after(folder)`` runs when it is over.
+    With ``hung``, the output is read as it comes: once ``hung(stdout, stderr)`` holds, the
+    process gets ``settle`` more seconds to finish, then counts as hanging."""
     env = dict(os.environ)
     env.pop("PYTHONWARNINGS", None)
     env.update(
@@ -152,7 +181,10 @@ def _run(script, start_method, timeout, args, after=None, backend="numpy") -> Pr
             )
             timed_out = False
             try:
-                proc.wait(timeout=timeout)
+                if hung is None:
+                    proc.wait(timeout=timeout)
+                else:
+                    _wait_for_hang(proc, started + timeout, out_path, err_path, hung, settle)
             except subprocess.TimeoutExpired:
                 timed_out = True
                 _kill_group(proc.pid)

@@ -23,14 +23,25 @@ pytestmark = pytest.mark.runtime
 
 PICKLING = ["spawn", "forkserver"]  # the start methods that pickle the loader into the workers
 ALL = ["fork", "spawn", "forkserver"]
-HANG_TIMEOUT = 15.0  # a missing main guard hangs forever; 15 s shows several respawned workers
+# A missing main guard hangs forever; the proof is stopped once its output shows the workers'
+# RuntimeError (HANG_SETTLE seconds later), and HANG_TIMEOUT only bounds a machine under load.
+HANG_TIMEOUT = 300.0
+HANG_SETTLE = 3.0
+BOOTSTRAP_ERROR = "finished its bootstrapping phase"
 TF_KERAS_HANG_TIMEOUT = 30.0  # tf-keras takes ~12 s to finish a clean spawn run here; a hang outlasts 30 s
+TF_KERAS_HANG_SETTLE = 10.0  # tf-keras's worker raises in a thread and stays; its parent never returns
 
 
-def run(script: str, method: str, timeout: float = 90.0) -> ProofRun:
+def run(script: str, method: str, timeout: float = 90.0, **waiting) -> ProofRun:
     if method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"start method {method!r} is not available on this platform")
-    return run_proof(script, method, timeout=timeout)
+    return run_proof(script, method, timeout=timeout, **waiting)
+
+
+def bootstrap_errors(at_least: int):
+    """``hung`` for run_proof: the workers printed the bootstrapping RuntimeError this often (the
+    pool respawns dying workers, so the parent can no longer finish)."""
+    return lambda stdout, stderr: stderr.count(BOOTSTRAP_ERROR) >= at_least
 
 
 def finished(proof: ProofRun) -> ProofRun:
@@ -420,8 +431,10 @@ def test_kmp204_fix_module_level_class(method, evidence):
 
 @pytest.mark.parametrize("method", PICKLING)
 def test_kmp301_missing_main_guard_hangs(method, evidence):
-    proof = run("KMP301_bad.py", method, timeout=HANG_TIMEOUT)
-    crashes = proof.stderr.count("finished its bootstrapping phase")
+    proof = run(
+        "KMP301_bad.py", method, timeout=HANG_TIMEOUT, hung=bootstrap_errors(2), settle=HANG_SETTLE
+    )
+    crashes = proof.stderr.count(BOOTSTRAP_ERROR)
     evidence.record(
         "KMP301", "bad: predict at module level", method,
         hang_text(
@@ -466,8 +479,11 @@ def test_kmp301_missing_main_guard_hangs_tf_keras(method, evidence):
     case = "bad (tf_keras): predict at module level"
     spec = "RuntimeError (bootstrapping phase) in the workers; the parent hangs"
     needs_tf_keras(evidence, "KMP301", case, method, "KMP301_tfkeras_bad.py", spec)
-    proof = run("KMP301_tfkeras_bad.py", method, timeout=TF_KERAS_HANG_TIMEOUT)
-    crashes = proof.stderr.count("finished its bootstrapping phase")
+    proof = run(
+        "KMP301_tfkeras_bad.py", method, timeout=HANG_TIMEOUT, hung=bootstrap_errors(1),
+        settle=TF_KERAS_HANG_SETTLE,
+    )
+    crashes = proof.stderr.count(BOOTSTRAP_ERROR)
     evidence.record(
         "KMP301", case, method,
         hang_text(
