@@ -93,3 +93,17 @@ def launch_inputs(launch) -> list[tuple[ast.expr, object, str]]:
         if validation is not None:
             inputs.append((validation.value, validation.scope, "validation_data="))
     return inputs
+
+
+def local_classes(facts) -> dict[int, ast.AST]:
+    """id(class) -> the innermost function it is defined in, for every class of the module
+    defined inside a function (also inside a class inside a function): pickle cannot find such a
+    class by its name."""
+    found: dict[int, ast.AST] = {}
+    for fn in facts.all_functions:
+        stack = [node for node in walk_scope(fn) if isinstance(node, ast.ClassDef)]
+        while stack:
+            cls = stack.pop()
+            found[id(cls)] = fn
+            stack.extend(stmt for stmt in cls.body if isinstance(stmt, ast.ClassDef))
+    return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..rule import Rule
-from ._common import launch_label
+from ._common import launch_label, local_classes
 
 RULE = Rule(
     code="KMP203",
@@ -45,7 +45,10 @@ def process_use(facts, loader) -> str | None:
 def check(facts, report) -> None:
     if not facts.is_notebook:
         return
+    local = local_classes(facts)
     for loader in facts.data_loaders:
+        if id(loader.node) in local:
+            continue  # a class defined in a function fails to pickle first (KMP204)
         how = process_use(facts, loader)
         if how is not None:
             report("KMP203", loader.node, loader=loader.name, how=how)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 
 from ..rule import Rule
+from ._common import local_classes
 
 RULE = Rule(
     code="KMP204",
@@ -21,28 +22,6 @@ RULE = Rule(
     words=("Sequence", "PyDataset"),
     options=("sequence-bases", "keras-version", "assume-multiprocessing"),
 )
-
-
-def local_classes(facts) -> dict[int, ast.AST]:
-    """id(class) -> the innermost function it is defined in, for every class of the module
-    defined inside a function (also inside a class inside a function)."""
-    found: dict[int, ast.AST] = {}
-    for fn in facts.all_functions:
-        for node in ast.walk(fn):
-            if isinstance(node, ast.ClassDef) and id(node) not in found:
-                found[id(node)] = fn
-    # ast.walk reaches a nested function's classes from the outer function too: keep the
-    # innermost one (functions come in ast.walk's order, outer first)
-    for fn in facts.all_functions:
-        for node in ast.walk(fn):
-            if isinstance(node, ast.ClassDef):
-                if _contains(found[id(node)], fn):
-                    found[id(node)] = fn
-    return found
-
-
-def _contains(outer: ast.AST, inner: ast.AST) -> bool:
-    return outer is not inner and any(node is inner for node in ast.walk(outer))
 
 
 def local_name(facts, fn, cls: ast.ClassDef) -> str:
