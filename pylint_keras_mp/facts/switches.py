@@ -309,6 +309,8 @@ class Switches:
         A dict the module writes itself is no config: its entries are read as values."""
         if depth > SWITCH_DEPTH:
             return None
+        if isinstance(node, ast.Attribute) and self.qualname(node, fn) in FLAG_OBJECTS:
+            return FLAG  # FLAGS = flags.FLAGS
         if isinstance(node, (ast.Attribute, ast.Subscript)):
             if isinstance(node, ast.Subscript) and _string(node.slice) is None:
                 return None
@@ -349,6 +351,9 @@ class Switches:
             qualname = self.qualname(node.func, fn)
             if qualname in CONFIG_READERS:
                 return CONFIG
+            if qualname == "builtins.vars" and len(node.args) == 1:
+                inner = self._config_object(node.args[0], fn, depth + 1)
+                return CONFIG if inner is not None else None  # vars(parser.parse_args())
             if isinstance(node.func, ast.Name):
                 # a function of the module that returns the parsed arguments or a config
                 definition = self.definition_of(node.func.id, fn)
