@@ -33,6 +33,7 @@ def main():
     model = keras.Sequential([keras.Input((4,)), keras.layers.Identity()])
     data = Normalized(4, workers=2, use_multiprocessing=True)
     result = {"parent_pid": os.getpid(), "backend": keras.backend.backend(), "batches": [], "error": None}
+    print("predict: started", flush=True)  # a hang after this line is predict's
     try:
         result["batches"] = np.asarray(model.predict(data, verbose=0)).tolist()
     except Exception as exc:  # noqa: BLE001 - the proof reports whatever Keras raises

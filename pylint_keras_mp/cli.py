@@ -202,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--explain", metavar="CODE", help="print a rule's documentation page")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    from .fixes.command import add_arguments as add_fix_arguments
+    from .fixing.command import add_arguments as add_fix_arguments
 
     add_fix_arguments(parser)
     analysis = parser.add_argument_group("analysis options (the same as the pylint/flake8 plugins)")
@@ -673,7 +673,7 @@ def run(args: argparse.Namespace) -> int:
         warn(args, f"no paths given, nothing to lint (try `{PROG} .`)")
     paths = [path for path in args.paths if path != STDIN]
     files = collect_files(paths, settings)
-    from .fixes import command as fixes
+    from .fixing import command as fixes
 
     if fixes.requested(args):
         status = fixes.run_fixes(

@@ -3,23 +3,36 @@
 from __future__ import annotations
 
 import ast
-import functools
-import keyword
+import gc
 import os
-import re
 import sys
-import unicodedata
 import warnings
 from dataclasses import dataclass, field
 
+from . import rules
 from .config import Options
+from .facts import ModuleFacts
+from .fixes import attach_fixes
 from .keras_components import KERAS_COMPONENTS
+from .prefilter import _NEEDED_PROBES, _NEEDED_WORDS, names_needed_words  # noqa: F401 (re-exported)
+from .project import index_for
 from .registry import RULES_BY_CODE, Rule
-from .rules import prefilter_words
+from .text import decode_source, names_a_word, names_code_word  # noqa: F401 (re-exported)
+from .text import normalised as _normalised
 
 # A module that mentions none of these cannot contain anything the rules look for: every
 # component that makes an import a Keras import, and use_multiprocessing.
 _TRIGGER_WORDS = KERAS_COMPONENTS + ("use_multiprocessing",)
+
+
+@dataclass(frozen=True)
+class Related:
+    """A second place a finding is about (the launch that runs a loader in processes...)."""
+
+    line: int
+    col: int  # 0-based, like ast
+    message: str
+    path: str | None = None  # the file; None: the finding's own
 
 
 @dataclass(frozen=True, order=True)
@@ -37,6 +50,9 @@ class Finding:
     cell_offset: int = 0
     # The automatic fix (pylint_keras_mp.fixes.Fix), when the rule has one that certainly applies.
     fix: object = field(default=None, compare=False)
+    # Other places the finding is about (Related), for editors; not part of the message. Rules
+    # pass them to the Reporter as ``related=((line, col, message, file or None), ...)``.
+    related: tuple = field(default=(), compare=False)
 
     @property
     def rule(self) -> Rule:
@@ -63,6 +79,8 @@ class Reporter:
 
     def __call__(self, code: str, node: ast.AST, **fields: object) -> None:
         rule = RULES_BY_CODE[code]
+        # (line, column, message, file or None) of the other places the finding is about
+        related = tuple(Related(*place) for place in fields.pop("related", None) or ())
         line = getattr(node, "lineno", 1) or 1
         col = getattr(node, "col_offset", 0) or 0
         key = (code, line, col)
@@ -78,18 +96,11 @@ class Reporter:
                 end_line=getattr(node, "end_lineno", None),
                 end_col=getattr(node, "end_col_offset", None),
                 url=rule.url(self.options.docs_url),
+                related=related,
             )
         )
 
 
-# Words without which a module holds no finding (besides KMP901): every word a rule declares it
-# needs (``Rule.words``: a Keras loader base, a worker argument, a Keras 2 generator method...).
-# They are looked for as whole identifiers.
-_NEEDED_WORDS = prefilter_words()
-# A launch whose ``**mapping`` the analysis cannot read may start processes without naming them,
-# which counts only with the assume-multiprocessing option (unknown is silent otherwise): it
-# needs ``**`` and a launch method call.
-_LAUNCH_CALL = re.compile(r"\.[\s\\]*(?:fit|evaluate|predict)\b")
 # Set (to anything but "" or "0") to analyse every module that passes might_apply, as if the
 # narrow pre-filter did not exist: the tests compare both ways.
 NO_PREFILTER = "KERAS_MP_LINT_NO_PREFILTER"
@@ -112,83 +123,6 @@ def might_apply(source: str, options: Options) -> bool:
     # The parser NFKC-normalises identifiers: ``import ｋｅｒａｓ`` imports keras.
     text = _normalised(source)
     return text is not source and any(word in text for word in words)
-
-
-def _normalised(source: str) -> str:
-    # The parser NFKC-normalises identifiers: ``class L(ＰｙＤａｔａｓｅｔ)`` names PyDataset.
-    if source.isascii() or unicodedata.is_normalized("NFKC", source):
-        return source
-    return unicodedata.normalize("NFKC", source)
-
-
-# In valid Python an identifier is never followed, on the same line, by another name that is
-# not a keyword ("Sequence of tensors" is prose in a docstring or a comment), never touches a
-# backquote (no Python 3 token; Markdown in docstrings), and is never just after a "#" (a
-# comment), so such an occurrence cannot be the identifier. The other whole words count.
-_KEYWORDS = "|".join(keyword.kwlist)
-_PROSE_BEFORE = re.compile(r"(?:\w|[`#]|# )\Z")
-_PROSE_AFTER = re.compile(rf"\w|`|[ \t\f]+(?!(?:{_KEYWORDS})(?!\w))[^\W\d]")
-
-
-@functools.lru_cache(maxsize=64)
-def _words_pattern(words: frozenset[str] | tuple[str, ...]) -> re.Pattern:
-    # the longest first: a word may begin with another, and identifiers are whole words
-    return re.compile("|".join(map(re.escape, sorted(words, key=lambda w: (-len(w), w)))))
-
-
-def names_code_word(text: str, words: frozenset[str] | tuple[str, ...]) -> bool:
-    """Whether one of ``words`` occurs in ``text`` where it may be an identifier of the code:
-    a whole word, not prose (above). A plain search for the words finds the few candidates, and
-    their surroundings decide (one pattern with look-behinds costs a test at every position)."""
-    for match in _words_pattern(words).finditer(text):
-        start, end = match.span()
-        if start and _PROSE_BEFORE.search(text, max(start - 2, 0), start):
-            continue
-        if _PROSE_AFTER.match(text, end):
-            continue
-        return True
-    return False
-
-
-def names_a_word(
-    text: str, words: frozenset[str] | tuple[str, ...], probes: tuple[str, ...] | None = None
-) -> bool:
-    """Whether one of ``words`` may be an identifier of the (normalised) text: the substring
-    test (``probes``: substrings of which each word holds one, default the words) is cheap and
-    refuses most modules, the pattern decides."""
-    return (
-        any(probe in text for probe in (probes or words))
-        and names_code_word(text, words)
-    )
-
-
-
-
-def _probes(words: tuple[str, ...]) -> tuple[str, ...]:
-    """Substrings of which each word holds one, for a cheap first test: the words, except that
-    words sharing what follows their first underscore share it as one probe (``_generator`` for
-    fit_generator, evaluate_generator and predict_generator: one pass over the text)."""
-    tails: dict[str, list[str]] = {}
-    for word in words:
-        head, sep, tail = word.partition("_")
-        tails.setdefault(sep + tail if sep and head else word, []).append(word)
-    return tuple(dict.fromkeys(tail if len(group) > 1 else group[0] for tail, group in tails.items()))
-
-
-_NEEDED_PROBES = _probes(_NEEDED_WORDS)
-
-
-def names_needed_words(text: str, options: Options) -> bool:
-    """The pre-filter's words (a loader base, a worker argument, a Keras 2 generator method, a
-    configured base; with assume-multiprocessing a launch with a ``**mapping``) in a normalised
-    text: without them a module holds a finding only through the project (``takes_part``)."""
-    if names_a_word(text, _NEEDED_WORDS, _NEEDED_PROBES):
-        return True
-    if options.sequence_bases:
-        configured = tuple(base.rpartition(".")[2] for base in options.sequence_bases)
-        if names_a_word(text, configured):
-            return True
-    return options.assume_multiprocessing and "**" in text and _LAUNCH_CALL.search(text) is not None
 
 
 def may_hold_findings(source: str, options: Options, index=None, path=None) -> bool:
@@ -239,34 +173,10 @@ def _parser_error(data: bytes) -> SyntaxError | ValueError | None:
     return None
 
 
-def _first_two_lines(data: bytes) -> bytes:
-    """Where a coding cookie can be: the first two lines, as tokenize reads them (split at
-    newline characters only)."""
-    first = data.find(b"\n")
-    second = data.find(b"\n", first + 1) if first >= 0 else -1
-    return data if second < 0 else data[: second + 1]
-
-
-def decode_source(data: bytes) -> str:
-    """Decode Python source honouring the BOM and a coding cookie, like the interpreter."""
-    if not data.startswith(b"\xef\xbb\xbf") and b"coding" not in _first_two_lines(data):
-        # no BOM, and no cookie possible on the first two lines: UTF-8, the default (an
-        # undecodable text raises UnicodeDecodeError, which every caller handles as before)
-        return data.decode("utf-8")
-    import io
-    import tokenize
-
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    text = data.decode(encoding)
-    return text[1:] if text.startswith("\ufeff") else text
-
-
 def _project_index(filename: str, options: Options):
     """The index of the project the file belongs to; None for text that is not a file on disk,
     or when the project cannot be set up (the module is then analysed alone)."""
     try:
-        from .project import index_for
-
         return index_for(filename, options)
     except Exception:
         return None
@@ -278,14 +188,16 @@ def analyze(
     options: Options | None = None,
     tree: ast.Module | None = None,
     kind: str = "module",
+    fixes: bool = True,
 ) -> list[Finding]:
     """Findings for one module, sorted by position, with the rest of its project as context
     (findings are reported for this module only). Never raises: a file Python cannot parse or
     decode is KMP901, a failure of the linter itself KMP900.
 
     ``kind`` is "module" for a file Python imports, "notebook" for a notebook's code cells
-    (see notebook.py), which spawn workers never import."""
-    return _analyze(source, filename, options or Options(), tree, kind)
+    (see notebook.py), which spawn workers never import. ``fixes=False`` leaves the fixes out
+    (an editor asks for them only when the user looks for one)."""
+    return _analyze(source, filename, options or Options(), tree, kind, fixes=fixes)
 
 
 def _analyze(
@@ -295,6 +207,7 @@ def _analyze(
     tree: ast.Module | None = None,
     kind: str = "module",
     located: tuple | None = None,
+    fixes: bool = True,
 ) -> list[Finding]:
     """``analyze``; ``located``: the file's (project index, resolved path) when already known."""
     try:
@@ -332,7 +245,7 @@ def _analyze(
                 except (SyntaxError, ValueError) as exc:  # ValueError: null bytes, before 3.12
                     return [unparsable_source(exc, options)] if possible else []
             facts = _module_facts(tree, source, filename, options, index, kind)
-        return _run_rules(facts, options)
+        return _run_rules(facts, options, fixes)
     except RecursionError:
         return [internal_error(_NESTED_TOO_DEEPLY, options)]
     except MemoryError:  # CPython's parser on absurdly nested expressions
@@ -358,8 +271,6 @@ def _module_facts(
 ):
     """The module's facts: within its project when there is one (shared with the questions other
     modules ask about it), else alone."""
-    from .facts import ModuleFacts
-
     if index is not None:
         try:
             return index.linted(index.path_of(filename), source, tree, kind)
@@ -368,12 +279,10 @@ def _module_facts(
     return ModuleFacts(tree, source, filename, options, kind=kind)
 
 
-def _run_rules(facts, options: Options) -> list[Finding]:
-    from .rules import RULE_CHECKS
-
+def _run_rules(facts, options: Options, fixes: bool = True) -> list[Finding]:
     checks = [
         (codes, check)
-        for codes, check in RULE_CHECKS
+        for codes, check in rules.RULE_CHECKS
         if options.select is None or any(code in options.select for code in codes)
     ]
     if not checks:
@@ -389,9 +298,7 @@ def _run_rules(facts, options: Options) -> list[Finding]:
     findings = reporter.findings
     if options.select is not None:
         findings = [f for f in findings if f.code in options.select]
-    if findings:  # a notebook's fixes are mapped to its cells by notebook.analyze_notebook
-        from .fixes import attach_fixes
-
+    if findings and fixes:  # a notebook's fixes are mapped to its cells by notebook.analyze_notebook
         findings = attach_fixes(findings, facts.source, facts.tree, facts)
     if failure:
         findings.append(internal_error(failure, options))
@@ -402,6 +309,8 @@ def analyze_file(path: str, options: Options | None = None) -> list[Finding]:
     """Findings for a Python file, or for a notebook when ``path`` ends with ``.ipynb``."""
     options = options or Options()
     if path.lower().endswith(".ipynb"):
+        # the notebook reader sits above the engine (it analyses its cells with it): imported
+        # here, where a notebook is handed to it (setup.cfg's contract names this import)
         from .notebook import analyze_notebook_file
 
         return analyze_notebook_file(path, options)
@@ -430,8 +339,6 @@ def analyze_once(
     (reference counting frees the engine's trees and facts; a collection triggered by the
     engine's allocations would only walk the host's objects and ours again), and no tree of ours
     outlives the call."""
-    import gc
-
     paused = gc.isenabled()
     if paused:
         gc.disable()

@@ -86,7 +86,7 @@ def metadata(distribution: str) -> dict[str, list[str]] | None:
         return _direct(distribution)
     except (_Unsure, OSError, UnicodeDecodeError):
         pass
-    try:
+    try:  # start-up cost: importlib.metadata brings email, zipfile... (see above)
         from importlib.metadata import PackageNotFoundError
         from importlib.metadata import metadata as read
     except ImportError:  # pragma: no cover

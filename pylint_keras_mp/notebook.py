@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from .config import Options
 from .engine import Finding, analyze, internal_error, might_apply, unparsable_source
+from .fixes.notebooks import cell_fix, without_fix
 from .registry import RULES_BY_CODE
 
 # Cell magics whose body is Python that runs in the kernel (the rest of the cell stays code);
@@ -273,8 +274,6 @@ def analyze_notebook(
     for finding in analyze(notebook.source, filename, options, kind="notebook"):
         cell = notebook.cell_at(finding.line)
         if finding.fix is not None:
-            from .fixes.notebooks import cell_fix, without_fix
-
             fix = cell_fix(finding.fix, cell, notebook.source) if cell is not None else None
             finding = replace(finding, fix=fix) if fix is not None else without_fix(finding)
         findings.append(_located(finding, cell) if cell is not None else finding)

@@ -9,7 +9,10 @@ optionally pass keras-mp-lint options in ``pylsp.plugins.keras_mp.args``.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
+import sys
 
 from pylsp import hookimpl, lsp
 
@@ -24,6 +27,29 @@ from .cli import (
 )
 from .engine import analyze
 from .output import _utf16_column
+
+# Modules the linter imports on first use (fixes, configuration files). pylsp may run with the
+# workspace on the import path (``python -m pylsp`` from it): they are imported now, from
+# everywhere but the current folder, so that a workspace file named like one of them is never
+# run.
+_LAZY_DEPENDENCIES = ("libcst", "tomllib", "tomli", "configparser", "difflib", "tokenize")
+
+
+def _import_dependencies() -> None:
+    cwd = os.path.realpath(os.getcwd())
+    saved = list(sys.path)
+    sys.path[:] = [entry for entry in sys.path if os.path.realpath(entry or ".") != cwd]
+    try:
+        for name in _LAZY_DEPENDENCIES:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # optional: tomli before 3.11 only, LibCST for fixes
+                pass
+    finally:
+        sys.path[:] = saved
+
+
+_import_dependencies()
 
 log = logging.getLogger(__name__)
 PLUGIN = "keras_mp"
@@ -41,16 +67,27 @@ def _character(lines: list[str], line: int, column: int) -> int:
     return _utf16_column(text, column + 1) - 1
 
 
+_PARSER: list = []  # the command line's parser, built once
+
+
+def _parse(argv: list[str]):
+    if not _PARSER:
+        _PARSER.append(build_parser())
+    return _PARSER[0].parse_args(argv)
+
+
 @hookimpl
 def pylsp_lint(config, workspace, document, is_saved):
     settings = config.plugin_settings(PLUGIN, document_path=document.path)
     argv = [*map(str, settings.get("args") or []), "--stdin-filename", document.path, STDIN]
     try:
-        args = build_parser().parse_args(argv)
+        args = _parse(argv)
         run_settings = Settings(args, load_project_config(args))
-    except (UsageError, ConfigError, SystemExit) as exc:
-        log.warning("keras-mp: configuration error, nothing reported: %s", exc)
-        return []
+    except (UsageError, ConfigError, SystemExit, ValueError, TypeError, AttributeError) as exc:
+        # a configuration that cannot be used: said in pylsp's log, and the defaults apply
+        log.warning("keras-mp: configuration error, the defaults are used: %s", exc)
+        args = _parse(["--isolated", "--stdin-filename", document.path, STDIN])
+        run_settings = Settings(args, load_project_config(args))
     source = document.source
     findings = analyze(source, document.path, run_settings.options)
     kept, _hidden = apply_suppression(run_settings, document.path, findings, source)

@@ -35,7 +35,7 @@ class Rule:
     words: tuple[str, ...] = ()
     # The options (config.OPTION_SPECS names, without prefix) that change what the rule reports.
     options: tuple[str, ...] = ()
-    # The module beside the rule (``kmpNNN_fix`` in pylint_keras_mp.rules) that declares the
+    # The module (``kmpNNN_fix`` in pylint_keras_mp.fixes) that declares the rule's
     # automatic fix as ``FIX``; imported only when a finding may have a fix (it needs LibCST).
     autofix: str | None = None
 

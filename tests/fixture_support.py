@@ -158,6 +158,23 @@ def engine_messages(fixture: Fixture) -> list[str]:
     ]
 
 
+def notebook_files() -> list[Path]:
+    """The notebook fixtures (run by tests/test_notebooks.py)."""
+    return sorted(FIXTURES.rglob("*.ipynb")) + sorted(PROOFS.glob("*.ipynb"))
+
+
+def notebook_messages(path: Path) -> list[str]:
+    """The engine's findings of a notebook fixture as snapshot lines, ``cell N:`` before each
+    finding in a cell (line and column are then the cell's)."""
+    from pylint_keras_mp.notebook import analyze_notebook_file
+
+    lines = []
+    for f in sorted(analyze_notebook_file(str(path)), key=lambda f: (f.cell or 0, f.line, f.col, f.code)):
+        where = f"cell {f.cell}:" if f.cell is not None else ""
+        lines.append(where + snapshot_line(f.line, f.col, f.code, f.message))
+    return lines
+
+
 def read_snapshot(path: Path) -> list[str] | None:
     """The snapshot lines, None when there is no snapshot file."""
     try:

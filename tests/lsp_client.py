@@ -61,9 +61,19 @@ class LspClient:
             self.stderr_lines.append(line.decode("utf-8", "replace"))
 
     def _send(self, message: dict) -> None:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode("utf-8")
+        self.send_raw(json.dumps({"jsonrpc": "2.0", **message}).encode("utf-8"))
+
+    def send_raw(self, body: bytes) -> None:
+        """One framed message with ``body`` as it is (malformed JSON included)."""
         self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
         self.process.stdin.flush()
+
+    def request_raw(self, method: str, params: object, timeout: float = 30) -> dict:
+        """A request whose params are sent as given; the whole response (result or error)."""
+        self._next_id += 1
+        request_id = self._next_id
+        self._send({"id": request_id, "method": method, "params": params})
+        return self.wait_for(lambda m: m.get("id") == request_id and "method" not in m, timeout)
 
     def _receive(self, deadline: float) -> dict:
         remaining = deadline - time.monotonic()

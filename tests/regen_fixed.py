@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pylint_keras_mp.fixes import fix_source
+from pylint_keras_mp.fixing import fix_source
 from tests.fixture_support import OPTIONS_RE, Fixture, fixed_path
 
 

@@ -1,4 +1,4 @@
-"""Write the message snapshots of fixtures (``<file>.messages``) and fixture projects
+"""Write the message snapshots of fixtures and notebook fixtures (``<file>.messages``) and fixture projects
 (``project.messages``) from the engine's current findings.
 
     python -m tests.regen_snapshots                      # every fixture and fixture project
@@ -17,11 +17,12 @@ from pathlib import Path
 from tests.fixture_support import (
     PROJECT_SNAPSHOT,
     ROOT,
-    FixtureProject,
     engine_messages,
     engine_project_findings,
     fixture_files,
     fixture_projects,
+    notebook_files,
+    notebook_messages,
     pin,
     project_snapshot_lines,
     snapshot_path,
@@ -42,6 +43,13 @@ def regenerate(targets: list[Path] | None = None) -> list[Path]:
             touched.append(snapshot_path(fixture.path))
             if lines:
                 pinned.append(fixture.path)
+    for notebook in notebook_files():
+        if wanted is None or notebook.resolve() in wanted:
+            lines = notebook_messages(notebook)
+            write_snapshot(snapshot_path(notebook), lines)
+            touched.append(snapshot_path(notebook))
+            if lines:
+                pinned.append(notebook)
     for project in fixture_projects():
         if wanted is None or project.root.resolve() in wanted:
             with tempfile.TemporaryDirectory() as folder:

@@ -63,7 +63,7 @@ def tool(name: str) -> str:
 
 
 def diagnostics_for(
-    workspace: Path, plugins: dict, source: str = BAD_SOURCE, codes=("KMP201", "E7201")
+    workspace: Path, plugins: dict, source: str = BAD_SOURCE, codes=("KMP201", "E7201"), command=None
 ) -> list[dict]:
     """Open loader.py in a fresh pylsp with ``plugins`` settings; the first diagnostics that
     contain a keras-mp finding (or the test fails after the timeout)."""
@@ -71,7 +71,7 @@ def diagnostics_for(
     document.write_text(source, encoding="utf-8")
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     env.pop("PYTHONWARNINGS", None)
-    client = LspClient([tool("pylsp")], cwd=str(workspace), env=env)
+    client = LspClient(command or [tool("pylsp")], cwd=str(workspace), env=env)
     try:
         client.request(
             "initialize",
@@ -182,3 +182,26 @@ def test_pylsp_keras_mp_plugin_honours_noqa(tmp_path):
     diagnostics = diagnostics_for(tmp_path, {"keras_mp": {"enabled": True}}, source, codes=("KMP201",))
     ours = [d for d in diagnostics if d.get("source") == "keras-mp"]
     assert [d["range"]["start"]["line"] for d in ours] == [7], ours
+
+
+def test_pylsp_keras_mp_plugin_never_imports_the_workspace(tmp_path):
+    """``python -m pylsp`` started in the workspace puts it first on sys.path: files named like
+    the plugin's run-time dependencies must not be run."""
+    from tests.test_lsp_server import shadowing_workspace
+
+    workspace = shadowing_workspace(tmp_path / "ws")
+    source = BAD_SOURCE.replace("super().__init__(**kwargs)", "super().__init__()")  # KMP502, fixable
+    diagnostics = diagnostics_for(
+        workspace, {"keras_mp": {"enabled": True}}, source, codes=("KMP201",),
+        command=[sys.executable, "-m", "pylsp"],
+    )
+    assert {d["code"] for d in diagnostics if d.get("source") == "keras-mp"} >= {"KMP201", "KMP502"}
+    assert sorted(p.name for p in workspace.glob("executed-*")) == []
+
+
+def test_pylsp_keras_mp_plugin_survives_an_invalid_configuration(tmp_path):
+    """A pyproject.toml the plugin cannot use: pylsp's log says so and the defaults apply (the
+    finding is still shown)."""
+    (tmp_path / "pyproject.toml").write_text('[tool.keras-mp-lint]\nkeras-version = "4"\n', encoding="utf-8")
+    diagnostics = diagnostics_for(tmp_path, {"keras_mp": {"enabled": True}}, codes=("KMP201",))
+    assert [d["code"] for d in diagnostics if d.get("source") == "keras-mp"] == ["KMP201"]

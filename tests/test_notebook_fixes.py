@@ -11,7 +11,8 @@ import nbformat
 import pytest
 
 from pylint_keras_mp.fixes import Edit, Fix
-from pylint_keras_mp.fixes.notebooks import cell_fix, json_layout
+from pylint_keras_mp.fixes.notebooks import cell_fix
+from pylint_keras_mp.fixing.notebooks import json_layout
 from pylint_keras_mp.notebook import analyze_notebook, notebook_source, read_notebook
 from tests.test_cli import run_cli
 

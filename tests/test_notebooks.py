@@ -20,10 +20,21 @@ from pylint_keras_mp.notebook import (
     notebook_source,
     read_notebook,
 )
-from tests.fixture_support import EXPECT_RE, FIXTURES, PROOFS, ROOT, _bin, _env
+from tests.fixture_support import (
+    EXPECT_RE,
+    FIXTURES,
+    PROOFS,
+    ROOT,
+    _bin,
+    _env,
+    check_snapshot,
+    notebook_files,
+    notebook_messages,
+    snapshot_path,
+)
 from tests.test_cli import run_cli
 
-NOTEBOOKS = sorted(FIXTURES.rglob("*.ipynb")) + sorted(PROOFS.glob("*.ipynb"))
+NOTEBOOKS = notebook_files()
 NOT_IN_NOTEBOOKS = {"KMP102", "KMP301"}
 
 Expected = tuple  # (cell or None, line in cell or in the file, code)
@@ -69,6 +80,7 @@ def test_there_are_notebook_fixtures_of_every_kind():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
 def test_engine_reports_exactly_the_expected_findings_in_each_cell(path):
     assert engine(path) == expected(path)
+    check_snapshot(path, snapshot_path(path), notebook_messages(path))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)

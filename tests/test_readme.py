@@ -77,3 +77,23 @@ def test_quick_start_pylint_command_reports_the_bad_fixtures_only():
         if not name.startswith(("bad_", "near_")):
             # as the README says: only fixtures that need an option the command does not pass
             assert "# keras-mp-options:" in (ROOT / path).read_text(encoding="utf-8"), path
+
+
+@pytest.mark.parametrize("pytest_status, ci_status", [(0, 0), (1, 1), (2, 2), (5, 1)])
+def test_ci_fails_when_the_tests_fail_or_none_was_collected(tmp_path, pytest_status, ci_status):
+    """.ci/run's status after its installs, with a stand-in pytest that exits with a status."""
+    import os
+    import subprocess
+
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    after_install = ci.split('pip install --quiet -e ".[test]"\n', 1)[1]
+    assert "pytest" in after_install
+    fake = tmp_path / "pytest"
+    fake.write_text(f"#!/bin/sh\nexit {pytest_status}\n", encoding="utf-8")
+    fake.chmod(0o755)
+    proc = subprocess.run(
+        ["bash", "-c", "set -euo pipefail\n" + after_install],
+        env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == ci_status, proc.stderr

@@ -147,3 +147,20 @@ def test_every_declared_form_is_rendered_somewhere(rule):
     source = (ROOT / module.__file__).read_text(encoding="utf-8")
     for form, _, _ in rule.forms:
         assert f'"{form}"' in source.split("RULE = Rule(", 1)[0] + source.split("\n)\n", 1)[1], form
+
+
+def test_every_fixture_that_reports_a_rule_names_one_of_its_words():
+    """A rule's declared words are the words it needs: each single-file fixture that expects it
+    names one of them (or a configured base), as a whole identifier of the code."""
+    from pylint_keras_mp.text import names_a_word, normalised
+    from tests.fixture_support import fixture_files
+
+    declared = {rule.code: rule for rule in RULE_DECLARATIONS}
+    missing = []
+    for fixture in fixture_files():
+        text = normalised(fixture.path.read_text(encoding="utf-8"))
+        configured = tuple(base.rpartition(".")[2] for base in fixture.options.sequence_bases)
+        for _, code in fixture.expected():
+            if code in declared and not names_a_word(text, declared[code].words + configured):
+                missing.append(f"{fixture.id}: {code}")
+    assert not missing, missing

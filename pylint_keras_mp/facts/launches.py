@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .hierarchy import DataLoader
 from .keras_api import LAUNCH_METHODS, WORKER_ARGUMENTS
@@ -403,6 +403,12 @@ class Launches:
         is on (``loader_process_settings``)."""
         return self.loader_process_settings(loader).may_use_processes
 
+    def processes_site(self, loader: DataLoader) -> tuple[object, int, int] | None:
+        """Where the loader is made to run in worker processes (or would be, when an open switch
+        is on), as (file, line, column); None when it is not."""
+        settings = self.loader_process_settings(loader)
+        return settings.site if settings.may_use_processes else None
+
     def loader_process_settings(self, loader: DataLoader) -> WorkerSettings:
         """Whether this loader's ``__getitem__`` runs in worker processes: the module shows a
         launch that starts processes with it (or with data the analysis cannot tell apart from
@@ -426,8 +432,11 @@ class Launches:
                 opened = settings
             return False
 
+        here = self.path
         for launch in self.multiprocessing_launches:
-            settings = self.launch_settings(launch)
+            settings = replace(
+                self.launch_settings(launch), site=(here, launch.call.lineno, launch.call.col_offset)
+            )
             if launch.loader is not None:
                 if launch.loader is loader and consider(settings):
                     return settings
@@ -450,19 +459,23 @@ class Launches:
                 continue
             settings = self.construction_settings(loader, call, fn)
             if consider(settings):
-                return settings
+                return replace(settings, site=(here, call.lineno, call.col_offset))
+            if settings.kind == "open" and opened is settings:
+                opened = replace(settings, site=(here, call.lineno, call.col_offset))
         settings = self.class_settings(loader)
         if consider(settings):
-            return settings
+            return replace(settings, site=(here, loader.node.lineno, loader.node.col_offset))
+        if settings.kind == "open" and opened is settings:
+            opened = replace(settings, site=(here, loader.node.lineno, loader.node.col_offset))
         if self.project is not None:
-            key = loader.key
-            for lineage, condition in self.project.loaders_fed_with_processes():
-                if key not in lineage:
-                    continue
+            found = self.project.process_launch_of(loader.key)
+            if found is not None:
+                path, line, col, condition = found
                 if condition is None:
-                    return PROCESSES
+                    return replace(PROCESSES, site=(path, line, col))
                 if opened is None:
-                    opened = WorkerSettings("open", OpenSwitch("", "", None, stated=condition))
+                    switch = OpenSwitch("", "", None, stated=condition)
+                    opened = WorkerSettings("open", switch, site=(path, line, col))
         return opened if opened is not None else WorkerSettings("none")
 
     def class_settings(self, loader: DataLoader) -> WorkerSettings:
@@ -476,22 +489,22 @@ class Launches:
             return settings_of(mp, UNKNOWN if workers is None else workers)
         return WorkerSettings("none")
 
-    def loaders_started_with_processes(self) -> list[tuple[DataLoader, WorkerSettings]]:
+    def loaders_started_with_processes(self) -> list[tuple[DataLoader, ast.AST, WorkerSettings]]:
         """Data loaders (of this or another project module) that this module runs in worker
-        processes, with the settings (processes, or open with its switch): a launch with
-        processes fed a known loader, a construction that sets ``use_multiprocessing=True``, or
-        a class of the module that sets it itself."""
+        processes, each with where and the settings (processes, or open with its switch): a
+        launch with processes fed a known loader, a construction that sets
+        ``use_multiprocessing=True``, or a class of the module that sets it itself."""
         found = [
-            (launch.loader, self.launch_settings(launch))
+            (launch.loader, launch.call, self.launch_settings(launch))
             for launch in self.multiprocessing_launches
             if launch.loader is not None
         ]
         for call, fn, loader in self.loader_constructions:
             settings = self.construction_settings(loader, call, fn)
             if settings.may_use_processes:
-                found.append((loader, settings))
+                found.append((loader, call, settings))
         for loader in self.data_loaders:
             settings = self.class_settings(loader)
             if settings.may_use_processes:
-                found.append((loader, settings))
+                found.append((loader, loader.node, settings))
         return found

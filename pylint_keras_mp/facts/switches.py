@@ -100,6 +100,8 @@ class WorkerSettings:
     kind: str
     switch: OpenSwitch | None = None
     workers: object = UNKNOWN
+    # where the loader is made to run in processes: (file, line, column), for editors
+    site: tuple | None = None
 
     @property
     def may_use_processes(self) -> bool:

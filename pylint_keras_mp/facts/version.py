@@ -6,6 +6,7 @@ import ast
 import functools
 import os
 
+from ..installed import version
 from .keras_api import WORKER_ARGUMENTS, import_path_uses_keras, imports_keras, is_keras_loader_base
 from .syntax import is_super_init, source_text, walk_scope
 
@@ -42,8 +43,6 @@ LEGACY_KERAS_VALUES = ("1", "true", "True")
 def installed_version(distribution: str) -> str | None:
     """The version of an installed distribution, from its metadata (never imported); None when it
     is not installed. The one place where findings can depend on what is installed."""
-    from ..installed import version
-
     try:
         return version(distribution)
     except Exception:

@@ -1,6 +1,6 @@
-"""Automatic fixes: one LibCST codemod per rule, declared beside the rule, applied here.
+"""Automatic fixes: one LibCST codemod per rule, named by the rule's declaration (``autofix``).
 
-A rule's fix lives in ``rules/kmpNNN_fix.py`` as a ``RuleFix``: its code, its applicability
+A rule's fix lives in ``fixes/kmpNNN_fix.py`` as a ``RuleFix``: its code, its applicability
 (``safe``: the program behaves as intended afterwards; ``unsafe``: it may change behaviour a
 reader relies on, e.g. code that only ran on import) and a function that returns the
 ``Rewrite`` of one finding, or None when the fix is not certainly right. The fix rewrites the
@@ -9,24 +9,25 @@ costs, not what the module costs), which keeps the formatting and comments of ev
 not touch; the edits are the changed lines.
 
 The engine attaches a ``Fix`` to every finding that has one (``attach_fixes``), which is what the
-message suffix, the JSON/SARIF output and the language server show; ``fix_source`` applies them
-until nothing fixable is left.
+message suffix, the JSON/SARIF output and the language server show; ``fix_passes`` applies them
+until nothing fixable is left (``pylint_keras_mp.fixing`` runs it with the linter, which this
+package never imports).
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import difflib
 import functools
+import importlib
 import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from ..rules import FIXABLE_CODES
-from ..rules import rule_fixes as declared
+from ..rules import FIXABLE_CODES, RULE_MODULES
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..config import Options
     from ..engine import Finding
 
 SAFE, UNSAFE = "safe", "unsafe"
@@ -153,6 +154,7 @@ class Region:
     that a fix costs what its statement costs, not what the module costs."""
 
     def __init__(self, lines: list[str], first: int, last: int):
+        # start-up cost: LibCST is imported when a finding may have a fix
         import libcst
         from libcst.metadata import MetadataWrapper
 
@@ -163,7 +165,7 @@ class Region:
 
     @functools.cached_property
     def positions(self):
-        from libcst.metadata import PositionProvider
+        from libcst.metadata import PositionProvider  # start-up cost (see Region)
 
         return self._wrapper.resolve(PositionProvider)
 
@@ -229,8 +231,6 @@ class FixContext:
         return [_first_line(stmt) for stmt in self.tree.body]
 
     def top_level_index(self, node: ast.AST) -> int | None:
-        import bisect
-
         index = bisect.bisect_right(self._starts, node.lineno) - 1
         if index < 0:
             return None
@@ -270,7 +270,7 @@ class FixContext:
 
     def rewrite(self, replacements: dict) -> Rewrite:
         """Replace LibCST nodes found with ``node_at`` (by identity; ``None`` removes)."""
-        import libcst
+        import libcst  # start-up cost (see Region)
 
         by_region: dict[int, tuple[Region, dict]] = {}
         for old, new in replacements.items():
@@ -295,7 +295,17 @@ class FixContext:
 
 @functools.lru_cache(maxsize=1)
 def rule_fixes() -> dict[str, RuleFix]:
-    return {fix.code: fix for fix in declared()}
+    """The automatic fixes by code: ``FIX`` of the module of this package each rule names as its
+    ``autofix``. Imported on demand (start-up cost: they import LibCST), when a finding may
+    have a fix."""
+    fixes = {}
+    for module in RULE_MODULES:
+        if module.RULE.autofix:
+            fix = importlib.import_module(f"{__name__}.{module.RULE.autofix}").FIX
+            if fix.code != module.RULE.code:
+                raise ImportError(f"{module.RULE.autofix} fixes {fix.code}, not {module.RULE.code}")
+            fixes[fix.code] = fix
+    return fixes
 
 
 # FIXABLE_CODES: the codes whose rule declares a fix (``Rule.autofix``), checked before LibCST
@@ -393,21 +403,3 @@ def fix_passes(
         seen.add(new)
         text = new
     return FixResult(text, fixed)
-
-
-def fix_source(
-    source: str,
-    filename: str,
-    options: Options,
-    unsafe: bool = False,
-    keep: Callable[[list, str], list] | None = None,
-) -> FixResult:
-    """Apply the fixes of the findings ``options`` selects (and ``keep(findings, source)`` keeps:
-    the command line leaves suppressed findings alone) until none is left to apply."""
-    from ..engine import analyze
-
-    def rewrite(text: str, chosen: list[Fix], findings: list) -> str | None:
-        new = apply_edits(text, [edit for fix in chosen for edit in fix.edits])
-        return new if compiles(new) else None
-
-    return fix_passes(source, lambda text: analyze(text, filename, options), rewrite, unsafe, keep)

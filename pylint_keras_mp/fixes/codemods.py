@@ -7,6 +7,8 @@ import ast
 import libcst as cst
 
 from ..facts import walk_scope
+from ..rules._common import loader_init, super_init_calls
+from ..rules.kmp501_super_init_not_called import missing_path
 
 KERAS_LOADER_ROOTS = ("keras.", "tensorflow.keras.", "tf_keras.")
 
@@ -165,9 +167,6 @@ def forwarding_replacements(ctx, loader) -> dict | None:
     - one call that drops the ``**kwargs`` the method takes (KMP502): pass them, when the method
       reads them only with ``kwargs.pop(...)`` before that call.
     """
-    from ..rules._common import loader_init, super_init_calls
-    from ..rules.kmp501_super_init_not_called import missing_path
-
     facts = ctx.facts
     init = loader_init(facts, loader)
     if init is None or not direct_keras_loader(loader) or init.decorator_list:

@@ -142,6 +142,7 @@ def _read(path: Path) -> str | None:
 
 
 def _load_toml(path: Path) -> dict:
+    # the standard library's TOML reader from 3.11 on, tomli (a dependency there) on 3.10
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only

@@ -22,8 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Options
+from ..facts import ModuleFacts
+from ..facts.keras_api import LOADER_BASE_NAMES, is_keras_loader_base
+from ..keras_components import KERAS_COMPONENTS
+from ..prefilter import names_needed_words
+from ..text import decode_source, names_a_word, names_code_word
+from ..text import normalised as _normalised
 from .keras_version import project_keras_version
-from .model import Project, project_for, real_path
+from .model import Project, project_for, real_path, set_buffer
 
 # How many re-exports a name is followed through.
 REEXPORT_LIMIT = 8
@@ -65,8 +71,6 @@ def _mentions(text: str | bytes, needs: list[tuple[frozenset, ...]]) -> bool:
     it may be an identifier of the code (a whole word, not prose: see ``names_code_word``). The
     text is NFKC-normalised first, as the parser normalises identifiers (``ＰｙＤａｔａｓｅｔ``
     names PyDataset)."""
-    from ..engine import _normalised, decode_source, names_code_word
-
     if isinstance(text, bytes):
         if text.isascii() and not any(
             all(any(word.encode() in text for word in wanted) for wanted in need) for need in needs
@@ -89,8 +93,6 @@ def _mentions(text: str | bytes, needs: list[tuple[frozenset, ...]]) -> bool:
 def _names_keras(data: bytes) -> bool:
     """Whether the bytes hold a Keras component as written (a text that only spells it with
     other characters gets no verdict: it is read again, which is always right)."""
-    from ..keras_components import KERAS_COMPONENTS
-
     return any(component.encode() in data for component in KERAS_COMPONENTS)
 
 
@@ -143,8 +145,9 @@ class ModuleSummary:
     # module-level functions its loaders' worker code reaches:
     # (file, function name, line, loader key, worker method)
     helpers: list[tuple] = field(default_factory=list)
-    # lineages run in worker processes, with the open switch's condition (None: for certain)
-    started: list[tuple[frozenset, str | None]] = field(default_factory=list)
+    # lineages run in worker processes, with the line and column of the launch (or construction)
+    # and the open switch's condition (None: processes for certain)
+    started: list[tuple[frozenset, int, int, str | None]] = field(default_factory=list)
     # top-level names that re-export a Keras or configured loader base (``compat.Sequence``)
     reexported_bases: set[str] = field(default_factory=set)
 
@@ -171,6 +174,10 @@ class ProjectIndex:
         # files the scan read that name no word of the pre-filter -> (size, mtime) of that text
         self._wordless: dict[Path, tuple[int, int]] = {}
         self._words_checked: set[str] = set()  # strings: the collector need not visit them
+        # file -> ((size, mtime) of the text read, the scan's word sets it does not mention),
+        # kept when the index starts afresh (for a process that lints the same project again
+        # and again: a language server)
+        self._unmentioned: dict[str, tuple[tuple[int, int], set]] = {}
 
     def path_of(self, filename: str) -> Path:
         return real_path(filename)
@@ -190,8 +197,6 @@ class ProjectIndex:
         parsed = self.project.file(path)
         facts = None
         if parsed is not None and parsed.tree is not None:
-            from ..facts import ModuleFacts
-
             facts = ModuleFacts(parsed.tree, parsed.source, str(path), self.options, project=self, path=path)
         self._remember(path, facts)
         return facts
@@ -234,8 +239,6 @@ class ProjectIndex:
         """The facts of the file being linted, from the text the front end gave. They are kept
         until the next file is linted (not among the modules kept for other questions, so that a
         run over many files holds one tree at a time, as without a project)."""
-        from ..facts import ModuleFacts
-
         known = self.summary(path, source)
         if known is not None and known.kind == kind:
             return known
@@ -380,8 +383,6 @@ class ProjectIndex:
             if found is None:
                 if not through_project or qualname.startswith("."):
                     return None
-                from ..facts.keras_api import is_keras_loader_base
-
                 if is_keras_loader_base(qualname) or qualname in self.options.sequence_bases:
                     return qualname
                 return None
@@ -479,8 +480,6 @@ class ProjectIndex:
     def loader_words(self) -> tuple[str, ...]:
         """The last names of the loader bases: Keras' and the configured ones (a re-export of
         one of them is followed to its base)."""
-        from ..facts.keras_api import LOADER_BASE_NAMES
-
         configured = (base.rpartition(".")[2] for base in self.options.sequence_bases)
         return tuple(sorted(set(LOADER_BASE_NAMES) | set(configured)))
 
@@ -516,9 +515,6 @@ class ProjectIndex:
             files = self.project.all_files()
         except Exception:
             files = []
-        from ..facts.keras_api import LOADER_BASE_NAMES
-        from ..keras_components import KERAS_COMPONENTS
-
         # A module defines a loader on a Keras base only when it names Keras (its base is
         # imported from a path with a Keras component) and the base; on a configured base when
         # it names that base; on a project loader when it names that loader's class.
@@ -562,7 +558,17 @@ class ProjectIndex:
             return None
         if parsed._source is None:
             # most files of a project are not candidates: look at their bytes, without keeping
-            # them
+            # them (a file unchanged on disk that did not mention these words before is not
+            # read again: a long-running process scans again after every edit)
+            key = tuple(needs)
+            known = self._unmentioned.get(str(path))
+            if known is not None and key in known[1]:
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    return None
+                if (info.st_size, info.st_mtime_ns) == known[0]:
+                    return None
             try:
                 with open(path, "rb") as handle:
                     stamp = os.fstat(handle.fileno())
@@ -579,6 +585,11 @@ class ProjectIndex:
             if first and path in self._wordless:
                 return None  # names no base: the pre-filter's words hold them all
             if not _mentions(data, needs):
+                if self.project.keeps_verdicts:
+                    verdict = (stamp.st_size, stamp.st_mtime_ns)
+                    if known is None or known[0] != verdict:
+                        known = self._unmentioned[str(path)] = (verdict, set())
+                    known[1].add(key)
                 return None
             parsed.use_read(data, stamp)  # a candidate: its facts are built from these bytes
         elif not _mentions(parsed.source, needs):
@@ -591,7 +602,7 @@ class ProjectIndex:
             summary.loader_names.add(loader.name)
             for owner, fn, entry in facts.helpers_reached(loader):
                 summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, entry))
-        for loader, settings in facts.loaders_started_with_processes():
+        for loader, node, settings in facts.loaders_started_with_processes():
             condition = settings.condition
             if condition is not None:
                 try:
@@ -603,7 +614,7 @@ class ProjectIndex:
                     condition += f" in {where}"
                 else:
                     condition += f" in {where} (line {line})"
-            summary.started.append((loader.lineage, condition))
+            summary.started.append((loader.lineage, node.lineno, node.col_offset, condition))
         base_words = self.loader_words()
         for name, (kind, target) in (self.names_of(path) or {}).items():
             if kind == "import" and target and target.rpartition(".")[2] in base_words:
@@ -615,8 +626,6 @@ class ProjectIndex:
     def _names_needed_words(self, data: bytes) -> bool:
         """Whether a file's bytes name a word of the engine's pre-filter (True when they cannot
         be decoded: no verdict then)."""
-        from ..engine import _normalised, decode_source, names_needed_words
-
         try:
             text = _normalised(decode_source(data))
         except (UnicodeDecodeError, LookupError, SyntaxError):
@@ -654,8 +663,6 @@ class ProjectIndex:
         if path in self.worker_helpers():
             return True
         names = self._project_loader_names()
-        from ..engine import names_a_word
-
         return bool(names) and names_a_word(text, names)
 
     @silent(True)
@@ -717,14 +724,20 @@ class ProjectIndex:
             self._worker_helpers = found
         return self._worker_helpers
 
-    def loaders_fed_with_processes(self) -> list[tuple[frozenset, str | None]]:
-        """The lineage (class keys) of every loader a project module runs in worker processes,
-        with the condition of the open switch that does it (None when it does for certain)."""
-        if self._fed_with_processes is None:
-            self._fed_with_processes = [
-                lineage for summary in self.scan().values() for lineage in summary.started
-            ]
-        return self._fed_with_processes
+    def process_launch_of(self, key) -> tuple[Path, int, int, str | None] | None:
+        """Where a project module runs the loader ``key`` (or a subclass) in worker processes:
+        (file, line, column, condition) of the first launch or construction that does it for
+        certain (condition None), else of the first behind an open switch (its condition); None
+        when none does."""
+        opened = None
+        for path, summary in self.scan().items():
+            for lineage, line, col, condition in summary.started:
+                if key in lineage:
+                    if condition is None:
+                        return (path, line, col, None)
+                    if opened is None:
+                        opened = (path, line, col, condition)
+        return opened
 
     @silent(None)
     def loader_by_key(self, key):
@@ -766,6 +779,17 @@ def release() -> None:
         parsed = index.project.files.get(path)
         if parsed is not None:
             parsed.forget()
+
+
+def buffer_changed(filename: str, text: str | None, reset: bool = True) -> None:
+    """An editor's buffer of ``filename`` changed (``None``: it was closed): the indexes of the
+    projects holding the file answer afresh (unless ``reset`` is false: the text is the one they
+    read before), reading the buffer instead of the disk."""
+    touched = {id(project) for project in set_buffer(filename, text)}
+    if reset:
+        for index in _INDEXES.values():
+            if id(index.project) in touched:
+                index._reset()
 
 
 def index_for(path: str, options: Options) -> ProjectIndex | None:

@@ -12,6 +12,10 @@ import os
 import warnings
 from pathlib import Path
 
+from ..text import decode_source
+from .gitignore import IgnoreRules
+from .source_roots import declared_source_roots
+
 # A folder holding one of these is a project root.
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 # Folders never searched for project modules.
@@ -57,8 +61,6 @@ def real_path(filename: str) -> Path:
 
 
 def _decode(data: bytes) -> str:
-    from ..engine import decode_source
-
     return decode_source(data)
 
 
@@ -82,6 +84,8 @@ class ParsedFile:
         self._tree = tree
         self._parsed = tree is not None
         self.stamp: tuple | None = None  # (mtime, size) of the text read from disk
+        # an editor's buffer (see set_buffer): its text is kept, never replaced by the disk's
+        self.pinned = False
 
     @property
     def source(self) -> str:
@@ -102,8 +106,9 @@ class ParsedFile:
             self._source = ""
 
     def forget(self) -> None:
-        """Drop the text and tree (read again if a question needs them)."""
-        self._source = None
+        """Drop the text and tree (read again if a question needs them; a buffer's text stays)."""
+        if not self.pinned:
+            self._source = None
         self._tree = None
         self._parsed = False
 
@@ -129,8 +134,6 @@ class Project:
         roots = [root / r if not r.is_absolute() else r for r in source_roots]
         if not roots and marked:
             # the build configuration's roots (src/ layouts); the source-roots option overrides
-            from .source_roots import declared_source_roots
-
             roots = list(declared_source_roots(root))
         self.source_roots = tuple(dict.fromkeys([*(r.resolve() for r in roots), root]))
         self.files: dict[Path, ParsedFile] = {}
@@ -138,6 +141,9 @@ class Project:
         self._all_files: list[str] | None = None
         self._resolved: dict[tuple[str, str], tuple[Path, list[str]] | None] = {}
         self._folder_stamps: dict[str, int] = {}
+        # whether the scan keeps its verdicts on unchanged files after it starts afresh: in a
+        # process that lints the project again after each edit (the language server's buffers)
+        self.keeps_verdicts = bool(_BUFFERS)
 
     # ------------------------------------------------------------------ files
     def contains(self, path: Path) -> bool:
@@ -156,7 +162,7 @@ class Project:
                     return None
             except (OSError, ValueError):
                 return None
-            parsed = self.files[path] = ParsedFile(path)
+            parsed = self.files[path] = _buffer_or_file(path)
         return parsed
 
     def changed_files(self) -> list[Path]:
@@ -173,6 +179,7 @@ class Project:
         current = self.files.get(path)
         if current is None or current._source != source:
             self.files[path] = ParsedFile(path, source)
+            self.files[path].pinned = path in _BUFFERS
 
     def forget_listing(self) -> None:
         self._all_files = None
@@ -193,8 +200,6 @@ class Project:
         ``.gitignore`` files exclude; for a folder of scripts without a project file, the files
         of that folder only."""
         if self._all_files is None:
-            from .gitignore import IgnoreRules
-
             found: list[str] = []
             ignore = IgnoreRules()
             for folder, subfolders, names in os.walk(self.root):
@@ -305,6 +310,36 @@ class Project:
 
 
 _PROJECTS: dict[tuple[Path, tuple[str, ...]], Project] = {}
+# The texts of the files open in an editor (a language server's buffers), which every question
+# about those files reads instead of the disk's: path -> text.
+_BUFFERS: dict[Path, str] = {}
+
+
+def _buffer_or_file(path: Path) -> ParsedFile:
+    text = _BUFFERS.get(path)
+    parsed = ParsedFile(path, text)
+    parsed.pinned = text is not None
+    return parsed
+
+
+def set_buffer(filename: str, text: str | None) -> list[Project]:
+    """An editor's buffer of a file (``None``: closed, the disk's text counts again); the
+    projects that already hold the file, whose answers may now differ."""
+    try:
+        path = real_path(filename)
+    except (OSError, ValueError):
+        return []
+    if text is None:
+        _BUFFERS.pop(path, None)
+    else:
+        _BUFFERS[path] = text
+    touched = []
+    for project in _PROJECTS.values():
+        project.keeps_verdicts = True
+        if project.contains(path):
+            project.files.pop(path, None)  # made again from the buffer or the disk
+            touched.append(project)
+    return touched
 # (absolute file name, source roots) -> its key in _PROJECTS
 _KEY_OF_FILE: dict[tuple[str, tuple[str, ...]], tuple[Path, tuple[str, ...]]] = {}
 

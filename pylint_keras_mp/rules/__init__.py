@@ -1,6 +1,6 @@
 """The rules: one module per rule, ``kmpNNN_<name>.py``, declaring ``RULE`` (its code, symbol,
 severity, message, pre-filter words, options, fix; see ``pylint_keras_mp.rule``) beside its
-``check(facts, report)``, and optionally its automatic fix in ``kmpNNN_fix.py``.
+``check(facts, report)``; its automatic fix, if any, is ``pylint_keras_mp/fixes/kmpNNN_fix.py``.
 
 The modules are found by their names: adding a rule adds no line here. Everything else about the
 rules (the registry, the pre-filter's words, the fixable codes) is derived from ``RULE_MODULES``.
@@ -49,19 +49,6 @@ RULE_CHECKS = [((module.RULE.code,), module.check) for module in RULE_MODULES]
 
 # The codes whose rule declares an automatic fix: known without importing the fixes (LibCST).
 FIXABLE_CODES = frozenset(module.RULE.code for module in RULE_MODULES if module.RULE.autofix)
-
-
-def rule_fixes() -> list:
-    """The automatic fixes (``FIX`` of each module a rule names as its ``autofix``). Imported on
-    demand: LibCST is loaded only when a finding may have a fix."""
-    fixes = []
-    for module in RULE_MODULES:
-        if module.RULE.autofix:
-            fix = importlib.import_module(f"{__name__}.{module.RULE.autofix}").FIX
-            if fix.code != module.RULE.code:
-                raise ImportError(f"{module.RULE.autofix} fixes {fix.code}, not {module.RULE.code}")
-            fixes.append(fix)
-    return fixes
 
 
 def prefilter_words() -> tuple[str, ...]:

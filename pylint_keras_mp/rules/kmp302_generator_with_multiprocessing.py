@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-
 from ..facts import UNKNOWN
 from ..rule import Rule
 from ._common import launch_inputs, launch_label

@@ -245,6 +245,16 @@ def in_processes_when(settings) -> str:
     return f" in worker processes{settings.when}" if settings.when else ""
 
 
+def launch_related(loader, site) -> tuple[tuple, ...]:
+    """The place that makes the loader run in worker processes, for editors: (line, column,
+    message, file)."""
+    if site is None:
+        return ()
+    path, line, col = site
+    message = f"{loader.name} runs in worker processes because of this"
+    return ((line, col, message, str(path) if path is not None else None),)
+
+
 def _report(report, loader, draws, labels, settings) -> None:
     when = in_processes_when(settings)
     reported: set[tuple[int, str]] = set()
@@ -253,7 +263,10 @@ def _report(report, loader, draws, labels, settings) -> None:
             continue  # one finding per method and generator
         reported.add((id(fn), key))
         method = labels.get(id(fn), fn.name)
-        report("KMP402", node, loader=loader.name, method=method, what=what, why=why, when=when)
+        report(
+            "KMP402", node, loader=loader.name, method=method, what=what, why=why, when=when,
+            related=launch_related(loader, settings.site),
+        )
 
 
 def _check_helpers(facts, report) -> None:

@@ -25,7 +25,11 @@ DEFAULT_EVIDENCE_JSON = ROOT / "build" / "runtime-evidence.json"
 
 
 def evidence_path() -> Path:
-    return Path(os.environ.get("KMP_EVIDENCE_JSON") or DEFAULT_EVIDENCE_JSON)
+    path = Path(os.environ.get("KMP_EVIDENCE_JSON") or DEFAULT_EVIDENCE_JSON)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    # under pytest -n each worker records its own tests: one file each (run the proofs without
+    # -n to regenerate docs/evidence.md from one file)
+    return path.with_name(f"{path.stem}.{worker}{path.suffix}") if worker else path
 
 
 def _version(name: str) -> str | None:

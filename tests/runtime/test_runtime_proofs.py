@@ -959,7 +959,14 @@ def test_kmp402_generator_on_self_repeats(method, evidence):
 # --- KMP403 framework-call-in-worker ---------------------------------------------------------
 
 
-JAX_HANG_TIMEOUT = 40.0  # a clean fork run of these proofs takes 3-5 s here (spawn up to 27 s on a busy machine); a deadlock never ends
+# A clean fork run of these proofs takes 3-5 s here, predict itself well under 2 s (spawn up to
+# 27 s on a busy machine); a deadlock never ends. The proof prints PREDICT_STARTED just before
+# predict: the deadlock is established JAX_HANG_SETTLE seconds after that line, and
+# JAX_HANG_TIMEOUT only bounds a machine under load (before, a 40 s clock could expire while the
+# proof was still importing JAX, and count as the deadlock).
+JAX_HANG_TIMEOUT = 300.0
+JAX_HANG_SETTLE = 30.0
+PREDICT_STARTED = "predict: started"
 JAX_FORK_WARNING = "os.fork() was called. os.fork() is incompatible with multithreaded code, and JAX is multithreaded"
 JAX_CASES = [
     ("KMP403_bad.py", "bad: KERAS_BACKEND=jax, jax.numpy in __getitem__", "jax"),
@@ -971,7 +978,10 @@ JAX_CASES = [
 
 @pytest.mark.parametrize("script, case, backend", JAX_CASES)
 def test_kmp403_jax_in_fork_workers_deadlocks(script, case, backend, evidence):
-    proof = run(script, "fork", timeout=JAX_HANG_TIMEOUT)
+    proof = run(
+        script, "fork", timeout=JAX_HANG_TIMEOUT, settle=JAX_HANG_SETTLE,
+        hung=lambda stdout, stderr: PREDICT_STARTED in stdout,
+    )
     warned = JAX_FORK_WARNING in proof.stderr
     evidence.record(
         "KMP403", case, "fork",
@@ -984,6 +994,7 @@ def test_kmp403_jax_in_fork_workers_deadlocks(script, case, backend, evidence):
         agrees=proof.timed_out and "Traceback" not in proof.stderr, run=proof,
     )
     assert_hang(proof, "the forked workers should deadlock")
+    assert PREDICT_STARTED in proof.stdout, "the proof must hang in predict:\n" + proof.describe()
     assert "Traceback" not in proof.stderr, "the deadlock is silent:\n" + proof.describe()
 
 

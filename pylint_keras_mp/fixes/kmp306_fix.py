@@ -7,9 +7,9 @@ from __future__ import annotations
 import libcst as cst
 
 from ..facts import WORKER_ARGUMENTS
-from ..fixes import SAFE, RuleFix
-from ..fixes.worker_arguments import launch_at, move_to_constructor
-from .kmp306_generator_method_removed_in_keras3 import REPLACEMENTS
+from ..rules.kmp306_generator_method_removed_in_keras3 import REPLACEMENTS
+from . import SAFE, RuleFix
+from .worker_arguments import launch_at, move_to_constructor
 
 
 def fix(ctx, finding):

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
+import tokenize
 from typing import Sequence
 
 from ..config import Options
-from . import FixResult, fix_source
+from ..fixes import FixResult, unified_diff
+from ..text import decode_source
+from . import fix_source
+from .notebooks import fix_notebook, keeps_layout, notebook_diff
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,8 +47,6 @@ def requested(args: argparse.Namespace) -> bool:
 
 def _read(path: str) -> tuple[str, str] | None:
     """(text, newline convention) of a file that can be decoded, else None (left alone)."""
-    from ..engine import decode_source
-
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -63,9 +66,6 @@ def _read_notebook(path: str) -> tuple[str, bytes] | None:
 
 
 def _write(path: str, original: bytes, text: str) -> None:
-    import io
-    import tokenize
-
     encoding, _ = tokenize.detect_encoding(io.BytesIO(original).readline)
     bom = encoding == "utf-8-sig"
     data = text.encode("utf-8" if bom else encoding)
@@ -81,8 +81,6 @@ def run_fixes(
     """Fix (or with --diff, show the fixes of) ``files``; ``keep(path, findings, source)`` drops
     the findings not to fix (suppressed ones). Returns the exit status when the run ends here
     (--diff, --fix-only), None when the caller goes on to lint the fixed files."""
-    from . import unified_diff
-
     results: list[tuple[str, FixResult]] = []
     for path in files:
         notebook = path.lower().endswith(".ipynb")
@@ -94,8 +92,6 @@ def run_fixes(
         text, original = read
         only = (lambda found, source, path=path: keep(path, found, source)) if keep else None
         if notebook:
-            from .notebooks import fix_notebook, keeps_layout, notebook_diff
-
             if not keeps_layout(text):
                 if not getattr(args, "quiet", False):
                     print(

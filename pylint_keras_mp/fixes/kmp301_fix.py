@@ -14,7 +14,7 @@ import ast
 import libcst as cst
 
 from ..facts import is_main_guard, walk_scope
-from ..fixes import UNSAFE, RuleFix
+from . import UNSAFE, RuleFix
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 STAYING = (*DEFINITIONS, ast.Import, ast.ImportFrom)

@@ -13,8 +13,8 @@ import ast
 import libcst as cst
 
 from ..facts import BUILTIN_NAMES
-from ..fixes import UNSAFE, RuleFix
-from ._attributes import stored_attributes
+from ..rules._attributes import stored_attributes
+from . import UNSAFE, RuleFix
 
 
 def _lambda_assignments(ctx) -> dict:
@@ -108,9 +108,7 @@ def fix(ctx, finding):
     index = next((i for i, s in enumerate(statements) if s is old_class), None)
     if index is None:
         return None
-    import libcst
-
-    class Swap(libcst.CSTTransformer):
+    class Swap(cst.CSTTransformer):
         def leave_Lambda(self, original, updated):
             return cst.Name(name) if original is old_lambda else updated
 

@@ -7,8 +7,8 @@ import ast
 import libcst as cst
 
 from ..facts import WORKER_ARGUMENTS
-from ..fixes import SAFE, RuleFix
-from ..fixes.codemods import keyword_name, without_arguments
+from . import SAFE, RuleFix
+from .codemods import keyword_name, without_arguments
 
 
 def reported_call(ctx, finding):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..fixes import SAFE, RuleFix
-from ..fixes.codemods import forwarding_replacements
-from ._common import loader_init, super_init_calls
+from ..rules._common import loader_init, super_init_calls
+from . import SAFE, RuleFix
+from .codemods import forwarding_replacements
 
 
 def _loader_at(ctx, finding):

@@ -8,8 +8,8 @@ import ast
 
 import libcst as cst
 
-from ..fixes import UNSAFE, RuleFix
-from ..fixes.codemods import keyword_name
+from . import UNSAFE, RuleFix
+from .codemods import keyword_name
 
 # The add_argument keywords a flag action also accepts; any other (nargs, const, choices,
 # metavar...) makes the declaration mean something the fix cannot keep.

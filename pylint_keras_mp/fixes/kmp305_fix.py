@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from ..fixes import SAFE, RuleFix
-from ..fixes.worker_arguments import launch_at, move_to_constructor
+from . import SAFE, RuleFix
+from .worker_arguments import launch_at, move_to_constructor
 
 
 def fix(ctx, finding):
