@@ -2,7 +2,12 @@
 
 import sys
 
-from .cli import main
+from .isolation import trusted_imports
+
+# ``python -m`` puts the working directory first on sys.path: the linter's own imports must not
+# come from the linted repository (isolation.py)
+with trusted_imports():
+    from .cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,8 +6,9 @@
     keras-mp-lint server                a language server (LSP over stdio) for editors
 
 Exit status: 0 nothing found, 1 findings (a file Python cannot parse, KMP901, included), 2 usage
-error, a file the linter failed on (KMP900) or an internal error. ``--exit-zero`` turns 1 and
-KMP900's 2 into 0; usage errors stay 2.
+error, a file the linter failed on (KMP900) or an internal error, 3 a file was skipped because it
+cannot be read safely (a broken or looping symlink, a FIFO or device, no permission; each named in
+a warning). ``--exit-zero`` turns 1 and KMP900's 2 into 0; usage errors stay 2 and skipped files 3.
 """
 
 from __future__ import annotations
@@ -26,62 +27,31 @@ from .config import (
     OPTION_SPECS,
     Options,
     OptionValueError,
-    options_from_mapping,
     parse_bool,
-    split_csv,
 )
-from .engine import Finding, analyze, analyze_file, decode_source
-from .output import FORMATS, Diagnostic, render, sort_key
-from .project_config import ConfigError, ProjectConfig, discover, read_config_file
+from .engine import Finding
+from .output import FORMATS, Diagnostic, encode_output, render, sort_key, write_text
+from .service import LintResult, lint_file, lint_source
+from .project_config import ConfigError
 from .registry import RULES, Rule, get_rule
+from .settings import (  # noqa: F401  (cli.Settings and the rest stay importable from here)
+    DEFAULT_EXCLUDES,
+    PROG,
+    RUN_CONFIG_KEYS,
+    STDIN,
+    Settings,
+    UsageError,
+    expand_codes,
+    load_project_config,
+)
 
-PROG = "keras-mp-lint"
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 2, 3
+# The path standard input is reported as without --stdin-filename (Ruff's default).
+DEFAULT_STDIN_NAME = "stdin.py"
 INTERNAL_ERROR_CODE = "KMP900"
-
-# Never descended into while walking a folder (a path named explicitly is still linted, unless
-# --force-exclude). --exclude adds to these.
-DEFAULT_EXCLUDES = (
-    ".git",
-    ".hg",
-    ".svn",
-    ".bzr",
-    ".venv",
-    "venv",
-    ".tox",
-    ".nox",
-    ".eggs",
-    "build",
-    "dist",
-    "__pycache__",
-    "node_modules",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    "__pypackages__",
-    ".ipynb_checkpoints",
-)
-
-# Keys of [tool.keras-mp-lint] besides the analysis options of OPTION_SPECS.
-RUN_CONFIG_KEYS = (
-    "select",
-    "ignore",
-    "extend-select",
-    "extend-ignore",
-    "per-file-ignores",
-    "exclude",
-    "format",
-    "jobs",
-    "baseline",
-)
-STDIN = "-"
 
 # Files a folder is searched for: Python modules and Jupyter notebooks (read as JSON).
 SOURCE_SUFFIXES = (".py", ".ipynb")
-
-
-class UsageError(Exception):
-    """Bad command line or configuration: reported in one line, exit status 2."""
 
 
 # --- command line ------------------------------------------------------------------------------
@@ -93,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find Keras data loaders (Sequence / PyDataset) that break under "
         "multiprocessing. Also: `keras-mp-lint rule CODE` prints a rule's documentation.",
         epilog="Exit status: 0 clean, 1 findings (KMP901: a file Python cannot parse, included), "
-        "2 usage error or a file the linter failed on (KMP900). Options can also be set in "
+        "2 usage error or a file the linter failed on (KMP900), 3 a file skipped because it "
+        "cannot be read safely (named in a warning). Options can also be set in "
         "pyproject.toml [tool.keras-mp-lint] or setup.cfg [keras-mp-lint]; the command line wins.",
         allow_abbrev=False,
     )
@@ -153,7 +124,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="the path of the file read from standard input (-): reported, and used to find the "
         "configuration and to match excludes and per-file-ignores",
     )
-    parser.add_argument("--format", choices=FORMATS, help="output format (default: text)")
+    parser.add_argument(
+        "--format",
+        "--output-format",
+        dest="format",
+        choices=FORMATS,
+        help="output format (default: text; concise is the same, full adds the source lines)",
+    )
+    parser.add_argument(
+        "--show-source",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show the source lines of each finding (the full format); --no-show-source: one "
+        "line per finding (concise)",
+    )
+    parser.add_argument(
+        "--watch",
+        "-w",
+        action="store_true",
+        help="lint again whenever a linted file changes (polls every half second; Ctrl-C stops)",
+    )
+    parser.add_argument(
+        "--add-noqa",
+        action="store_true",
+        help="add `# noqa: CODES` to every line with a finding (suppressed ones excepted) and exit",
+    )
     parser.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE")
     parser.add_argument(
         "--exit-zero",
@@ -319,154 +314,6 @@ def normalise_bool_flags(argv: Sequence[str]) -> list[str]:
     return normalised
 
 
-def expand_codes(entries: Sequence[str], option: str) -> set[str]:
-    """Codes named by codes, prefixes (KMP2), pylint ids (E7201) or symbols."""
-    codes: set[str] = set()
-    for entry in entries:
-        try:
-            codes.add(get_rule(entry).code)
-            continue
-        except KeyError:
-            pass
-        prefix = entry.upper()
-        matched = {rule.code for rule in RULES if rule.code.startswith(prefix)}
-        if not prefix.startswith("KMP") or not matched:
-            raise UsageError(
-                f"{option}: unknown rule code or prefix {entry!r} "
-                f"(codes look like KMP201 or KMP2; `{PROG} --list-rules` lists them)"
-            )
-        codes |= matched
-    return codes
-
-
-def load_project_config(args: argparse.Namespace) -> ProjectConfig:
-    """--config FILE, else the nearest config from the paths' common parent upward."""
-    if args.isolated and args.config:
-        raise UsageError("--isolated ignores configuration files; it cannot be used with --config")
-    if args.isolated:
-        return ProjectConfig(None, {})
-    if args.config:
-        return read_config_file(Path(args.config))
-    start = Path.cwd()
-    # standard input is found where --stdin-filename says it lives
-    paths = [args.stdin_filename or "." if path == STDIN else path for path in args.paths]
-    if paths:
-        absolute = [os.path.abspath(path) for path in paths]
-        common = os.path.commonpath(absolute)
-        start = Path(common if os.path.isdir(common) else os.path.dirname(common))
-    return discover(start)
-
-
-def _csv(value: object) -> tuple[str, ...] | None:
-    """A comma separated option: repeated on the command line (a list), or from a file."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return split_csv(value)
-    return tuple(itertools.chain.from_iterable(split_csv(str(item)) for item in value))
-
-
-class Settings:
-    """Command line over configuration file over defaults, validated."""
-
-    def __init__(self, args: argparse.Namespace, config: ProjectConfig):
-        known = set(RUN_CONFIG_KEYS) | {spec.name for spec in OPTION_SPECS}
-        unknown = sorted(set(config.values) - known)
-        if unknown:
-            raise UsageError(
-                f"{config.path}: unknown option(s) {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known))}"
-            )
-        values = config.values
-
-        # Layered like ruff: the file's select/ignore, then the command line's; a select
-        # replaces what the layers below chose, an extend-select adds to it, an ignore removes.
-        chosen = {rule.code for rule in RULES}
-        for select, extend, ignores, where in (
-            (
-                values.get("select"),
-                values.get("extend-select"),
-                (values.get("ignore"), values.get("extend-ignore")),
-                f"{config.path}: ",
-            ),
-            (args.select, args.extend_select, (args.ignore, args.extend_ignore), "--"),
-        ):
-            if select is not None:
-                codes = _csv(select)
-                if not codes:
-                    raise UsageError(
-                        f"{where}select is empty, which would lint nothing; name codes or "
-                        "prefixes (KMP for every rule), or leave it out"
-                    )
-                chosen = expand_codes(codes, f"{where}select")
-            chosen |= expand_codes(_csv(extend) or (), f"{where}extend-select")
-            for ignore in ignores:
-                chosen -= expand_codes(_csv(ignore) or (), f"{where}ignore")
-        self.select = frozenset(chosen)
-
-        per_file = args.per_file_ignores
-        per_file_where = "--per-file-ignores"
-        if per_file is None:
-            per_file, per_file_where = values.get("per-file-ignores"), f"{config.path}"
-        try:
-            entries = suppression.parse_per_file_ignores(per_file)
-        except suppression.PerFileIgnoresError as exc:
-            raise UsageError(f"{per_file_where}: {exc}") from None
-        self.per_file_ignores = suppression.expand_per_file_ignores(
-            entries,
-            lambda codes, _option: expand_codes(codes, f"{per_file_where}: per-file-ignores"),
-            str(config.directory or Path.cwd()),
-        )
-
-        self.baseline = args.baseline
-        if self.baseline is None and values.get("baseline") and not args.write_baseline:
-            # relative to the configuration file, like the excludes
-            self.baseline = str((config.directory or Path.cwd()) / str(values["baseline"]))
-
-        exclude = args.exclude if args.exclude is not None else values.get("exclude")
-        self.exclude = DEFAULT_EXCLUDES + (_csv(exclude) or ())
-        self.exclude_root = str(config.directory or Path.cwd())
-        self.force_exclude = args.force_exclude
-
-        self.format = args.format or str(values.get("format", "text"))
-        if self.format not in FORMATS:
-            error = OptionValueError("format", values.get("format"), ", ".join(FORMATS))
-            raise UsageError(error.located(source=str(config.path)))
-
-        jobs_from_file = args.jobs is None and "jobs" in values
-        jobs = args.jobs if args.jobs is not None else values.get("jobs", 1)
-        try:
-            if isinstance(jobs, bool):
-                raise ValueError(jobs)
-            self.jobs = int(jobs)
-            if self.jobs < 0:
-                raise ValueError(jobs)
-        except (TypeError, ValueError):
-            error = OptionValueError("jobs", jobs, "0 for one process per CPU, or a positive number")
-            if jobs_from_file:
-                raise UsageError(error.located(source=str(config.path))) from None
-            raise UsageError(error.located("--jobs")) from None
-        self.jobs = self.jobs or os.cpu_count() or 1
-
-        option_values: dict[str, object] = {}
-        from_file: set[str] = set()
-        for spec in OPTION_SPECS:
-            given = getattr(args, f"option_{spec.attr}")
-            value = given if given is not None else values.get(spec.name)
-            if given is None and spec.name in values:
-                from_file.add(spec.name)
-            if value is not None:
-                option_values[spec.name] = value
-        try:
-            self.options: Options = options_from_mapping(option_values, select=self.select)
-        except OptionValueError as exc:
-            if exc.option in from_file:
-                raise UsageError(exc.located(source=str(config.path))) from None
-            raise UsageError(exc.located(f"--{exc.option}")) from None
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-
-
 # --- files -------------------------------------------------------------------------------------
 
 
@@ -506,23 +353,30 @@ def _excluded_with_parents(path: str, patterns: Sequence[str], root: str) -> boo
     return False
 
 
-def collect_files(paths: Sequence[str], settings: Settings) -> list[str]:
-    """The files to lint, each once, sorted by path."""
+def collect_files(
+    paths: Sequence[str], settings: Settings, warn=lambda message: None
+) -> list[str]:
+    """The files to lint, each once, sorted by path. A folder that cannot be listed is skipped
+    with a warning (``warn(message)``); a file that cannot be read is kept here and skipped by
+    the lint service with its reason."""
     patterns, root = settings.exclude, settings.exclude_root
     found: dict[str, str] = {}  # absolute path -> path as shown
 
     def add(path: str) -> None:
         found.setdefault(os.path.abspath(path), os.path.normpath(path))
 
+    def unlistable(error: OSError) -> None:
+        warn(f"{error.filename}: skipped: cannot list the folder ({error.strerror or error})")
+
     for path in paths:
-        if not os.path.exists(path):
+        if not os.path.lexists(path):
             raise UsageError(f"{path}: no such file or directory")
         if settings.force_exclude and _excluded_with_parents(path, patterns, root):
             continue
         if not os.path.isdir(path):
-            add(path)
+            add(path)  # a dangling link, a FIFO...: the lint service says why it is skipped
             continue
-        for folder, subfolders, files in os.walk(path):
+        for folder, subfolders, files in os.walk(path, onerror=unlistable):
             subfolders[:] = sorted(
                 name
                 for name in subfolders
@@ -574,25 +428,36 @@ def _scan_projects(files: Sequence[str], options: Options) -> None:
                 pass
 
 
-def lint_files(files: Sequence[str], options: Options, jobs: int) -> list[list[Finding]]:
-    """Findings per file, in the order of ``files`` whatever the number of processes."""
+def lint_files(
+    files: Sequence[str], settings: Settings, jobs: int, want_fixes: bool = False
+) -> list[LintResult]:
+    """The lint service's result per file, in the order of ``files`` whatever the number of
+    processes."""
     if jobs <= 1 or len(files) < 2:
         import gc
 
         threshold = gc.get_threshold()
         _collect_rarely()
         try:
-            return [analyze_file(path, options) for path in files]
+            return [lint_file(path, settings, want_fixes) for path in files]
         finally:
             gc.set_threshold(*threshold)
             gc.unfreeze()
     from concurrent.futures import ProcessPoolExecutor
 
-    _scan_projects(files, options)
+    _scan_projects(files, settings.options)
     workers = min(jobs, len(files))
     chunksize = max(1, len(files) // (workers * 4))
     with ProcessPoolExecutor(max_workers=workers, initializer=_collect_rarely) as pool:
-        return list(pool.map(analyze_file, files, itertools.repeat(options), chunksize=chunksize))
+        return list(
+            pool.map(
+                lint_file,
+                files,
+                itertools.repeat(settings),
+                itertools.repeat(want_fixes),
+                chunksize=chunksize,
+            )
+        )
 
 
 def use_color(choice: str, output: str | None) -> bool:
@@ -603,55 +468,47 @@ def use_color(choice: str, output: str | None) -> bool:
     return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
-def read_stdin(filename: str) -> tuple[str, str]:
-    """Standard input as (path shown, source), with the path also primed in linecache so that
-    fingerprints and SARIF regions read the text that was linted, not a saved file."""
-    import linecache
-
-    data = sys.stdin.buffer.read()
-    try:
-        source = decode_source(data)
-    except (UnicodeDecodeError, LookupError, SyntaxError):
-        source = data.decode("utf-8", errors="replace")
-    lines = source.splitlines(keepends=True)
-    linecache.cache[os.path.abspath(filename)] = (len(source), None, lines, filename)
-    return filename, source
+def read_stdin() -> bytes:
+    return sys.stdin.buffer.read()
 
 
 def warn(args: argparse.Namespace, message: str) -> None:
     if not args.quiet:
-        print(f"{PROG}: warning: {message}", file=sys.stderr)
+        write_text(sys.stderr, f"{PROG}: warning: {message}\n")
 
 
 def apply_suppression(
     settings: Settings, path: str, findings: Sequence[Finding], source: str | None
 ) -> tuple[list[Finding], int]:
-    """Findings of one file minus per-file ignores and inline suppression comments."""
-    ignored = settings.per_file_ignores.ignored_codes(path)
-    kept = [f for f in findings if f.code in settings.select and f.code not in ignored]
-    hidden = len(findings) - len(kept)
-    if kept and path.lower().endswith(".ipynb"):
-        # comments in a notebook's cells, on the lines of its code cells concatenated
-        from .notebook import notebook_module_source  # only a run with notebooks needs it
+    """Findings of one file minus per-file ignores and inline suppression comments (``source``:
+    the text of the file or notebook; read from ``path`` when None)."""
+    from .service import _kept, _text_of, is_notebook, read_file
 
-        kept, suppressed = suppression.without_suppressed(
-            kept,
-            notebook_module_source(path, source),
-            key=lambda f: (f.code, f.line + f.cell_offset),
-        )
-        hidden += suppressed
-    elif kept:
-        if source is None:
-            try:
-                with open(path, "rb") as handle:
-                    source = decode_source(handle.read())
-            except (OSError, UnicodeDecodeError, LookupError, SyntaxError):
-                source = ""
-        kept, suppressed = suppression.without_suppressed(
-            kept, source, key=lambda f: (f.code, f.line)
-        )
-        hidden += suppressed
-    return kept, hidden
+    notebook = is_notebook(path)
+    if source is None:
+        data, _reason = read_file(path)
+        source = "" if data is None else (_text_of(data) or "")
+    text = source
+    if notebook and source:
+        from .notebook import notebook_module_source
+
+        text = notebook_module_source(path, source)
+    return _kept(findings, path, settings, text, notebook)
+
+
+def lint_stdin(args: argparse.Namespace, settings: Settings, want_fixes: bool) -> LintResult | None:
+    """Standard input, as the file --stdin-filename names (default ``stdin.py``, as Ruff); None
+    when that path is excluded with --force-exclude."""
+    path = os.path.normpath(args.stdin_filename) if args.stdin_filename else DEFAULT_STDIN_NAME
+    excluded = (
+        args.stdin_filename
+        and settings.force_exclude
+        and _excluded_with_parents(args.stdin_filename, settings.exclude, settings.exclude_root)
+    )
+    data = read_stdin()
+    if excluded:
+        return None
+    return lint_source(path, data, settings, want_fixes=want_fixes)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -672,55 +529,54 @@ def run(args: argparse.Namespace) -> int:
     if not args.paths:
         warn(args, f"no paths given, nothing to lint (try `{PROG} .`)")
     paths = [path for path in args.paths if path != STDIN]
-    files = collect_files(paths, settings)
+    files = collect_files(paths, settings, lambda message: warn(args, message))
     from .fixing import command as fixes
 
+    if args.add_noqa:
+        return add_noqa(args, files, settings)
     if fixes.requested(args):
+        from .service import with_applicability
+
         status = fixes.run_fixes(
             args,
             files,
             settings.options,
-            keep=lambda path, found, source: apply_suppression(settings, path, found, source)[0],
+            keep=lambda path, found, source: with_applicability(
+                apply_suppression(settings, path, found, source)[0], settings
+            ),
         )
         if status is not None:
             return status
-    per_file = lint_files(files, settings.options, settings.jobs)
-    sources: list[str | None] = [None] * len(files)
+    want_fixes = True  # the summary counts the fixable findings; JSON and SARIF carry the fixes
+    results = lint_files(files, settings, settings.jobs, want_fixes)
     if STDIN in args.paths:
-        shown = args.stdin_filename or STDIN
-        excluded = (
-            args.stdin_filename
-            and settings.force_exclude
-            and _excluded_with_parents(args.stdin_filename, settings.exclude, settings.exclude_root)
-        )
-        path, source = read_stdin(os.path.normpath(shown) if shown != STDIN else shown)
-        if not excluded:
-            from .notebook import analyze_notebook
-
-            files.append(path)
-            per_file.append(
-                analyze_notebook(source, path, settings.options)
-                if path.lower().endswith(".ipynb")
-                else analyze(source, path, settings.options)
-            )
-            sources.append(source)
+        result = lint_stdin(args, settings, want_fixes)
+        if result is not None:
+            results.append(result)
     excluded_on_purpose = settings.force_exclude and all(
         _excluded_with_parents(path, settings.exclude, settings.exclude_root) for path in paths
     )  # pre-commit passes excluded files with --force-exclude: nothing to lint is right then
-    if args.paths and not files and not excluded_on_purpose:
+    if args.paths and not results and not excluded_on_purpose:
         print(
             f"{PROG}: warning: no Python file found in {' '.join(args.paths)} (folders are "
             "searched for *.py files and notebooks, minus the excludes); nothing was linted",
             file=sys.stderr,
         )
         return EXIT_ERROR
-    hidden = 0
-    diagnostics = []
-    for path, findings, source in zip(files, per_file, sources):
-        kept, count = apply_suppression(settings, path, findings, source)
-        hidden += count
-        diagnostics.extend(Diagnostic.from_finding(path, finding) for finding in kept)
-    diagnostics.sort(key=sort_key)
+    skipped = [result for result in results if result.skipped]
+    for result in skipped:
+        # the user's file, not the linter's failure: said even with --quiet
+        write_text(sys.stderr, f"{PROG}: warning: {result.path}: skipped: {result.skipped}\n")
+    linted = [result for result in results if not result.skipped]
+    hidden = sum(result.suppressed for result in linted)
+    diagnostics = sorted(
+        (
+            Diagnostic.from_finding(result.path, finding, result.lines)
+            for result in linted
+            for finding in result.findings
+        ),
+        key=sort_key,
+    )
     if args.write_baseline or settings.baseline:
         from . import baseline  # only these options need it
     if args.write_baseline:
@@ -741,40 +597,122 @@ def run(args: argparse.Namespace) -> int:
             diagnostics, in_baseline = baseline.new_findings(settings.baseline, diagnostics)
         except baseline.BaselineError as exc:
             raise UsageError(str(exc)) from None
+    format_name = settings.format
+    if args.show_source is True and format_name in ("text", "concise"):
+        format_name = "full"
+    elif args.show_source is False and format_name == "full":
+        format_name = "concise"
     document = render(
-        settings.format,
+        format_name,
         diagnostics,
         color=use_color(args.color, args.output),
         docs_url=settings.options.docs_url,
     )
-    if args.statistics and settings.format == "text":
+    if args.statistics and format_name in ("text", "concise", "full"):
         document += summary.statistics(diagnostics)
     if args.output:
         try:
-            with open(args.output, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(document)
+            with open(args.output, "wb") as handle:
+                handle.write(encode_output(document, "utf-8"))
         except OSError as exc:
             raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     else:
-        sys.stdout.write(document)
-        sys.stdout.flush()
-    if args.statistics and settings.format != "text":
-        sys.stderr.write(summary.statistics(diagnostics))  # keeps the document valid
-    if args.paths and not args.quiet:
+        write_text(sys.stdout, document)
+    if args.statistics and format_name not in ("text", "concise", "full"):
+        write_text(sys.stderr, summary.statistics(diagnostics))  # keeps the document valid
+    if args.paths and not args.quiet and not under_pre_commit():
         fixable = sum(1 for d in diagnostics if d.fix is not None)
+        unsafe = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability != "safe")
         line = summary.summary_line(
             diagnostics,
-            len(files),
+            len(linted),
             fixable=fixable or None,
+            unsafe=unsafe,
             suppressed=hidden,
             in_baseline=in_baseline,
         )
-        print(line, file=sys.stderr)
+        write_text(sys.stderr, line + "\n")
+    if any(d.code == INTERNAL_ERROR_CODE for d in diagnostics) and not args.exit_zero:
+        return EXIT_ERROR
+    if skipped:
+        return EXIT_SKIPPED
+    if args.exit_non_zero_on_fix and getattr(args, "files_changed", False):
+        return EXIT_FINDINGS
     if args.exit_zero or not diagnostics:
         return EXIT_CLEAN
-    if any(d.code == INTERNAL_ERROR_CODE for d in diagnostics):
-        return EXIT_ERROR
     return EXIT_FINDINGS
+
+
+def under_pre_commit() -> bool:
+    """pre-commit runs the hook in batches (one per CPU and command-line length) and shows each
+    batch's output; a summary line per batch would give several contradicting totals for one
+    run, so there is none (pre-commit prints its own Passed/Failed)."""
+    return os.environ.get("PRE_COMMIT") == "1" and not sys.stderr.isatty()
+
+
+def add_noqa(args: argparse.Namespace, files: Sequence[str], settings: Settings) -> int:
+    """Ruff's --add-noqa: a ``# noqa: CODES`` comment on the line each finding is suppressed
+    from (after selection and existing suppressions), merged into a ``# noqa:`` already there."""
+    from .service import read_file
+
+    added = 0
+    for path in files:
+        if path.lower().endswith(".ipynb"):
+            warn(args, f"{path}: --add-noqa does not edit notebooks; add the comments in Jupyter")
+            continue
+        result = lint_file(path, settings)
+        if result.skipped or not result.findings:
+            continue
+        data, _reason = read_file(path)
+        if data is None:
+            continue
+        source = "".join(result.lines)
+        new, count = suppression.add_noqa(source, [(f.code, f.line) for f in result.findings])
+        if count:
+            from .fixing.command import _write
+
+            _write(path, data, new)
+            added += count
+    if not args.quiet:
+        write_text(
+            sys.stderr, f"Added {added} noqa directive{'' if added == 1 else 's'}.\n"
+        )
+    return EXIT_CLEAN
+
+
+def watch(args: argparse.Namespace) -> int:
+    """Lint, then lint again whenever a file under the paths changes (polling: no dependency,
+    works on every file system). Ctrl-C ends it."""
+    import time
+
+    def snapshot() -> dict[str, tuple[int, int]]:
+        stamps = {}
+        try:
+            settings = Settings(args, load_project_config(args))
+            files = collect_files([p for p in args.paths if p != STDIN], settings)
+        except (UsageError, ConfigError):
+            files = []
+        for path in files:
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            stamps[path] = (info.st_mtime_ns, info.st_size)
+        return stamps
+
+    if STDIN in args.paths:
+        raise UsageError("--watch lints files: standard input (-) cannot be watched")
+    while True:
+        before = snapshot()
+        write_text(sys.stderr, f"[{time.strftime('%H:%M:%S')}] Linting...\n")
+        try:
+            run(args)
+        except UsageError as exc:
+            write_text(sys.stderr, f"{PROG}: error: {exc}\n")
+        sys.stdout.flush()
+        write_text(sys.stderr, "Watching for file changes.\n")
+        while snapshot() == before:
+            time.sleep(0.5)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -786,9 +724,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .server import main as serve
 
             return serve(argv[1:])
-        return run(build_parser().parse_args(normalise_bool_flags(argv)))
+        from .isolation import trusted_imports
+
+        with trusted_imports():  # python -m pylint_keras_mp: the working directory is on sys.path
+            args = build_parser().parse_args(normalise_bool_flags(argv))
+            return watch(args) if args.watch else run(args)
     except UsageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        write_text(sys.stderr, f"{PROG}: error: {exc}\n")
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

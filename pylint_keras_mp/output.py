@@ -7,11 +7,12 @@ have the same rules, ids, levels, regions and fingerprints.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 from urllib.parse import quote
@@ -20,7 +21,12 @@ from . import __version__
 from .engine import Finding
 from .registry import DEFAULT_DOCS_URL, RULES, RULES_BY_CODE, Rule
 
-FORMATS = ("text", "json", "sarif", "github")
+# text is flake8's line (concise is Ruff's name for it); full adds the source lines, as Ruff's
+# default does; the others are Ruff's machine formats of the same names.
+FORMATS = (
+    "text", "concise", "full", "json", "json-lines", "sarif", "github", "gitlab", "junit",
+    "pylint", "rdjson",
+)
 
 TOOL_NAME = "pylint-keras-mp"
 INFORMATION_URI = DEFAULT_DOCS_URL.rsplit("/blob/", 1)[0]
@@ -54,9 +60,14 @@ class Diagnostic:
     cell: int | None = None
     cell_offset: int = 0
     fix: object = None  # pylint_keras_mp.fixes.Fix, when keras-mp-lint --fix can fix it
+    # The lines of the linted text (a notebook: its code cells concatenated), from the lint
+    # service; empty when the front end has none (the file is then read for them).
+    lines: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
-    def from_finding(cls, path: str, finding: Finding) -> Diagnostic:
+    def from_finding(
+        cls, path: str, finding: Finding, lines: tuple[str, ...] = ()
+    ) -> Diagnostic:
         return cls(
             path=path,
             line=finding.line,
@@ -71,7 +82,15 @@ class Diagnostic:
             cell=finding.cell,
             cell_offset=finding.cell_offset,
             fix=finding.fix,
+            lines=lines,
         )
+
+    def line_text(self, line: int) -> str:
+        """The text of ``line`` of the linted source (for a notebook: of its code cells
+        concatenated)."""
+        if self.lines:
+            return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return _line_text(os.path.abspath(self.path), line, self.cell is not None)
 
     @property
     def rule(self) -> Rule | None:
@@ -124,15 +143,63 @@ def render(
     docs_url: str | None = None,
 ) -> str:
     """The whole output document for ``diagnostics`` in one of FORMATS."""
-    if format_name == "text":
+    if format_name in ("text", "concise"):
         return format_text(diagnostics, color=color)
+    if format_name == "full":
+        return format_full(diagnostics, color=color)
     if format_name == "json":
         return format_json(diagnostics)
+    if format_name == "json-lines":
+        return format_json_lines(diagnostics)
+    if format_name == "gitlab":
+        return format_gitlab(diagnostics, root=root)
+    if format_name == "junit":
+        return format_junit(diagnostics)
+    if format_name == "pylint":
+        return format_pylint(diagnostics)
+    if format_name == "rdjson":
+        return format_rdjson(diagnostics)
     if format_name == "sarif":
         return format_sarif(diagnostics, root=root, docs_url=docs_url)
     if format_name == "github":
         return format_github(diagnostics, root=root)
     raise ValueError(f"unknown format {format_name!r}; expected one of {', '.join(FORMATS)}")
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _output_errors(error: UnicodeError):
+    """What cannot be encoded: a byte of a file name the OS gave undecoded (a lone surrogate from
+    ``surrogateescape``) is written back as that byte; any other character the stream cannot
+    show is written as a backslash escape."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    chunk = error.object[error.start : error.end]
+    if all("\udc80" <= char <= "\udcff" for char in chunk):
+        return bytes(ord(char) - 0xDC00 for char in chunk), error.end
+    return codecs.backslashreplace_errors(error)
+
+
+OUTPUT_ERRORS = "keras-mp-lint-output"
+codecs.register_error(OUTPUT_ERRORS, _output_errors)
+
+
+def encode_output(text: str, encoding: str | None) -> bytes:
+    """``text`` in ``encoding`` (default UTF-8), never failing (see _output_errors)."""
+    return text.encode(encoding or "utf-8", errors=OUTPUT_ERRORS)
+
+
+def write_text(stream, text: str) -> None:
+    """Write to a text stream (stdout, stderr) whatever its encoding can show: through its
+    binary buffer when it has one, else with its own error handler."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(text)
+    else:
+        stream.flush()
+        buffer.write(encode_output(text, getattr(stream, "encoding", None)))
+    stream.flush()
 
 
 # --- text --------------------------------------------------------------------------------------
@@ -159,9 +226,8 @@ def format_text(diagnostics: Iterable[Diagnostic], *, color: bool = False) -> st
 # --- JSON --------------------------------------------------------------------------------------
 
 
-def format_json(diagnostics: Iterable[Diagnostic]) -> str:
-    records = [
-        {
+def _json_record(d: Diagnostic) -> dict:
+    return {
             "path": d.path,
             **({"cell": d.cell} if d.cell is not None else {}),
             "line": d.line,
@@ -175,9 +241,216 @@ def format_json(diagnostics: Iterable[Diagnostic]) -> str:
             "url": d.url,
             "fix": d.fix.to_json() if d.fix is not None else None,
         }
-        for d in diagnostics
-    ]
-    return json.dumps(records, indent=2) + "\n"
+
+
+def format_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([_json_record(d) for d in diagnostics], indent=2) + "\n"
+
+
+def format_json_lines(diagnostics: Iterable[Diagnostic]) -> str:
+    """One JSON record per line (the records of the json format)."""
+    return "".join(json.dumps(_json_record(d)) + "\n" for d in diagnostics)
+
+
+# --- full: the finding with its source lines (Ruff's default) ------------------------------------
+
+
+def format_full(diagnostics: Iterable[Diagnostic], *, color: bool = False) -> str:
+    """``CODE message``, the location, the reported lines with the range underlined, the fix
+    and the link::
+
+        KMP201 [*] Sequence 'Frames' stores a lambda in self.post: ...
+         --> train.py:8:9
+          |
+        8 |         self.post = lambda batch: batch
+          |         ^^^^^^^^^
+          |
+        help: move the lambda to a module-level function (unsafe fix)
+        see https://.../KMP201.md
+    """
+    blocks = []
+    for d in diagnostics:
+        marker = " [*]" if d.fix is not None else ""
+        code = f"{_BOLD}{_RED}{d.code}{_RESET}" if color else d.code
+        lines = [f"{code}{marker} {d.message}", f" --> {d.path}:{d.location}"]
+        last = d.end_line if d.end_line is not None and d.end_line >= d.line else d.line
+        last = min(last, d.line + 5)
+        shown = [(n, d.line_text(n + d.cell_offset).rstrip("\r\n")) for n in range(d.line, last + 1)]
+        shown = [(n, text) for n, text in shown if text or n == d.line]
+        if any(text for _, text in shown):
+            width = len(str(last))
+            gutter = " " * width + " |"
+            lines.append(gutter)
+            for number, text in shown:
+                lines.append(f"{number:>{width}} | {_printable(text)}")
+                if number == d.line:
+                    start = _character_column(text, d.column)
+                    if d.end_line == d.line and d.end_column is not None:
+                        end = max(_character_column(text, d.end_column), start + 1)
+                    else:
+                        end = max(len(text), start + 1)
+                    lines.append(f"{gutter} {' ' * (start - 1)}{'^' * (end - start)}")
+            lines.append(gutter)
+        if d.fix is not None:
+            lines.append(f"help: {d.fix.message} ({d.fix.applicability} fix)")
+        if d.url:
+            lines.append(f"see {d.url}")
+        blocks.append("\n".join(lines) + "\n")
+    return "\n".join(blocks)
+
+
+def _character_column(text: str, column: int) -> int:
+    """A 1-based UTF-8 byte column of ``text`` as a 1-based character column."""
+    if text.isascii():
+        return column
+    return len(text.encode("utf-8")[: column - 1].decode("utf-8", errors="ignore")) + 1
+
+
+def _printable(text: str) -> str:
+    """A source line shown in a terminal: tabs kept, other control characters escaped."""
+    return "".join(
+        char if char == "\t" or char.isprintable() or "\udc80" <= char <= "\udcff"
+        else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+
+
+# --- pylint's parseable line (Ruff's pylint format) ---------------------------------------------
+
+
+def format_pylint(diagnostics: Iterable[Diagnostic]) -> str:
+    """``path:line: [CODE(symbol)] message``, as pylint's parseable output and Ruff write it."""
+    lines = []
+    for d in diagnostics:
+        name = f"{d.code}({d.symbol})" if d.symbol else d.code
+        lines.append(f"{d.path}:{d.source_line}: [{name}] {_one_line(d.message)}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.splitlines()) if ("\n" in text or "\r" in text) else text
+
+
+# --- GitLab Code Quality (Code Climate) ---------------------------------------------------------
+
+_GITLAB_SEVERITY = {"fatal": "blocker", "error": "major", "warning": "minor"}
+
+
+def format_gitlab(
+    diagnostics: Iterable[Diagnostic], *, root: str | os.PathLike | None = None
+) -> str:
+    """A GitLab Code Quality report: a JSON array of Code Climate issues, each with a
+    fingerprint that survives line moves (the baseline's)."""
+    root_dir = os.path.abspath(root or os.getcwd())
+    issues = []
+    for d, _location, _text, fingerprint in fingerprinted(diagnostics, root_dir):
+        path = _relative_to_root(d.path, root_dir) or os.path.abspath(d.path)
+        begin = {"line": d.source_line, "column": d.column}
+        end_line = (d.end_line if d.end_line is not None else d.line) + d.cell_offset
+        end = {"line": end_line, "column": d.end_column if d.end_column is not None else d.column}
+        issues.append(
+            {
+                "type": "issue",
+                "check_name": d.code,
+                "description": f"{d.code}: {d.message}",
+                "categories": ["Bug Risk"],
+                "severity": _GITLAB_SEVERITY.get(d.severity, "info"),
+                "fingerprint": fingerprint,
+                "location": {"path": path, "positions": {"begin": begin, "end": end}},
+            }
+        )
+    return json.dumps(issues, indent=2) + "\n"
+
+
+# --- Reviewdog Diagnostic Format ----------------------------------------------------------------
+
+_RDJSON_SEVERITY = {"fatal": "ERROR", "error": "ERROR", "warning": "WARNING"}
+
+
+def format_rdjson(diagnostics: Iterable[Diagnostic]) -> str:
+    """reviewdog's rdjson: one DiagnosticResult, suggestions from the fixes."""
+    results = []
+    for d in diagnostics:
+        end_line = (d.end_line if d.end_line is not None else d.line) + d.cell_offset
+        record: dict[str, object] = {
+            "message": d.message,
+            "location": {
+                "path": d.path,
+                "range": {
+                    "start": {"line": d.source_line, "column": d.column},
+                    "end": {
+                        "line": end_line,
+                        "column": d.end_column if d.end_column is not None else d.column,
+                    },
+                },
+            },
+            "severity": _RDJSON_SEVERITY.get(d.severity, "INFO"),
+            "code": {"value": d.code, **({"url": d.url} if d.url else {})},
+        }
+        if d.fix is not None and d.cell is None:
+            record["suggestions"] = [
+                {
+                    "range": {
+                        "start": {"line": edit.start_line, "column": 1},
+                        "end": {"line": edit.end_line, "column": 1},
+                    },
+                    "text": edit.content,
+                }
+                for edit in d.fix.edits
+            ]
+        results.append(record)
+    document = {
+        "source": {"name": TOOL_NAME, "url": INFORMATION_URI},
+        "severity": "WARNING",
+        "diagnostics": results,
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+# --- JUnit XML ----------------------------------------------------------------------------------
+
+_XML_UNSAFE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_escape(char: str) -> str:
+    if "\udc80" <= char <= "\udcff":  # a byte of a file name that is not UTF-8
+        return f"\\x{ord(char) - 0xDC00:02x}"
+    return char.encode("unicode_escape", "backslashreplace").decode("ascii")
+
+
+def _xml_text(text: str) -> str:
+    """Characters XML 1.0 cannot carry (control characters, undecodable name bytes) escaped."""
+    return _XML_UNSAFE.sub(lambda match: _xml_escape(match.group()), text)
+
+
+def format_junit(diagnostics: Iterable[Diagnostic]) -> str:
+    """JUnit XML as Ruff writes it: a test suite per file, a failed test case per finding."""
+    from xml.etree import ElementTree as ET  # only this format needs it
+
+    by_path: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        by_path.setdefault(d.path, []).append(d)
+    total = sum(len(found) for found in by_path.values())
+    suites = ET.Element(
+        "testsuites", name=TOOL_NAME, tests=str(total), failures=str(total), errors="0"
+    )
+    for path, found in by_path.items():
+        suite = ET.SubElement(
+            suites, "testsuite", name=_xml_text(path), tests=str(len(found)),
+            failures=str(len(found)), errors="0",
+        )
+        for d in found:
+            case = ET.SubElement(
+                suite, "testcase", name=f"{TOOL_NAME}.{d.code}", classname=_xml_text(path),
+                line=str(d.source_line), column=str(d.column),
+            )
+            failure = ET.SubElement(case, "failure", message=_xml_text(d.message))
+            failure.text = _xml_text(f"line {d.source_line}, col {d.column}, {d.message}")
+    if total == 0:
+        suite = ET.SubElement(suites, "testsuite", name=TOOL_NAME, tests="1", failures="0", errors="0")
+        ET.SubElement(suite, "testcase", name="No findings")
+        suites.set("tests", "1")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
 # --- SARIF 2.1.0 -------------------------------------------------------------------------------
@@ -215,8 +488,9 @@ def _relative_to_root(path: str, root: str) -> str | None:
 def _artifact_location(path: str, root: str) -> dict:
     relative = _relative_to_root(path, root)
     if relative is None:
-        return {"uri": Path(os.path.abspath(path)).as_uri()}
-    return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
+        return {"uri": "file://" + quote(os.fsencode(Path(os.path.abspath(path)).as_posix()), safe="/:")}
+    # the bytes of the name as the OS gives them, percent-encoded (a name that is not UTF-8 too)
+    return {"uri": quote(os.fsencode(relative), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _fingerprint(uri: str, code: str, line_text: str, occurrence: int) -> str:
@@ -286,7 +560,7 @@ def fingerprinted(
     located = []
     for d in sorted(diagnostics, key=sort_key):
         location = _artifact_location(d.path, root_dir)
-        line_text = _line_text(os.path.abspath(d.path), d.source_line, d.cell is not None)
+        line_text = d.line_text(d.source_line)
         key = (location["uri"], d.code, line_text.strip())
         occurrences[key] += 1
         located.append((d, location, line_text, _fingerprint(*key, occurrences[key])))
@@ -305,15 +579,13 @@ def sarif_log(
     rule_index = {rule.code: index for index, rule in enumerate(RULES)}
     results = []
     for d, location, line_text, fingerprint in fingerprinted(diagnostics, root_dir):
-        source = os.path.abspath(d.path)
         region: dict[str, int] = {
             "startLine": d.source_line,
             "startColumn": _utf16_column(line_text, d.column),
         }
         if d.end_line is not None and d.end_column is not None:
             end_line = d.end_line + d.cell_offset
-            notebook = d.cell is not None
-            end_text = line_text if end_line == d.source_line else _line_text(source, end_line, notebook)
+            end_text = line_text if end_line == d.source_line else d.line_text(end_line)
             region.update(endLine=end_line, endColumn=_utf16_column(end_text, d.end_column))
         result: dict[str, object] = {"ruleId": d.code}
         if d.code in rule_index:

@@ -1,4 +1,9 @@
-"""The pylint front end: declares the messages and options, runs the engine, reports.
+"""The pylint front end: declares the messages and options, runs the lint service, reports.
+
+The project's keras-mp-lint configuration (``.keras-mp-lint.toml``, ``[tool.keras-mp-lint]``,
+``[keras-mp-lint]`` in setup.cfg) applies as for keras-mp-lint; pylint's own ``keras-mp-*``
+options (command line or pylintrc) override it, and pylint's enabled messages and disable
+comments apply on top.
 
 pylint wants every message id of one checker to share its ``x7Nxx`` band, so there is one
 checker per band; the engine still runs once per module and each checker emits its own band.
@@ -13,9 +18,23 @@ from pylint.checkers import BaseChecker
 from pylint.config.callback_actions import _CallbackAction
 from pylint.constants import WarningScope
 
-from .config import OPTION_SPECS, Options, OptionSpec, OptionValueError, options_from_mapping, parse_bool
-from .engine import Finding, analyze_once, internal_error
-from .registry import RULES, Rule
+from .isolation import trusted_imports
+
+# the linter's modules and what they import come from where the linter is installed, never from
+# a folder pylint put on sys.path
+with trusted_imports():
+    from .config import (
+        OPTION_SPECS,
+        Options,
+        OptionSpec,
+        OptionValueError,
+        options_from_mapping,
+        parse_bool,
+    )
+    from .engine import Finding, internal_error
+    from .registry import RULES, Rule
+    from .service import lint_for_host
+    from .settings import HostSettings
 
 COMMAND_LINE = "Command line"  # pylint's current module name while it parses the command line
 _UNRECOGNIZED_ARGS = getattr(argparse, "_UNRECOGNIZED_ARGS_ATTR", "_unrecognized_args")
@@ -70,21 +89,22 @@ def _pylint_options(linter=None):
     options = []
     for spec in OPTION_SPECS:
         definition: dict[str, object] = {"help": spec.help, "metavar": spec.metavar}
+        # the defaults mean "not given": the project's keras-mp-lint configuration decides
         if spec.kind == "csv":
             definition.update(type="csv", default=())
         elif spec.kind in ("bool", "choice") and linter is not None:
             definition.update(
                 action=_CheckedOption,
-                kwargs={"spec": spec, "linter": linter, "default": spec.default},
+                kwargs={"spec": spec, "linter": linter, "default": None},
             )
             if spec.kind == "bool":
                 definition["help"] = f"{spec.help} A flag; in configuration files: true or false."
         elif spec.kind == "bool":
-            definition.update(type="yn", default=spec.default)
+            definition.update(type="yn", default=None)
         elif spec.kind == "choice":
-            definition.update(type="choice", choices=list(spec.choices), default=spec.default)
+            definition.update(type="choice", choices=list(spec.choices), default=None)
         else:
-            definition.update(type="string", default=spec.default)
+            definition.update(type="string", default="")
         options.append((f"keras-mp-{spec.name}", definition))
     return tuple(options)
 
@@ -101,14 +121,33 @@ class _ModuleFindings:
         self.linter = linter
         self._key: tuple[int, str] | None = None
         self._findings: list[Finding] = []
+        self._host: tuple[tuple, HostSettings] | None = None
 
-    def options(self) -> Options:
+    def host_settings(self) -> HostSettings:
+        """The project configurations under pylint's own keras-mp options (those given)."""
         config = self.linter.config
-        values = {spec.attr: getattr(config, f"keras_mp_{spec.attr}") for spec in OPTION_SPECS}
+        values = {
+            spec.name: value
+            for spec in OPTION_SPECS
+            if (value := getattr(config, f"keras_mp_{spec.attr}", None)) is not None
+            and value not in ("", [], ())
+        }
+        key = tuple(sorted((name, str(value)) for name, value in values.items()))
+        if self._host is None or self._host[0] != key:
+            options_from_mapping(values)  # raises on a value pylint's parser let through
+            self._host = (key, HostSettings(values, warn=_warn_once))
+        return self._host[1]
+
+    def options(self, filename: str) -> Options:
+        import dataclasses
+
+        settings = self.host_settings().for_file(filename)
         enabled = frozenset(
-            rule.code for rule in RULES if self.linter.is_message_enabled(rule.msgid)
+            rule.code
+            for rule in RULES
+            if rule.code in settings.select and self.linter.is_message_enabled(rule.msgid)
         )
-        return options_from_mapping(values, select=enabled)
+        return dataclasses.replace(settings.options, select=enabled)
 
     def for_module(self, node) -> list[Finding]:
         key = (id(node), node.file or node.name)
@@ -118,8 +157,10 @@ class _ModuleFindings:
         return self._findings
 
     def _compute(self, node) -> list[Finding]:
+        filename = node.file or node.name
         try:
-            options = self.options()
+            settings = self.host_settings().for_file(filename)
+            options = self.options(filename)
         except ValueError as exc:
             return [internal_error(f"invalid option: {exc}", Options())]
         if not options.select:
@@ -128,7 +169,7 @@ class _ModuleFindings:
             data = node.stream().read()
         except Exception as exc:  # unreadable: pylint reports that itself
             return [internal_error(f"cannot read: {exc}", options)]
-        return analyze_once(data, node.file or node.name, options)
+        return lint_for_host(data, filename, _with_options(settings, options))
 
 
 class _BandChecker(BaseChecker):
@@ -176,6 +217,28 @@ CHECKER_CLASSES = [_band_checker(band, index == 0) for index, band in enumerate(
 
 
 def register(linter) -> None:
+    from .isolation import preload
+
+    preload()  # before pylint puts the linted folders on sys.path
     shared = _ModuleFindings(linter)
     for checker_class in CHECKER_CLASSES:
         linter.register_checker(checker_class(linter, shared))
+
+
+def _with_options(settings, options: Options):
+    """``settings`` whose analysis options are ``options`` (pylint's enabled messages)."""
+    import copy
+
+    changed = copy.copy(settings)
+    changed.options = options
+    return changed
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """A keras-mp-lint configuration pylint cannot use: said once, then its own options apply."""
+    if message not in _WARNED:
+        _WARNED.add(message)
+        print(f"pylint: keras-mp: warning: {message}; using the pylint options only", file=sys.stderr)

@@ -18,11 +18,13 @@ def summary_line(
     files_checked: int,
     *,
     fixable: int | None = None,
+    unsafe: int = 0,
     suppressed: int = 0,
     in_baseline: int = 0,
 ) -> str:
     """``Found 3 findings (2 fixable) in 2 files`` (the files that have findings), or
-    ``No findings in 14 files``. ``fixable`` is left out when None (nothing can fix yet);
+    ``No findings in 14 files``. ``fixable`` is left out when None (nothing can fix yet); the
+    ``unsafe`` ones among them are said to need --unsafe-fixes;
     findings hidden by comments, per-file ignores or the baseline are counted at the end."""
     hidden = []
     if suppressed:
@@ -33,7 +35,14 @@ def summary_line(
     if not diagnostics:
         return f"No findings in {_plural(files_checked, 'file')}{tail}"
     files = len({d.path for d in diagnostics})
-    fixed = f" ({fixable} fixable)" if fixable is not None else ""
+    if fixable is None:
+        fixed = ""
+    elif unsafe and unsafe == fixable:
+        fixed = f" ({fixable} fixable with --unsafe-fixes)"
+    elif unsafe:
+        fixed = f" ({fixable - unsafe} fixable with --fix, {unsafe} more with --unsafe-fixes)"
+    else:
+        fixed = f" ({fixable} fixable)"
     return f"Found {_plural(len(diagnostics), 'finding')}{fixed} in {_plural(files, 'file')}{tail}"
 
 

@@ -9,6 +9,12 @@ and per-file ignores, with flake8's semantics.
   statement hides the rules named, and ``# pylint: disable-next=...`` hides them on the next line.
   Unlike pylint, a ``disable`` on a line of its own does not reach to the end of the block: the
   command line tool treats every comment as a line comment, as flake8 does.
+- Ruff's spellings with this tool's prefix: ``# keras-mp: ignore[KMP201]`` at the end of a line
+  hides those codes on it (like ``# noqa: KMP201``); ``# keras-mp: disable[KMP201,KMP3]`` on a
+  line of its own hides them from there to the matching ``# keras-mp: enable[KMP201,KMP3]`` at
+  the same indentation, or, without one, to the end of the block it is in (the end of the file
+  at module level), as Ruff 0.17's ``# ruff: disable[...]`` does; ``# keras-mp: disable-file``
+  anywhere hides every finding of the file, ``# keras-mp: disable-file[KMP4]`` those codes.
 - ``per-file-ignores`` maps globs to codes, written as in flake8 (``tests/*: KMP201,KMP4``); a
   glob matches the file name, the path relative to the configuration file's folder, or the
   absolute path.
@@ -33,8 +39,12 @@ PYLINT_PRAGMA = re.compile(
     r"#\s*pylint:\s*(?P<pragma>disable|disable-next)\s*=\s*(?P<names>[\w\-]+(?:\s*,\s*[\w\-]+)*)"
 )
 _CODE_LIST_SEPARATOR = re.compile(r"[,\s]")
+# ``# keras-mp: ignore[...]``, ``disable[...]``, ``enable[...]``, ``disable-file[...]``
+OWN_COMMAND = re.compile(
+    r"#\s*keras-mp:\s*(?P<action>disable-file|disable|enable|ignore)\b\s*(?:\[(?P<codes>[^\]]*)\])?"
+)
 # what every comment above contains (NOQA_INLINE ignores case)
-_ANY_COMMAND = re.compile(r"noqa|pylint:", re.IGNORECASE)
+_ANY_COMMAND = re.compile(r"noqa|pylint:|keras-mp:", re.IGNORECASE)
 PYLINT_CHECKER_NAME = "keras-mp"
 
 T = TypeVar("T")
@@ -99,6 +109,95 @@ def pylint_hides(code: str, text: str, pragma: str = "disable") -> bool:
     return False
 
 
+def _named(code: str, names: frozenset[str] | None) -> bool:
+    """None names every code; else a code, a prefix of it, or the rule's symbol."""
+    if names is None:
+        return True
+    rule = RULES_BY_CODE.get(code)
+    return code.startswith(tuple(names)) or (rule is not None and rule.symbol in names)
+
+
+def _codes(text: str | None) -> frozenset[str] | None:
+    if text is None or not text.strip():
+        return None
+    return frozenset(item.strip() for item in _CODE_LIST_SEPARATOR.split(text) if item.strip())
+
+
+def _comments(source: str) -> list[tuple[int, int, str, bool]]:
+    """(line, column, text, alone on its line) of every comment token."""
+    import io
+    import tokenize
+
+    found = []
+    lines = source.splitlines()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                line, column = token.start
+                alone = not lines[line - 1][:column].strip()
+                found.append((line, column, token.string, alone))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return found
+
+
+def _block_end(lines: list[str], start: int, column: int) -> int:
+    """The last line of the block a comment at ``column`` on line ``start`` is in: before the
+    first later code line indented less than the comment."""
+    if column == 0:
+        return len(lines)
+    for number in range(start + 1, len(lines) + 1):
+        text = lines[number - 1]
+        stripped = text.lstrip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if len(text) - len(stripped) < column:
+            return number - 1
+    return len(lines)
+
+
+class OwnComments:
+    """``# keras-mp:`` comments: file-level, range and line suppressions."""
+
+    def __init__(self, source: str):
+        lines = source.splitlines()
+        self.file_codes: list[frozenset[str] | None] = []
+        self.ranges: list[tuple[int, int, frozenset[str] | None]] = []
+        self.line_codes: dict[int, list[frozenset[str] | None]] = {}
+        opened: list[tuple[int, int, frozenset[str] | None]] = []
+        for line, column, text, alone in _comments(source):
+            match = OWN_COMMAND.search(text)
+            if match is None:
+                continue
+            action, codes = match["action"], _codes(match["codes"])
+            if action == "disable-file":
+                self.file_codes.append(codes)
+            elif action == "ignore":
+                self.line_codes.setdefault(line, []).append(codes)
+            elif action == "disable" and alone:
+                opened.append((line, column, codes))
+            elif action == "enable" and alone:
+                for index in range(len(opened) - 1, -1, -1):
+                    start, start_column, start_codes = opened[index]
+                    if start_column == column and start_codes == codes:
+                        self.ranges.append((start, line, codes))
+                        del opened[index]
+                        break
+        for start, column, codes in opened:  # unmatched: to the end of the block
+            self.ranges.append((start, _block_end(lines, start, column), codes))
+
+    def hides(self, code: str, line: int, statement_lines=()) -> bool:
+        if any(_named(code, names) for names in self.file_codes):
+            return True
+        if any(start <= line <= end and _named(code, names) for start, end, names in self.ranges):
+            return True
+        return any(
+            _named(code, names)
+            for number in statement_lines or (line,)
+            for names in self.line_codes.get(number, ())
+        )
+
+
 class InlineSuppressions:
     """The suppression comments of one module's source."""
 
@@ -107,6 +206,7 @@ class InlineSuppressions:
         self._any = _ANY_COMMAND.search(source) is not None
         self._lines = source.splitlines() if self._any else []
         self._statements = _statement_lines(source) if self._any else {}
+        self._own = OwnComments(source) if self._any and "keras-mp:" in source else None
 
     def hides(self, code: str, line: int) -> bool:
         if not self._any:
@@ -114,8 +214,52 @@ class InlineSuppressions:
         statement = self._statements.get(line, "")
         if noqa_hides(code, statement) or pylint_hides(code, statement):
             return True
+        if self._own is not None and self._own.hides(code, line, self._group(line)):
+            return True
         previous = self._lines[line - 2] if 2 <= line <= len(self._lines) + 1 else ""
         return pylint_hides(code, previous, pragma="disable-next")
+
+    def _group(self, line: int) -> tuple[int, ...]:
+        """The physical lines read together with ``line`` (a multi-line string, a backslash
+        continuation): a trailing comment on any of them counts."""
+        text = self._statements.get(line)
+        if text is None:
+            return (line,)
+        first = last = line
+        while self._statements.get(first - 1) is text:
+            first -= 1
+        while self._statements.get(last + 1) is text:
+            last += 1
+        return tuple(range(first, last + 1))
+
+
+def add_noqa(source: str, findings: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    """``source`` with a ``# noqa: CODES`` comment on the last line of each reported line's
+    group (where flake8 and this tool look for it), codes merged into a ``# noqa:`` already
+    there; and the number of lines changed."""
+    comments = InlineSuppressions(source + "\n# noqa\n")  # force the tokenizing
+    lines = source.splitlines(keepends=True)
+    wanted: dict[int, set[str]] = {}
+    for code, line in findings:
+        if 0 < line <= len(lines):
+            wanted.setdefault(comments._group(line)[-1], set()).add(code)
+    changed = 0
+    for number, codes in sorted(wanted.items()):
+        text = lines[number - 1]
+        body = text.rstrip("\r\n")
+        ending = text[len(body):]
+        match = NOQA_INLINE.search(body)
+        if match is not None and match.group("codes") is None:
+            continue  # a bare noqa hides everything already
+        if match is not None:
+            present = _codes(match.group("codes")) or frozenset()
+            merged = ", ".join(sorted(present | codes))
+            body = body[: match.start()] + f"# noqa: {merged}" + body[match.end():]
+        else:
+            body = f"{body}  # noqa: {', '.join(sorted(codes))}"
+        lines[number - 1] = body + (ending or ("\n" if number < len(lines) else ""))
+        changed += 1
+    return "".join(lines), changed
 
 
 def without_suppressed(

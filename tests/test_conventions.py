@@ -93,7 +93,8 @@ def test_noqa_and_pylint_comments_hide_what_flake8_or_pylint_would(tmp_path):
     # keras-mp-lint honours both, so the one comment a project already wrote is enough
     assert reported_lines(cli.stdout) == sorted(set(in_flake8) & set(in_pylint)) == [10, 14, 19]
     assert cli.returncode == 1
-    assert "Found 3 findings (3 fixable) in 1 file (9 suppressed)" in cli.stderr
+    # the KMP201 fix is unsafe: the summary says what it takes
+    assert "Found 3 findings (3 fixable with --unsafe-fixes) in 1 file (9 suppressed)" in cli.stderr
     assert source.read_text(encoding="utf-8") == SUPPRESSED
 
 
@@ -194,7 +195,7 @@ def test_empty_select_is_an_error_not_a_silent_no_op(two_dirs, value):
 def test_summary_statistics_and_quiet(two_dirs):
     proc = run("src", "tests", cwd=two_dirs)
     assert proc.returncode == 1
-    assert proc.stderr.splitlines()[-1] == "Found 4 findings (2 fixable) in 4 files"
+    assert proc.stderr.splitlines()[-1] == "Found 4 findings (2 fixable with --unsafe-fixes) in 4 files"
     stats = run("--statistics", "src", "tests", cwd=two_dirs)
     assert stats.stdout.endswith(
         "2     KMP201 sequence-lambda-attribute\n2     KMP202 sequence-unpicklable-attribute\n"
@@ -232,10 +233,10 @@ def test_files_excluded_on_purpose_with_force_exclude_are_not_an_error(tmp_path)
 # --- standard input ------------------------------------------------------------------------
 
 
-def test_stdin_is_linted_and_reported_as_dash(tmp_path):
+def test_stdin_is_linted_and_reported_as_stdin_py(tmp_path):
     proc = run("-", cwd=tmp_path, stdin=LAMBDA_LOADER)
     assert proc.returncode == 1, proc.stderr
-    assert re.match(r"^-:8:9: KMP201 ", proc.stdout)
+    assert re.match(r"^stdin\.py:8:9: KMP201 ", proc.stdout)  # Ruff's default name
     assert run("-", cwd=tmp_path, stdin=LAMBDA_LOADER.replace("lambda batch: batch / 255.0", "abs")).returncode == 0
 
 
@@ -313,7 +314,7 @@ def test_boolean_spellings_in_configuration(tmp_path, file_name, text, expected)
         ("keras-version = 7", "keras-version: invalid value 7 in {file} (allowed: auto, 2, 3)"),
         ("jobs = 'many'", "jobs: invalid value 'many' in {file} (allowed: 0 for one process per CPU, or a positive number)"),
         ("jobs = -2", "jobs: invalid value -2 in {file} (allowed: 0 for one process per CPU, or a positive number)"),
-        ("format = 'xml'", "format: invalid value 'xml' in {file} (allowed: text, json, sarif, github)"),
+        ("format = 'xml'", "format: invalid value 'xml' in {file} (allowed: text, concise, full, json, json-lines, sarif, github, gitlab, junit, pylint, rdjson)"),
     ],
 )
 def test_invalid_configuration_values_are_one_line_naming_option_value_file_and_allowed(

@@ -192,3 +192,104 @@ def test_docs_url_with_a_code_placeholder():
     base = "https://lint.example.org/keras-mp/{code}.html"
     cli = run(str(Path(sys.executable).parent / "keras-mp-lint"), "--docs-url", base, str(LAMBDA))
     assert "(see https://lint.example.org/keras-mp/KMP201.html)" in cli.stdout
+
+
+# --- one configuration for every front end ------------------------------------------------------
+
+KERAS_AGNOSTIC_LOADER = '''\
+import keras
+
+
+class Frames(keras.utils.Sequence):
+    def __init__(self, items):
+        self.items = items
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, index):
+        return self.items[index]
+
+
+def train(model, items):
+    model.fit(Frames(items), workers=4, use_multiprocessing=True)
+'''
+
+
+def _codes_by_front_end(folder: Path, *extra_cli: str) -> dict[str, list[tuple[int, str]]]:
+    """(line, code) of every keras-mp finding of ``train.py`` in each front end, run in ``folder``."""
+    def cwd_run(*cmd: str) -> subprocess.CompletedProcess:
+        return subprocess.run(cmd, capture_output=True, text=True, cwd=folder, timeout=300)
+
+    cli = cwd_run(_bin("keras-mp-lint"), "--format", "json", *extra_cli, "train.py")
+    import json
+
+    found = {"cli": sorted((r["line"], r["code"]) for r in json.loads(cli.stdout))}
+    flake8 = cwd_run(_bin("flake8"), "--select=KMP", "train.py")
+    found["flake8"] = sorted(
+        (int(line.split(":")[1]), line.split(":")[3].split()[0]) for line in flake8.stdout.splitlines()
+    )
+    pylint = cwd_run(
+        _bin("pylint"), "--load-plugins=pylint_keras_mp", "--disable=all", "--enable=keras-mp",
+        "--output-format=parseable", "--score=n", "train.py",
+    )
+    from pylint_keras_mp.registry import RULES_BY_MSGID
+
+    found["pylint"] = sorted(
+        (int(line.split(":")[1]), RULES_BY_MSGID[re.search(r"\[(\w\d+)", line)[1]].code)
+        for line in pylint.stdout.splitlines()
+        if re.search(r"\[[EWF]7\d+", line)
+    )
+    return found
+
+
+@pytest.mark.parametrize(
+    "config_name, template",
+    [
+        ("pyproject.toml", '[tool.keras-mp-lint]\nkeras-version = "{}"\n'),
+        (".keras-mp-lint.toml", 'keras-version = "{}"\n'),
+        ("setup.cfg", "[keras-mp-lint]\nkeras-version = {}\n"),
+    ],
+)
+def test_the_project_configuration_reaches_every_front_end(tmp_path, config_name, template):
+    (tmp_path / "train.py").write_text(KERAS_AGNOSTIC_LOADER)
+    by_version = {}
+    for version in ("2", "3"):
+        (tmp_path / config_name).write_text(template.format(version))
+        by_version[version] = found = _codes_by_front_end(tmp_path)
+        assert found["flake8"] == found["cli"] == found["pylint"], (version, found)
+    # Keras 3 rejects the worker arguments of fit (KMP305); Keras 2 takes them
+    assert (16, "KMP305") in by_version["3"]["cli"], by_version
+    assert not any(code == "KMP305" for _line, code in by_version["2"]["cli"]), by_version
+
+
+def test_the_host_options_override_the_project_configuration(tmp_path):
+    (tmp_path / "train.py").write_text(KERAS_AGNOSTIC_LOADER)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.keras-mp-lint]\nkeras-version = "3"\nignore = ["KMP501"]\n'
+    )
+    configured = _codes_by_front_end(tmp_path)["flake8"]
+    overridden = subprocess.run(
+        [_bin("flake8"), "--select=KMP", "--keras-mp-keras-version=2", "train.py"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )
+    assert "KMP305" in str(configured)
+    assert "KMP501" not in str(configured)  # the configuration's ignore applies too
+    assert "KMP305" not in overridden.stdout and "KMP501" not in overridden.stdout
+    isolated = subprocess.run(
+        [_bin("flake8"), "--isolated", "--select=KMP", "--keras-mp-keras-version=3", "train.py"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )
+    assert "KMP501" in isolated.stdout, isolated.stdout  # --isolated: no configuration file
+
+
+def test_an_unusable_project_configuration_is_a_warning_in_the_plugins(tmp_path):
+    (tmp_path / "train.py").write_text(KERAS_AGNOSTIC_LOADER)
+    (tmp_path / "pyproject.toml").write_text('[tool.keras-mp-lint]\nselect = 5\n')
+    for cmd in (
+        [_bin("flake8"), "--select=KMP", "train.py"],
+        [_bin("pylint"), "--load-plugins=pylint_keras_mp", "--disable=all", "--enable=keras-mp", "train.py"],
+    ):
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+        assert "select must be" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        assert "KMP501" in proc.stdout or "W7501" in proc.stdout, proc.stdout

@@ -175,17 +175,17 @@ def test_keras_mp_lint_two_jobs_equal_one_job_and_the_engine(tree, expected):
 )
 def test_forked_workers_inherit_the_project_scan_and_report_what_one_process_does(tmp_path):
     from pylint_keras_mp.cli import lint_files
-    from pylint_keras_mp.config import Options
+    from pylint_keras_mp.settings import Settings
     from pylint_keras_mp.project import index as project_index
     from tests.fixture_support import fixture_projects
 
     project = next(p for p in fixture_projects() if p.id == "new_user").copy_to(tmp_path)
     files = [str(project.root / name) for name in sorted(project.files) if name.endswith(".py")]
     project_index._INDEXES.clear()
-    parallel = lint_files(files, Options(), jobs=2)
+    parallel = lint_files(files, Settings.from_mapping({}), jobs=2)
     # the parent scanned the project before the workers started
     scanned = [index for index in project_index._INDEXES.values() if index._summaries is not None]
     assert scanned and any(scanned[0]._summaries)
     project_index._INDEXES.clear()
-    assert parallel == lint_files(files, Options(), jobs=1)
-    assert any(parallel)
+    assert parallel == lint_files(files, Settings.from_mapping({}), jobs=1)
+    assert any(result.findings for result in parallel)

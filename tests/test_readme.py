@@ -79,6 +79,24 @@ def test_quick_start_pylint_command_reports_the_bad_fixtures_only():
             assert "# keras-mp-options:" in (ROOT / path).read_text(encoding="utf-8"), path
 
 
+def test_readme_and_integrations_name_the_tag_of_the_package_version():
+    from pylint_keras_mp import __version__
+
+    tag = f"v{__version__}"
+    for path in (ROOT / "README.md", ROOT / "docs" / "integrations.md"):
+        text = path.read_text(encoding="utf-8")
+        ours = r"pylint-keras-mp/pylint-keras-mp"
+        revs = re.findall(rf"repo: https://github.com/{ours}\n\s+rev: (\S+)", text)
+        pins = re.findall(rf"github.com/{ours}@([^\"\s]+)", text)
+        clones = re.findall(rf"--branch (\S+) https://github.com/{ours}", text)
+        assert revs and revs == [tag] * len(revs), (path.name, revs)
+        assert set(pins) <= {tag} and set(clones) <= {tag}, (path.name, pins, clones)
+        # no commit hash pinned anywhere
+        assert not re.search(r"\b[0-9a-f]{40}\b", text), path.name
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(rf"^## {re.escape(__version__)} \(\d{{4}}-\d\d-\d\d\)$", changelog, re.MULTILINE)
+
+
 @pytest.mark.parametrize("pytest_status, ci_status", [(0, 0), (1, 1), (2, 2), (5, 1)])
 def test_ci_fails_when_the_tests_fail_or_none_was_collected(tmp_path, pytest_status, ci_status):
     """.ci/run's status after its installs, with a stand-in pytest that exits with a status."""

@@ -6,9 +6,13 @@ import argparse
 import io
 import sys
 import tokenize
+from collections import Counter
 from typing import Sequence
 
 from ..config import Options
+from ..engine import analyze
+from ..notebook import analyze_notebook
+from ..registry import RULES_BY_CODE
 from ..fixes import FixResult, unified_diff
 from ..text import decode_source
 from . import fix_source
@@ -33,6 +37,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the fixes as a unified diff and change nothing; exit 1 when there is "
         "something to fix",
+    )
+    group.add_argument(
+        "--show-fixes",
+        action="store_true",
+        help="after --fix or --fix-only, list the fixed findings per file",
+    )
+    group.add_argument(
+        "--exit-non-zero-on-fix",
+        action="store_true",
+        help="with --fix: exit 1 when a file was changed, even if no finding is left",
+    )
+    group.add_argument(
+        "--extend-safe-fixes",
+        action="append",
+        metavar="CODES",
+        help="treat the unsafe fixes of these rules as safe",
+    )
+    group.add_argument(
+        "--extend-unsafe-fixes",
+        action="append",
+        metavar="CODES",
+        help="treat the safe fixes of these rules as unsafe",
     )
     group.add_argument(
         "--fix-only",
@@ -114,11 +140,62 @@ def run_fixes(
             else:
                 _write(path, original, result.source)
     count = sum(len(result.fixed) for _, result in results)
+    quiet = getattr(args, "quiet", False)
+    ends_here = args.diff or args.fix_only
+    held_back = 0 if args.unsafe_fixes or not ends_here else _unsafe_left(files, options, keep)
     if args.diff:
         sys.stdout.flush()
-        if count and not getattr(args, "quiet", False):
+        if count and not quiet:
             print(f"{count} fixable finding(s) in {len(results)} file(s)", file=sys.stderr)
+        elif not quiet:
+            print(_nothing_to_fix("No fixes to show", held_back), file=sys.stderr)
         return 1 if count and not args.exit_zero else 0
-    if count and not getattr(args, "quiet", False):
+    if count and not quiet:
         print(f"Fixed {count} finding(s) in {len(results)} file(s).", file=sys.stderr)
+        if getattr(args, "show_fixes", False):
+            print(_fixed_list(results), file=sys.stderr, end="")
+    if held_back and not quiet:
+        print(_nothing_to_fix("Not fixed", held_back), file=sys.stderr)
+    args.files_changed = bool(results)  # for --exit-non-zero-on-fix
     return 0 if args.fix_only else None
+
+
+def _nothing_to_fix(prefix: str, held_back: int) -> str:
+    if held_back:
+        return (
+            f"{prefix}: {held_back} finding(s) fixable with --unsafe-fixes "
+            "(their fixes may change what the code does; see each rule's page)"
+        )
+    return f"{prefix}: no finding has a fix that applies"
+
+
+def _unsafe_left(files: Sequence[str], options: Options, keep) -> int:
+    """Findings left with an unsafe fix only (after ``keep``: selection, suppression and the
+    configured applicability), for the hint of a run that changed nothing or showed no diff."""
+    count = 0
+    for path in files:
+        notebook = path.lower().endswith(".ipynb")
+        read = _read_notebook(path) if notebook else _read(path)
+        if read is None:
+            continue
+        text = read[0]
+        if notebook:
+            found = analyze_notebook(text, path, options)
+        else:
+            found = analyze(text, path, options)
+        if keep is not None:
+            found = keep(path, found, text)
+        count += sum(1 for f in found if f.fix is not None and f.fix.applicability != "safe")
+    return count
+
+
+def _fixed_list(results) -> str:
+    """Ruff's --show-fixes: per file, how many findings of each rule were fixed."""
+    lines = []
+    for path, result in results:
+        lines.append(f"- {path}:")
+        counts = Counter(finding.code for finding in result.fixed)
+        for code, number in sorted(counts.items()):
+            rule = RULES_BY_CODE.get(code)
+            lines.append(f"    {number} \u00d7 {code}" + (f" ({rule.symbol})" if rule else ""))
+    return "".join(line + "\n" for line in lines)

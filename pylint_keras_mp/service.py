@@ -1,0 +1,224 @@
+"""The lint service: one file's way from bytes to reportable findings, for every front end.
+
+``lint_source(path, data, settings)`` decodes the source once, runs the engine (pre-filter,
+facts, rules; fixes only with ``want_fixes``), keeps the selected rules, applies the per-file
+ignores and, unless a host linter applies its own, the inline suppression comments. It returns a
+``LintResult``: the findings as structured records (message, link and fix are separate fields of
+``engine.Finding``) with the lines that were linted, so that output, baseline and SARIF never read
+the file again nor parse a message back.
+
+``lint_file`` reads a file first, refusing what is not a regular file the user can read (a
+dangling or looping symlink, a FIFO, a device, a file without read permission): those are
+``LintResult.skipped`` with the reason, never read and never a finding. The command line, the
+flake8 and pylint plugins use this module; the language servers can (``lint_source`` with
+``suppress=True`` gives exactly what the command line reports for a buffer).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+
+from .engine import Finding, analyze, analyze_once, decode_source
+from .isolation import trusted_imports
+from .settings import Settings
+
+NOTEBOOK_SUFFIX = ".ipynb"
+
+
+@dataclass
+class LintResult:
+    path: str  # as shown to the user
+    findings: list[Finding] = field(default_factory=list)  # kept ones, sorted
+    suppressed: int = 0  # hidden by per-file ignores and suppression comments
+    # The lines of the linted text as output counts them (a notebook: its code cells
+    # concatenated), so fingerprints and SARIF regions need no second read.
+    lines: tuple[str, ...] = ()
+    skipped: str | None = None  # why the file was not linted (the user's file), else None
+
+    @property
+    def notebook(self) -> bool:
+        return self.path.lower().endswith(NOTEBOOK_SUFFIX)
+
+
+def is_notebook(path: str) -> bool:
+    return path.lower().endswith(NOTEBOOK_SUFFIX)
+
+
+def _text_of(data: bytes | str) -> str | None:
+    """The decoded source, or None when Python cannot decode it (the engine reports that)."""
+    if isinstance(data, str):
+        return data
+    try:
+        return decode_source(data)
+    except (UnicodeDecodeError, LookupError, SyntaxError):
+        return None
+
+
+def _kept(
+    findings: Sequence[Finding], path: str, settings: Settings, suppress_text: str | None, notebook: bool
+) -> tuple[list[Finding], int]:
+    from . import suppression
+
+    ignored = settings.per_file_ignores.ignored_codes(path)
+    kept = [f for f in findings if f.code in settings.select and f.code not in ignored]
+    hidden = len(findings) - len(kept)
+    if kept and suppress_text:
+        key = (lambda f: (f.code, f.line + f.cell_offset)) if notebook else (lambda f: (f.code, f.line))
+        kept, count = suppression.without_suppressed(kept, suppress_text, key=key)
+        hidden += count
+    return kept, hidden
+
+
+def lint_source(
+    path: str,
+    data: bytes | str,
+    settings: Settings,
+    *,
+    want_fixes: bool = False,
+    suppress: bool = True,
+) -> LintResult:
+    """Lint ``data`` (bytes as read from disk, or text) as the file ``path``. ``suppress``:
+    apply the inline suppression comments (a host linter that applies its own passes False).
+    ``want_fixes``: attach the fixes (the command line's --fix, --diff and outputs that show
+    them); without it findings carry no fix. Imports made meanwhile come from the linter's own
+    path, never from the linted folders (isolation.py)."""
+    with trusted_imports():
+        return _lint_source(path, data, settings, want_fixes, suppress)
+
+
+def _lint_source(
+    path: str, data: bytes | str, settings: Settings, want_fixes: bool, suppress: bool
+) -> LintResult:
+    options = settings.options
+    if is_notebook(path):
+        from .notebook import NotebookError, analyze_notebook, notebook_source, read_notebook
+
+        findings = analyze_notebook(data, path, options)
+        try:
+            source = notebook_source(read_notebook(data))
+            module, lines = source.source, tuple(l for c in source.cells for l in c.lines)
+        except (NotebookError, ValueError, TypeError, KeyError):
+            module, lines = "", ()
+        kept, hidden = _kept(findings, path, settings, module if suppress else None, True)
+    else:
+        text = _text_of(data)
+        findings = analyze(text if text is not None else data, path, options)
+        lines = tuple(text.splitlines(keepends=True)) if text is not None else ()
+        kept, hidden = _kept(findings, path, settings, text if suppress else None, False)
+    kept = with_applicability(kept, settings) if want_fixes else without_fixes(kept)
+    return LintResult(path, sorted(kept), hidden, lines)
+
+
+def without_fixes(findings: Sequence[Finding]) -> list[Finding]:
+    return [replace(f, fix=None) if f.fix is not None else f for f in findings]
+
+
+def with_applicability(findings: Sequence[Finding], settings: Settings) -> list[Finding]:
+    """The findings whose fix's applicability extend-safe-fixes / extend-unsafe-fixes change."""
+    from .settings import fix_applicability
+
+    changed = []
+    for finding in findings:
+        fix = finding.fix
+        if fix is not None:
+            applicability = fix_applicability(settings, finding.code, fix.applicability)
+            if applicability != fix.applicability:
+                finding = replace(finding, fix=replace(fix, applicability=applicability))
+        changed.append(finding)
+    return changed
+
+
+def unreadable_reason(path: str) -> str | None:
+    """Why ``path`` cannot be linted without risk (never reading it to find out): a dangling or
+    looping symlink, not a regular file (FIFO, device, socket), no read permission; None when it
+    can be read."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return "a broken symbolic link" if os.path.islink(path) else "no such file"
+    except OSError as exc:
+        import errno
+
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link that loops"
+        return exc.strerror or str(exc)
+    if stat.S_ISDIR(info.st_mode):
+        return "a folder"
+    if not stat.S_ISREG(info.st_mode):
+        kind = (
+            "a FIFO" if stat.S_ISFIFO(info.st_mode)
+            else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+            else "a socket" if stat.S_ISSOCK(info.st_mode)
+            else "not a regular file"
+        )
+        return f"{kind}, not a regular file"
+    if not os.access(path, os.R_OK):
+        return "permission denied"
+    return None
+
+
+def read_file(path: str) -> tuple[bytes | None, str | None]:
+    """(the file's bytes, None), or (None, why it was not read)."""
+    reason = unreadable_reason(path)
+    if reason is not None:
+        return None, reason
+    try:
+        # O_NONBLOCK: a file swapped for a FIFO between the check and the open cannot block
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        return None, exc.strerror or str(exc)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None, "not a regular file"
+        with os.fdopen(descriptor, "rb") as handle:
+            descriptor = -1
+            return handle.read(), None
+    except OSError as exc:
+        return None, exc.strerror or str(exc)
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)
+
+
+def _known_silent(path: str, settings: Settings) -> bool:
+    """The project scan read this very file already and found no word of the pre-filter in it:
+    it is not read again (engine.analyze_file's shortcut)."""
+    if is_notebook(path):
+        return False
+    from .engine import _project_index, prefilter_off
+
+    try:
+        index = _project_index(path, settings.options)
+        return index is not None and not prefilter_off() and index.known_silent(index.path_of(path))
+    except Exception:  # the file alone is still worth analysing
+        return False
+
+
+def lint_file(path: str, settings: Settings, want_fixes: bool = False) -> LintResult:
+    """Read and lint one file; a file that cannot be read safely is skipped with the reason."""
+    reason = unreadable_reason(path)
+    if reason is not None:
+        return LintResult(path, skipped=reason)
+    with trusted_imports():
+        if _known_silent(path, settings):
+            return LintResult(path)
+    data, reason = read_file(path)
+    if data is None:
+        return LintResult(path, skipped=reason)
+    return lint_source(path, data, settings, want_fixes=want_fixes)
+
+
+def lint_for_host(
+    source: str | bytes, filename: str, settings: Settings, tree=None
+) -> list[Finding]:
+    """The findings a host linter (flake8, pylint) reports for a module it lints once: the
+    selected rules minus the per-file ignores of the configuration; the host applies its own
+    suppression comments. Fixes are not computed (no host applies them). The host may have put
+    the linted folders on ``sys.path``: imports come from the linter's own path meanwhile."""
+    with trusted_imports():
+        findings = analyze_once(source, filename, settings.options, tree=tree)
+    kept, _hidden = _kept(findings, filename, settings, None, False)
+    return without_fixes(kept)
