@@ -39,6 +39,13 @@ projects mixed into every copy, under one ``pyproject.toml``) linted by ``keras-
 and ``--jobs 0``: time and peak memory against file count. ``--corpus none --scale ...`` runs the
 scale table alone.
 
+``--fix-scale`` adds the fix scale table: one generated file per size, linted alone (a folder
+with a ``pyproject.toml``), by the engine without fixes (``analyze_file(..., fixes=False)``),
+with them (``fixes=True``), and by ``keras-mp-lint --diff --unsafe-fixes``: a loader with
+100 to 5,000 lambda attributes in one ``__init__`` (as many KMP201 findings), and a script whose
+module-level ``predict`` (KMP301, its fix moves the rest under the main guard) is followed by
+2,000 to 40,000 lines. CPU time per finding or per line should stay flat as the size grows.
+
 ``--project`` measures the project mode: the installed corpora hold no project file, so each of
 their folders is a project of its own (a folder of scripts); with ``--project`` the corpus is
 copied under a folder with a ``pyproject.toml``, so that the whole corpus is one project and its
@@ -590,6 +597,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also lint generated trees of these many files (comma separated, e.g. "
         "5000,10000,20000): copies of the standard library with the fixture projects mixed in",
     )
+    parser.add_argument(
+        "--fix-scale",
+        action="store_true",
+        help="also measure fix generation against findings per file and script length",
+    )
     parser.add_argument("--json", metavar="PATH", help="write the results here")
     args = parser.parse_args(argv)
     only = {item.strip() for item in args.only.split(",") if item.strip()}
@@ -671,7 +683,12 @@ def main(argv: list[str] | None = None) -> int:
             groups.append(summarise("scale", "scale", ["."] * size, variants, {}))
             shutil.rmtree(tree, ignore_errors=True)
 
-    print("\n" + table(groups))
+        fix_rows = fix_scale(workdir, args.repeat) if args.fix_scale else []
+
+    if groups:
+        print("\n" + table(groups))
+    if fix_rows:
+        print("\n" + fix_scale_table(fix_rows))
     verdicts = targets(groups)
     print("\n".join(verdicts))
     result = {
@@ -680,6 +697,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeat": args.repeat,
         "corpora": corpus_info,
         "groups": groups,
+        "fix_scale": fix_rows,
         "targets": verdicts,
         "metric": "median of the runs; overheads from CPU time (user+sys of the child, os.wait4)",
     }
@@ -692,6 +710,95 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(f"\nwrote {out}")
     return 0
+
+
+FINDINGS_PER_FILE = (100, 500, 1000, 2000, 5000)
+SCRIPT_LINES = (2000, 5000, 10000, 20000, 40000)
+_MAIN_GUARD_HEAD = """\
+import keras
+import numpy as np
+
+
+class Batches(keras.utils.PyDataset):
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, index):
+        return np.full((1, 4), index, dtype="float32")
+
+
+model = keras.Sequential([keras.Input((4,)), keras.layers.Identity()])
+batches = model.predict(Batches(4, workers=2, use_multiprocessing=True), verbose=0)
+"""
+_ENGINE_RUN = (
+    "import sys\nfrom pylint_keras_mp.engine import analyze_file\n"
+    "found = analyze_file(sys.argv[1], fixes=sys.argv[2] == 'fixes')\n"
+    "assert found and not [f for f in found if f.code in ('KMP900', 'KMP901')], found[:3]\n"
+    "print(len(found), sum(f.fix is not None for f in found))\n"
+)
+
+
+def lambda_loader(findings: int) -> str:
+    """A loader whose ``__init__`` stores ``findings`` lambdas (KMP201 each, each fixable)."""
+    lines = "".join(f"        self.f{i} = lambda batch: batch + {i}\n" for i in range(findings))
+    return (
+        "import keras\n\n\nclass Frames(keras.utils.PyDataset):\n"
+        "    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n" + lines
+    )
+
+
+def long_script(lines: int) -> str:
+    """A module-level launch (KMP301) followed by ``lines`` lines of the run."""
+    return _MAIN_GUARD_HEAD + "".join(f"row_{i} = batches[{i % 4}] * {i}\n" for i in range(lines))
+
+
+def fix_scale(workdir: Path, repeat: int) -> list[dict]:
+    rows = []
+    cases = [("findings", n, lambda_loader(n)) for n in FINDINGS_PER_FILE]
+    cases += [("script lines", n, long_script(n)) for n in SCRIPT_LINES]
+    for kind, size, text in cases:
+        folder = workdir / f"fix-scale-{kind.replace(' ', '-')}-{size}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "pyproject.toml").write_text("", encoding="utf-8")
+        path = folder / "module.py"
+        path.write_text(text, encoding="utf-8")
+        engine = [sys.executable, "-c", _ENGINE_RUN, str(path)]
+        cli = [sys.executable, "-m", "pylint_keras_mp", "--isolated", "--diff", "--unsafe-fixes"]
+        variants = [
+            Variant("no fixes", [*engine, "lint"]),
+            Variant("with fixes", [*engine, "fixes"]),
+            Variant("--diff", [*cli, str(path)], accept=lambda code: code in (0, 1)),
+        ]
+        print(f"\nfix scale: {kind} {size}")
+        measure(variants, repeat, folder, f"{kind} {size}")
+        row = {"kind": kind, "size": size}
+        for variant in variants:
+            row[variant.name] = {
+                "cpu": variant.median("cpu"),
+                "maxrss_mb": variant.median("maxrss_kb") / 1024,
+            }
+        rows.append(row)
+        shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+def fix_scale_table(rows: list[dict]) -> str:
+    """CPU seconds (and ms per finding or per 1,000 lines) and peak memory per size."""
+    names = ("no fixes", "with fixes", "--diff")
+    header = "| case | size | " + " | ".join(f"{n}: cpu s (per unit ms) / MB" for n in names) + " |"
+    lines = [header, "|" + " --- |" * (2 + len(names))]
+    for row in rows:
+        unit = row["size"] if row["kind"] == "findings" else row["size"] / 1000
+        cells = [
+            f"{row[n]['cpu']:.2f} ({1000 * row[n]['cpu'] / unit:.1f}) / {row[n]['maxrss_mb']:.0f}"
+            for n in names
+        ]
+        lines.append(f"| {row['kind']} | {row['size']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _check_flake8_runner(runner: Path, workdir: Path) -> None:

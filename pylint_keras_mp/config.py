@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 KERAS_VERSIONS = ("auto", "2", "3")
 KERAS_BACKENDS = ("auto", "jax", "tensorflow", "torch", "numpy", "openvino")
+PLATFORMS = ("linux", "macos", "windows")
+OLDEST_PYTHON = "3.10"
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,10 @@ class Options:
     assume_multiprocessing: bool = False
     docs_url: str | None = None
     source_roots: tuple[str, ...] = ()
+    # where the code must run: how messages word where a pickling hazard fails (never the
+    # Python or platform that runs the linter)
+    target_platforms: tuple[str, ...] = PLATFORMS
+    python_version: str = OLDEST_PYTHON
     # Codes to run; None means every rule. Front ends pass what the user enabled so
     # that disabled rules cost nothing.
     select: frozenset[str] | None = field(default=None, compare=False)
@@ -32,6 +38,25 @@ class Options:
                 f"keras-backend must be one of {', '.join(KERAS_BACKENDS)}, "
                 f"not {self.keras_backend!r}"
             )
+        if not self.target_platforms:  # an empty setting: every platform
+            object.__setattr__(self, "target_platforms", PLATFORMS)
+        if self.python_version is None or not str(self.python_version).strip():
+            object.__setattr__(self, "python_version", OLDEST_PYTHON)
+        unknown = [name for name in self.target_platforms if name not in PLATFORMS]
+        if unknown:
+            raise ValueError(
+                f"target-platforms must name some of {', '.join(PLATFORMS)}, not {', '.join(unknown)}"
+            )
+        if self.python_minor is None:
+            raise ValueError(f"python-version must look like 3.10, not {self.python_version!r}")
+
+    @property
+    def python_minor(self) -> tuple[int, int] | None:
+        """(3, 10) from python-version "3.10"."""
+        major, _, minor = str(self.python_version).strip().partition(".")
+        if not (major.isdigit() and minor.isdigit()):
+            return None
+        return int(major), int(minor)
 
 
 @dataclass(frozen=True)
@@ -106,6 +131,25 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "always a source root.",
         "source_roots",
         metavar="<paths>",
+    ),
+    OptionSpec(
+        "target-platforms",
+        "csv",
+        PLATFORMS,
+        "Platforms the code must run on: linux, macos, windows (comma separated; default all). "
+        "Decides how messages say where a pickling hazard fails, and that a program pinning the "
+        "fork start method is safe when only linux is targeted.",
+        "target_platforms",
+        metavar="<platforms>",
+    ),
+    OptionSpec(
+        "python-version",
+        "string",
+        OLDEST_PYTHON,
+        "The oldest Python the code must run on (default 3.10): Linux starts workers with "
+        "forkserver from Python 3.14, which pickles like spawn.",
+        "python_version",
+        metavar="<3.x>",
     ),
     OptionSpec(
         "docs-url",

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from . import rules
 from .config import Options
 from .facts import ModuleFacts
+from .faults import USER_PROBLEMS, collecting, contain, describe, strict
+from .files import read_bytes, unreadable_reason
 from .fixes import attach_fixes
 from .keras_components import KERAS_COMPONENTS
 from .prefilter import _NEEDED_PROBES, _NEEDED_WORDS, names_needed_words  # noqa: F401 (re-exported)
@@ -22,7 +24,7 @@ from .text import normalised as _normalised
 
 # A module that mentions none of these cannot contain anything the rules look for: every
 # component that makes an import a Keras import, and use_multiprocessing.
-_TRIGGER_WORDS = KERAS_COMPONENTS + ("use_multiprocessing",)
+_TRIGGER_WORDS = KERAS_COMPONENTS + ("use_multiprocessing", "torch", "grain")
 
 
 @dataclass(frozen=True)
@@ -72,10 +74,14 @@ class Finding:
 class Reporter:
     """Collects findings for one module; rules call ``report(code, node, **fields)``."""
 
-    def __init__(self, options: Options):
+    def __init__(self, options: Options, loader_note=None):
         self.options = options
+        # fields -> a clause naming the pipeline that runs the finding's loader ("" for none)
+        self.loader_note = loader_note
         self.findings: list[Finding] = []
-        self._seen: set[tuple[str, int, int]] = set()
+        # one finding per node and message: a rule may reach the same node twice, and distinct
+        # findings may share a position (``self.f, self.lock = open(a), threading.Lock()``)
+        self._seen: set[tuple] = set()
 
     def __call__(self, code: str, node: ast.AST, **fields: object) -> None:
         rule = RULES_BY_CODE[code]
@@ -83,7 +89,10 @@ class Reporter:
         related = tuple(Related(*place) for place in fields.pop("related", None) or ())
         line = getattr(node, "lineno", 1) or 1
         col = getattr(node, "col_offset", 0) or 0
-        key = (code, line, col)
+        end_line = getattr(node, "end_lineno", None)
+        end_col = getattr(node, "end_col_offset", None)
+        message = rule.format(fields, self.loader_note(fields) if self.loader_note else "")
+        key = (code, line, col, end_line, end_col, message)
         if key in self._seen:
             return
         self._seen.add(key)
@@ -92,9 +101,9 @@ class Reporter:
                 line=line,
                 col=col,
                 code=code,
-                message=rule.format(fields),
-                end_line=getattr(node, "end_lineno", None),
-                end_col=getattr(node, "end_col_offset", None),
+                message=message,
+                end_line=end_line,
+                end_col=end_col,
                 url=rule.url(self.options.docs_url),
                 related=related,
             )
@@ -168,7 +177,7 @@ def _parser_error(data: bytes) -> SyntaxError | ValueError | None:
             ast.parse(data)
     except (SyntaxError, ValueError) as exc:
         return exc
-    except Exception:  # RecursionError, MemoryError: not a decoding problem
+    except (RecursionError, MemoryError):  # not a decoding problem
         return None
     return None
 
@@ -178,7 +187,10 @@ def _project_index(filename: str, options: Options):
     or when the project cannot be set up (the module is then analysed alone)."""
     try:
         return index_for(filename, options)
-    except Exception:
+    except USER_PROBLEMS:
+        return None
+    except Exception as exc:
+        contain("project setup", exc)
         return None
 
 
@@ -195,9 +207,24 @@ def analyze(
     decode is KMP901, a failure of the linter itself KMP900.
 
     ``kind`` is "module" for a file Python imports, "notebook" for a notebook's code cells
-    (see notebook.py), which spawn workers never import. ``fixes=False`` leaves the fixes out
-    (an editor asks for them only when the user looks for one)."""
+    (see notebook.py), which spawn workers never import. ``fixes``: attach each finding's fix
+    (``Finding.fix``, and the "fixable" suffix of its message); ``fixes=False`` computes none and
+    imports no LibCST (an editor asks for them only when the user looks for one)."""
     return _analyze(source, filename, options or Options(), tree, kind, fixes=fixes)
+
+
+def unreadable_project_paths(filename: str, options: Options | None = None) -> list:
+    """The files and folders of the file's project that its scan left out because they cannot
+    be read (``project.model.SkippedPath``: the path and the reason, for a front end to show
+    as a warning): dangling or looping symlinks, FIFOs, devices, unreadable files or folders."""
+    index = _project_index(filename, options or Options())
+    if index is None:
+        return []
+    try:
+        index.project.all_files()
+    except USER_PROBLEMS:
+        return []
+    return list(index.project.skipped)
 
 
 def _analyze(
@@ -209,17 +236,31 @@ def _analyze(
     located: tuple | None = None,
     fixes: bool = True,
 ) -> list[Finding]:
-    """``analyze``; ``located``: the file's (project index, resolved path) when already known."""
+    """``analyze``; ``located``: the file's (project index, resolved path) when already known.
+    A bug contained on the way (in the project layer, a rule, a fix) adds one KMP900."""
+    with collecting() as contained:
+        findings = _analyze_contained(source, filename, options, tree, kind, located, fixes)
+    if contained and not any(f.code in ("KMP900", "KMP901") for f in findings):
+        findings = sorted([*findings, internal_error(contained[0], options)])
+    return findings
+
+
+def _analyze_contained(
+    source: str | bytes,
+    filename: str,
+    options: Options,
+    tree: ast.Module | None,
+    kind: str,
+    located: tuple | None,
+    fixes: bool,
+) -> list[Finding]:
     try:
         if isinstance(source, bytes):
             try:
                 source = decode_source(source)
             except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
                 # the user's file, not the linter: report what Python itself says about it
-                error = _parser_error(source)
-                if error is None:
-                    return [internal_error(f"cannot decode: {exc}", options)]
-                return [unparsable_source(error, options)]
+                return [unparsable_source(_undecodable(source, exc), options)]
         if located is None:
             index = _project_index(filename, options)
             located = (index, index.path_of(filename) if index is not None else None)
@@ -244,26 +285,51 @@ def _analyze(
                         tree = ast.parse(source, filename=filename)
                 except (SyntaxError, ValueError) as exc:  # ValueError: null bytes, before 3.12
                     return [unparsable_source(exc, options)] if possible else []
+                except (RecursionError, MemoryError) as exc:
+                    # nested deeper than CPython's parser goes: the interpreter rejects the file
+                    error = SyntaxError(f"{type(exc).__name__}: {_NESTED_TOO_DEEPLY_FOR_PYTHON}")
+                    return [unparsable_source(error, options)] if possible else []
             facts = _module_facts(tree, source, filename, options, index, kind)
         return _run_rules(facts, options, fixes)
-    except RecursionError:
-        return [internal_error(_NESTED_TOO_DEEPLY, options)]
-    except MemoryError:  # CPython's parser on absurdly nested expressions
-        return [internal_error("cannot parse: out of memory, nested too deeply", options)]
+    except MemoryError:  # the linter's own walk of a module CPython accepts
+        if strict():
+            raise
+        return [internal_error("out of memory, nested too deeply", options)]
     except Exception as exc:  # the host linter must never see an exception from us
-        return [internal_error(_describe(exc), options)]
+        if strict():
+            raise
+        return [internal_error(describe(exc), options)]
 
 
-_NESTED_TOO_DEEPLY = "RecursionError: the module is nested too deeply"
+_NESTED_TOO_DEEPLY_FOR_PYTHON = "the code is nested more deeply than the interpreter accepts"
 
 
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, RecursionError):
-        return _NESTED_TOO_DEEPLY
-    try:
-        return f"{type(exc).__name__}: {exc}"
-    except Exception:  # an exception whose str() fails
-        return type(exc).__name__
+def unreadable_file(exc: OSError, options: Options) -> Finding:
+    """KMP901 for a file that cannot be read (unreadable, a dangling or looping symlink, a FIFO
+    or a device): the user's problem, said as such."""
+    rule = RULES_BY_CODE["KMP901"]
+    error = " ".join(f"cannot read it: {unreadable_reason(exc)}".split())[:200]
+    message = rule.format({"what": "this file", "error": error})
+    return Finding(1, 0, "KMP901", message, url=rule.url(options.docs_url))
+
+
+def _undecodable(data: bytes, exc: Exception) -> SyntaxError | ValueError:
+    """What the interpreter says about source bytes it cannot decode. ``compile`` of bytes
+    lets invalid UTF-8 pass in a comment, which running the file does not: then the error is
+    worded as the interpreter words it for a file."""
+    error = _parser_error(data)
+    if error is not None:
+        return error
+    position = getattr(exc, "start", 0) or 0
+    line = data.count(b"\n", 0, position) + 1
+    byte = data[position : position + 1]
+    error = SyntaxError(
+        f"Non-UTF-8 code starting with {byte!r:.7} on line {line}, but no encoding declared"
+        if isinstance(exc, UnicodeDecodeError)
+        else describe(exc)
+    )
+    error.lineno, error.offset = line, 0
+    return error
 
 
 def _module_facts(
@@ -274,8 +340,10 @@ def _module_facts(
     if index is not None:
         try:
             return index.linted(index.path_of(filename), source, tree, kind)
-        except Exception:
+        except USER_PROBLEMS:
             pass  # the module alone is still worth analysing
+        except Exception as exc:
+            contain("project analysis (this module's facts)", exc)
     return ModuleFacts(tree, source, filename, options, kind=kind)
 
 
@@ -287,14 +355,16 @@ def _run_rules(facts, options: Options, fixes: bool = True) -> list[Finding]:
     ]
     if not checks:
         return []
-    reporter = Reporter(options)
+    reporter = Reporter(options, getattr(facts, "loader_note", None))
     failure: str | None = None
     for codes, check in checks:
         # One rule's failure must not cost the other rules' findings; it is reported once.
         try:
             check(facts, reporter)
         except Exception as exc:
-            failure = failure or f"{'/'.join(codes)} failed: {_describe(exc)}"
+            if strict():
+                raise
+            failure = failure or f"{'/'.join(codes)} failed: {describe(exc)}"
     findings = reporter.findings
     if options.select is not None:
         findings = [f for f in findings if f.code in options.select]
@@ -305,34 +375,49 @@ def _run_rules(facts, options: Options, fixes: bool = True) -> list[Finding]:
     return sorted(findings)
 
 
-def analyze_file(path: str, options: Options | None = None) -> list[Finding]:
-    """Findings for a Python file, or for a notebook when ``path`` ends with ``.ipynb``."""
+def analyze_file(
+    path: str, options: Options | None = None, fixes: bool = True
+) -> list[Finding]:
+    """Findings for a Python file, or for a notebook when ``path`` ends with ``.ipynb``
+    (``fixes`` as for ``analyze``)."""
     options = options or Options()
     if path.lower().endswith(".ipynb"):
         # the notebook reader sits above the engine (it analyses its cells with it): imported
         # here, where a notebook is handed to it (setup.cfg's contract names this import)
         from .notebook import analyze_notebook_file
 
-        return analyze_notebook_file(path, options)
-    try:
-        index = _project_index(path, options)
-        located = (index, index.path_of(path) if index is not None else None)
-    except Exception:  # the file alone is still worth analysing
-        located = (None, None)
-    # the project scan may have read this very file already and found no word of the
-    # pre-filter in it: then it is not read again
-    if located[0] is not None and not prefilter_off() and located[0].known_silent(located[1]):
-        return []
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return [internal_error(f"cannot read: {exc.strerror or exc}", options)]
-    return _analyze(data, path, options, located=located)
+        return analyze_notebook_file(path, options, fixes)
+    with collecting() as contained:
+        try:
+            index = _project_index(path, options)
+            located = (index, index.path_of(path) if index is not None else None)
+        except USER_PROBLEMS:  # the file alone is still worth analysing
+            located = (None, None)
+        except Exception as exc:
+            contain("project setup", exc)
+            located = (None, None)
+        # the project scan may have read this very file already and found no word of the
+        # pre-filter in it: then it is not read again
+        if (
+            not contained
+            and located[0] is not None
+            and not prefilter_off()
+            and located[0].known_silent(located[1])
+        ):
+            return []
+        try:
+            data, _ = read_bytes(path)
+        except OSError as exc:
+            return [unreadable_file(exc, options)]
+        return _analyze(data, path, options, located=located, fixes=fixes)
 
 
 def analyze_once(
-    source: str | bytes, filename: str, options: Options, tree: ast.Module | None = None
+    source: str | bytes,
+    filename: str,
+    options: Options,
+    tree: ast.Module | None = None,
+    fixes: bool = True,
 ) -> list[Finding]:
     """``analyze`` for a host linter (flake8, pylint) that lints each file once, inside the
     host's process: the host's cyclic garbage collector is paused while the engine runs
@@ -343,7 +428,7 @@ def analyze_once(
     if paused:
         gc.disable()
     try:
-        return analyze(source, filename, options, tree=tree)
+        return analyze(source, filename, options, tree=tree, fixes=fixes)
     finally:
         release_trees()
         if paused:
@@ -359,5 +444,7 @@ def release_trees() -> None:
     if project_index is not None:
         try:
             project_index.release()
-        except Exception:  # the host linter must never see an exception from us
-            pass
+        except Exception as exc:  # the host linter must never see an exception from us
+            if strict():
+                raise
+            del exc

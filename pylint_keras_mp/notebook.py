@@ -17,7 +17,9 @@ import warnings
 from dataclasses import dataclass, replace
 
 from .config import Options
-from .engine import Finding, analyze, internal_error, might_apply, unparsable_source
+from .engine import Finding, analyze, internal_error, might_apply, unparsable_source, unreadable_file
+from .faults import strict
+from .files import read_bytes
 from .fixes.notebooks import cell_fix, without_fix
 from .registry import RULES_BY_CODE
 
@@ -83,7 +85,7 @@ def read_notebook(data: bytes | str) -> dict:
         except UnicodeDecodeError as exc:
             raise NotebookError(f"not a Jupyter notebook: not UTF-8 text ({exc.reason})") from None
     try:
-        document = json.loads(data)
+        document = json.loads(data, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise NotebookError(
             f"not a Jupyter notebook: invalid JSON ({exc.msg} at line {exc.lineno} column "
@@ -103,6 +105,15 @@ def read_notebook(data: bytes | str) -> dict:
     if not isinstance(document.get("cells"), list):
         raise NotebookError("not a Jupyter notebook: no list of cells")
     return document
+
+
+def _json_int(text: str) -> int | str:
+    """A JSON integer; one longer than Python converts (``sys.get_int_max_str_digits``) stays
+    text: nothing here reads such a number, and it must not stop the notebook being read."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
 
 
 def _cell_text(cell: dict) -> str:
@@ -251,7 +262,10 @@ class _LogicalLines:
 
 
 def analyze_notebook(
-    data: bytes | str, filename: str = "<notebook>", options: Options | None = None
+    data: bytes | str,
+    filename: str = "<notebook>",
+    options: Options | None = None,
+    fixes: bool = True,
 ) -> list[Finding]:
     """Findings for a notebook, each with its cell and its line and column in that cell.
     Never raises: a file that is not a notebook is one KMP901 finding (without a cell), a cell
@@ -264,14 +278,21 @@ def analyze_notebook(
         message = rule.format({"what": "this notebook", "error": str(exc)})
         return [Finding(exc.line, 0, "KMP901", message, url=rule.url(options.docs_url))]
     except Exception as exc:  # the notebook's JSON had a shape nobody expected
+        if strict():
+            raise
         return [internal_error(f"cannot read notebook: {type(exc).__name__}: {exc}", options)]
-    if not might_apply(notebook.source, options):
+    # the cells as written, those that do not parse included: a syntax error in the only cell
+    # that names Keras is still reported (KMP901 for that cell)
+    written = "".join(line for cell in notebook.cells for line in cell.lines)
+    if not might_apply(written, options):
         return []
     findings = [
         _in_cell(unparsable_source(exc, options, f"cell {cell.number} of this notebook"), cell, exc)
         for cell, exc in notebook.unparsable
     ]
-    for finding in analyze(notebook.source, filename, options, kind="notebook"):
+    for finding in analyze(
+        notebook.source, filename, options, kind="notebook", fixes=fixes
+    ):
         cell = notebook.cell_at(finding.line)
         if finding.fix is not None:
             fix = cell_fix(finding.fix, cell, notebook.source) if cell is not None else None
@@ -297,14 +318,15 @@ def _in_cell(finding: Finding, cell: CodeCell, exc: SyntaxError) -> Finding:
     return replace(finding, cell=cell.number, cell_offset=cell.start - 1)
 
 
-def analyze_notebook_file(path: str, options: Options | None = None) -> list[Finding]:
+def analyze_notebook_file(
+    path: str, options: Options | None = None, fixes: bool = True
+) -> list[Finding]:
     options = options or Options()
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data, _ = read_bytes(path)
     except OSError as exc:
-        return [internal_error(f"cannot read: {exc.strerror or exc}", options)]
-    return analyze_notebook(data, path, options)
+        return [unreadable_file(exc, options)]
+    return analyze_notebook(data, path, options, fixes)
 
 
 @functools.lru_cache(maxsize=16)

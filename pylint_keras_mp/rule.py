@@ -56,12 +56,13 @@ class Rule:
             return base.replace("{code}", self.code)
         return f"{base.rstrip('/')}/{self.code}.md"
 
-    def format(self, fields: dict[str, object]) -> str:
-        """The message without code or link: what, why, and the fix."""
+    def format(self, fields: dict[str, object], note: str = "") -> str:
+        """The message without code or link: what, why (and ``note``, a clause naming the
+        pipeline that runs the loader), and the fix."""
         template, fix = self.template, self.fix
         if fields.get("form"):
             template, fix = {form: (t, f) for form, t, f in self.forms}[fields["form"]]
-        return f"{template.format(**fields)}; {fix.format(**fields)}"
+        return f"{template.format(**fields)}{note}; {fix.format(**fields)}"
 
     @property
     def generic_fix(self) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from .keras_api import PICKLE_HOOKS, WORKER_ENTRY, is_keras_loader_base
 from .syntax import FunctionNode, is_self_attribute, self_name_of, target_names, walk_scope
+from .torch_api import TORCH_DATASET_BASES, TORCH_ITERABLE_DATASETS
 
 
 def methods_of(mro: list[ast.ClassDef]) -> dict[str, FunctionNode]:
@@ -45,6 +46,20 @@ class DataLoader:
     @property
     def name(self) -> str:
         return self.node.name
+
+    @property
+    def pipeline(self) -> str | None:
+        """"torch" for a torch Dataset (a DataLoader runs it), None for a Keras loader."""
+        if self.keras_bases and all(base in TORCH_DATASET_BASES for base in self.keras_bases):
+            return "torch"
+        return None
+
+    @property
+    def worker_entry(self) -> str:
+        """The method workers call: ``__iter__`` for a torch IterableDataset."""
+        if self.pipeline == "torch" and any(base in TORCH_ITERABLE_DATASETS for base in self.keras_bases):
+            return "__iter__"
+        return WORKER_ENTRY
 
     @property
     def is_pydataset(self) -> bool:
@@ -147,13 +162,13 @@ class LoaderHierarchy:
         """The loader's own methods that worker code reaches, also through methods of its
         bases in other project modules (a base's ``__getitem__`` calling ``self.load()``)."""
         if not loader.foreign:
-            return reachable_methods(loader.methods, WORKER_ENTRY)
+            return reachable_methods(loader.methods, loader.worker_entry)
         merged = dict(loader.methods)
         for _owner, cls in loader.foreign:
             for name, fn in methods_of([cls]).items():
                 merged.setdefault(name, fn)
         own = {id(fn) for fn in loader.methods.values()}
-        reached = reachable_methods(merged, WORKER_ENTRY)
+        reached = reachable_methods(merged, loader.worker_entry)
         return {name: fn for name, fn in reached.items() if id(fn) in own}
 
     def class_keras_bases(self, cls: ast.ClassDef) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..keras_components import KERAS_COMPONENTS
+from .torch_api import is_torch_dataset_base
 
 # Roots under which `Sequence` / `PyDataset` are Keras data loader bases.
 KERAS_ROOTS = ("keras", "tf_keras", "tensorflow.keras", "tensorflow.python.keras")
@@ -17,6 +18,10 @@ WORKER_ARGUMENTS = frozenset({"workers", "use_multiprocessing", "max_queue_size"
 
 
 def is_keras_loader_base(qualname: str) -> bool:
+    """A Keras loader base, or a torch Dataset base (its subclasses are judged as loaders where
+    a DataLoader runs them in worker processes: ``DataLoader.pipeline``)."""
+    if is_torch_dataset_base(qualname):
+        return True
     head, _, last = qualname.rpartition(".")
     if last not in LOADER_BASE_NAMES or not head:
         return False

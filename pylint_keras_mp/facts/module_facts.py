@@ -11,6 +11,7 @@ from .data_kinds import DataKinds
 from .hierarchy import LoaderHierarchy
 from .launches import Launches
 from .module import ModuleWalk
+from .pipelines import Pipelines
 from .resolver import Resolver
 from .self_state import SelfState
 from .switches import Switches
@@ -27,6 +28,7 @@ class ModuleFacts(
     WorkerCode,
     SelfState,
     DataKinds,
+    Pipelines,
     Launches,
     Constructors,
 ):
@@ -35,7 +37,8 @@ class ModuleFacts(
     Each base is one seam and uses only the ones listed before it: the module walk (layout,
     bindings, main guard), the resolver (names and values), the Keras version, the class
     hierarchy (data loaders), worker code, self state, data kinds, launches and construction
-    sites. With a project
+    sites; ``Pipelines`` (torch DataLoaders) comes before ``Launches`` and answers for torch
+    datasets whether they run in worker processes. With a project
     index, names imported from other project modules are followed into their own facts.
     """
 

@@ -215,6 +215,7 @@ def source_text(node: ast.AST, limit: int = 40, unprintable: str = "...") -> str
     Never raises: ``unprintable`` when the expression is nested too deeply to print."""
     try:
         text = ast.unparse(node)
-    except Exception:  # RecursionError on expressions nested deeper than unparse can go
+    except (RecursionError, MemoryError, ValueError):
+        # nested deeper than unparse can go; an integer longer than Python prints
         return unprintable
     return text if len(text) <= limit else text[: limit - 3] + "..."

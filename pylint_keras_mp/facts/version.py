@@ -45,7 +45,7 @@ def installed_version(distribution: str) -> str | None:
     is not installed. The one place where findings can depend on what is installed."""
     try:
         return version(distribution)
-    except Exception:
+    except (OSError, ValueError, LookupError):  # broken or unreadable metadata: not installed
         return None
 
 
@@ -217,4 +217,6 @@ class KerasVersion:
         return majors.pop() if len(majors) == 1 else None
 
     def is_keras3_loader(self, loader) -> bool:
+        if loader.pipeline is not None:
+            return False  # a torch Dataset: Keras' PyDataset contract does not apply
         return loader.is_pydataset or self.keras_version == 3

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from ..faults import contain
 from ..rules import FIXABLE_CODES, RULE_MODULES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,9 +34,11 @@ if TYPE_CHECKING:  # pragma: no cover
 SAFE, UNSAFE = "safe", "unsafe"
 APPLICABILITIES = (SAFE, UNSAFE)
 MAX_PASSES = 10  # a fix can enable another (KMP501 then KMP305); more passes mean a loop
-# Fixes computed per module and pass (each costs a LibCST parse of its statement, ~10 ms): the
-# first ones in source order carry their fix, --fix reaches the rest in its further passes.
-MAX_FIXES_PER_MODULE = 100
+# LibCST regions parsed per module and pass (a fix that rewrites a statement with LibCST costs
+# a parse of that statement, ~10 ms): the first findings in source order carry their fix,
+# --fix reaches the rest in its further passes. Fixes written as text edits (KMP201, KMP301)
+# cost what their lines cost and are not counted.
+MAX_REGIONS_PER_MODULE = 100
 
 # Appended to the message of a finding that has a fix, in every front end.
 FIXABLE_SUFFIX = {
@@ -76,11 +79,13 @@ class Fix:
         }
 
     def overlaps(self, other: Fix) -> bool:
-        return any(
-            a.start_line <= b.end_line and b.start_line <= a.end_line
-            for a in self.edits
-            for b in other.edits
-        )
+        return any(_overlap(a, b) for a in self.edits for b in other.edits)
+
+
+def _overlap(a: Edit, b: Edit) -> bool:
+    if a.start_line == a.end_line == b.start_line == b.end_line:
+        return False  # two insertions before the same line: both go in, one after the other
+    return a.start_line <= b.end_line and b.start_line <= a.end_line
 
 
 @dataclass(frozen=True)
@@ -109,9 +114,20 @@ def split_lines(text: str) -> list[str]:
 
 def diff_edits(old: str, new: str) -> tuple[Edit, ...]:
     a, b = split_lines(old), split_lines(new)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    # the unchanged lines at both ends first: a fix changes a few lines of a long region, and
+    # the matcher's cost grows faster than the lines it compares
+    head = 0
+    while head < len(a) and head < len(b) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < len(a) - head and tail < len(b) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    matcher = difflib.SequenceMatcher(
+        None, a[head : len(a) - tail], b[head : len(b) - tail], autojunk=False
+    )
+    middle = b[head : len(b) - tail]
     return tuple(
-        Edit(i1 + 1, i2 + 1, "".join(b[j1:j2]))
+        Edit(head + i1 + 1, head + i2 + 1, "".join(middle[j1:j2]))
         for tag, i1, i2, j1, j2 in matcher.get_opcodes()
         if tag != "equal"
     )
@@ -201,6 +217,11 @@ class FixContext:
         self._owner: dict[int, Region] = {}  # id(LibCST node) -> its region
         self._memo: dict[str, object] = {}
 
+    @property
+    def parsed_regions(self) -> dict:
+        """The LibCST regions parsed so far (what the per-module budget counts)."""
+        return self._regions
+
     def memo(self, key: str, build: Callable[[], object]):
         """A per-module index a fix builds once (e.g. findings' nodes by position)."""
         if key not in self._memo:
@@ -211,6 +232,36 @@ class FixContext:
         """ast's UTF-8 byte offset -> LibCST's character column."""
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         return len(text.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+
+    @functools.cached_property
+    def newline(self) -> str:
+        """The module's line ending (of its first line), for text that fixes insert."""
+        first = self.lines[0] if self.lines else "\n"
+        return "\r\n" if first.endswith("\r\n") else "\r" if first.endswith("\r") else "\n"
+
+    def segment(self, node: ast.AST) -> str | None:
+        """The source text of an ast node (its exact span)."""
+        end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+        if end_line is None or end_col is None or end_line > len(self.lines):
+            return None
+        start = self.char_column(node.lineno, node.col_offset)
+        end = self.char_column(end_line, end_col)
+        if node.lineno == end_line:
+            return self.lines[node.lineno - 1][start:end]
+        middle = self.lines[node.lineno : end_line - 1]
+        return "".join(
+            [self.lines[node.lineno - 1][start:], *middle, self.lines[end_line - 1][:end]]
+        )
+
+    def replace_segment(self, node: ast.AST, text: str) -> Edit | None:
+        """The edit that writes ``text`` in place of the node's span (whole lines, as edits
+        are)."""
+        end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+        if end_line is None or end_col is None or end_line > len(self.lines):
+            return None
+        before = self.lines[node.lineno - 1][: self.char_column(node.lineno, node.col_offset)]
+        after = self.lines[end_line - 1][self.char_column(end_line, end_col) :]
+        return Edit(node.lineno, end_line + 1, before + text + after)
 
     def _statement_range(self, start: int, stop: int) -> tuple[int, int]:
         """Whole lines of the top-level statements ``start`` .. ``stop - 1``, grown to the
@@ -320,25 +371,35 @@ def compiles(source: str) -> bool:
     return True
 
 
+def _unfixable() -> tuple[type[BaseException], ...]:
+    from libcst import ParserSyntaxError  # start-up cost: LibCST only once a fix is computed
+
+    # LibCST cannot parse a statement that Python can (newer syntax), or the statement is
+    # nested deeper than LibCST's recursion goes
+    return (ParserSyntaxError, RecursionError, MemoryError)
+
+
 def attach_fixes(findings: list[Finding], source: str, tree: ast.Module, facts) -> list[Finding]:
     """The findings, those with a certainly right fix carrying it (and saying so)."""
     if not any(f.code in FIXABLE_CODES for f in findings):
         return findings
     try:
         fixes = rule_fixes()
-    except Exception:  # LibCST missing from a broken install: report without fixes
+    except ImportError:  # LibCST missing from a broken install: report without fixes
         return findings
     context = FixContext(source, tree, facts)
+    _UNFIXABLE = _unfixable()
     result = []
-    budget = MAX_FIXES_PER_MODULE
     for finding in sorted(findings):
         declared = fixes.get(finding.code)
         rewrite = None
-        if declared is not None and budget > 0:
-            budget -= 1
+        if declared is not None and len(context.parsed_regions) < MAX_REGIONS_PER_MODULE:
             try:
                 rewrite = declared.fix(context, finding)
-            except Exception:  # a fix that cannot be computed is no fix; the finding stays
+            except _UNFIXABLE:  # a fix that cannot be computed is no fix; the finding stays
+                rewrite = None
+            except Exception as exc:  # a bug of the fix: the finding stays, and a KMP900 says it
+                contain(f"{finding.code} fix", exc)
                 rewrite = None
         if rewrite is None or not rewrite.edits or not all(map(compiles, rewrite.regions)):
             result.append(finding)
@@ -366,14 +427,31 @@ class FixResult:
 def select_fixes(findings: Sequence[Finding], unsafe: bool) -> list[Fix]:
     """Fixes of one pass: allowed, in order, none touching another's lines."""
     chosen: list[Fix] = []
+    # the lines the chosen fixes replace and the lines they insert before (what ``overlaps``
+    # compares, kept as sets: the cost is the lines touched, not fixes times fixes)
+    replaced: set[int] = set()
+    inserted: set[int] = set()
     for finding in findings:
         fix = finding.fix
         if fix is None or not allowed(fix.applicability, unsafe):
             continue
-        if any(fix.overlaps(other) for other in chosen):
+        if any(_touches(edit, replaced, inserted) for edit in fix.edits):
             continue  # the next pass fixes it on the rewritten module
         chosen.append(fix)
+        for edit in fix.edits:
+            if edit.start_line == edit.end_line:
+                inserted.add(edit.start_line)
+            else:
+                replaced.update(range(edit.start_line, edit.end_line + 1))
     return chosen
+
+
+def _touches(edit: Edit, replaced: set[int], inserted: set[int]) -> bool:
+    """Whether an edit overlaps (as ``_overlap`` says) one of the chosen edits."""
+    if edit.start_line == edit.end_line:
+        return edit.start_line in replaced
+    lines = range(edit.start_line, edit.end_line + 1)
+    return any(line in replaced or line in inserted for line in lines)
 
 
 def fix_passes(
@@ -399,7 +477,8 @@ def fix_passes(
         new = rewrite(text, chosen, findings)
         if new is None or new in seen:
             break
-        fixed.extend(f for f in findings if f.fix in chosen)
+        chosen_ids = {id(fix) for fix in chosen}
+        fixed.extend(f for f in findings if id(f.fix) in chosen_ids)
         seen.add(new)
         text = new
     return FixResult(text, fixed)

@@ -9,12 +9,12 @@ a different object.
 from __future__ import annotations
 
 import ast
-
-import libcst as cst
+import io
+import tokenize
 
 from ..facts import BUILTIN_NAMES
 from ..rules._attributes import stored_attributes
-from . import UNSAFE, RuleFix
+from . import UNSAFE, Edit, Rewrite, RuleFix
 
 
 def _lambda_assignments(ctx) -> dict:
@@ -59,20 +59,58 @@ def _new_name(ctx, loader, assignment) -> str | None:
         | BUILTIN_NAMES
         | {n.id for n in ast.walk(facts.tree) if isinstance(n, ast.Name)},
     )
-    assignments = list(_lambda_assignments(ctx).values())
+    def count():
+        by_attr: dict = {}
+        for owner, other in _lambda_assignments(ctx).values():
+            for key in (other.attr, (id(owner), other.attr)):
+                by_attr[key] = by_attr.get(key, 0) + 1
+        return by_attr
+
+    counts = ctx.memo("lambda attributes counted", count)
     attr = assignment.attr
-    same_attr = sum(1 for _, a in assignments if a.attr == attr)
-    same_class = sum(1 for l, a in assignments if a.attr == attr and l is loader)
+    same_attr, same_class = counts[attr], counts[(id(loader), attr)]
+    # one leading underscore only: inside the class body a name that starts with two is
+    # mangled (``__post`` reads ``_Frames__post``), which the module-level function is not
+    stem, owner = attr.lstrip("_") or "function", loader.name.lstrip("_") or "loader"
     if same_attr == 1:
-        name = f"_{attr}"
+        name = f"_{stem}"
     elif same_class == 1:
-        name = f"_{loader.name}_{attr}"
+        name = f"_{owner}_{stem}"
     else:
-        name = f"_{loader.name}_{attr}_{assignment.node.lineno}"
-    return name if name.isidentifier() and name not in taken else None
+        name = f"_{owner}_{stem}_{assignment.node.lineno}"
+    if not name.isidentifier() or name.startswith("__") or name in taken:
+        return None
+    return name
+
+
+def _lambda_parts(ctx, lam: ast.Lambda) -> tuple[str, str] | None:
+    """The parameters and the body of a lambda as written (comments and layout kept), read from
+    the source text: the first ``:`` outside brackets and strings after ``lambda`` ends the
+    parameters."""
+    text = ctx.segment(lam)
+    if text is None or not text.startswith("lambda"):
+        return None
+    depth = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text[len("lambda") :]).readline):
+            if token.type == tokenize.OP and token.string in "([{":
+                depth += 1
+            elif token.type == tokenize.OP and token.string in ")]}":
+                depth -= 1
+            elif token.type == tokenize.OP and token.string == ":" and depth == 0:
+                lines = text[len("lambda") :].splitlines(keepends=True)
+                row, col = token.start
+                offset = sum(len(line) for line in lines[: row - 1]) + col
+                rest = text[len("lambda") :]
+                return rest[:offset].strip(), rest[offset + 1 :].strip()
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return None
 
 
 def fix(ctx, finding):
+    """Text edits only: the function inserted above the class, the lambda replaced by its name
+    (each fix costs what its lambda costs, not what its class costs)."""
     facts = ctx.facts
     loader, assignment = _lambda_assignments(ctx).get((finding.line, finding.col), (None, None))
     if loader is None:
@@ -80,6 +118,8 @@ def fix(ctx, finding):
     index = ctx.top_level_index(loader.node)
     if index is None or facts.tree.body[index] is not loader.node:
         return None  # a class inside a function or a block: no module level to move to
+    if index and (facts.tree.body[index - 1].end_lineno or 0) >= _class_first_line(loader.node):
+        return None  # shares its line with the statement before (a; class ...)
     lam = assignment.value
     free = _free_names(lam)
     if free is None:
@@ -89,32 +129,27 @@ def fix(ctx, finding):
         if name in local or (name not in facts.module_bound and name not in BUILTIN_NAMES):
             return None
     name = _new_name(ctx, loader, assignment)
-    if name is None:
+    parts = _lambda_parts(ctx, lam) if name is not None else None
+    if parts is None:
         return None
-    old_lambda = ctx.node_at(lam, cst.Lambda)
-    old_class = ctx.node_at(loader.node, cst.ClassDef)
-    if old_lambda is None or old_class is None:
-        return None
-    region = ctx.region_of(old_class)
-    code = region.module.code_for_node
-    params = code(old_lambda.params)
-    result = code(old_lambda.body).strip()
+    params, result = parts
     if "\n" in result:
         result = f"({result})"
-    function = cst.parse_statement(f"def {name}({params}):\n    return {result}\n")
-    function = function.with_changes(leading_lines=old_class.leading_lines)
-    two_blank = [cst.EmptyLine(), cst.EmptyLine()]
-    statements = list(region.module.body)
-    index = next((i for i, s in enumerate(statements) if s is old_class), None)
-    if index is None:
+    function = f"def {name}({params}):\n    return {result}\n"
+    newline = ctx.newline
+    function = function.replace("\n", newline)
+    first = _class_first_line(loader.node)
+    replaced = ctx.replace_segment(lam, name)
+    if replaced is None:
         return None
-    class Swap(cst.CSTTransformer):
-        def leave_Lambda(self, original, updated):
-            return cst.Name(name) if original is old_lambda else updated
+    return Rewrite(
+        (Edit(first, first, function + newline + newline), replaced),
+        (function,),
+    )
 
-    new_class = old_class.visit(Swap()).with_changes(leading_lines=two_blank)
-    statements[index : index + 1] = [function, new_class]
-    return region.rewritten(region.module.with_changes(body=statements))
+
+def _class_first_line(node: ast.ClassDef) -> int:
+    return min([node.lineno, *(d.lineno for d in node.decorator_list)])
 
 
 FIX = RuleFix("KMP201", UNSAFE, "Turn the lambda into a module-level function", fix)

@@ -10,11 +10,11 @@ function or class of the module reads (that would be KMP102 under spawn/forkserv
 from __future__ import annotations
 
 import ast
-
-import libcst as cst
+import io
+import tokenize
 
 from ..facts import is_main_guard, walk_scope
-from . import UNSAFE, RuleFix
+from . import UNSAFE, Edit, Rewrite, RuleFix, diff_edits
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 STAYING = (*DEFINITIONS, ast.Import, ast.ImportFrom)
@@ -55,18 +55,43 @@ def _read_by_definitions(stmts) -> set[str]:
     return names
 
 
-def _inside_block(lines):
+def _first_line(stmt: ast.stmt) -> int:
+    return min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []) or [])])
+
+
+def _statement_starts(text: str) -> set[int] | None:
+    """The lines of ``text`` (1-based) on which a token starts after a line break that ends a
+    line of code: the lines that take the guard's indentation. A line inside a multi-line
+    string, or continued by a backslash, keeps its text as it is (its characters are the
+    string's, or the indentation does not matter). None when the text does not tokenize."""
+    starts = {1}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type in (tokenize.NEWLINE, tokenize.NL):
+                starts.add(token.end[0] + 1)
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return starts
+
+
+def _blank(line: str) -> bool:
+    return not line.strip()
+
+
+def _inside_block(lines: list[str], indent: str) -> list[str]:
     """Comment lines move into the block with their statement; blank lines stay blank (not
     indented), at most one in a row."""
-    kept = []
+    kept: list[str] = []
     for line in lines:
-        if line.comment is None and kept and kept[-1].comment is None:
+        if _blank(line) and kept and _blank(kept[-1]):
             continue
-        kept.append(line.with_changes(indent=line.comment is not None))
+        kept.append(line if _blank(line) else indent + line)
     return kept
 
 
 def fix(ctx, finding):
+    """Text edits computed from the statements' lines (no LibCST: the moved code can be the
+    whole script, and each line costs only its indentation)."""
     facts = ctx.facts
     anchor = _anchor(facts, finding)
     if anchor is None:
@@ -83,8 +108,8 @@ def fix(ctx, finding):
     staying = [stmt for stmt in rest if isinstance(stmt, STAYING)]
     moved = [stmt for stmt in rest if not isinstance(stmt, STAYING)]
     for stmt in moved:
-        if is_main_guard(stmt) and stmt.orelse:
-            return None
+        if is_main_guard(stmt) and (stmt.orelse or stmt.body[0].lineno == stmt.lineno):
+            return None  # an else branch, or a body on the guard's own line
         if any(isinstance(node, (*DEFINITIONS, ast.Lambda)) for node in ast.walk(stmt)):
             return None  # a function made under the guard cannot be unpickled by a worker
     bound = _bound(moved)
@@ -92,35 +117,77 @@ def fix(ctx, finding):
     # (KMP102 in the workers), nor be needed when a staying definition is made, nor rebind one.
     if bound & _read_by_definitions(body[:index] + staying) or bound & _bound(staying):
         return None
-    region = ctx.region(index, len(body), with_lines_above=True)
-    statements = list(region.module.body)
-    by_line = {stmt.lineno: stmt for stmt in rest}
-    originals = [by_line.get(region.line_of(stmt)) for stmt in statements]
-    if len(statements) != len(rest) or any(o is None for o in originals):
+    for before, after in zip(rest, rest[1:]):
+        if (before.end_lineno or before.lineno) >= _first_line(after):
+            return None  # statements sharing a line (a; b)
+    lines = ctx.lines
+    first = (body[index - 1].end_lineno or 0) + 1 if index else 1
+    last = rest[-1].end_lineno or rest[-1].lineno
+    starts = _statement_starts("".join(lines[first - 1 : last]))
+    if starts is None:
         return None
-    kept, inner = [], []
-    for stmt, original in zip(statements, originals):
-        if isinstance(original, STAYING):
-            kept.append(stmt)
-        elif isinstance(stmt, cst.If) and is_main_guard(original):
-            first, *others = stmt.body.body
-            inner.append(first.with_changes(leading_lines=[*stmt.leading_lines, *first.leading_lines]))
-            inner.extend(others)
+    newline, indent = ctx.newline, "    "
+
+    def leading(position: int) -> list[str]:
+        """The blank and comment lines between a statement of ``rest`` and the one before."""
+        stmt = rest[position]
+        top = (rest[position - 1].end_lineno or 0) + 1 if position else first
+        return lines[top - 1 : _first_line(stmt) - 1]
+
+    def own(stmt, drop: str = "") -> list[str]:
+        """The statement's lines, indented for the guard (``drop``: the indentation of the
+        block they come from)."""
+        out = []
+        for number in range(_first_line(stmt), (stmt.end_lineno or stmt.lineno) + 1):
+            line = lines[number - 1]
+            if number - first + 1 in starts and not _blank(line):
+                line = indent + line[len(drop) :] if line.startswith(drop) else indent + line
+            out.append(line)
+        return out
+
+    kept: list[str] = []
+    inner: list[list[str]] = []  # per moved statement: its leading lines, then its own lines
+    for position, stmt in enumerate(rest):
+        if isinstance(stmt, STAYING):
+            kept.extend(leading(position) + lines[_first_line(stmt) - 1 : stmt.end_lineno])
+        elif is_main_guard(stmt):
+            # an old guard: its body joins the new one, its own line goes
+            inner_first = stmt.body[0]
+            drop = lines[inner_first.lineno - 1][: inner_first.col_offset]
+            above = leading(position)
+            between = lines[stmt.lineno : _first_line(inner_first) - 1]
+            between = [line[len(drop) :] if line.startswith(drop) else line for line in between]
+            inner.append([*above, *between, "\0", *own(inner_first, drop)])
+            for previous, child in zip(stmt.body, stmt.body[1:]):
+                gap = lines[(previous.end_lineno or 0) : _first_line(child) - 1]
+                gap = [line[len(drop) :] if line.startswith(drop) else line for line in gap]
+                inner.append([*gap, "\0", *own(child, drop)])
         else:
-            inner.append(stmt)
-    above = [*region.module.header, *inner[0].leading_lines]
+            inner.append([*leading(position), "\0", *own(stmt)])
+    # the first moved statement's comments and blank lines stay above the guard
+    head = inner[0]
+    split = head.index("\0")
+    above = head[:split]
     if kept:  # after a definition now: two blank lines, as between top-level definitions
-        blank = next((i for i, line in enumerate(above) if line.comment is not None), len(above))
-        above = [cst.EmptyLine()] * max(2 - blank, 0) + above
-    inner = [
-        stmt.with_changes(leading_lines=_inside_block(stmt.leading_lines)) for stmt in inner
-    ]
-    guard = cst.If(
-        test=cst.parse_expression('__name__ == "__main__"'),
-        body=cst.IndentedBlock(body=[inner[0].with_changes(leading_lines=[]), *inner[1:]]),
-        leading_lines=above,
+        blank = next((i for i, line in enumerate(above) if not _blank(line)), len(above))
+        above = [newline] * max(2 - blank, 0) + above
+    block: list[str] = head[split + 1 :]
+    for chunk in inner[1:]:
+        split = chunk.index("\0")
+        block.extend(_inside_block(chunk[:split], indent))
+        block.extend(chunk[split + 1 :])
+    guard = f'if __name__ == "__main__":{newline}'
+    if block and not block[-1].endswith(("\n", "\r")):
+        block[-1] += newline
+    new_text = "".join([*kept, *above, guard, *block])
+    old_text = "".join(lines[first - 1 : last])
+    if not old_text.endswith(("\n", "\r")) and new_text.endswith(newline):
+        new_text = new_text[: -len(newline)]  # the file had no final line break
+    edits = tuple(
+        Edit(e.start_line + first - 1, e.end_line + first - 1, e.content)
+        for e in diff_edits(old_text, new_text)
     )
-    return region.rewritten(region.module.with_changes(header=[], body=[*kept, guard]))
+    return Rewrite(edits, (new_text,))
 
 
 FIX = RuleFix(

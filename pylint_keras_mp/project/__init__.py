@@ -4,8 +4,9 @@ imports, and answers cross-module questions from per-module summaries computed o
 from __future__ import annotations
 
 from .index import ProjectIndex, buffer_changed, index_for
-from .model import Project, find_project_root, project_for
+from .model import Project, SkippedPath, find_project_root, project_for
 
 __all__ = [
-    "Project", "ProjectIndex", "buffer_changed", "find_project_root", "index_for", "project_for"
+    "Project", "ProjectIndex", "SkippedPath", "buffer_changed", "find_project_root", "index_for",
+    "project_for",
 ]

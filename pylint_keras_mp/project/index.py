@@ -24,6 +24,8 @@ from pathlib import Path
 from ..config import Options
 from ..facts import ModuleFacts
 from ..facts.keras_api import LOADER_BASE_NAMES, is_keras_loader_base
+from ..faults import USER_PROBLEMS, contain
+from ..files import read_bytes
 from ..keras_components import KERAS_COMPONENTS
 from ..prefilter import names_needed_words
 from ..text import decode_source, names_a_word, names_code_word
@@ -43,16 +45,21 @@ MAX_SCANNED_MODULES = 500
 
 
 def silent(default):
-    """A cross-module question whose answer cannot be found (an unreadable or hostile file, a
-    name too long for the file system...) is unknown, and unknown is silent."""
+    """A cross-module question whose answer cannot be found because of the user's files (an
+    unreadable, undecodable or unparsable file, a name too long for the file system, code
+    nested too deeply) is unknown, and unknown is silent. Any other exception is a bug of the
+    linter: contained as well, but recorded for a KMP900 (raised under the strict switch)."""
 
     def wrap(method):
         @functools.wraps(method)
         def guarded(*args, **kwargs):
             try:
                 return method(*args, **kwargs)
-            except Exception:
-                return default() if callable(default) else default
+            except USER_PROBLEMS:
+                pass
+            except Exception as exc:
+                contain(f"project analysis ({method.__name__})", exc)
+            return default() if callable(default) else default
 
         return guarded
 
@@ -513,12 +520,17 @@ class ProjectIndex:
     def _scan_files(self) -> None:
         try:
             files = self.project.all_files()
-        except Exception:
+        except USER_PROBLEMS:
+            files = []
+        except Exception as exc:
+            contain("project scan (listing the files)", exc)
             files = []
         # A module defines a loader on a Keras base only when it names Keras (its base is
         # imported from a path with a Keras component) and the base; on a configured base when
         # it names that base; on a project loader when it names that loader's class.
         needs = [(frozenset(KERAS_COMPONENTS), frozenset(LOADER_BASE_NAMES))]
+        # torch datasets, and the DataLoaders that run them
+        needs.append((frozenset({"torch"}), frozenset({"Dataset", "IterableDataset", "DataLoader"})))
         configured = {base.rpartition(".")[2] for base in self.options.sequence_bases}
         if configured:
             needs.append((frozenset(configured),))
@@ -570,9 +582,7 @@ class ProjectIndex:
                 if (info.st_size, info.st_mtime_ns) == known[0]:
                     return None
             try:
-                with open(path, "rb") as handle:
-                    stamp = os.fstat(handle.fileno())
-                    data = handle.read()
+                data, stamp = read_bytes(path)  # a regular file only: never a FIFO or device
             except OSError:
                 return None
             if str(path) not in self._words_checked:

@@ -9,9 +9,12 @@ from __future__ import annotations
 import ast
 import functools
 import os
+import stat
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import kind_of, read_bytes
 from ..text import decode_source
 from .gitignore import IgnoreRules
 from .source_roots import declared_source_roots
@@ -60,6 +63,35 @@ def real_path(filename: str) -> Path:
     return Path(real)
 
 
+@dataclass(frozen=True)
+class SkippedPath:
+    """A file or folder of the project that the scan could not read, and why (a front end
+    shows it as a warning)."""
+
+    path: Path
+    reason: str
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error) or type(error).__name__
+
+
+def _unreadable(path: str) -> str | None:
+    """Why a listed file cannot be read as source (found from its ``stat``, never opened), or
+    None when it can."""
+    try:
+        info = os.stat(path)  # follows symlinks: a dangling or looping one fails here
+    except OSError as error:
+        if os.path.islink(path):
+            return f"a broken symbolic link ({_reason(error)})"
+        return _reason(error)
+    if not stat.S_ISREG(info.st_mode):
+        return f"{kind_of(info.st_mode)}, not a source file"
+    if not os.access(path, os.R_OK):
+        return "Permission denied"
+    return None
+
+
 def _decode(data: bytes) -> str:
     return decode_source(data)
 
@@ -91,8 +123,9 @@ class ParsedFile:
     def source(self) -> str:
         if self._source is None:
             try:
-                self.stamp = _stamp(self.path)
-                self._source = _decode(self.path.read_bytes())
+                data, info = read_bytes(self.path)
+                self.stamp = (info.st_mtime_ns, info.st_size)
+                self._source = _decode(data)
             except (OSError, UnicodeDecodeError, LookupError, SyntaxError):
                 self._source = ""
         return self._source
@@ -141,6 +174,8 @@ class Project:
         self._all_files: list[str] | None = None
         self._resolved: dict[tuple[str, str], tuple[Path, list[str]] | None] = {}
         self._folder_stamps: dict[str, int] = {}
+        # what the listing left out because it cannot be read, with the reason
+        self.skipped: list[SkippedPath] = []
         # whether the scan keeps its verdicts on unchanged files after it starts afresh: in a
         # process that lints the project again after each edit (the language server's buffers)
         self.keeps_verdicts = bool(_BUFFERS)
@@ -198,11 +233,18 @@ class Project:
     def all_files(self) -> list[Path]:
         """Every ``*.py`` file of the project, sorted (listed once), minus what the project's
         ``.gitignore`` files exclude; for a folder of scripts without a project file, the files
-        of that folder only."""
+        of that folder only. What cannot be read (a dangling or looping symlink, a FIFO, a
+        device, an unreadable file or folder) is left out without being opened, and listed in
+        ``skipped`` with the reason."""
         if self._all_files is None:
             found: list[str] = []
+            skipped: list[SkippedPath] = []
             ignore = IgnoreRules()
-            for folder, subfolders, names in os.walk(self.root):
+
+            def unreadable_folder(error: OSError) -> None:
+                skipped.append(SkippedPath(Path(error.filename), _reason(error)))
+
+            for folder, subfolders, names in os.walk(self.root, onerror=unreadable_folder):
                 try:
                     self._folder_stamps[folder] = os.stat(folder).st_mtime_ns
                 except OSError:
@@ -221,11 +263,17 @@ class Project:
                 for name in sorted(names):
                     if name.endswith(".py"):
                         path = os.path.join(folder, name)
-                        if not ignore.ignored(path, False):
+                        if ignore.ignored(path, False):
+                            continue
+                        reason = _unreadable(path)
+                        if reason is None:
                             found.append(path)
+                        else:
+                            skipped.append(SkippedPath(Path(path), reason))
                 if len(found) > MAX_PROJECT_FILES:
                     break
             self._all_files = found[:MAX_PROJECT_FILES]
+            self.skipped = skipped
         return [Path(path) for path in self._all_files]
 
     # ------------------------------------------------------------------ modules

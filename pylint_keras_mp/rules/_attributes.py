@@ -131,7 +131,7 @@ def pickled_state_drops(loader) -> frozenset[str] | None:
 def stored_attributes(facts, loader):
     """Assignments to self.<attr> whose value travels with the pickled loader."""
     dropped = pickled_state_drops(loader)
-    if dropped is None:
+    if dropped is None or not facts.judged_in_workers(loader):
         return
     for assignment in facts.self_assignments(loader):
         if assignment.value is None or assignment.attr in dropped:
@@ -180,7 +180,7 @@ def report_stored_arguments(facts, report, code, describe) -> None:
     module, and at the parameter defaults of the module's own loaders' ``__init__``."""
     for loader, attr, value, fn, passed in facts.construction_arguments():
         dropped = pickled_state_drops(loader)
-        if dropped is None or attr in dropped:
+        if dropped is None or attr in dropped or not facts.judged_in_workers(loader):
             continue
         found = describe(facts, fn, value)
         if found:
@@ -191,6 +191,8 @@ def report_stored_arguments(facts, report, code, describe) -> None:
         init = loader.methods.get("__init__")
         dropped = pickled_state_drops(loader)
         if dropped is None or init is None or id(init) not in facts.loader_class_statements:
+            continue
+        if not facts.judged_in_workers(loader):
             continue
         arguments = facts.stored_arguments(loader)
         for name, default in arguments.defaults.items():

@@ -47,13 +47,16 @@ def worker_code(facts, reports_in):
     of any project loader calls (``Images.__getitem__ -> augment()``), among the functions where
     ``reports_in(function)`` says the rule would report."""
     for loader in facts.data_loaders:
+        if not facts.judged_in_workers(loader):
+            continue
         for method_name, fn in loader.worker_methods.items():
             yield fn, loader, method_name
     if facts.project is None and not facts.data_loaders:
         return  # nothing in a lone module without loaders runs in workers
     candidates = [fn for fn in facts.functions.values() if reports_in(fn)] if reports_in else []
     for fn, loader, entry in facts.worker_helpers(candidates):
-        yield fn, loader, f"{entry} -> {fn.name}()"
+        if facts.judged_in_workers(loader):
+            yield fn, loader, f"{entry} -> {fn.name}()"
 
 
 def arguments_text(arguments) -> str:

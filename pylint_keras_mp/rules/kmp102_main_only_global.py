@@ -17,7 +17,7 @@ RULE = Rule(
         "workers re-import the module without it and raise NameError"
     ),
     fix="define it at module level or pass it to the constructor",
-    words=("Sequence", "PyDataset"),
+    words=("Sequence", "PyDataset", "Dataset", "IterableDataset"),
     options=("sequence-bases",),
 )
 
@@ -56,6 +56,8 @@ def check(facts, report) -> None:
     if not names:
         return
     for loader in facts.data_loaders:
+        if not facts.judged_in_workers(loader):
+            continue
         for method_name, fn in loader.worker_methods.items():
             scope = facts.scope(fn)
             reported: set[str] = set()

@@ -7,6 +7,7 @@ import ast
 
 from ..facts import is_generator_function, keyword, walk_scope
 from ..rule import Rule
+from . import _grain
 from ..unpicklable import (
     DATASET_ITERATOR_METHODS,
     IMAGE_GENERATOR_FLOWS,
@@ -36,8 +37,17 @@ RULE = Rule(
             "feed the workers a PyDataset that loads and augments each batch by index, or use "
             "threads (use_multiprocessing=False)",
         ),
+        (
+            "grain",
+            "grain transform {loader} stores {what} in self.{attr}: {runner} pickles its "
+            "transforms into spawn workers whatever the start method, and cannot pickle it",
+            "create it lazily in {method} (if self.{attr} is None: ...) or keep it out of the "
+            "transform",
+        ),
     ),
-    words=("Sequence", "PyDataset", "workers", "use_multiprocessing"),
+    words=(
+        "Sequence", "PyDataset", "workers", "use_multiprocessing", "Dataset", "mp_prefetch", "worker_count", "IterableDataset",
+    ),
     options=("sequence-bases", "unpicklable-constructors"),
 )
 
@@ -225,6 +235,7 @@ def check_launch_inputs(facts, report) -> None:
 
 
 def check(facts, report) -> None:
+    _grain.check(facts, report, "KMP202")
     if "Iterator" in facts.source or "flow" in facts.source:
         check_launch_inputs(facts, report)
     if not facts.data_loaders and facts.project is None:

@@ -15,7 +15,17 @@ RULE = Rule(
         "cannot import a class from a notebook and the call never returns"
     ),
     fix="move the class into a .py module next to the notebook and import it",
-    words=("Sequence", "PyDataset"),
+    forms=(
+        (
+            "dataloader",
+            "torch Dataset '{loader}' is defined in a notebook and {how}: spawn/forkserver "
+            "workers cannot import a class from a notebook (Can't get attribute '{loader}' on "
+            "<module '__main__'>) and the loop fails with 'DataLoader worker ... exited "
+            "unexpectedly'",
+            "move the class into a .py module next to the notebook and import it",
+        ),
+    ),
+    words=("Sequence", "PyDataset", "Dataset", "IterableDataset"),
     options=("sequence-bases", "assume-multiprocessing"),
 )
 
@@ -23,6 +33,9 @@ RULE = Rule(
 def process_use(facts, loader) -> str | None:
     """How the notebook runs ``loader`` in worker processes, as a clause for the message; None
     when it does not, or the analysis cannot tell (data it cannot trace to this class)."""
+    if loader.pipeline == "torch":
+        running = facts.torch_loader_running(loader)
+        return f"runs in the worker processes of {running.label}" if running is not None else None
     for launch in facts.multiprocessing_launches:
         if launch.loader is loader or (
             launch.loader is None
@@ -51,4 +64,5 @@ def check(facts, report) -> None:
             continue  # a class defined in a function fails to pickle first (KMP204)
         how = process_use(facts, loader)
         if how is not None:
-            report("KMP203", loader.node, loader=loader.name, how=how)
+            form = "dataloader" if loader.pipeline == "torch" else None
+            report("KMP203", loader.node, loader=loader.name, how=how, form=form)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 from ..rule import Rule
 from ._common import launch_label
 
@@ -15,7 +17,25 @@ RULE = Rule(
         "re-import the module, fail to bootstrap and the parent hangs"
     ),
     fix="move the call under if __name__ == \"__main__\":",
-    words=("Sequence", "PyDataset", "workers", "use_multiprocessing"),
+    forms=(
+        (
+            "dataloader",
+            "{launch} starts worker processes at import time{via}: spawn/forkserver workers "
+            "re-import the module and start their own DataLoader, fail to bootstrap and the "
+            "parent raises 'DataLoader worker ... exited unexpectedly'",
+            "move the loop (and the code that builds the DataLoader) under "
+            "if __name__ == \"__main__\":",
+        ),
+        (
+            "grain",
+            "{launch} starts worker processes at import time{via}: grain's spawn workers "
+            "re-import the module and iterate it again, and the parent raises 'Worker process "
+            "was terminated unexpectedly'",
+            "move the loop (and the code that builds the pipeline) under "
+            "if __name__ == \"__main__\":",
+        ),
+    ),
+    words=("Sequence", "PyDataset", "workers", "use_multiprocessing", "DataLoader", "mp_prefetch", "worker_count"),
     options=("sequence-bases", "keras-version", "assume-multiprocessing"),
     autofix="kmp301_fix",
 )
@@ -37,3 +57,21 @@ def check(facts, report) -> None:
             via = f" (via the module-level call {name}() on line {trigger.lineno})"
         when = facts.launch_settings(launch).when
         report("KMP301", launch.call, launch=launch_label(launch), via=via, when=when)
+    for node, torch_loader, fn in facts.torch_import_time_iterations:
+        what = "iterates" if isinstance(node, (ast.For, ast.comprehension)) else "hands to a call"
+        trigger = facts.import_time_functions.get(fn.name) if fn is not None else None
+        report(
+            "KMP301",
+            node.iter if isinstance(node, ast.comprehension) else node,
+            launch=f"this statement ({what} {torch_loader.label}{torch_loader.condition})",
+            via=f" (via the module-level call {fn.name}() on line {trigger.lineno})" if trigger is not None else "",
+            form="dataloader",
+        )
+    for node, label in facts.grain_import_time_iterations:
+        report(
+            "KMP301",
+            node.iter if isinstance(node, ast.comprehension) else node,
+            launch=f"this statement (iterates a grain pipeline with {label})",
+            via="",
+            form="grain",
+        )

@@ -26,7 +26,7 @@ RULE = Rule(
             "read the item for the index (self.items[index]) instead of advancing an iterator",
         ),
     ),
-    words=("Sequence", "PyDataset"),
+    words=("Sequence", "PyDataset", "Dataset", "IterableDataset"),
     options=("sequence-bases",),
 )
 
@@ -253,6 +253,8 @@ def check(facts, report) -> None:
     reads_outside = None
     for loader in facts.data_loaders:
         if not loader.worker_methods or loader_runs_in_main_thread(facts, loader):
+            continue
+        if not facts.judged_in_workers(loader):
             continue
         worker_fns = {id(fn) for fn in loader.worker_methods.values()}
         uses = facts.self_attribute_uses(loader)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ..facts import UNKNOWN, keyword, self_name_of, source_text, walk_scope
 from ..facts.module import module_statements, walk_import_time
 from ..rule import Rule
+from . import _grain
 from ._common import imports_any
 
 RULE = Rule(
@@ -18,7 +19,7 @@ RULE = Rule(
     # {why}: how the workers come to repeat the values (the start method, an import-time seed)
     template="{loader}.{method} draws from {what}{when}: {why}",
     fix="derive a generator per batch, e.g. np.random.default_rng((self.seed, self.epoch, index))",
-    words=("Sequence", "PyDataset"),
+    words=("Sequence", "PyDataset", "Dataset", "mp_prefetch", "worker_count", "IterableDataset"),
     options=("sequence-bases", "assume-multiprocessing"),
 )
 
@@ -223,6 +224,7 @@ def import_time_seeds(facts) -> dict[str, ast.Call]:
 
 
 def check(facts, report) -> None:
+    _grain.check(facts, report, "KMP402")
     seeds = None
     for loader in facts.data_loaders:
         if not loader.worker_methods:
@@ -233,6 +235,9 @@ def check(facts, report) -> None:
         if seeds is None:
             seeds = import_time_seeds(facts)
         reseeded_globals = _reseeded_globals(facts, loader.worker_methods.values())
+        if loader.pipeline == "torch":
+            _report(report, loader, _torch_draws(facts, loader, reseeded_globals), {}, settings)
+            continue
         draws = _self_object_draws(facts, loader, reseeded_globals) + _module_draws(
             facts, loader.worker_methods.values(), reseeded_globals, seeds
         )
@@ -243,6 +248,25 @@ def check(facts, report) -> None:
 def in_processes_when(settings) -> str:
     """`` in worker processes when `args.mp` is true`` for a loader behind an open switch."""
     return f" in worker processes{settings.when}" if settings.when else ""
+
+
+def _torch_draws(facts, loader, reseeded_globals):
+    """A torch DataLoader seeds ``random``, ``torch`` and numpy's global generator in every
+    worker and every epoch, so only a generator object stored on the dataset repeats (measured);
+    a DataLoader given a ``worker_init_fn`` may replace it per worker: unknown, silent."""
+    if any(
+        found.loader is not None
+        and loader.key in found.loader.lineage
+        and found.call is not None
+        and any(kw.arg == "worker_init_fn" for kw in found.call.keywords)
+        for found in facts.torch_loaders_with_workers
+    ):
+        return []
+    return [
+        draw
+        for draw in _self_object_draws(facts, loader, reseeded_globals)
+        if "augmenter" not in draw[2]
+    ]
 
 
 def launch_related(loader, site) -> tuple[tuple, ...]:
@@ -291,6 +315,8 @@ def _check_helpers(facts, report) -> None:
         labels[id(fn)] = f"{entry} -> {fn.name}()"
     own_seeds = None
     for loader, helpers, labels in by_loader.values():
+        if loader.pipeline == "torch":
+            continue  # torch seeds the global generators of every worker: helpers draw apart
         owner = facts.owner_of(loader)
         settings = owner.loader_process_settings(loader)
         if not settings.may_use_processes:

@@ -1,0 +1,383 @@
+"""Pipelines that run their own workers: torch ``DataLoader`` calls, the datasets they run in
+worker processes, where they are iterated, and the start method a program pins.
+
+A torch ``Dataset`` subclass is a data loader of the hierarchy (``DataLoader.pipeline ==
+"torch"``), but its worker code runs in processes only where a ``DataLoader(num_workers>0)``
+that is iterated runs it, in this module or another project module: ``loader_uses_processes``
+answers that for torch datasets, and ``loaders_started_with_processes`` tells the project.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from dataclasses import dataclass, replace
+
+from .hierarchy import DataLoader
+from .module import module_statements, walk_import_time
+from .switches import PROCESSES, WorkerSettings
+from .syntax import FunctionNode, keyword, source_text, walk_scope
+from .torch_api import (
+    DATALOADER_PARAMETERS,
+    GRAIN_DATALOADERS,
+    GRAIN_OPTIONS,
+    GRAIN_TRANSFORM_BASES,
+    TORCH_DATALOADERS,
+)
+from .values import UNKNOWN
+
+# A worker count the code leaves to its user (``args.num_workers``, ``cfg["workers"]``, a
+# parameter): a switch that exists to be turned on, so the rules that need workers report.
+OPEN = "open"
+CPU_COUNTS = frozenset({"os.cpu_count", "multiprocessing.cpu_count", "os.process_cpu_count"})
+START_METHODS = frozenset({"fork", "spawn", "forkserver"})
+SET_START_METHOD = frozenset(
+    {
+        "multiprocessing.set_start_method",
+        "torch.multiprocessing.set_start_method",
+        "multiprocess.set_start_method",
+    }
+)
+GET_CONTEXT = frozenset({"multiprocessing.get_context", "torch.multiprocessing.get_context"})
+# Calls that iterate a loader they are given (``for`` loops are found separately).
+ITERATING_BUILTINS = frozenset(
+    {"builtins.iter", "builtins.list", "builtins.enumerate", "builtins.next", "builtins.zip",
+     "builtins.tuple", "builtins.sorted", "builtins.sum", "builtins.any", "builtins.all"}
+)
+ITERATING_METHODS = frozenset({"fit", "evaluate", "predict"})
+
+
+@dataclass
+class TorchLoader:
+    """A ``torch.utils.data.DataLoader(...)`` call of the module."""
+
+    call: ast.Call
+    function: FunctionNode | None  # enclosing function, None at module level
+    dataset: ast.expr | None
+    loader: DataLoader | None  # the dataset's class, when the analysis knows it
+    workers: object  # an int, OPEN or UNKNOWN (0 when num_workers is not given)
+    workers_text: str  # "num_workers=4", as the messages name it
+    context: str | None  # multiprocessing_context="spawn", when written as a literal
+    iterated: bool  # the loader is used at all (a DataLoader never used runs no worker)
+
+    @property
+    def starts_workers(self) -> bool:
+        return self.iterated and (self.workers is OPEN or (isinstance(self.workers, int) and self.workers > 0))
+
+    @property
+    def label(self) -> str:
+        return f"DataLoader({self.workers_text})"
+
+    @property
+    def condition(self) -> str:
+        """`` when args.num_workers > 0`` for a worker count the user sets, else ``""``."""
+        return f" when {self.workers_text.partition('=')[2]} > 0" if self.workers is OPEN else ""
+
+
+def argument(call: ast.Call, name: str) -> ast.expr | None:
+    """A DataLoader argument, by keyword or position."""
+    found = keyword(call, name)
+    if found is not None:
+        return found
+    index = DATALOADER_PARAMETERS.index(name)
+    if len(call.args) > index and not any(isinstance(arg, ast.Starred) for arg in call.args[: index + 1]):
+        return call.args[index]
+    return None
+
+
+class Pipelines:
+    """torch DataLoaders and start methods, on top of the resolver, the hierarchy and launches."""
+
+    @functools.cached_property
+    def torch_loaders(self) -> list[TorchLoader]:
+        if "torch" not in " ".join(self.imports.values()):
+            return []
+        found = []
+        for call, fn in self.calls_by_function:
+            if self.qualname(call.func, fn) not in TORCH_DATALOADERS:
+                continue
+            dataset = argument(call, "dataset")
+            loader = self.loader_for_instance(dataset, fn)[0] if dataset is not None else None
+            if loader is not None and loader.pipeline != "torch":
+                loader = None
+            workers, text = self._torch_workers(argument(call, "num_workers"), fn)
+            context_node = argument(call, "multiprocessing_context")
+            context = None
+            if isinstance(context_node, ast.Constant) and context_node.value in START_METHODS:
+                context = context_node.value
+            found.append(
+                TorchLoader(call, fn, dataset, loader, workers, text, context, self._is_used(call, fn))
+            )
+        return found
+
+    def _torch_workers(self, node: ast.expr | None, fn) -> tuple[object, str]:
+        if node is None:
+            return 0, "num_workers=0"
+        text = f"num_workers={source_text(node)}"
+        value = self.resolve_int(node, fn)
+        if value is not UNKNOWN:
+            return value, text
+        followed, scope = self.follow(node, fn, at_launch=True)
+        if isinstance(followed, ast.Call) and self.qualname(followed.func, scope) in CPU_COUNTS:
+            return 2, text  # more than one
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            return OPEN, text
+        if isinstance(node, ast.Name) and fn is not None and node.id in self.scope(fn).params:
+            return OPEN, text
+        return UNKNOWN, text
+
+    def _is_used(self, call: ast.Call, fn) -> bool:
+        """A DataLoader whose value goes somewhere: not a bare expression statement, and not
+        bound to a plain name that its scope never reads."""
+        body = fn.body if fn is not None else self.tree.body
+        for stmt in (node for part in body for node in ast.walk(part)):
+            if isinstance(stmt, ast.Expr) and stmt.value is call:
+                return False
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is call:
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                if not all(isinstance(target, ast.Name) for target in targets):
+                    return True
+                names = {target.id for target in targets}
+                scope_nodes = walk_scope(fn) if fn is not None else ast.walk(self.tree)
+                return any(
+                    isinstance(node, ast.Name) and node.id in names and isinstance(node.ctx, ast.Load)
+                    for node in scope_nodes
+                )
+        return True
+
+    @functools.cached_property
+    def torch_loaders_with_workers(self) -> list[TorchLoader]:
+        return [found for found in self.torch_loaders if found.starts_workers]
+
+    def torch_loader_running(self, loader: DataLoader) -> TorchLoader | None:
+        """The first DataLoader of this module that runs ``loader`` (or a subclass of it) in
+        worker processes."""
+        for found in self.torch_loaders_with_workers:
+            if found.loader is not None and loader.key in found.loader.lineage:
+                return found
+        return None
+
+    def processes_site(self, loader: DataLoader):
+        """For a torch dataset: the DataLoader with workers that runs it, here or in another
+        project module, as (file, line, column); never a Keras launch or construction."""
+        if loader.pipeline != "torch":
+            return super().processes_site(loader)
+        running = self.torch_loader_running(loader)
+        if running is not None:
+            return (self.path, running.call.lineno, running.call.col_offset)
+        if self.project is None:
+            return None
+        found = self.project.process_launch_of(loader.key)
+        return found[:3] if found is not None else None
+
+    def loader_process_settings(self, loader: DataLoader) -> WorkerSettings:
+        """For a torch dataset: processes where a DataLoader with workers runs it (its site),
+        else none; a Keras loader's settings otherwise."""
+        if loader.pipeline != "torch":
+            return super().loader_process_settings(loader)
+        site = self.processes_site(loader)
+        return replace(PROCESSES, site=site) if site is not None else WorkerSettings("none")
+
+    def loaders_started_with_processes(self) -> list[tuple[DataLoader, ast.AST, WorkerSettings]]:
+        found = [
+            (loader, node, settings)
+            for loader, node, settings in super().loaders_started_with_processes()
+            if loader.pipeline != "torch"
+        ]
+        return found + [
+            (tl.loader, tl.call, PROCESSES)
+            for tl in self.torch_loaders_with_workers
+            if tl.loader is not None
+        ]
+
+    def judged_in_workers(self, loader: DataLoader) -> bool:
+        """Whether the rules that need worker processes judge this loader: a Keras loader
+        always (the loader exists to be fed to Keras' workers), a torch dataset only where a
+        DataLoader with workers runs it (a Dataset alone runs in the main process)."""
+        return loader.pipeline != "torch" or self.owner_of(loader).loader_uses_processes(loader)
+
+    @functools.cached_property
+    def torch_import_time_iterations(self) -> list[tuple[ast.AST, TorchLoader, FunctionNode | None]]:
+        """Where a DataLoader with workers is iterated when the module is imported: a ``for``
+        loop over it, or a call that iterates it (``iter``, ``list``, ``model.fit``...), at
+        module level outside the main guard or in a function called there."""
+        if not self.torch_loaders_with_workers:
+            return []
+        found = []
+        statements = [stmt for stmt, in_guard in module_statements(self.tree.body) if not in_guard]
+        nodes = [(node, None) for stmt in statements for node in walk_import_time(stmt)]
+        for name in self.import_time_functions:
+            fn = self.functions[name]
+            nodes.extend((node, fn) for node in walk_scope(fn))
+        loop_iterables = {id(node.iter) for node, _fn in nodes if isinstance(node, (ast.For, ast.comprehension))}
+        for node, fn in nodes:
+            if isinstance(node, (ast.For, ast.comprehension)):
+                iterated = node.iter
+            elif id(node) in loop_iterables:
+                continue  # ``for i, batch in enumerate(loader)``: the loop is the finding
+            elif isinstance(node, ast.Call) and (
+                self.qualname(node.func, fn) in ITERATING_BUILTINS
+                or (isinstance(node.func, ast.Attribute) and node.func.attr in ITERATING_METHODS)
+            ):
+                iterated = node.args[0] if node.args else keyword(node, "x")
+            else:
+                continue
+            torch_loader = self._torch_loader_of(iterated, fn)
+            if torch_loader is not None:
+                found.append((node, torch_loader, fn))
+        return found
+
+    @functools.cached_property
+    def grain_import_time_iterations(self) -> list[tuple[ast.AST, str]]:
+        """Where a grain pipeline with workers is iterated when the module is imported, as
+        (node, label): a ``for`` loop over it or a call that iterates it, outside the main guard
+        or in a function called there (grain's spawn workers re-import the module)."""
+        starts = {
+            id(call): label
+            for call, workers, label in self.grain_worker_calls
+            if workers is OPEN or (isinstance(workers, int) and workers > 0)
+        }
+        if not starts:
+            return []
+        found = []
+        for node, fn in self._import_time_nodes():
+            if isinstance(node, (ast.For, ast.comprehension)):
+                iterated = node.iter
+            elif isinstance(node, ast.Call) and self.qualname(node.func, fn) in ITERATING_BUILTINS:
+                iterated = node.args[0] if node.args else None
+            else:
+                continue
+            value, _scope = self.follow(iterated, fn)
+            if isinstance(value, ast.Call) and id(value) in starts:
+                found.append((node, starts[id(value)]))
+        return found
+
+    def _import_time_nodes(self):
+        statements = [stmt for stmt, in_guard in module_statements(self.tree.body) if not in_guard]
+        nodes = [(node, None) for stmt in statements for node in walk_import_time(stmt)]
+        for name in self.import_time_functions:
+            fn = self.functions[name]
+            nodes.extend((node, fn) for node in walk_scope(fn))
+        return nodes
+
+    def _torch_loader_of(self, node: ast.AST | None, fn) -> TorchLoader | None:
+        """The DataLoader with workers an expression evaluates to (``loader``, ``enumerate(loader)``)."""
+        if isinstance(node, ast.Call) and self.qualname(node.func, fn) in ITERATING_BUILTINS and node.args:
+            node = node.args[0]
+        value, _scope = self.follow(node, fn)
+        for found in self.torch_loaders_with_workers:
+            if found.call is value:
+                return found
+        return None
+
+    @functools.cached_property
+    def start_method_pins(self) -> list[tuple[str, ast.Call]]:
+        """(start method, call) for every literal ``set_start_method("spawn")`` (multiprocessing
+        or torch.multiprocessing) in the module, in source order."""
+        pins = []
+        for call, fn in self.calls_by_function:
+            if self.qualname(call.func, fn) not in SET_START_METHOD:
+                continue
+            method = call.args[0] if call.args else keyword(call, "method")
+            if isinstance(method, ast.Constant) and method.value in START_METHODS:
+                pins.append((method.value, call))
+        return pins
+
+    def start_method_for(self, torch_loader: TorchLoader) -> str | None:
+        """The start method a DataLoader's workers use when the program pins one: its own
+        ``multiprocessing_context``, else the one ``set_start_method`` pins (when the module
+        pins only one). None: the platform's default."""
+        if torch_loader.context is not None:
+            return torch_loader.context
+        methods = {method for method, _call in self.start_method_pins}
+        return methods.pop() if len(methods) == 1 else None
+
+    def pickling_reach(self, torch_loader: TorchLoader) -> str | None:
+        """Where pickling into the workers of a DataLoader fails, from the start method the
+        program pins (its own ``multiprocessing_context`` or ``set_start_method``) and the
+        ``target-platforms`` / ``python-version`` options: fork copies instead of pickling and
+        exists on Linux only; spawn pickles everywhere; without a pin the platform's default
+        decides (spawn on Windows and macOS, forkserver on Linux from Python 3.14). None: it
+        fails on no targeted platform. Never the Python or platform that runs the linter."""
+        method = self.start_method_for(torch_loader)
+        targets = set(self.options.target_platforms)
+        if torch_loader.context is not None:
+            where = f"multiprocessing_context={torch_loader.context!r}"
+        else:
+            lines = [call.lineno for found, call in self.start_method_pins if found == method]
+            where = f"set_start_method({method!r}) on line {lines[0]}" if lines else ""
+        if method in ("spawn", "forkserver"):
+            return f"{where} makes it fail on every platform"
+        others = [label for name, label in (("windows", "Windows"), ("macos", "macOS")) if name in targets]
+        if method == "fork":
+            if not others:
+                return None  # Linux only, and the program forks
+            return f"it runs on Linux only because of {where}: {' and '.join(others)} cannot fork"
+        places = list(others)
+        if "linux" in targets:
+            places.append("Linux" if self.options.python_minor >= (3, 14) else "on Linux with Python 3.14+")
+        if not places:
+            return None
+        if len(places) > 1:
+            return f"it fails on {', '.join(places[:-1])} and {places[-1]}"
+        return f"it fails on {places[0]}" if not places[0].startswith("on ") else f"it fails {places[0]}"
+
+    def loader_note(self, fields: dict) -> str:
+        """For a finding about a torch dataset of this module: which DataLoader runs it in worker
+        processes, as a clause of the message (the Keras loaders' messages need none)."""
+        loader = self.data_loaders_by_name.get(str(fields.get("loader", "")))
+        if loader is None or loader.pipeline != "torch" or "dataloader" in fields:
+            return ""
+        if fields.get("form") == "dataloader":  # the message names the DataLoader itself
+            return ""
+        running = self.torch_loader_running(loader)
+        if running is None:
+            return f" ({loader.name} is a torch Dataset that a DataLoader of another module runs in worker processes)"
+        return (
+            f" ({loader.name} is a torch Dataset run by {running.label} on line "
+            f"{running.call.lineno}{running.condition})"
+        )
+
+    @functools.cached_property
+    def grain_worker_calls(self) -> list[tuple[ast.Call, object, str]]:
+        """(call, workers, label) for each grain multiprocessing start of the module:
+        ``.mp_prefetch(MultiprocessingOptions(num_workers=N))`` and
+        ``grain.DataLoader(worker_count=N)``; workers is an int, OPEN or UNKNOWN."""
+        if "grain" not in " ".join(self.imports.values()):
+            return []
+        found = []
+        for call, fn in self.calls_by_function:
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "mp_prefetch":
+                options = call.args[0] if call.args else keyword(call, "options")
+                options, scope = self.follow(options, fn)
+                if isinstance(options, ast.Call) and self.qualname(options.func, scope) in GRAIN_OPTIONS:
+                    count = options.args[0] if options.args else keyword(options, "num_workers")
+                    if count is not None:
+                        workers, text = self._torch_workers(count, scope)
+                        found.append((call, workers, f"mp_prefetch({text})"))
+            elif self.qualname(call.func, fn) in GRAIN_DATALOADERS:
+                count = keyword(call, "worker_count")
+                if count is not None:
+                    workers, text = self._torch_workers(count, fn)
+                    found.append((call, workers, f"grain.DataLoader({text.replace('num_workers', 'worker_count')})"))
+        return found
+
+    @functools.cached_property
+    def grain_multiprocessing(self) -> tuple[ast.Call, str] | None:
+        """The first grain multiprocessing start of the module with workers (known or left to
+        the user), as (call, label)."""
+        for call, workers, label in self.grain_worker_calls:
+            if workers is OPEN or (isinstance(workers, int) and workers > 0):
+                return call, label
+        return None
+
+    @functools.cached_property
+    def grain_transforms(self) -> list[ast.ClassDef]:
+        """Classes of the module deriving directly from a grain transform base."""
+        if "grain" not in " ".join(self.imports.values()):
+            return []
+        return [
+            node
+            for node in self.nodes_of(ast.ClassDef)
+            if any(self.qualname(base) in GRAIN_TRANSFORM_BASES for base in node.bases)
+        ]
