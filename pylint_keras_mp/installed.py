@@ -105,3 +105,75 @@ def version(distribution: str) -> str | None:
     """The installed version of a distribution, None when it is not installed."""
     found = metadata(distribution)
     return (found.get("version") or [None])[0] if found is not None else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Installed packages' source files, found as the path finder finds them (never imported): the
+# facts read them to learn whether a base class is a loader (facts/installed_bases.py).
+
+# Top-level packages whose classes are never Keras data loaders (or are Keras itself, whose
+# bases are known by name): never read.
+NOT_READ = frozenset(
+    {"keras", "tensorflow", "tf_keras", "torch", "numpy", "jax", "pandas", "scipy", "sklearn",
+     "collections", "typing", "abc", "builtins", "grain", "six", "enum"}
+)
+
+
+def module_source(dotted: str) -> str | None:
+    """The ``.py`` file an installed module's import would run, found as the path finder looks
+    for it along ``sys.path`` (a package's ``__init__.py``, or ``name.py``); nothing is imported.
+    None for extension modules, zips, namespace packages and anything not found."""
+    parts = dotted.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    for entry in sys.path:
+        folder = entry or "."
+        if not os.path.isdir(folder):
+            continue
+        found = _source_in(folder, parts)
+        if found is not None:
+            return found if found else None
+    return None
+
+
+def _source_in(folder: str, parts: list[str]) -> str | None:
+    """The source of ``parts`` under one path entry; "" when the top-level name is there but
+    is no plain source (the path finder would stop there too); None when it is not there."""
+    head = os.path.join(folder, parts[0])
+    if os.path.isfile(os.path.join(head, "__init__.py")):
+        current = head
+    elif os.path.isfile(head + ".py"):
+        return head + ".py" if len(parts) == 1 else ""
+    elif os.path.isdir(head) or parts[0] in _listing(folder):
+        return ""  # a namespace package, an extension module...: not read
+    else:
+        return None
+    for part in parts[1:]:
+        if os.path.isfile(os.path.join(current, part, "__init__.py")):
+            current = os.path.join(current, part)
+        elif os.path.isfile(os.path.join(current, part + ".py")):
+            return os.path.join(current, part + ".py") if part == parts[-1] else ""
+        else:
+            return ""
+    return os.path.join(current, "__init__.py")
+
+
+_LISTINGS: dict[str, frozenset] = {}
+
+
+def _listing(folder: str) -> frozenset:
+    """The module names a path entry's files give (``name.cpython-311-x86_64-linux-gnu.so``
+    gives ``name``)."""
+    if folder not in _LISTINGS:
+        try:
+            _LISTINGS[folder] = frozenset(name.partition(".")[0] for name in os.listdir(folder))
+        except OSError:
+            _LISTINGS[folder] = frozenset()
+    return _LISTINGS[folder]
+
+
+def may_be_read(dotted: str) -> bool:
+    """A dotted name whose package may hold a Keras loader class: not Keras itself, not the
+    standard library, not a package known to hold none."""
+    top = dotted.split(".")[0]
+    return top not in NOT_READ and top not in sys.stdlib_module_names

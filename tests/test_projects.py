@@ -46,6 +46,8 @@ def test_every_front_end_reports_the_same_from_the_project_root(project):
 # --- the project model -------------------------------------------------------------------------
 
 import ast  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from pylint_keras_mp.config import Options  # noqa: E402
@@ -254,3 +256,175 @@ def test_a_project_without_loaders_reads_nothing_more_for_a_file_without_trigger
     parsed = _parsed_files(monkeypatch)
     assert analyze_file(str(tmp_path / "main.py"), Options()) == []
     assert parsed == []
+
+
+# --- return summaries --------------------------------------------------------------------------
+
+RETURNING = '''
+import threading
+import helpers
+
+
+def scale(x):
+    return x
+
+
+def nested():
+    def inner(x):
+        return x
+    return inner
+
+
+def module_function():
+    return scale
+
+
+def lock():
+    return threading.Lock()
+
+
+def disagree(flag):
+    if flag:
+        return threading.Lock()
+    return scale
+
+
+def maybe_lock(flag):
+    if flag:
+        return None
+    return threading.Lock()
+
+
+def through():
+    return lock()
+
+
+def pool():
+    return helpers.make_pool(2)
+
+
+def counts(n):
+    yield from range(n)
+
+
+class Box:
+    @staticmethod
+    def cells(n):
+        for i in range(n):
+            yield i
+
+    def own(self):
+        return self.cells(3)
+
+
+def box():
+    return Box()
+'''
+
+
+def test_a_return_summary_says_what_every_return_gives_and_holds_no_tree(tmp_path):
+    _fresh_process_caches()
+    _write(
+        tmp_path,
+        {
+            "setup.py": "",
+            "returning.py": RETURNING,
+            "helpers.py": "import multiprocessing\n\ndef make_pool(n):\n    return multiprocessing.Pool(n)\n",
+        },
+    )
+    index = project_index.index_for(str(tmp_path / "returning.py"), Options())
+    facts = index.facts_of(index.path_of(str(tmp_path / "returning.py")))
+    functions = dict(facts.functions)
+    functions["own"] = facts.class_methods(facts.classes["Box"])["own"]
+
+    def summary(name):
+        found = facts.returns_of(functions[name])
+        return None if found is None else (found.kind, found.what, found.qualname)
+
+    assert summary("nested") == ("local", "the nested function 'inner'", None)
+    assert summary("module_function") == ("function", "the module-level function 'scale'", None)
+    assert summary("lock") == ("made-by", "threading.Lock", "threading.Lock")
+    assert summary("disagree") is None  # a lock in one branch, a function in the other: unknown
+    assert summary("maybe_lock") == ("made-by", "threading.Lock", "threading.Lock")  # None aside
+    assert summary("through")[::2] == ("made-by", "threading.Lock")
+    assert summary("pool")[::2] == ("made-by", "multiprocessing.Pool")  # module.func(...)
+    assert summary("counts")[0] == "generator"
+    assert summary("own")[0] == "generator"  # self.method(...) of a generator staticmethod
+    assert summary("box")[0] == "instance"
+    found = facts.returns_of(functions["box"])
+    assert found.where[1:] == ("Box", facts.classes["Box"].lineno)
+    # computed once per function, and made of strings and tuples only (no tree kept alive)
+    assert facts.returns_of(functions["box"]) is found
+    for value in vars(found).values():
+        assert value is None or isinstance(value, (str, tuple))
+        assert not any(isinstance(part, ast.AST) for part in (value if isinstance(value, tuple) else (value,)))
+
+
+# --- loader bases in installed packages --------------------------------------------------------
+
+INSTALLED_PACKAGE = {
+    "keras_seq/__init__.py": "from .preprocessing import Generator\n",
+    "keras_seq/preprocessing/__init__.py": "from .generator import Generator, Plain\n",
+    "keras_seq/preprocessing/generator.py": (
+        "import keras\n\n\nclass Generator(keras.utils.Sequence):\n    pass\n\n\n"
+        "class Plain:\n    def __getitem__(self, index):\n        return index\n"
+    ),
+}
+PROJECT_ON_INSTALLED_BASE = {
+    "setup.cfg": "",
+    "loaders.py": (
+        "import threading\n\n"
+        "import numpy as np\n"
+        "from keras_seq import Generator\n"
+        "from keras_seq.preprocessing.generator import Plain\n\n\n"
+        "class Coco(Generator):\n"
+        "    def __init__(self):\n"
+        "        self.lock = threading.Lock()  # expect: KMP202\n\n"
+        "    def __getitem__(self, index):\n"
+        "        return np.random.random_sample()  # expect: KMP402\n\n\n"
+        "class Container(Plain):\n"
+        "    def __init__(self):\n"
+        "        self.lock = threading.Lock()\n"
+    ),
+    # the launch that runs it in worker processes is in another module
+    "train.py": (
+        "# keras-mp-options: keras-version=2\n"
+        "from tensorflow import keras\n\nfrom loaders import Coco\n\n"
+        "if __name__ == \"__main__\":\n"
+        "    model = keras.Sequential([keras.layers.Dense(1)])\n"
+        "    model.fit_generator(Coco(), workers=2, use_multiprocessing=True)\n"
+    ),
+}
+
+
+def _fresh_installed_caches():
+    from pylint_keras_mp import installed
+    from pylint_keras_mp.facts import installed_bases
+
+    installed_bases._BASES.clear()
+    installed_bases._MODULES.clear()
+    installed._LISTINGS.clear()
+
+
+def test_a_loader_base_from_an_installed_package_is_read_from_its_source(tmp_path, monkeypatch):
+    from tests.fixture_support import FixtureProject
+
+    site = tmp_path / "site"
+    _write(site, INSTALLED_PACKAGE)
+    _write(tmp_path / "project", PROJECT_ON_INSTALLED_BASE)
+    project = FixtureProject(tmp_path / "project")
+    # not installed: the base is unknown, and unknown is silent
+    _fresh_process_caches()
+    _fresh_installed_caches()
+    assert _codes(engine_project_findings(project)) == {"loaders.py": [], "train.py": []}
+    # installed (on the path every front end searches), never imported
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]))
+    _fresh_process_caches()
+    _fresh_installed_caches()
+    engine = engine_project_findings(project)
+    assert _codes(engine) == project.expected()
+    assert "keras_seq" not in sys.modules
+    assert cli_project_findings(project) == engine, "keras-mp-lint disagrees with the engine"
+    assert flake8_project_findings(project) == engine, "flake8 disagrees with the engine"
+    assert pylint_project_findings(project) == engine, "pylint disagrees with the engine"

@@ -10,6 +10,8 @@ and neither Keras nor TensorFlow needs to be installed. The modules, in dependen
 - ``resolver``: qualified names, ``follow`` (a name to its value) and literal values;
 - ``version``: the Keras version a module is written for;
 - ``hierarchy``: the class-hierarchy walk and the data loaders;
+- ``returns``: what project functions return, and the project objects a class holds;
+- ``worker_code``: the functions and held objects' methods worker code reaches;
 - ``self_state``: what a loader's methods do with ``self.<attr>``;
 - ``data_kinds``: datasets, in-memory arrays and plain iterators;
 - ``launches``: fit/evaluate/predict and the worker settings;

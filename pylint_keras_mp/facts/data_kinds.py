@@ -167,6 +167,11 @@ class DataKinds:
                     return self._iterator_of_definition(*imported, node, fn, depth)
             return None
         if isinstance(func, ast.Attribute):
+            if self.project is not None:
+                # ``data_processor.generator(...)``: a function of an imported project module
+                imported = self.project.imported_definition(self, func, fn)
+                if imported is not None:
+                    return self._iterator_of_definition(*imported, node, fn, depth)
             owner = self.instance_class(func.value, fn)
             if owner is not None:
                 method = self.class_methods(owner).get(func.attr)
@@ -179,7 +184,7 @@ class DataKinds:
         (this one, or another project module): a generator function, one decorated by the
         module's own decorators, a wrapper of the module around a plain iterator, or a class of
         the module that defines ``__next__`` and is no data loader."""
-        name = call.func.id
+        name = call.func.id if isinstance(call.func, ast.Name) else call.func.attr
         if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if is_generator_function(definition):
                 return PlainIterator("generator", True, False, name=name)

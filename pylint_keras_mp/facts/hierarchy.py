@@ -9,8 +9,22 @@ import functools
 import weakref
 from dataclasses import dataclass, field
 
-from .keras_api import PICKLE_HOOKS, WORKER_ENTRY, is_keras_loader_base
-from .syntax import FunctionNode, is_self_attribute, self_name_of, target_names, walk_scope
+from .bindings import COUNTED_AGAIN
+from .installed_bases import installed_loader_bases
+from .keras_api import (
+    ENQUEUERS,
+    GIVEN_TO_KERAS,
+    KERAS_SUBMODULE_HELPERS,
+    KERAS_SUBMODULES,
+    LAUNCH_METHODS,
+    NOT_LOADER_ROOTS,
+    PICKLE_HOOKS,
+    WORKER_ENTRY,
+    import_path_uses_keras,
+    imports_keras,
+    is_keras_loader_base,
+)
+from .syntax import FunctionNode, is_self_attribute, keyword, self_name_of, target_names, walk_scope
 from .torch_api import TORCH_DATASET_BASES, TORCH_ITERABLE_DATASETS
 
 
@@ -46,6 +60,11 @@ class DataLoader:
     @property
     def name(self) -> str:
         return self.node.name
+
+    @property
+    def by_use(self) -> bool:
+        """A data loader only by use (its base is unknown): no Keras contract can be checked."""
+        return self.keras_bases == [GIVEN_TO_KERAS]
 
     @property
     def pipeline(self) -> str | None:
@@ -129,8 +148,11 @@ class LoaderHierarchy:
     def data_loaders(self) -> list[DataLoader]:
         """The module's data loader classes, in ast.walk's order."""
         loaders = []
+        used = self.classes_given_to_keras
         for node in self.nodes_of(ast.ClassDef):
             bases = self.class_keras_bases(node)
+            if not bases and id(node) in used:
+                bases = [GIVEN_TO_KERAS]
             if bases:
                 mro = self.class_mro(node)
                 loader = DataLoader(
@@ -140,6 +162,63 @@ class LoaderHierarchy:
                 loader.worker_methods = self._worker_methods(loader)
                 loaders.append(loader)
         return loaders
+
+    @functools.cached_property
+    def classes_given_to_keras(self) -> set[int]:
+        """``id()`` of the module's classes that are data loaders by use: the module (which
+        uses Keras) passes an instance to a launch (``model.fit(Gen(...))``, also through a name
+        bound once) or to Keras' ``OrderedEnqueuer``, the class defines ``__getitem__`` and
+        ``__len__``, and one of its bases is unknown here (reached at run time, or from a package
+        that is not installed) while none is known to be something else. Installed packages
+        play no part: the use is the proof."""
+        if not self.classes or not imports_keras(self.import_paths):
+            return set()
+        shaped = [
+            cls
+            for cls in self.classes.values()
+            if any(stmt.name == "__getitem__" for cls_ in self.class_mro(cls) for stmt in cls_.body if isinstance(stmt, ast.FunctionDef))
+        ]
+        if not shaped:
+            return set()  # no class could be a loader by use
+        found: set[int] = set()
+        for call, fn in self.calls_by_function:
+            func = call.func
+            last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if last in LAUNCH_METHODS and isinstance(func, ast.Attribute):
+                data = call.args[0] if call.args else keyword(call, "x")
+            elif last in ENQUEUERS and import_path_uses_keras(self.qualname(func, fn) or ""):
+                data = call.args[0] if call.args else keyword(call, "sequence")
+            else:
+                continue
+            value, scope = self.follow(data, fn, at_launch=True)
+            if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+                continue
+            cls = self.definition_of(value.func.id, scope)
+            if isinstance(cls, ast.ClassDef) and self.classes.get(cls.name) is cls and self._loader_shaped(cls):
+                found.add(id(cls))
+        return found
+
+    def _loader_shaped(self, cls: ast.ClassDef) -> bool:
+        """Defines ``__getitem__`` and ``__len__``, and has a base the module cannot tell (none
+        known to be a plain class, a container, a torch or grain dataset)."""
+        mro = self.class_mro(cls)
+        if not {"__getitem__", "__len__"} <= set(methods_of(mro)):
+            return False
+        unknown = False
+        for current in mro:
+            for base in current.bases:
+                if self.local_base_class(base, current) is not None:
+                    continue
+                qualname = self.base_qualname(base)
+                if qualname is None:
+                    unknown = unknown or isinstance(base, (ast.Name, ast.Attribute))
+                elif qualname.split(".")[0] in NOT_LOADER_ROOTS or qualname.startswith(".") or (
+                    self.project is not None and self._in_project(qualname)
+                ):
+                    return False  # known to be something else (a project class on no loader base)
+                else:
+                    unknown = True  # an installed package that could not be read
+        return unknown
 
     @functools.cached_property
     def data_loaders_by_name(self) -> dict[str, DataLoader]:
@@ -171,9 +250,10 @@ class LoaderHierarchy:
         reached = reachable_methods(merged, loader.worker_entry)
         return {name: fn for name, fn in reached.items() if id(fn) in own}
 
-    def class_keras_bases(self, cls: ast.ClassDef) -> list[str]:
+    def class_keras_bases(self, cls: ast.ClassDef, installed_seen: frozenset = frozenset()) -> list[str]:
         """The qualified Keras (or configured) loader bases a class of the module reaches through
-        its bases: in-module ones, and project classes of other modules."""
+        its bases: in-module ones, project classes of other modules, and classes of installed
+        packages read from their source (``installed_seen``: the installed classes on the way)."""
         configured = set(self.options.sequence_bases)
         verdicts = self._keras_base_verdicts
         if verdicts.get(cls.name) is not None:
@@ -196,7 +276,7 @@ class LoaderHierarchy:
             frame[2] = index + 1
             base = current.bases[index]
             local = self.local_base_class(base, current)
-            qualname = None if local is not None else self.qualname(base)
+            qualname = None if local is not None else self.base_qualname(base)
             if qualname and (is_keras_loader_base(qualname) or qualname in configured):
                 found.append(qualname)
             elif local is not None and base.id not in current_seen:
@@ -205,9 +285,55 @@ class LoaderHierarchy:
                     found.extend(cached)
                 else:
                     stack.append([self.classes[base.id], current_seen | {base.id}, 0, []])
-            elif local is None and self.project is not None:
-                found.extend(self.project.keras_bases_of_base(self, base))
+            elif local is None:
+                through = self.project.keras_bases_of_base(self, base) if self.project is not None else []
+                if not through and qualname and not self._in_project(qualname):
+                    through = installed_loader_bases(qualname, self.options, installed_seen)
+                found.extend(through)
         return returned if returned is not None else []
+
+    def _in_project(self, qualname: str) -> bool:
+        """A dotted name that leads into the project (relative, or a project module)."""
+        if qualname.startswith("."):
+            return True
+        return self.project is not None and self.path is not None and (
+            self.project.project.resolve_name(qualname, self.path) is not None
+        )
+
+    def base_qualname(self, base: ast.AST, _depth: int = 0) -> str | None:
+        """The dotted name a base class expression means: through the imports, and through
+        module-level names and attributes bound to such names (``Base = keras.utils.Sequence``,
+        ``utils = keras.utils`` then ``utils.Sequence``, ``get_keras_submodule("utils").Sequence``).
+        A name bound more than once counts when every value means the same, fallbacks to
+        ``object`` aside (``try: Base = ... except ImportError: Base = object``)."""
+        qualname = self.qualname(base)
+        if qualname is not None or _depth > 4:
+            return qualname
+        if isinstance(base, ast.Name):
+            if base.id in self.global_writes or base.id in self.imports or base.id in self.classes:
+                return None
+            sources = [
+                source
+                for source in self.module_table.sources.get(base.id, ())
+                if source is not COUNTED_AGAIN
+            ]
+            found = set()
+            for source in sources:
+                if not isinstance(source, ast.expr):
+                    return None  # a def, a loop target, an unpacked value...
+                meant = self.base_qualname(source, _depth + 1)
+                if meant != "builtins.object":
+                    found.add(meant)
+            return found.pop() if len(found) == 1 else None
+        if isinstance(base, ast.Attribute):
+            owner = self.base_qualname(base.value, _depth + 1)
+            return f"{owner}.{base.attr}" if owner else None
+        if isinstance(base, ast.Call) and len(base.args) == 1 and not base.keywords:
+            helper = self.qualname(base.func)
+            name = base.args[0].value if isinstance(base.args[0], ast.Constant) else None
+            if helper in KERAS_SUBMODULE_HELPERS and name in KERAS_SUBMODULES:
+                return f"keras.{name}"
+        return None
 
     @functools.cached_property
     def _imported_loaders(self) -> dict[str | None, bool]:
@@ -269,7 +395,8 @@ class LoaderHierarchy:
     def loader_for_instance(
         self, node: ast.AST | None, fn: FunctionNode | None
     ) -> tuple[DataLoader | None, ast.Call | None]:
-        """The data loader class and constructor call an expression evaluates to, if known."""
+        """The data loader class and constructor call an expression evaluates to, if known (no
+        call when a project function returns the loader)."""
         node, _scope = self.follow(node, fn)
         if not isinstance(node, ast.Call):
             return None, None
@@ -279,7 +406,19 @@ class LoaderHierarchy:
                 if loader is not None:
                     return loader, node
         loader = self.imported_loader_called(node, fn)
-        return (loader, node) if loader is not None else (None, None)
+        if loader is not None:
+            return loader, node
+        return self.loader_returned(node, fn), None
+
+    def loader_returned(self, call: ast.Call, fn: FunctionNode | None) -> DataLoader | None:
+        """The data loader a project function returns an instance of (``def train_gen(): return
+        Frames("train")``), by its return summary; the construction is the function's own."""
+        target = self.function_called(call, fn)
+        returned = target[0].returns_of(target[1]) if target is not None else None
+        if returned is None or returned.where is None:
+            return None
+        found = self.class_at(returned.where)
+        return found[0].loader_for_class(found[1]) if found is not None else None
 
     def imported_loader_called(self, call: ast.Call, fn: FunctionNode | None) -> DataLoader | None:
         """The data loader of another project module that a call constructs, through an import."""
@@ -290,7 +429,14 @@ class LoaderHierarchy:
             root = root.value
         if not isinstance(root, ast.Name) or root.id not in self.imports:
             return None
-        qualname = self.qualname(call.func)  # what the import makes of it, unless fn shadows it
+        if fn is not None and root.id not in self.module_table and root.id in self.scope(fn).locals:
+            # imported in the function only (the function's scope is built only then: most calls
+            # are of module-level imports)
+            if self.local_import(root.id, fn) is None:
+                return None
+            qualname = self.qualname(call.func, fn)
+        else:
+            qualname = self.qualname(call.func)  # what the module's import makes of it
         if qualname not in self._imported_loaders:
             self._imported_loaders[qualname] = self.project.names_loader(self, qualname)
         if not self._imported_loaders[qualname]:

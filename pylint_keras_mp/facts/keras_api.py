@@ -17,6 +17,19 @@ PICKLE_HOOKS = frozenset({"__getstate__", "__reduce__", "__reduce_ex__"})
 WORKER_ARGUMENTS = frozenset({"workers", "use_multiprocessing", "max_queue_size"})
 
 
+# Helpers that hand out Keras' own submodules by name: ``get_keras_submodule("utils")`` is
+# ``keras.utils`` (keras_preprocessing, which Keras 2 configures with its own modules).
+KERAS_SUBMODULE_HELPERS = frozenset({"keras_preprocessing.get_keras_submodule"})
+KERAS_SUBMODULES = frozenset({"utils", "backend"})
+
+
+# What a data loader known only by use (given to a launch or an enqueuer) has for its Keras base.
+GIVEN_TO_KERAS = "<given to Keras>"
+ENQUEUERS = frozenset({"OrderedEnqueuer", "SequenceEnqueuer"})
+# Roots of bases known to be no Keras data loader.
+NOT_LOADER_ROOTS = frozenset({"builtins", "collections", "typing", "torch", "grain", "abc"})
+
+
 def is_keras_loader_base(qualname: str) -> bool:
     """A Keras loader base, or a torch Dataset base (its subclasses are judged as loaders where
     a DataLoader runs them in worker processes: ``DataLoader.pipeline``)."""

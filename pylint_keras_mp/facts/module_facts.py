@@ -13,6 +13,7 @@ from .launches import Launches
 from .module import ModuleWalk
 from .pipelines import Pipelines
 from .resolver import Resolver
+from .returns import ReturnSummaries
 from .self_state import SelfState
 from .switches import Switches
 from .version import KerasVersion
@@ -25,6 +26,7 @@ class ModuleFacts(
     KerasVersion,
     Switches,
     LoaderHierarchy,
+    ReturnSummaries,
     WorkerCode,
     SelfState,
     DataKinds,
@@ -36,9 +38,9 @@ class ModuleFacts(
 
     Each base is one seam and uses only the ones listed before it: the module walk (layout,
     bindings, main guard), the resolver (names and values), the Keras version, the class
-    hierarchy (data loaders), worker code, self state, data kinds, launches and construction
-    sites; ``Pipelines`` (torch DataLoaders) comes before ``Launches`` and answers for torch
-    datasets whether they run in worker processes. With a project
+    hierarchy (data loaders), return summaries and held objects, worker code, self state, data
+    kinds, launches and construction sites; ``Pipelines`` (torch DataLoaders) comes before
+    ``Launches`` and answers for torch datasets whether they run in worker processes. With a project
     index, names imported from other project modules are followed into their own facts.
     """
 

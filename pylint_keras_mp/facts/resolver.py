@@ -24,7 +24,7 @@ class Resolver:
         """The dotted name an expression refers to through the module's imports."""
         if isinstance(node, ast.Name):
             if fn is not None and node.id in self.scope(fn).locals:
-                return None
+                return self.local_import(node.id, fn)
             if node.id in self.imports:
                 return self.imports[node.id]
             if node.id in self.module_bound or node.id in self.main_guard_bound:
@@ -40,6 +40,27 @@ class Resolver:
                 node = node.value
             base = self.qualname(node, fn) if isinstance(node, ast.Name) else None
             return ".".join([base, *reversed(attrs)]) if base else None
+        return None
+
+    def local_import(self, name: str, fn: FunctionNode) -> str | None:
+        """The dotted target of a local of ``fn`` bound exactly once, by an import statement in
+        the function (``def train(): from generators.pascal import PascalVocGenerator``)."""
+        table = self.scope(fn).table
+        node = table.nodes.get(name)
+        if table.counts.get(name) != 1 or not isinstance(node, (ast.Import, ast.ImportFrom)):
+            return None
+        if name in self.scope(fn).params or name in self.scope(fn).globals:
+            return None
+        for alias in node.names:
+            if isinstance(node, ast.Import):
+                if alias.asname == name:
+                    return alias.name
+                if alias.asname is None and alias.name.split(".")[0] == name:
+                    return name
+            elif (alias.asname or alias.name) == name and alias.name != "*":
+                module = "." * node.level + (node.module or "")
+                prefix = module if module.endswith(".") or not module else module + "."
+                return prefix + alias.name
         return None
 
     def call_qualname(self, call: ast.AST, fn: FunctionNode | None = None) -> str | None:

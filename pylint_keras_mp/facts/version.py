@@ -217,6 +217,8 @@ class KerasVersion:
         return majors.pop() if len(majors) == 1 else None
 
     def is_keras3_loader(self, loader) -> bool:
+        if loader.by_use:
+            return False  # its base is unknown: no PyDataset contract to check
         if loader.pipeline is not None:
             return False  # a torch Dataset: Keras' PyDataset contract does not apply
         return loader.is_pydataset or self.keras_version == 3

@@ -23,9 +23,11 @@ from pathlib import Path
 
 from ..config import Options
 from ..facts import ModuleFacts
-from ..facts.keras_api import LOADER_BASE_NAMES, is_keras_loader_base
+from ..facts.installed_bases import installed_loader_bases
+from ..facts.keras_api import LOADER_BASE_NAMES, import_path_uses_keras, is_keras_loader_base
 from ..faults import USER_PROBLEMS, contain
 from ..files import read_bytes
+from ..installed import may_be_read
 from ..keras_components import KERAS_COMPONENTS
 from ..prefilter import names_needed_words
 from ..text import decode_source, names_a_word, names_code_word
@@ -123,6 +125,19 @@ def _imported_names(source: str) -> list[str]:
     return names
 
 
+FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([\w, \t]+)", re.MULTILINE)
+
+
+def _from_imports(source: str) -> list[tuple[str, list[str]]]:
+    """(module, names) of the ``from module import names`` statements, read from the text (the
+    first line of a parenthesised list is enough for a pre-filter)."""
+    found = []
+    for match in FROM_IMPORT.finditer(source):
+        names = [item.split(" as ")[0].strip() for item in match[2].split(",")]
+        found.append((match[1], [name for name in names if name.isidentifier()]))
+    return found
+
+
 def _top_level_names(facts) -> dict[str, tuple[str, str | None]]:
     names: dict[str, tuple[str, str | None]] = {}
     for name in facts.module_table.counts:
@@ -133,7 +148,19 @@ def _top_level_names(facts) -> dict[str, tuple[str, str | None]]:
         node = facts.definition_of(name, None)
         if node is not None:
             names[name] = ("class" if isinstance(node, ast.ClassDef) else "function", None)
+        elif _may_alias_keras(facts, name):
+            # an alias of Keras (a loader base or a module on the way to one) re-exports it:
+            # ``Base = keras.utils.Sequence``, ``utils = keras.utils``,
+            # ``get_keras_submodule("utils").Sequence``
+            meant = facts.base_qualname(ast.Name(id=name, ctx=ast.Load()))
+            if meant is not None and import_path_uses_keras(meant):
+                names[name] = ("import", meant)
     return names
+
+
+def _may_alias_keras(facts, name: str) -> bool:
+    """A module-level name assigned an attribute (``keras.utils``, ``helper("utils").Sequence``)."""
+    return any(isinstance(source, ast.Attribute) for source in facts.module_table.sources.get(name, ()))
 
 
 def _import_root(facts, node: ast.AST) -> ast.Name | None:
@@ -148,15 +175,19 @@ def _import_root(facts, node: ast.AST) -> ast.Name | None:
 class ModuleSummary:
     """What the whole-project questions need from one module, kept after its tree is gone."""
 
+    # its loader classes, and its functions that return an instance of a project loader
     loader_names: set[str] = field(default_factory=set)
-    # module-level functions its loaders' worker code reaches:
-    # (file, function name, line, loader key, worker method)
+    # functions and methods its loaders' worker code reaches:
+    # (file, function name, line, loader key, how the message names the path to it)
     helpers: list[tuple] = field(default_factory=list)
     # lineages run in worker processes, with the line and column of the launch (or construction)
     # and the open switch's condition (None: processes for certain)
     started: list[tuple[frozenset, int, int, str | None]] = field(default_factory=list)
     # top-level names that re-export a Keras or configured loader base (``compat.Sequence``)
     reexported_bases: set[str] = field(default_factory=set)
+    # project objects its constructions give a loader to hold: (loader key, attribute, class
+    # (file, name, line)) for ``Generator(visual_effect=VisualEffect())`` stored on self
+    held_arguments: list[tuple] = field(default_factory=list)
 
 
 class ProjectIndex:
@@ -332,9 +363,10 @@ class ProjectIndex:
         root = _import_root(facts, node)
         if root is None or facts.path is None:
             return None
-        found = self._definition(facts.path, facts.qualname(node), kind)
-        if found is None or (fn is not None and root.id in facts.scope(fn).locals):
-            return None
+        local = fn is not None and root.id in facts.scope(fn).locals
+        if local and (root.id in facts.module_table or facts.local_import(root.id, fn) is None):
+            return None  # a local that shadows the module's import
+        found = self._definition(facts.path, facts.qualname(node, fn if local else None), kind)
         return found
 
     def class_of(self, facts, node: ast.AST, fn=None):
@@ -394,14 +426,15 @@ class ProjectIndex:
                     return qualname
                 return None
             path, rest = found
-            if len(rest) != 1 or (path, rest[0]) in seen:
+            if not rest or (path, rest[0]) in seen:
                 return None
             seen.add((path, rest[0]))
             kind, target = (self.names_of(path) or {}).get(rest[0], (None, None))
             if kind != "import":
                 return None
             through_project = True
-            importer, qualname = path, target
+            # ``compat.utils.Sequence`` where compat binds ``utils`` to a module outside
+            importer, qualname = path, ".".join([target, *rest[1:]])
         return None
 
     def class_keras_bases(self, facts, cls: ast.ClassDef) -> list[str]:
@@ -443,7 +476,8 @@ class ProjectIndex:
         root = _import_root(facts, node)
         if root is None or facts.path is None:
             return None
-        where = self._where(facts.path, facts.qualname(node))
+        local = fn is not None and root.id not in facts.module_table and root.id in facts.scope(fn).locals
+        where = self._where(facts.path, facts.qualname(node, fn if local else None))
         if where is None or where[2] != "class" or self._keras_bases.get(where[:2]) == []:
             return None  # no project class, or one known to be no loader: no facts needed
         found = self.class_of(facts, node, fn)
@@ -592,9 +626,10 @@ class ProjectIndex:
                 self._words_checked.add(str(path))
                 if _names_keras(data) and not self._names_needed_words(data):
                     self._wordless[path] = (stamp.st_size, stamp.st_mtime_ns)
-            if first and path in self._wordless:
+            installed = first and _names_keras(data) and self._imports_installed_loader_bytes(path, data)
+            if first and path in self._wordless and not installed:
                 return None  # names no base: the pre-filter's words hold them all
-            if not _mentions(data, needs):
+            if not installed and not _mentions(data, needs):
                 if self.project.keeps_verdicts:
                     verdict = (stamp.st_size, stamp.st_mtime_ns)
                     if known is None or known[0] != verdict:
@@ -602,7 +637,9 @@ class ProjectIndex:
                     known[1].add(key)
                 return None
             parsed.use_read(data, stamp)  # a candidate: its facts are built from these bytes
-        elif not _mentions(parsed.source, needs):
+        elif not _mentions(parsed.source, needs) and not (
+            first and self._imports_installed_loader(path, parsed.source)
+        ):
             return None
         facts = self.facts_of(path)
         if facts is None:
@@ -610,8 +647,10 @@ class ProjectIndex:
         summary = ModuleSummary()
         for loader in facts.data_loaders:
             summary.loader_names.add(loader.name)
-            for owner, fn, entry in facts.helpers_reached(loader):
-                summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, entry))
+            for owner, fn, label in facts.helpers_reached(loader):
+                summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, label))
+        for name in facts.loader_factories():
+            summary.loader_names.add(name)  # a module that calls it may launch the loader
         for loader, node, settings in facts.loaders_started_with_processes():
             condition = settings.condition
             if condition is not None:
@@ -625,6 +664,8 @@ class ProjectIndex:
                 else:
                     condition += f" in {where} (line {line})"
             summary.started.append((loader.lineage, node.lineno, node.col_offset, condition))
+        if facts.loader_constructions:
+            summary.held_arguments = facts.held_arguments()
         base_words = self.loader_words()
         for name, (kind, target) in (self.names_of(path) or {}).items():
             if kind == "import" and target and target.rpartition(".")[2] in base_words:
@@ -668,12 +709,39 @@ class ProjectIndex:
     def takes_part(self, path: Path, text: str) -> bool:
         """Whether a module can take part in the project's loaders, told from its text and its
         path: it names a loader class of the project (a subclass, a construction or a launch
-        names its class) or a configured base defined in the project, or it defines a
-        module-level function that worker code calls."""
+        names its class) or a configured base defined in the project, it defines a function or
+        class whose code worker code runs, or it imports a loader class of an installed
+        package."""
         if path in self.worker_helpers():
             return True
         names = self._project_loader_names()
-        return bool(names) and names_a_word(text, names)
+        if names and names_a_word(text, names):
+            return True
+        return self._imports_installed_loader(path, text)
+
+    def _imports_installed_loader_bytes(self, path: Path, data: bytes) -> bool:
+        """``_imports_installed_loader`` for a file's bytes (a module subclassing a loader of an
+        installed Keras library names Keras: ``from keras_retinanet... import Generator``)."""
+        try:
+            return self._imports_installed_loader(path, decode_source(data))
+        except (UnicodeDecodeError, LookupError, SyntaxError):
+            return False
+
+    def _imports_installed_loader(self, path: Path, text: str) -> bool:
+        """Whether the text imports, from an installed package, a class that derives from a
+        Keras loader base (read from the package's source, never imported): ``from
+        keras_retinanet.preprocessing.generator import Generator``. Only class-like names (an
+        upper-case initial) of modules outside the project are looked up."""
+        for module, names in _from_imports(text):
+            names = [name for name in names if name[:1].isupper()]
+            if not names or module.startswith(".") or not may_be_read(module):
+                continue
+            if self.project.resolve_name(module, path) is not None:
+                continue
+            for name in names:
+                if installed_loader_bases(f"{module}.{name}", self.options):
+                    return True
+        return False
 
     @silent(True)
     def might_matter(self, path: Path, source: str) -> bool:
@@ -682,6 +750,8 @@ class ProjectIndex:
         a project loader), or the modules that mention a loader base import it, directly or
         through other project modules (its functions may run in worker processes). In a project
         where no module defines or uses a data loader, none can."""
+        if self._imports_installed_loader(path, source):
+            return True
         if not self.scan():
             return False
         for name in _imported_names(source):
@@ -724,15 +794,50 @@ class ProjectIndex:
         return self._imported_stems
 
     def worker_helpers(self) -> dict[Path, list]:
-        """Module-level functions worker code of a project loader calls (directly or through
-        other such functions), by file: [(function name, line, loader key, entry method)]."""
+        """Functions and methods worker code of a project loader runs (module-level functions it
+        calls, methods of objects it holds, transitively), by file: [(function name, line,
+        loader key, label)]."""
         if self._worker_helpers is None:
             found: dict[Path, list] = {}
+            known: set[tuple] = set()
             for summary in self.scan().values():
                 for path, name, line, loader, entry in summary.helpers:
                     found.setdefault(path, []).append((name, line, loader, entry))
+                    known.add((path, name, line, loader))
+            for path, name, line, loader, entry in self._helpers_of_held_arguments():
+                if (path, name, line, loader) not in known:
+                    known.add((path, name, line, loader))
+                    found.setdefault(path, []).append((name, line, loader, entry))
             self._worker_helpers = found
         return self._worker_helpers
+
+    def _helpers_of_held_arguments(self) -> list[tuple]:
+        """What worker code reaches through the project objects constructions give a loader to
+        hold (``self.visual_effect = visual_effect``, constructed with ``VisualEffect()``):
+        [(file, function name, line, loader key, label)]."""
+        by_loader: dict[tuple, dict[str, tuple]] = {}
+        for summary in self.scan().values():
+            for key, attr, where in summary.held_arguments:
+                by_loader.setdefault(key, {}).setdefault(attr, where)
+        found = []
+        for key, held in by_loader.items():
+            loader = self.loader_by_key(key)
+            owner = self.facts_of(key[0]) if loader is not None else None
+            if owner is None:
+                continue
+            classes = {attr: owner.class_at(where) for attr, where in held.items()}
+            classes = {attr: target for attr, target in classes.items() if target is not None}
+            for fn_owner, fn, label in owner.helpers_reached(loader, classes):
+                found.append((fn_owner.path, fn.name, fn.lineno, key, label))
+        return found
+
+    def loaders_fed_with_processes(self) -> list[frozenset]:
+        """The lineage (class keys) of every loader a project module runs in worker processes."""
+        if self._fed_with_processes is None:
+            self._fed_with_processes = [
+                lineage for summary in self.scan().values() for lineage, *_ in summary.started
+            ]
+        return self._fed_with_processes
 
     def process_launch_of(self, key) -> tuple[Path, int, int, str | None] | None:
         """Where a project module runs the loader ``key`` (or a subclass) in worker processes:

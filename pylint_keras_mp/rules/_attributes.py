@@ -7,6 +7,7 @@ import weakref
 
 from ..facts import self_name_of, walk_scope
 from ..facts.keras_api import PICKLE_HOOKS
+from ..facts.returns import INSTANCE
 from ..facts.self_state import self_assignments_in
 
 CONTAINERS = (ast.List, ast.Tuple, ast.Set)
@@ -205,22 +206,33 @@ def report_stored_arguments(facts, report, code, describe) -> None:
 
 
 def class_called(facts, call, fn):
-    """(facts, ClassDef) of the module-level or imported project class a call instantiates."""
-    func = call.func
-    if isinstance(func, ast.Name):
-        definition = facts.definition_of(func.id, fn)
-        if isinstance(definition, ast.ClassDef):
-            return (facts, definition) if facts.classes.get(func.id) is definition else None
-    if facts.project is not None and isinstance(func, (ast.Name, ast.Attribute)):
-        return facts.project.class_of(facts, func, fn)
-    return None
+    """(facts, ClassDef) of the project class whose instance a call gives: the module-level or
+    imported class it instantiates, or the class a project function's summary returns."""
+    found = facts.class_instantiated(call, fn)
+    if found is None:
+        returned = facts.call_returned(call, fn)
+        if returned is not None and returned.kind == INSTANCE:
+            found = facts.class_at(returned.where)
+    return found
 
 
 def describe_instance(facts, fn, call, describe, seen=()):
     """What an instance of a project class carries that cannot be pickled: the first value its
-    own ``__init__`` stores on self that ``describe(facts, fn, value)`` names, as ``("a Cache
-    object whose self.lock holds a lock", extra)``; None for loaders and classes that define
-    their own pickling."""
+    own ``__init__`` stores on self that ``describe(facts, fn, value)`` names, followed through
+    the project objects it holds in turn, as ``("a Holder object whose self.sampler._lock holds
+    a lock", extra)``; None for loaders and classes that define their own pickling."""
+    found = held_path(facts, fn, call, describe, seen)
+    if found is None:
+        return None
+    name, path, what, extra = found
+    return f"a {name} object whose self.{path} holds {what}", extra
+
+
+def held_path(facts, fn, call, describe, seen):
+    """(class name, attribute path, what, extra) of the first unpicklable value an instance
+    holds, directly or inside the project objects it holds."""
+    if not isinstance(call, ast.Call):
+        return None
     found = class_called(facts, call, fn)
     if found is None or id(found[1]) in seen or len(seen) > 3:
         return None
@@ -234,11 +246,17 @@ def describe_instance(facts, fn, call, describe, seen=()):
     self_name = self_name_of(init) if init is not None else None
     if self_name is None:
         return None
+    inner_seen = seen + (id(cls),)
     for assignment in self_assignments_in(init, init.body, self_name, ()):
         if assignment.value is None:
             continue
-        inner = describe(owner, init, assignment.value, seen + (id(cls),))
+        value, scope = owner.follow(assignment.value, init)
+        nested = held_path(owner, scope, value, describe, inner_seen) if value is not None else None
+        if nested:
+            _name, path, what, extra = nested
+            return cls.name, f"{assignment.attr}.{path}", what, extra
+        inner = describe(owner, init, assignment.value, inner_seen)
         if inner:
             what, extra = inner
-            return f"a {cls.name} object whose self.{assignment.attr} holds {what}", extra
+            return cls.name, assignment.attr, what, extra
     return None

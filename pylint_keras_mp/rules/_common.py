@@ -43,8 +43,9 @@ def imports_any(facts, roots) -> bool:
 
 def worker_code(facts, reports_in):
     """Worker code in this module as (function, loader, label of the method for the message):
-    the worker methods of its loaders, then those of its module-level functions that worker code
-    of any project loader calls (``Images.__getitem__ -> augment()``), among the functions where
+    the worker methods of its loaders, then those of its module-level functions and methods of
+    project classes that worker code of any project loader runs (``__getitem__ -> augment()``,
+    ``__getitem__ -> self.sampler.sample()``), among the functions where
     ``reports_in(function)`` says the rule would report."""
     for loader in facts.data_loaders:
         if not facts.judged_in_workers(loader):
@@ -53,10 +54,10 @@ def worker_code(facts, reports_in):
             yield fn, loader, method_name
     if facts.project is None and not facts.data_loaders:
         return  # nothing in a lone module without loaders runs in workers
-    candidates = [fn for fn in facts.functions.values() if reports_in(fn)] if reports_in else []
-    for fn, loader, entry in facts.worker_helpers(candidates):
+    candidates = facts.reached_candidates(reports_in) if reports_in else []
+    for fn, loader, label in facts.worker_helpers(candidates):
         if facts.judged_in_workers(loader):
-            yield fn, loader, f"{entry} -> {fn.name}()"
+            yield fn, loader, label
 
 
 def arguments_text(arguments) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from ..facts.returns import LOCAL
 from ..rule import Rule
 from ._attributes import (
     describe_elements,
@@ -43,6 +44,13 @@ def describe_local_callable(facts, fn, value, _depth=0, seen=()) -> str | None:
                 return f"the local class '{value.id}'"
             if definition is not None:
                 return f"the nested function '{value.id}'"
+            if value.id in scope.params:
+                # a parameter the body rebinds (if augment is None: augment = lambda x: x)
+                for each in scope.table.assigned.get(value.id, ()):
+                    found = describe_local_callable(facts, fn, each, _depth + 1)
+                    if found:
+                        return f"{found} (via '{value.id}')"
+                return None
             bound = scope.single_value(value.id)
             if isinstance(bound, ast.Lambda):
                 return f"a lambda (via '{value.id}')"
@@ -61,6 +69,9 @@ def describe_local_callable(facts, fn, value, _depth=0, seen=()) -> str | None:
             if isinstance(local_definitions(fn).get(value.func.id), ast.ClassDef):
                 return f"an instance of the local class '{value.func.id}'"
             return None
+        returned = facts.call_returned(value, fn)
+        if returned is not None and returned.kind == LOCAL:
+            return returned.what  # what a project function returns
         found = describe_instance(facts, fn, value, _inner, seen)
         return found[0] if found else None
     if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Call):

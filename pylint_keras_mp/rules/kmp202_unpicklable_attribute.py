@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import ast
 
-from ..facts import is_generator_function, keyword, walk_scope
+from ..facts import keyword, walk_scope
+from ..facts.returns import GENERATOR as GENERATOR_KIND
+from ..facts.returns import INSTANCE, MADE_BY, yields
 from ..rule import Rule
 from . import _grain
 from ..unpicklable import (
@@ -16,7 +18,13 @@ from ..unpicklable import (
     IMAGE_ITERATOR_ROOTS,
     UNPICKLABLE_CONSTRUCTORS,
 )
-from ._attributes import describe_elements, describe_instance, report_stored_arguments, stored_attributes
+from ._attributes import (
+    describe_elements,
+    describe_instance,
+    held_path,
+    report_stored_arguments,
+    stored_attributes,
+)
 from ._common import launch_inputs, launch_label
 
 RULE = Rule(
@@ -110,16 +118,7 @@ def describe_unpicklable(facts, loader, fn, value, constructors, _depth=0, seen=
             return "an iterator over a tf.data.Dataset", ""
         if func.attr in IMAGE_GENERATOR_FLOWS and _is_image_data_generator(facts, fn, func.value):
             return "an ImageDataGenerator iterator (it holds a lock and a generator)", FORK_NOTE
-        self_name = fn.args.args[0].arg if fn is not None and fn.args.args else None
-        if (
-            loader is not None
-            and isinstance(func.value, ast.Name)
-            and func.value.id == self_name
-            and func.attr in loader.methods
-            and is_generator_function(loader.methods[func.attr])
-        ):
-            return GENERATOR, FORK_NOTE
-    target = facts.called_function(value, fn)
+    target = facts.function_called(value, fn)  # a module-level function, or self./Class. method
     if target is not None:
         return _function_result(target, constructors, _depth, seen, local=target[0] is facts)
     return describe_instance(facts, fn, value, _inner(constructors, _depth), seen)
@@ -133,17 +132,41 @@ def _inner(constructors, depth):
 
 
 def _function_result(target, constructors, depth, seen, local):
-    """What calling a module-level function of the project gives, when it cannot be pickled: a
-    generator (a generator function), or what its ``return`` statements return."""
+    """What calling a function or method of the project gives, when it cannot be pickled: what
+    its return summary says (a generator, a pool, lock or file, an instance of a project class
+    that holds one), else what every one of its ``return`` statements returns."""
     owner, function = target
-    if is_generator_function(function):
-        return (GENERATOR if local else f"a generator from {function.name}()"), FORK_NOTE
+    returned = owner.returns_of(function)
+    if returned is not None:
+        if returned.kind == GENERATOR_KIND:
+            if yields(function):
+                return (GENERATOR if local else f"a generator from {function.name}()"), FORK_NOTE
+            return f"{returned.what} returned by {function.name}()", FORK_NOTE
+        if returned.kind == MADE_BY and returned.qualname in constructors:
+            return f"{constructors[returned.qualname]} returned by {function.name}()", ""
+        if returned.kind == INSTANCE:
+            cls = owner.class_at(returned.where)
+            if cls is None:
+                return None
+            found = _instance_of(cls, constructors, depth, seen)
+            if found is None:
+                return None
+            name, path, what, extra = found
+            return f"a {name} object returned by {function.name}() whose self.{path} holds {what}", extra
+    found = []
     for node in walk_scope(function):
         if isinstance(node, ast.Return) and node.value is not None:
-            found = describe_unpicklable(owner, None, function, node.value, constructors, depth + 1, seen)
-            if found:
-                return f"{found[0]} returned by {function.name}()", found[1]
+            found.append(describe_unpicklable(owner, None, function, node.value, constructors, depth + 1, seen))
+    if found and all(found):
+        return f"{found[0][0]} returned by {function.name}()", found[0][1]
     return None
+
+
+def _instance_of(cls_found, constructors, depth, seen):
+    """What an instance of a project class holds that cannot be pickled."""
+    owner, cls = cls_found
+    call = ast.Call(func=ast.Name(id=cls.name, ctx=ast.Load()), args=[], keywords=[])
+    return held_path(owner, None, call, _inner(constructors, depth), seen)
 
 
 def is_image_iterator_class(qualname: str | None) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..facts import is_self_attribute, self_name_of, walk_scope
+from ..facts.self_state import self_attribute_uses_in
 from ..rule import Rule
 from ._common import MUTATING_METHODS
 
@@ -249,7 +250,52 @@ def _depends_on_parameters(tests, fn) -> bool:
     )
 
 
+# What a held object's method does to its own state that is certainly lost in a worker: a
+# counter moved, an item updated in place, an iterator advanced, a value rebound from itself.
+HELD_WRITES = frozenset({"augment", "item-augment"})
+
+
+def _held_state_writes(facts, fn):
+    """(use, kind) for the writes to its own state in a method of a project object a loader
+    holds (``self.calls += 1`` in ``Augmenter.augment``), lazy initialisation excepted."""
+    replaced = set()
+    uses = list(self_attribute_uses_in(fn))
+    for use in uses:
+        if use.use == "rebind" and not use.guarded:
+            replaced.add(use.attr)
+    for use in uses:
+        if use.guarded or use.attr in facts.class_methods(facts.method_owner[id(fn)]):
+            continue
+        if _advances(facts, use):
+            if use.attr not in replaced:
+                yield use, ADVANCE
+        elif use.use in HELD_WRITES:
+            yield use, use.use
+        elif use.use == "rebind" and _reads_attribute(use.value, use.attr, self_name_of(fn)):
+            yield use, "rebind"
+
+
+def _check_held(facts, report) -> None:
+    """State writes in the methods of project objects that worker code of a loader calls."""
+    candidates = [fn for fn in facts.methods_reached() if any(True for _ in _held_state_writes(facts, fn))]
+    for fn, loader, label in facts.worker_helpers(candidates):
+        if loader_runs_in_main_thread(facts.owner_of(loader), loader):
+            continue
+        for use, kind in _held_state_writes(facts, fn):
+            report(
+                "KMP401",
+                use.stmt,
+                loader=loader.name,
+                method=label,
+                action=ACTIONS[kind],
+                attr=use.attr,
+                form="iterator" if kind == ADVANCE else None,
+            )
+
+
 def check(facts, report) -> None:
+    if facts.project is not None or facts.data_loaders:
+        _check_held(facts, report)
     reads_outside = None
     for loader in facts.data_loaders:
         if not loader.worker_methods or loader_runs_in_main_thread(facts, loader):

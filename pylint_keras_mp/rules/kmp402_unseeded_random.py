@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from ..facts import UNKNOWN, keyword, self_name_of, source_text, walk_scope
+from ..facts import UNKNOWN, is_self_attribute, keyword, self_name_of, source_text, walk_scope
+from ..facts.self_state import self_attribute_uses_in
 from ..facts.module import module_statements, walk_import_time
 from ..rule import Rule
 from . import _grain
@@ -303,16 +304,17 @@ def _check_helpers(facts, report) -> None:
     # the functions with a call that may draw, from the module's index of calls; the draws
     # themselves are decided below, once the loader (and so the seeds that count) is known
     module_functions = {id(fn) for fn in facts.functions.values()}
+    module_functions |= {id(fn) for fn in facts.methods_reached()}
     maybe = {
         id(fn)
         for call, fn in facts.calls_by_function
-        if fn is not None and id(fn) in module_functions and _may_draw(facts, call)
+        if fn is not None and id(fn) in module_functions and _may_draw(facts, call, fn)
     }
-    candidates = [fn for fn in facts.functions.values() if id(fn) in maybe]
-    for fn, loader, entry in facts.worker_helpers(candidates):
+    candidates = facts.reached_candidates(lambda fn: id(fn) in maybe)
+    for fn, loader, label in facts.worker_helpers(candidates):
         _loader, helpers, labels = by_loader.setdefault(id(loader), (loader, [], {}))
         helpers.append(fn)
-        labels[id(fn)] = f"{entry} -> {fn.name}()"
+        labels[id(fn)] = label
     own_seeds = None
     for loader, helpers, labels in by_loader.values():
         if loader.pipeline == "torch":
@@ -328,13 +330,19 @@ def _check_helpers(facts, report) -> None:
             seeds.setdefault(kind, call)
         reseeded = _reseeded_globals(owner, loader.worker_methods.values())
         reseeded |= _reseeded_globals(facts, helpers)
-        _report(report, loader, _module_draws(facts, helpers, reseeded, seeds), labels, settings)
+        draws = _module_draws(facts, helpers, reseeded, seeds) + _held_object_draws(facts, helpers, reseeded)
+        _report(report, loader, draws, labels, settings)
 
 
-def _may_draw(facts, call) -> bool:
-    """A call that may draw: from a global generator, or on a name bound at module level."""
+def _may_draw(facts, call, fn) -> bool:
+    """A call that may draw: from a global generator, on a name bound at module level, or on an
+    attribute of self in a method of a class."""
     if _global_draw(facts, call, None) is not None:
         return True
+    func = call.func
+    if isinstance(func, ast.Attribute) and id(fn) in facts.method_owner:
+        if is_self_attribute(func.value, self_name_of(fn) or "") or is_self_attribute(func, self_name_of(fn) or ""):
+            return True
     owner, _method = _module_object_call(call)
     return owner is not None and facts.module_constant(owner) is not None
 
@@ -371,7 +379,27 @@ def _object_drawn(shared: _SharedGenerator, method: str | None, as_argument: boo
 def _self_object_draws(facts, loader, reseeded_globals):
     """Draws in worker code from generators and augmenters stored on self."""
     worker_fns = {id(fn) for fn in loader.worker_methods.values()}
-    uses = facts.self_attribute_uses(loader)
+    return _stored_object_draws(facts, facts.self_attribute_uses(loader), worker_fns, reseeded_globals)
+
+
+def _held_object_draws(facts, helpers, reseeded_globals):
+    """Draws in the methods of held objects (``helpers`` of this module that worker code runs)
+    from generators and augmenters those objects store on self in their other methods."""
+    draws = []
+    by_class: dict[int, tuple] = {}
+    for fn in helpers:
+        cls = facts.method_owner.get(id(fn))
+        if cls is not None:
+            by_class.setdefault(id(cls), (cls, set()))[1].add(id(fn))
+    for cls, worker_fns in by_class.values():
+        uses = [use for fn in facts.class_methods(cls).values() for use in self_attribute_uses_in(fn)]
+        draws += _stored_object_draws(facts, uses, worker_fns, reseeded_globals)
+    return draws
+
+
+def _stored_object_draws(facts, uses, worker_fns, reseeded_globals):
+    """Draws in the methods ``worker_fns`` from generators and augmenters stored on self by the
+    other methods of ``uses`` (the parent's), or made in them from one seed."""
     shared_attrs: dict[str, _SharedGenerator] = {}
     reseeded_attrs: set[str] = set()
     for use in uses:

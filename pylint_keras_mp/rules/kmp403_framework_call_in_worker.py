@@ -159,9 +159,53 @@ def _jax_in_parent(facts) -> ast.Call | None:
     return None
 
 
+def _why(facts, owners) -> str | None:
+    """Why a forked worker deadlocks on JAX, from the modules in ``owners`` (the first that
+    tells); None when none of them runs JAX in the parent."""
+    for owner in owners:
+        if _fresh_start_method(owner):
+            return None
+    for owner in owners:
+        backend, source = keras_backend(owner)
+        if backend == "jax":
+            return BACKEND_WHY.format(source=source)
+    parent_call = _jax_in_parent(owners[0])
+    return PARENT_WHY.format(line=parent_call.lineno) if parent_call is not None else None
+
+
+def _check_reached(facts, report) -> None:
+    """JAX calls in this module's functions and held objects' methods that worker code of a
+    loader running in worker processes reaches (``__getitem__ -> self.augmenter.augment()``).
+    The loader's module and this one say whether the parent runs JAX."""
+    candidates = [
+        fn
+        for fn in facts.functions_reached()
+        if any(isinstance(node, ast.Call) and _runs_jax(facts, node, fn, "jax") for node in walk_scope(fn))
+    ]
+    for fn, loader, label in facts.worker_helpers(candidates):
+        owner = facts.owner_of(loader)
+        settings = owner.loader_process_settings(loader)
+        if not settings.may_use_processes:
+            continue
+        why = _why(facts, [owner, facts] if owner is not facts else [facts])
+        if why is None:
+            continue
+        backend = "jax" if why.startswith("the JAX backend") else None
+        for node in walk_scope(fn):
+            if isinstance(node, ast.Call):
+                what = _runs_jax(facts, node, fn, backend)
+                if what:
+                    report(
+                        "KMP403", node, loader=loader.name, method=label, what=what, why=why,
+                        when=settings.when,
+                    )
+                    break  # one finding per function
+
+
 def check(facts, report) -> None:
     if "jax" not in facts.source and facts.options.keras_backend != "jax":
         return  # neither jax nor a JAX backend is named anywhere
+    _check_reached(facts, report)
     loaders = [
         loader
         for loader in facts.data_loaders

@@ -1,0 +1,118 @@
+"""Loader bases in installed packages: whether a class an installed package defines derives
+from a Keras loader base, read from the package's source (found along ``sys.path``, never
+imported) with the same facts as a project module, kept per process."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import warnings
+
+from ..installed import may_be_read, module_source
+from ..text import decode_source
+
+# How many classes and re-exports deep an installed base is followed.
+INSTALLED_DEPTH = 6
+# Installed modules larger than this are not read (a generated or vendored giant is unknown).
+INSTALLED_MAX_BYTES = 400_000
+
+# (dotted name, options) -> the Keras loader bases it reaches; the modules read, by file.
+_BASES: dict[tuple, list[str]] = {}
+_MODULES: dict[tuple, object] = {}
+
+
+# Words one of which a module that defines a loader class on a Keras base must hold.
+_KERAS_WORDS = (b"keras", b"tensorflow", b"Sequence", b"PyDataset")
+
+
+def installed_loader_bases(qualname: str, options, _seen: frozenset = frozenset()) -> list[str]:
+    """The Keras loader bases (``keras.utils.Sequence``) that the class an installed package
+    names ``qualname`` derives from, read from the package's source; [] when it derives from
+    none, or cannot be read (unknown, and silent)."""
+    key = (qualname, options)
+    if key in _BASES:
+        return _BASES[key]
+    if not may_be_read(qualname) or qualname in _seen or len(_seen) > INSTALLED_DEPTH:
+        return []
+    _BASES[key] = []  # a cycle is unknown
+    found: list[str] = []
+    try:
+        found = _read_bases(qualname, options, _seen | {qualname})
+    except Exception:  # an unreadable, unparsable or hostile source is unknown
+        found = []
+    _BASES[key] = found
+    return found
+
+
+def _read_bases(qualname: str, options, seen: frozenset) -> list[str]:
+    module, _, name = qualname.rpartition(".")
+    if not module:
+        return []
+    path = module_source(module)
+    if path is None:
+        return []
+    with open(path, "rb") as handle:
+        data = handle.read(INSTALLED_MAX_BYTES + 1)
+    if f"class {name}".encode() in data:
+        if not any(word in data for word in _KERAS_WORDS):
+            return []  # defined here, on bases that name no Keras (nor a loader base): not read
+    else:
+        # a re-export (``from .generator import Generator``), read from the text alone
+        match = re.search(
+            rb"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+\(?[^\n]*\b" + name.encode() + rb"\b",
+            data,
+            re.MULTILINE,
+        )
+        if match is None:
+            return []
+        target = match[1].decode() + ("" if match[1].endswith(b".") else ".") + name
+        if target.startswith("."):
+            target = _absolute(module, path, target)
+        return installed_loader_bases(target, options, seen) if target else []
+    facts = _installed_facts(path, options)
+    if facts is None:
+        return []
+    cls = facts.classes.get(name)
+    if cls is not None and facts.module_table.bound_once(name):
+        return facts.class_keras_bases(cls, installed_seen=seen)
+    target = facts.imports.get(name)
+    if target is not None and facts.module_table.bound_once(name):
+        if target.startswith("."):
+            target = _absolute(module, path, target)
+        return installed_loader_bases(target, options, seen) if target else []
+    return []
+
+
+def _absolute(module: str, path: str, target: str) -> str | None:
+    """A relative import target of an installed module, made absolute."""
+    level = len(target) - len(target.lstrip("."))
+    package = module if os.path.basename(path) == "__init__.py" else module.rpartition(".")[0]
+    parts = package.split(".")
+    if level - 1 >= len(parts):
+        return None
+    base = ".".join(parts[: len(parts) - (level - 1)])
+    rest = target.lstrip(".")
+    return f"{base}.{rest}" if rest else base
+
+
+def _installed_facts(path: str, options):
+    """The facts of an installed module (no project: its own imports only), kept per process."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    key = (path, stat.st_size, stat.st_mtime_ns, options)
+    if key not in _MODULES:
+        _MODULES[key] = None
+        if stat.st_size <= INSTALLED_MAX_BYTES:
+            # a cycle at import time: ModuleFacts is made of the hierarchy, which asks here
+            from .module_facts import ModuleFacts
+
+            with open(path, "rb") as handle:
+                source = decode_source(handle.read())
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source, filename=path)
+            _MODULES[key] = ModuleFacts(tree, source, path, options, kind="installed")
+    return _MODULES[key]
