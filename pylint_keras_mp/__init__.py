@@ -5,7 +5,7 @@ Load it in pylint with ``--load-plugins=pylint_keras_mp``; flake8 finds it throu
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
+from .version import __version__  # noqa: F401 (the release number, set there)
 
 # sys.path as it is now, before a host linter adds the linted folders: where later imports come from
 from . import isolation as _isolation  # noqa: E402,F401

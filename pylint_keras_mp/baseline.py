@@ -14,7 +14,7 @@ import json
 import os
 from typing import Sequence
 
-from . import __version__
+from .version import __version__
 from .output import Diagnostic, fingerprinted
 
 FORMAT_VERSION = 1

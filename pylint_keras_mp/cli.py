@@ -14,207 +14,35 @@ a warning). ``--exit-zero`` turns 1 and KMP900's 2 into 0; usage errors stay 2 a
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import itertools
 import os
 import sys
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__
 from . import summary, suppression
-from .config import (
-    OPTION_SPECS,
-    Options,
-    OptionValueError,
-    parse_bool,
+from .arguments import build_parser, normalise_bool_flags
+from .config import Options
+from .output import Diagnostic, encode_output, render, sort_key, write_text
+from .service import (
+    LintResult,
+    apply_suppression,
+    collect_files,
+    excluded_with_parents,
+    lint_file,
+    lint_source,
 )
-from .engine import Finding
-from .output import FORMATS, Diagnostic, encode_output, render, sort_key, write_text
-from .service import LintResult, lint_file, lint_source
 from .project_config import ConfigError
 from .registry import RULES, Rule, get_rule
-from .settings import (  # noqa: F401  (cli.Settings and the rest stay importable from here)
-    DEFAULT_EXCLUDES,
-    PROG,
-    RUN_CONFIG_KEYS,
-    STDIN,
-    Settings,
-    UsageError,
-    expand_codes,
-    load_project_config,
-)
+from .settings import PROG, STDIN, Settings, UsageError, load_project_config
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 2, 3
 # The path standard input is reported as without --stdin-filename (Ruff's default).
 DEFAULT_STDIN_NAME = "stdin.py"
 INTERNAL_ERROR_CODE = "KMP900"
 
-# Files a folder is searched for: Python modules and Jupyter notebooks (read as JSON).
-SOURCE_SUFFIXES = (".py", ".ipynb")
 
-
-# --- command line ------------------------------------------------------------------------------
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Find Keras data loaders (Sequence / PyDataset) that break under "
-        "multiprocessing. Also: `keras-mp-lint rule CODE` prints a rule's documentation.",
-        epilog="Exit status: 0 clean, 1 findings (KMP901: a file Python cannot parse, included), "
-        "2 usage error or a file the linter failed on (KMP900), 3 a file skipped because it "
-        "cannot be read safely (named in a warning). Options can also be set in "
-        "pyproject.toml [tool.keras-mp-lint] or setup.cfg [keras-mp-lint]; the command line wins.",
-        allow_abbrev=False,
-    )
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        help="files and folders to lint; folders are searched for *.py files and Jupyter "
-        "notebooks (*.ipynb); - reads standard input. With no PATH nothing is linted (so a "
-        "pre-commit run with zero files succeeds).",
-    )
-    parser.add_argument(
-        "--select",
-        action="append",
-        metavar="CODES",
-        help="only these rules: codes, prefixes or symbols, comma separated (KMP2,KMP301)",
-    )
-    parser.add_argument(
-        "--ignore",
-        action="append",
-        metavar="CODES",
-        help="skip these rules: codes, prefixes or symbols, comma separated",
-    )
-    parser.add_argument(
-        "--extend-select",
-        action="append",
-        metavar="CODES",
-        help="add these rules to the selection (of the configuration file or --select)",
-    )
-    parser.add_argument(
-        "--extend-ignore",
-        action="append",
-        metavar="CODES",
-        help="skip these rules too, on top of the configuration's ignore",
-    )
-    parser.add_argument(
-        "--per-file-ignores",
-        metavar="MAPPING",
-        help="skip codes in files matching globs, as in flake8: 'tests/*:KMP201 legacy/*:KMP' "
-        "(replaces the configuration's per-file-ignores)",
-    )
-    parser.add_argument(
-        "--exclude",
-        action="append",
-        metavar="GLOBS",
-        help="comma separated globs matched against file and folder names and paths; adds to "
-        f"the defaults ({', '.join(DEFAULT_EXCLUDES[:6])}, ...)",
-    )
-    parser.add_argument(
-        "--force-exclude",
-        action="store_true",
-        help="apply the exclusions to paths named on the command line too (pre-commit does this)",
-    )
-    parser.add_argument(
-        "--stdin-filename",
-        metavar="PATH",
-        help="the path of the file read from standard input (-): reported, and used to find the "
-        "configuration and to match excludes and per-file-ignores",
-    )
-    parser.add_argument(
-        "--format",
-        "--output-format",
-        dest="format",
-        choices=FORMATS,
-        help="output format (default: text; concise is the same, full adds the source lines)",
-    )
-    parser.add_argument(
-        "--show-source",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="show the source lines of each finding (the full format); --no-show-source: one "
-        "line per finding (concise)",
-    )
-    parser.add_argument(
-        "--watch",
-        "-w",
-        action="store_true",
-        help="lint again whenever a linted file changes (polls every half second; Ctrl-C stops)",
-    )
-    parser.add_argument(
-        "--add-noqa",
-        action="store_true",
-        help="add `# noqa: CODES` to every line with a finding (suppressed ones excepted) and exit",
-    )
-    parser.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE")
-    parser.add_argument(
-        "--exit-zero",
-        action="store_true",
-        help="exit with 0 even when there are findings (usage errors still exit with 2)",
-    )
-    parser.add_argument(
-        "--statistics",
-        action="store_true",
-        help="count the findings per code (after the findings; on stderr for every format "
-        "but text, concise and full)",
-    )
-    parser.add_argument(
-        "--quiet",
-        "-q",
-        action="store_true",
-        help="print the findings only: no summary line and no warnings",
-    )
-    parser.add_argument(
-        "--baseline",
-        metavar="FILE",
-        help="report only findings that are not recorded in FILE (see --write-baseline)",
-    )
-    parser.add_argument(
-        "--write-baseline",
-        metavar="FILE",
-        help="record every finding of this run in FILE, by a fingerprint that survives line "
-        "moves, and exit 0",
-    )
-    parser.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        metavar="N",
-        help="lint files in N processes (0: one per CPU; default 1); the output is identical",
-    )
-    parser.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="colour the text format: auto (a terminal, unless NO_COLOR is set), always, never",
-    )
-    parser.add_argument("--config", metavar="FILE", help="read options from this file only")
-    parser.add_argument(
-        "--isolated",
-        action="store_true",
-        help="ignore the configuration files (.keras-mp-lint.toml, pyproject.toml, setup.cfg)",
-    )
-    parser.add_argument("--explain", metavar="CODE", help="print a rule's documentation page")
-    parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    from .fixing.command import add_arguments as add_fix_arguments
-
-    add_fix_arguments(parser)
-    analysis = parser.add_argument_group("analysis options (the same as the pylint/flake8 plugins)")
-    for spec in OPTION_SPECS:
-        kwargs: dict[str, object] = {"help": spec.help, "dest": f"option_{spec.attr}"}
-        if spec.kind == "bool":
-            # a flag: never takes the next argument (a path) as its value
-            kwargs.update(action=argparse.BooleanOptionalAction, default=None)
-        elif spec.kind == "choice":
-            kwargs.update(choices=spec.choices)
-        else:
-            kwargs.update(metavar=spec.metavar.strip("<>").upper().replace(" ", "_") or None)
-        analysis.add_argument(f"--{spec.name}", **kwargs)
-    return parser
+# --- command line ---------------------------------------------------------------------------------
 
 
 def build_rule_parser() -> argparse.ArgumentParser:
@@ -292,104 +120,6 @@ def rule_command(argv: Sequence[str]) -> int:
     else:
         _write_stdout(rule_page(resolve_rule(args.code)))
     return EXIT_CLEAN
-
-
-# --- configuration -----------------------------------------------------------------------------
-
-
-def normalise_bool_flags(argv: Sequence[str]) -> list[str]:
-    """``--assume-multiprocessing=yes`` -> ``--assume-multiprocessing``, ``=no`` ->
-    ``--no-assume-multiprocessing``: a boolean is a flag, and the config-file spelling works too."""
-    flags = {f"--{spec.name}" for spec in OPTION_SPECS if spec.kind == "bool"}
-    normalised = []
-    for arg in argv:
-        if arg == "--":
-            normalised.extend(argv[len(normalised) :])
-            break
-        name, equals, value = arg.partition("=")
-        if equals and name in flags:
-            try:
-                on = parse_bool(value, name)
-            except OptionValueError as exc:
-                raise UsageError(exc.located()) from None
-            arg = name if on else f"--no-{name[2:]}"
-        normalised.append(arg)
-    return normalised
-
-
-# --- files -------------------------------------------------------------------------------------
-
-
-def _posix(path: str) -> str:
-    return path.replace(os.sep, "/")
-
-
-def is_excluded(path: str, patterns: Sequence[str], root: str) -> bool:
-    """Match the name, the path relative to ``root`` and the absolute path against the globs."""
-    absolute = os.path.abspath(path)
-    candidates = {os.path.basename(absolute), _posix(absolute)}
-    try:
-        candidates.add(_posix(os.path.relpath(absolute, root)))
-    except ValueError:  # another drive on Windows
-        pass
-    return any(
-        fnmatch.fnmatchcase(candidate, pattern.rstrip("/"))
-        for pattern in patterns
-        for candidate in candidates
-    )
-
-
-def _excluded_with_parents(path: str, patterns: Sequence[str], root: str) -> bool:
-    """A path or one of its folders (below ``root``, or as written) is excluded."""
-    absolute = Path(os.path.abspath(path))
-    try:
-        parts = absolute.relative_to(root).parts
-        base = Path(root)
-    except ValueError:
-        parts = Path(path).parts
-        base = Path()
-    current = base
-    for part in parts:
-        current = current / part
-        if is_excluded(str(current), patterns, root):
-            return True
-    return False
-
-
-def collect_files(
-    paths: Sequence[str], settings: Settings, warn=lambda message: None
-) -> list[str]:
-    """The files to lint, each once, sorted by path. A folder that cannot be listed is skipped
-    with a warning (``warn(message)``); a file that cannot be read is kept here and skipped by
-    the lint service with its reason."""
-    patterns, root = settings.exclude, settings.exclude_root
-    found: dict[str, str] = {}  # absolute path -> path as shown
-
-    def add(path: str) -> None:
-        found.setdefault(os.path.abspath(path), os.path.normpath(path))
-
-    def unlistable(error: OSError) -> None:
-        warn(f"{error.filename}: skipped: cannot list the folder ({error.strerror or error})")
-
-    for path in paths:
-        if not os.path.lexists(path):
-            raise UsageError(f"{path}: no such file or directory")
-        if settings.force_exclude and _excluded_with_parents(path, patterns, root):
-            continue
-        if not os.path.isdir(path):
-            add(path)  # a dangling link, a FIFO...: the lint service says why it is skipped
-            continue
-        for folder, subfolders, files in os.walk(path, onerror=unlistable):
-            subfolders[:] = sorted(
-                name
-                for name in subfolders
-                if not is_excluded(os.path.join(folder, name), patterns, root)
-            )
-            for name in files:
-                file_path = os.path.join(folder, name)
-                if name.endswith(SOURCE_SUFFIXES) and not is_excluded(file_path, patterns, root):
-                    add(file_path)
-    return sorted(found.values(), key=lambda shown: (_posix(shown), shown))
 
 
 # --- linting -----------------------------------------------------------------------------------
@@ -480,25 +210,6 @@ def warn(args: argparse.Namespace, message: str) -> None:
         write_text(sys.stderr, f"{PROG}: warning: {message}\n")
 
 
-def apply_suppression(
-    settings: Settings, path: str, findings: Sequence[Finding], source: str | None
-) -> tuple[list[Finding], int]:
-    """Findings of one file minus per-file ignores and inline suppression comments (``source``:
-    the text of the file or notebook; read from ``path`` when None)."""
-    from .service import _kept, _text_of, is_notebook, read_file
-
-    notebook = is_notebook(path)
-    if source is None:
-        data, _reason = read_file(path)
-        source = "" if data is None else (_text_of(data) or "")
-    text = source
-    if notebook and source:
-        from .notebook import notebook_module_source
-
-        text = notebook_module_source(path, source)
-    return _kept(findings, path, settings, text, notebook)
-
-
 def lint_stdin(args: argparse.Namespace, settings: Settings, want_fixes: bool) -> LintResult | None:
     """Standard input, as the file --stdin-filename names (default ``stdin.py``, as Ruff); None
     when that path is excluded with --force-exclude."""
@@ -506,7 +217,7 @@ def lint_stdin(args: argparse.Namespace, settings: Settings, want_fixes: bool) -
     excluded = (
         args.stdin_filename
         and settings.force_exclude
-        and _excluded_with_parents(args.stdin_filename, settings.exclude, settings.exclude_root)
+        and excluded_with_parents(args.stdin_filename, settings)
     )
     data = read_stdin()
     if excluded:
@@ -557,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
         if result is not None:
             results.append(result)
     excluded_on_purpose = settings.force_exclude and all(
-        _excluded_with_parents(path, settings.exclude, settings.exclude_root) for path in paths
+        excluded_with_parents(path, settings) for path in paths
     )  # pre-commit passes excluded files with --force-exclude: nothing to lint is right then
     if args.paths and not results and not excluded_on_purpose:
         print(

@@ -12,7 +12,7 @@ import argparse
 import ast
 import sys
 
-from . import __version__
+from .version import __version__
 from .isolation import preload, trusted_imports
 
 # ``python -m flake8`` has the working directory on sys.path: the linter's modules and what they

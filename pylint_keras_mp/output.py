@@ -17,16 +17,11 @@ from pathlib import Path
 from typing import Iterable, Sequence
 from urllib.parse import quote
 
-from . import __version__
+from .version import __version__
 from .engine import Finding
 from .registry import DEFAULT_DOCS_URL, RULES, RULES_BY_CODE, Rule
-
-# text is flake8's line (concise is Ruff's name for it); full adds the source lines, as Ruff's
-# default does; the others are Ruff's machine formats of the same names.
-FORMATS = (
-    "text", "concise", "full", "json", "json-lines", "sarif", "github", "gitlab", "junit",
-    "pylint", "rdjson",
-)
+from .settings import FORMATS
+from .text import utf16_column
 
 TOOL_NAME = "pylint-keras-mp"
 INFORMATION_URI = DEFAULT_DOCS_URL.rsplit("/blob/", 1)[0]
@@ -508,15 +503,6 @@ def _fingerprint(uri: str, code: str, line_text: str, occurrence: int) -> str:
     return f"{digest[:16]}:{occurrence}"
 
 
-def _utf16_column(text: str, column: int) -> int:
-    """``column`` of the line ``text`` (1-based, in UTF-8 bytes as Python's ``ast`` counts) in
-    UTF-16 code units, the unit of the ``columnKind`` the SARIF log declares."""
-    if text.isascii():
-        return column
-    prefix = text.encode("utf-8")[: column - 1].decode("utf-8", errors="ignore")
-    return len(prefix.encode("utf-16-le")) // 2 + 1
-
-
 def _sarif_fix(fix, location: dict) -> dict:
     """A fix as SARIF ``fixes``: whole-line replacements (columns 1, end exclusive)."""
     return {
@@ -587,12 +573,12 @@ def sarif_log(
     for d, location, line_text, fingerprint in fingerprinted(diagnostics, root_dir):
         region: dict[str, int] = {
             "startLine": d.source_line,
-            "startColumn": _utf16_column(line_text, d.column),
+            "startColumn": utf16_column(line_text, d.column),
         }
         if d.end_line is not None and d.end_column is not None:
             end_line = d.end_line + d.cell_offset
             end_text = line_text if end_line == d.source_line else d.line_text(end_line)
-            region.update(endLine=end_line, endColumn=_utf16_column(end_text, d.end_column))
+            region.update(endLine=end_line, endColumn=utf16_column(end_text, d.end_column))
         result: dict[str, object] = {"ruleId": d.code}
         if d.code in rule_index:
             result["ruleIndex"] = rule_index[d.code]

@@ -1,55 +1,33 @@
 """A python-lsp-server plugin: keras-mp findings as diagnostics with their whole range.
 
 pylsp's pylint and flake8 plugins drop the end position the linters report (they underline the
-identifier at the start, or up to the end of the line), so this plugin runs the engine itself on
-the editor's buffer, with keras-mp-lint's configuration, suppression comments and per-file
-ignores. Disabled by default; enable it with ``pylsp.plugins.keras_mp.enabled = true`` and
-optionally pass keras-mp-lint options in ``pylsp.plugins.keras_mp.args``.
+identifier at the start, or up to the end of the line), so this plugin lints the editor's buffer
+itself, through the lint service as the command line does: keras-mp-lint's configuration,
+selection, per-file ignores and suppression comments. Disabled by default; enable it with
+``pylsp.plugins.keras_mp.enabled = true`` and optionally pass keras-mp-lint options in
+``pylsp.plugins.keras_mp.args``.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
-import sys
 
 from pylsp import hookimpl, lsp
 
-from .cli import (
-    STDIN,
-    ConfigError,
-    Settings,
-    UsageError,
-    apply_suppression,
-    build_parser,
-    load_project_config,
-)
-from .engine import analyze
-from .output import _utf16_column
+from .isolation import preload, trusted_imports
 
-# Modules the linter imports on first use (fixes, configuration files). pylsp may run with the
-# workspace on the import path (``python -m pylsp`` from it): they are imported now, from
-# everywhere but the current folder, so that a workspace file named like one of them is never
-# run.
-_LAZY_DEPENDENCIES = ("libcst", "tomllib", "tomli", "configparser", "difflib", "tokenize")
+# pylsp may run with the workspace on the import path (``python -m pylsp`` from it): the
+# standard modules the linter imports on first use are imported now, from the trusted path, and
+# every lint imports from there only (isolation.py), so a workspace file named like one of them
+# is never run.
+preload()
 
-
-def _import_dependencies() -> None:
-    cwd = os.path.realpath(os.getcwd())
-    saved = list(sys.path)
-    sys.path[:] = [entry for entry in sys.path if os.path.realpath(entry or ".") != cwd]
-    try:
-        for name in _LAZY_DEPENDENCIES:
-            try:
-                importlib.import_module(name)
-            except ImportError:  # optional: tomli before 3.11 only, LibCST for fixes
-                pass
-    finally:
-        sys.path[:] = saved
-
-
-_import_dependencies()
+with trusted_imports():
+    from .arguments import build_parser
+    from .project_config import ConfigError
+    from .service import lint_source
+    from .settings import STDIN, Settings, UsageError, load_project_config
+    from .text import utf16_column
 
 log = logging.getLogger(__name__)
 PLUGIN = "keras_mp"
@@ -64,7 +42,7 @@ def pylsp_settings():
 def _character(lines: list[str], line: int, column: int) -> int:
     """A 0-based UTF-8 byte column (Python's ast) as LSP's 0-based UTF-16 character."""
     text = lines[line - 1] if 0 < line <= len(lines) else ""
-    return _utf16_column(text, column + 1) - 1
+    return utf16_column(text, column + 1) - 1
 
 
 _PARSER: list = []  # the command line's parser, built once
@@ -78,19 +56,28 @@ def _parse(argv: list[str]):
 
 @hookimpl
 def pylsp_lint(config, workspace, document, is_saved):
+    with trusted_imports():
+        return _diagnostics(config, document)
+
+
+def _settings(config, document) -> Settings:
+    """The command line's settings: the nearest configuration under the plugin's ``args``."""
     settings = config.plugin_settings(PLUGIN, document_path=document.path)
     argv = [*map(str, settings.get("args") or []), "--stdin-filename", document.path, STDIN]
     try:
         args = _parse(argv)
-        run_settings = Settings(args, load_project_config(args))
+        return Settings(args, load_project_config(args))
     except (UsageError, ConfigError, SystemExit, ValueError, TypeError, AttributeError) as exc:
         # a configuration that cannot be used: said in pylsp's log, and the defaults apply
         log.warning("keras-mp: configuration error, the defaults are used: %s", exc)
         args = _parse(["--isolated", "--stdin-filename", document.path, STDIN])
-        run_settings = Settings(args, load_project_config(args))
+        return Settings(args, load_project_config(args))
+
+
+def _diagnostics(config, document) -> list[dict]:
     source = document.source
-    findings = analyze(source, document.path, run_settings.options)
-    kept, _hidden = apply_suppression(run_settings, document.path, findings, source)
+    # the command line's way: selection, per-file ignores, suppression comments; no fixes
+    kept = lint_source(document.path, source, _settings(config, document)).findings
     lines = source.splitlines()
     diagnostics = []
     for finding in kept:

@@ -23,8 +23,6 @@ server.
 
 from __future__ import annotations
 
-import argparse
-import copy
 import json
 import logging
 import os
@@ -36,7 +34,9 @@ from pathlib import Path
 from typing import Callable, Sequence
 from urllib.parse import unquote, urlparse
 
-from . import __version__
+from .isolation import TRUSTED_PATH, preload, trusted_imports
+from .text import utf16_column
+from .version import __version__
 
 NAME = "keras-mp-lint"
 SECTION = "keras-mp-lint"
@@ -47,11 +47,9 @@ FIX_ALL_KIND = "source.fixAll.keras-mp-lint"
 DEBOUNCE_SECONDS = 0.05
 # The files whose change changes the configuration.
 CONFIG_FILES = ("pyproject.toml", "setup.cfg", ".keras-mp-lint.toml")
-# Editor keys that hold lists of codes (joined as the command line's comma separated values).
-_CODE_LIST_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "exclude")
-# Modules imported only when first needed (a fix, a configuration file, the protocol); imported
-# at start-up, before anything could resolve them through the workspace (see isolate_imports).
-LAZY_DEPENDENCIES = ("libcst", "tomllib", "tomli", "configparser", "difflib", "tokenize")
+# Modules imported only when first needed (a fix, a configuration file): imported at start-up,
+# from the trusted path (isolation.py), before anything could resolve them through the workspace.
+LAZY_DEPENDENCIES = ("libcst",)
 
 log = logging.getLogger("pylint_keras_mp.server")
 # The engine and the project layer keep state for the process: one analysis at a time.
@@ -59,24 +57,19 @@ ENGINE = threading.RLock()
 
 
 def isolate_imports() -> None:
-    """The server never imports the linted code: the folder it was started in (which
-    ``python -m`` puts on ``sys.path``, and which is usually the workspace) is taken off the
-    import path, unless this package itself is imported from there, and the dependencies
-    imported on first use are imported now."""
+    """The server never imports the linted code: ``python -m`` puts the folder it was started in
+    (usually the workspace) on ``sys.path``; the server's process keeps the linter's trusted path
+    only (isolation.py), and the dependencies imported on first use are imported now."""
     import importlib
 
-    cwd = os.path.realpath(os.getcwd())
-    package_parent = os.path.realpath(str(Path(__file__).resolve().parent.parent))
-    sys.path[:] = [
-        entry
-        for entry in sys.path
-        if os.path.realpath(entry or ".") != cwd or cwd == package_parent
-    ]
-    for name in LAZY_DEPENDENCIES:
-        try:
-            importlib.import_module(name)
-        except ImportError:  # optional (tomli before 3.11 only; LibCST for fixes)
-            pass
+    sys.path[:] = list(TRUSTED_PATH)
+    preload()
+    with trusted_imports():
+        for name in LAZY_DEPENDENCIES:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # optional: LibCST for fixes
+                pass
 
 
 # --- settings -------------------------------------------------------------------------------------
@@ -92,47 +85,29 @@ def _editor_settings(raw: object) -> dict:
     return raw
 
 
-_DEFAULTS: list = []  # the command line's defaults, parsed once
-
-
-def _default_args() -> argparse.Namespace:
-    if not _DEFAULTS:
-        from .cli import build_parser
-
-        _DEFAULTS.append(build_parser().parse_args([]))
-    return copy.copy(_DEFAULTS[0])
-
-
-def _as_list(value: object) -> list[str]:
-    if isinstance(value, (list, tuple)):
-        return [",".join(str(item) for item in value)]
-    return [str(value)]
-
-
-def args_from_editor(settings: dict) -> tuple[argparse.Namespace, list[str]]:
-    """The command line's arguments for the editor's settings (no argument parser: values are
-    validated by ``Settings`` as the configuration file's are), and the keys that name no
-    option."""
+def _known_keys() -> set[str]:
     from .config import OPTION_SPECS
+    from .settings import RUN_CONFIG_KEYS
 
-    specs = {spec.name: spec for spec in OPTION_SPECS}
-    args = _default_args()
-    unknown = []
+    return (set(RUN_CONFIG_KEYS) - {"extend"}) | {spec.name for spec in OPTION_SPECS}
+
+
+def editor_mapping(settings: dict) -> tuple[dict, list[str]]:
+    """The editor's settings as ``Settings.from_mapping`` takes them (the configuration file's
+    names; lists of codes as lists), and the keys that name no option."""
+    known = _known_keys()
+    mapping, unknown = {}, []
     for key, value in settings.items():
-        name = str(key).replace("_", "-")
+        name = str(key).strip().replace("_", "-")
         if value is None:
             continue
-        if name in _CODE_LIST_KEYS:
-            setattr(args, name.replace("-", "_"), _as_list(value))
-        elif name == "per-file-ignores":
-            args.per_file_ignores = value
-        elif name in specs:
-            if isinstance(value, (list, tuple)):
-                value = ",".join(str(item) for item in value)
-            setattr(args, f"option_{specs[name].attr}", value)
-        else:
+        if name not in known:
             unknown.append(str(key))
-    return args, unknown
+            continue
+        if isinstance(value, tuple):
+            value = list(value)
+        mapping[name] = value
+    return mapping, unknown
 
 
 def options_for(path: str | None, editor: dict):
@@ -143,8 +118,9 @@ def options_for(path: str | None, editor: dict):
 
 
 class SettingsStore:
-    """``Settings`` per configuration file and editor settings, built once and kept until the
-    configuration changes; configuration discovered once per folder."""
+    """``Settings`` per configuration file and editor settings, built once (by
+    ``Settings.from_mapping``) and kept until the configuration changes; configuration
+    discovered once per folder."""
 
     def __init__(self, warn: Callable[[str], None]):
         self.warn = warn
@@ -161,7 +137,8 @@ class SettingsStore:
         config = self._configs.get(folder)
         if config is None:
             try:
-                config = discover(Path(folder))
+                with trusted_imports():  # tomllib, configparser
+                    config = discover(Path(folder))
             except ConfigError as exc:
                 self.warn(f"{exc}; its settings are not used (defaults instead)")
                 config = ProjectConfig(None, {})
@@ -173,8 +150,8 @@ class SettingsStore:
         return config
 
     def settings_for(self, path: str | None, editor: dict):
-        from .cli import Settings, UsageError
         from .project_config import ProjectConfig
+        from .settings import Settings, UsageError
 
         folder = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
         config = self.config_for(folder)
@@ -182,16 +159,16 @@ class SettingsStore:
         settings = self._settings.get(key)
         if settings is not None:
             return settings
-        args, unknown = args_from_editor(editor)
+        mapping, unknown = editor_mapping(editor)
         if unknown:
             self.warn(f"unknown setting(s) {', '.join(sorted(unknown))} in the editor's "
                       f"{SECTION} settings; ignored")
         empty = ProjectConfig(None, {})
-        candidates = [(args, config), (_default_args(), config), (args, empty), (_default_args(), empty)]
+        candidates = [(mapping, config), ({}, config), (mapping, empty), ({}, empty)]
         failure = None
-        for candidate_args, candidate_config in candidates:
+        for candidate_mapping, candidate_config in candidates:
             try:
-                settings = Settings(candidate_args, candidate_config)
+                settings = Settings.from_mapping(candidate_mapping, candidate_config)
                 break
             except (UsageError, ValueError, TypeError) as exc:
                 failure = failure or str(exc).removeprefix("--")
@@ -211,8 +188,8 @@ def _utf16(text: str) -> int:
 def _position(lines: Sequence[str], line: int, byte_col: int):
     """ast's (1-based line, UTF-8 byte column) -> an LSP position (UTF-16 code units)."""
     text = lines[line - 1] if 0 < line <= len(lines) else ""
-    prefix = text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore")
-    return types.Position(line=max(line - 1, 0), character=_utf16(prefix))
+    byte_col = max(0, min(byte_col, len(text.encode("utf-8"))))
+    return types.Position(line=max(line - 1, 0), character=utf16_column(text, byte_col + 1) - 1)
 
 
 def _line_position(lines: Sequence[str], line: int):
@@ -348,18 +325,20 @@ class Linted:
     findings: list  # kept (not suppressed), in the analysed text's coordinates
     parts: dict[str, Part]  # uri -> the findings shown in it
     moved: bool = False  # the text other files are analysed with changed
-    notebook: bool = False  # the findings carry their fixes (a notebook's are mapped to cells)
+    notebook: bool = False  # a notebook: no quick fixes (its fixes would be mapped to cells)
     _fixed: dict | None = None
 
     def with_fixes(self, findings: list) -> list:
-        """``findings`` (of this lint) with their fixes, computed once per lint."""
+        """``findings`` (of this lint) with their fixes, computed once per lint (the lint
+        service, asked for the fixes, on the same text)."""
         if self.notebook:
             return findings
         if self._fixed is None:
-            from .engine import analyze
+            from .service import lint_source
 
             with ENGINE:
-                found = analyze(self.text, self.path, self.settings.options)
+                found = lint_source(self.path, self.text, self.settings, want_fixes=True).findings
+            # a finding with a fix says so at the end of its message
             self._fixed = {
                 (f.line, f.col, f.code, f.message.split(" (fixable")[0]): f for f in found
             }
@@ -389,25 +368,18 @@ def _notebook_json(cells: list[tuple[str, str | None]]) -> str:
 # --- the server -------------------------------------------------------------------------------------
 
 
-def _without_current_folder() -> list[str]:
-    cwd = os.path.realpath(os.getcwd())
-    return [entry for entry in sys.path if os.path.realpath(entry or ".") != cwd]
-
-
 # pygls and lsprotocol (and what they import) from the environment, never from the current
 # folder, which ``python -m`` puts first on sys.path and which is usually the workspace.
-_saved_path, sys.path[:] = list(sys.path), _without_current_folder()
-try:
-    from lsprotocol import types
-    from pygls.exceptions import JsonRpcException
-    from pygls.lsp.server import LanguageServer
-    from pygls.protocol import LanguageServerProtocol
-except ImportError:  # pragma: no cover - main() says what to install
-    types = None
-    LanguageServer = LanguageServerProtocol = object
-    JsonRpcException = Exception
-finally:
-    sys.path[:] = _saved_path
+with trusted_imports():
+    try:
+        from lsprotocol import types
+        from pygls.exceptions import JsonRpcException
+        from pygls.lsp.server import LanguageServer
+        from pygls.protocol import LanguageServerProtocol
+    except ImportError:  # pragma: no cover - main() says what to install
+        types = None
+        LanguageServer = LanguageServerProtocol = object
+        JsonRpcException = Exception
 
 
 class _Answered(Exception):
@@ -597,15 +569,13 @@ class KerasMPServer(LanguageServer):
             return self._lint(target)
 
     def _lint(self, target: str) -> Linted:
-        from .cli import _excluded_with_parents, apply_suppression
+        from .service import excluded_with_parents, lint_source
 
         path = _path_of(target)
         settings = self.settings_for(path)
         notebook = self.workspace.get_notebook_document(notebook_uri=target)
         shown = path or target
         if notebook is not None:
-            from .notebook import analyze_notebook
-
             moved = False
             cells, kinds, seen = [], [], {}
             for cell in list(notebook.cells):
@@ -618,20 +588,17 @@ class KerasMPServer(LanguageServer):
             text = _notebook_json(kinds)
             if not shown.lower().endswith(".ipynb"):
                 shown += ".ipynb"
-            findings = analyze_notebook(text, shown, settings.options)
         else:
-            from .engine import analyze
-
             document = self.workspace.get_text_document(target)
             version = document.version
             text = document.source
             moved = path is not None and self.use_buffer(path, text)
-            # fixes are computed when a code action asks for them (Linted.with_fixes)
-            findings = analyze(text, shown, settings.options, fixes=False)
-        excluded = path is not None and _excluded_with_parents(
-            path, settings.exclude, settings.exclude_root
-        )
-        kept = [] if excluded else apply_suppression(settings, shown, findings, text)[0]
+        if path is not None and excluded_with_parents(path, settings):
+            kept = []
+        else:
+            # the command line's way (selection, per-file ignores, suppression comments); fixes
+            # are computed when a code action asks for them (Linted.with_fixes)
+            kept = lint_source(shown, text, settings).findings
         parts: dict[str, Part] = {}
         if notebook is not None:
             for uri, (cell_version, cell_text) in seen.items():
@@ -860,17 +827,18 @@ class KerasMPServer(LanguageServer):
     def fixed_text(self, path: str, text: str, notebook: bool = False) -> str | None:
         """The text with every safe fix of its unsuppressed findings applied, as ``--fix``
         gives it; None when nothing changes."""
-        from .cli import _excluded_with_parents, apply_suppression
         from .fixing import fix_source
+        from .service import apply_suppression, excluded_with_parents, with_applicability
 
         settings = self.settings_for(path)
-        if _excluded_with_parents(path, settings.exclude, settings.exclude_root):
+        if excluded_with_parents(path, settings):
             return None
 
         def keep(found, source):
-            return apply_suppression(settings, path, found, source)[0]
+            # what the command line's --fix keeps: selected, not suppressed, applicability as set
+            return with_applicability(apply_suppression(settings, path, found, source)[0], settings)
 
-        with ENGINE:
+        with ENGINE, trusted_imports():  # LibCST, imported on the first fix
             if notebook:
                 from .fixing.notebooks import fix_notebook, keeps_layout
 
@@ -898,8 +866,9 @@ class KerasMPServer(LanguageServer):
     def fix_workspace(self):
         """A workspace edit with the safe fixes of every file of the workspace folders, as
         ``keras-mp-lint --fix FOLDER`` makes them (open documents from their buffers)."""
-        from .cli import UsageError, collect_files
         from .fixing.command import _read, _read_notebook
+        from .service import collect_files
+        from .settings import UsageError
 
         folders = [_path_of(f.uri) for f in self.workspace.folders.values()]
         if not folders and self.workspace.root_path:

@@ -9,23 +9,30 @@ the file again nor parse a message back.
 
 ``lint_file`` reads a file first, refusing what is not a regular file the user can read (a
 dangling or looping symlink, a FIFO, a device, a file without read permission): those are
-``LintResult.skipped`` with the reason, never read and never a finding. The command line, the
-flake8 and pylint plugins use this module; the language servers can (``lint_source`` with
-``suppress=True`` gives exactly what the command line reports for a buffer).
+``LintResult.skipped`` with the reason, never read and never a finding. ``collect_files`` finds
+the files of folders (minus the excludes), ``apply_suppression`` filters findings made elsewhere
+(``--fix``'s passes) as ``lint_source`` does. Every front end lints through this module: the
+command line, the flake8 and pylint plugins (``lint_for_host``), the language server and the
+pylsp plugin (``lint_source`` on the editor's buffer).
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import stat
 from dataclasses import dataclass, field, replace
-from typing import Sequence
+from pathlib import Path
+from typing import Callable, Sequence
 
+from . import suppression
 from .engine import Finding, analyze, analyze_once, decode_source
 from .isolation import trusted_imports
-from .settings import Settings
+from .settings import Settings, UsageError
 
 NOTEBOOK_SUFFIX = ".ipynb"
+# Files a folder is searched for: Python modules and Jupyter notebooks (read as JSON).
+SOURCE_SUFFIXES = (".py", NOTEBOOK_SUFFIX)
 
 
 @dataclass
@@ -60,8 +67,6 @@ def _text_of(data: bytes | str) -> str | None:
 def _kept(
     findings: Sequence[Finding], path: str, settings: Settings, suppress_text: str | None, notebook: bool
 ) -> tuple[list[Finding], int]:
-    from . import suppression
-
     ignored = settings.per_file_ignores.ignored_codes(path)
     kept = [f for f in findings if f.code in settings.select and f.code not in ignored]
     hidden = len(findings) - len(kept)
@@ -105,7 +110,7 @@ def _lint_source(
         kept, hidden = _kept(findings, path, settings, module if suppress else None, True)
     else:
         text = _text_of(data)
-        findings = analyze(text if text is not None else data, path, options)
+        findings = analyze(text if text is not None else data, path, options, fixes=want_fixes)
         lines = tuple(text.splitlines(keepends=True)) if text is not None else ()
         kept, hidden = _kept(findings, path, settings, text if suppress else None, False)
     kept = with_applicability(kept, settings) if want_fixes else without_fixes(kept)
@@ -222,3 +227,100 @@ def lint_for_host(
         findings = analyze_once(source, filename, settings.options, tree=tree)
     kept, _hidden = _kept(findings, filename, settings, None, False)
     return without_fixes(kept)
+
+
+def apply_suppression(
+    settings: Settings, path: str, findings: Sequence[Finding], source: str | None
+) -> tuple[list[Finding], int]:
+    """Findings of one file (made by the engine elsewhere: ``--fix``'s passes) minus the rules
+    not selected, the per-file ignores and the inline suppression comments, as ``lint_source``
+    keeps them; and how many were hidden. ``source``: the text of the file or notebook; read
+    from ``path`` when None."""
+    notebook = is_notebook(path)
+    if source is None:
+        data, _reason = read_file(path)
+        source = "" if data is None else (_text_of(data) or "")
+    text = source
+    if notebook and source:
+        # the notebook reader sits above the engine; the service picks it for a notebook
+        from .notebook import notebook_module_source
+
+        text = notebook_module_source(path, source)
+    return _kept(findings, path, settings, text, notebook)
+
+
+# --- which files ---------------------------------------------------------------------------------
+
+
+def _posix(path: str) -> str:
+    return path.replace(os.sep, "/")
+
+
+def is_excluded(path: str, patterns: Sequence[str], root: str) -> bool:
+    """Match the name, the path relative to ``root`` and the absolute path against the globs."""
+    absolute = os.path.abspath(path)
+    candidates = {os.path.basename(absolute), _posix(absolute)}
+    try:
+        candidates.add(_posix(os.path.relpath(absolute, root)))
+    except ValueError:  # another drive on Windows
+        pass
+    return any(
+        fnmatch.fnmatchcase(candidate, pattern.rstrip("/"))
+        for pattern in patterns
+        for candidate in candidates
+    )
+
+
+def excluded_with_parents(path: str, settings: Settings) -> bool:
+    """``path`` or one of its folders (below the configuration's folder, or as written) matches
+    the settings' excludes."""
+    patterns, root = settings.exclude, settings.exclude_root
+    absolute = Path(os.path.abspath(path))
+    try:
+        parts = absolute.relative_to(root).parts
+        base = Path(root)
+    except ValueError:
+        parts = Path(path).parts
+        base = Path()
+    current = base
+    for part in parts:
+        current = current / part
+        if is_excluded(str(current), patterns, root):
+            return True
+    return False
+
+
+def collect_files(
+    paths: Sequence[str], settings: Settings, warn: Callable[[str], None] = lambda message: None
+) -> list[str]:
+    """The files to lint, each once, sorted by path. A folder that cannot be listed is skipped
+    with a warning (``warn(message)``); a file that cannot be read is kept here and skipped by
+    ``lint_file`` with its reason."""
+    patterns, root = settings.exclude, settings.exclude_root
+    found: dict[str, str] = {}  # absolute path -> path as shown
+
+    def add(path: str) -> None:
+        found.setdefault(os.path.abspath(path), os.path.normpath(path))
+
+    def unlistable(error: OSError) -> None:
+        warn(f"{error.filename}: skipped: cannot list the folder ({error.strerror or error})")
+
+    for path in paths:
+        if not os.path.lexists(path):
+            raise UsageError(f"{path}: no such file or directory")
+        if settings.force_exclude and excluded_with_parents(path, settings):
+            continue
+        if not os.path.isdir(path):
+            add(path)  # a dangling link, a FIFO...: lint_file says why it is skipped
+            continue
+        for folder, subfolders, files in os.walk(path, onerror=unlistable):
+            subfolders[:] = sorted(
+                name
+                for name in subfolders
+                if not is_excluded(os.path.join(folder, name), patterns, root)
+            )
+            for name in files:
+                file_path = os.path.join(folder, name)
+                if name.endswith(SOURCE_SUFFIXES) and not is_excluded(file_path, patterns, root):
+                    add(file_path)
+    return sorted(found.values(), key=lambda shown: (_posix(shown), shown))

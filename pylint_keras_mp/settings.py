@@ -5,6 +5,8 @@ configuration file over the defaults, validated once.
 takes option names as the configuration files spell them (``select``, ``keras-version``...), which
 is how the flake8 and pylint plugins and the language servers layer their own options over the
 project's configuration. ``cli.Settings`` remains an alias.
+
+The layers above: the lint service (``service.py``), the output formats, the front ends.
 """
 
 from __future__ import annotations
@@ -17,12 +19,19 @@ from typing import Mapping, Sequence
 
 from . import suppression
 from .config import OPTION_SPECS, Options, OptionValueError, options_from_mapping, split_csv
-from .output import FORMATS
 from .project_config import ProjectConfig, discover, read_config_file
 from .registry import RULES, get_rule
 
 PROG = "keras-mp-lint"
 STDIN = "-"
+
+# The output formats (output.py renders them): text is flake8's line (concise is Ruff's name for
+# it); full adds the source lines, as Ruff's default does; the others are Ruff's machine formats
+# of the same names.
+FORMATS = (
+    "text", "concise", "full", "json", "json-lines", "sarif", "github", "gitlab", "junit",
+    "pylint", "rdjson",
+)
 
 # Never descended into while walking a folder (a path named explicitly is still linted, unless
 # --force-exclude). --exclude adds to these.

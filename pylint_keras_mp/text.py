@@ -77,3 +77,12 @@ def decode_source(data: bytes) -> str:
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     text = data.decode(encoding)
     return text[1:] if text.startswith("\ufeff") else text
+
+
+def utf16_column(text: str, column: int) -> int:
+    """``column`` of the line ``text`` (1-based, in UTF-8 bytes as Python's ``ast`` counts) in
+    UTF-16 code units (1-based), the unit of SARIF's ``columnKind`` and of LSP positions."""
+    if text.isascii():
+        return column
+    prefix = text.encode("utf-8")[: column - 1].decode("utf-8", errors="ignore")
+    return len(prefix.encode("utf-16-le")) // 2 + 1

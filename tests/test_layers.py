@@ -1,10 +1,12 @@
-"""The lower layers only import downwards: the import-linter contracts in setup.cfg (text and
-settings, facts, rules, the pre-filter and registry, project, fixes, engine, notebook, fixing), and
-no function-local import there that is not for an optional dependency or start-up cost."""
+"""Every module imports downwards only: the import-linter contract in setup.cfg puts each module
+of the package in its layer (from ``__main__``, the command line and the other front ends down to
+the text helpers), the import graph has no circle but the one import the contract names, and no
+function-local import of the lower layers is not for an optional dependency or start-up cost."""
 
 from __future__ import annotations
 
 import ast
+import configparser
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +31,87 @@ def test_import_linter_contracts_are_kept():
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 broken" in proc.stdout and "kept" in proc.stdout, proc.stdout
+
+
+def _ignored_imports() -> set[tuple[str, str]]:
+    """The imports setup.cfg's contracts allow against their layers (importer, imported)."""
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "setup.cfg", encoding="utf-8")
+    ignored = set()
+    for section in parser.sections():
+        if section.startswith("importlinter:contract:"):
+            for line in parser[section].get("ignore_imports", "").splitlines():
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    importer, imported = (part.strip() for part in line.split("->"))
+                    ignored.add((importer, imported))
+    return ignored
+
+
+def _circles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan, without recursion)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges[child]))))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        found.append(sorted(component))
+    return found
+
+
+def test_the_tarjan_helper_finds_a_circle():
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_import_graph_has_no_circle():
+    """Drawn from every import of the package (function-local ones included, as import-linter
+    draws them), minus the one import setup.cfg allows upwards: no module reaches itself."""
+    grimp = pytest.importorskip("grimp")  # installed with import-linter
+    graph = grimp.build_graph("pylint_keras_mp", exclude_type_checking_imports=True)
+    ignored = _ignored_imports()
+    assert ignored == {("pylint_keras_mp.engine", "pylint_keras_mp.notebook")}, ignored
+    edges = {
+        module: {
+            imported
+            for imported in graph.find_modules_directly_imported_by(module)
+            if (module, imported) not in ignored
+        }
+        for module in graph.modules
+    }
+    assert all(imported in edges for imported in edges["pylint_keras_mp.server"])
+    assert _circles(edges) == []
 
 
 def _lower_modules() -> list[Path]:

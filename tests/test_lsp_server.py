@@ -371,6 +371,38 @@ def test_fix_all_fixes_what_the_command_line_fixes(tmp_path):
         client.close()
 
 
+def test_fix_all_follows_extend_safe_fixes_as_the_command_line_does(tmp_path):
+    """KMP201's fix is unsafe: fix all leaves it, until the configuration's extend-safe-fixes
+    makes it safe (as for `keras-mp-lint --fix`)."""
+    from tests.test_lsp import BAD_SOURCE
+
+    results = {}
+    for name, config in (("plain", ""), ("extended", 'extend-safe-fixes = ["KMP201"]\n')):
+        workspace = tmp_path / name
+        workspace.mkdir()
+        (workspace / "pyproject.toml").write_text(f"[tool.keras-mp-lint]\n{config}", encoding="utf-8")
+        (workspace / "loader.py").write_text(BAD_SOURCE, encoding="utf-8")
+        expected = tmp_path / f"{name}-cli"
+        shutil.copytree(workspace, expected)
+        subprocess.run([str(BIN / "keras-mp-lint"), "--fix", "--quiet", "."], cwd=expected, timeout=300,
+                       capture_output=True)
+        client = start(workspace)
+        try:
+            uri = open_document(client, workspace / "loader.py")
+            published(client, uri)
+            actions = client.request(
+                "textDocument/codeAction",
+                {"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                 "context": {"diagnostics": [], "only": ["source.fixAll"]}},
+            )
+        finally:
+            client.close()
+        fixed = apply_text_edits(BAD_SOURCE, actions[0]["edit"]["changes"][uri]) if actions else BAD_SOURCE
+        assert fixed == (expected / "loader.py").read_text(encoding="utf-8"), name
+        results[name] = fixed
+    assert results["plain"] == BAD_SOURCE and results["extended"] != BAD_SOURCE
+
+
 def test_settings_per_workspace_folder_and_reload_without_restart(tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
     for folder in (first, second):

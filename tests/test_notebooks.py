@@ -98,7 +98,9 @@ def test_notebook_fixture_expectations_match_its_kind(path):
 
 def test_cli_finds_notebooks_in_folders_and_reports_what_the_engine_reports():
     proofs = [path.relative_to(ROOT) for path in PROOFS.glob("*.ipynb")]
-    proc = run_cli("--format", "json", "fixtures/KMP203", "fixtures/notebooks", *proofs)
+    # every fixture folder that holds a notebook (KMP203's, KMP204's, fixtures/notebooks)
+    folders = sorted({str(path.parent.relative_to(ROOT)) for path in NOTEBOOKS if PROOFS not in path.parents})
+    proc = run_cli("--format", "json", *folders, *proofs)
     assert proc.returncode == 1, proc.stderr  # findings, the broken notebooks' KMP901 included
     reported: dict[Path, list] = {}
     for record in json.loads(proc.stdout):

@@ -129,7 +129,7 @@ def test_readme_option_table_lists_every_option():
 def test_integrations_option_table_names_every_command_line_option():
     """docs/integrations.md's table of keras-mp-lint's options names each long option the
     command line accepts, and every output format."""
-    from pylint_keras_mp.cli import build_parser
+    from pylint_keras_mp.arguments import build_parser
     from pylint_keras_mp.output import FORMATS
 
     text = (ROOT / "docs" / "integrations.md").read_text(encoding="utf-8")

@@ -291,6 +291,9 @@ class DataKinds:
         if node is None or _depth > 8:
             return False
         if isinstance(node, ast.Name):
+            rebound = self._rebound_parameter(node, fn)
+            if rebound is not None:
+                return self.is_dataset_value(rebound, fn, _depth + 1, _assumed)
             return self._every_binding(
                 node.id, fn, self.is_dataset_value, self._unpacked_dataset, _depth, _assumed
             )
@@ -305,6 +308,30 @@ class DataKinds:
             and func.attr in DATASET_METHODS
             and self.is_dataset_value(func.value, fn, _depth + 1, _assumed)
         )
+
+    def _rebound_parameter(self, node: ast.Name, fn: FunctionNode | None) -> ast.expr | None:
+        """The value a parameter holds where ``node`` reads it, when the function rebinds it
+        only by plain assignments among its top-level statements (``def train(train): train =
+        tf.data.Dataset.from_generator(train, ...); model.fit(train)``): the last one before
+        ``node``. None when it is no parameter, is rebound anywhere else, or not before."""
+        if fn is None:
+            return None
+        scope = self.scope(fn)
+        name = node.id
+        if name not in scope.params or name in scope.globals:
+            return None
+        top_level = [
+            stmt
+            for stmt in fn.body
+            if isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and stmt.targets[0].id == name
+        ]
+        if not top_level or scope.table.counts.get(name) != len(top_level):
+            return None
+        before = [stmt for stmt in top_level if stmt.end_lineno < node.lineno]
+        return before[-1].value if before else None
 
     def _unpacked_dataset(self, source: Unpacked, fn: FunctionNode | None) -> bool:
         """``train, val = image_dataset_from_directory(..., subset="both")``."""

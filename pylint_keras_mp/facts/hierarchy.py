@@ -288,7 +288,7 @@ class LoaderHierarchy:
             elif local is None:
                 through = self.project.keras_bases_of_base(self, base) if self.project is not None else []
                 if not through and qualname and not self._in_project(qualname):
-                    through = installed_loader_bases(qualname, self.options, installed_seen)
+                    through = installed_loader_bases(qualname, self.options, type(self), installed_seen)
                 found.extend(through)
         return returned if returned is not None else []
 

@@ -26,10 +26,14 @@ _MODULES: dict[tuple, object] = {}
 _KERAS_WORDS = (b"keras", b"tensorflow", b"Sequence", b"PyDataset")
 
 
-def installed_loader_bases(qualname: str, options, _seen: frozenset = frozenset()) -> list[str]:
+def installed_loader_bases(
+    qualname: str, options, facts_class, _seen: frozenset = frozenset()
+) -> list[str]:
     """The Keras loader bases (``keras.utils.Sequence``) that the class an installed package
     names ``qualname`` derives from, read from the package's source; [] when it derives from
-    none, or cannot be read (unknown, and silent)."""
+    none, or cannot be read (unknown, and silent). ``facts_class`` builds a module's facts
+    (``ModuleFacts``, which asks here through its hierarchy: passed in, not imported, so the
+    facts import no circle)."""
     key = (qualname, options)
     if key in _BASES:
         return _BASES[key]
@@ -38,14 +42,14 @@ def installed_loader_bases(qualname: str, options, _seen: frozenset = frozenset(
     _BASES[key] = []  # a cycle is unknown
     found: list[str] = []
     try:
-        found = _read_bases(qualname, options, _seen | {qualname})
+        found = _read_bases(qualname, options, facts_class, _seen | {qualname})
     except Exception:  # an unreadable, unparsable or hostile source is unknown
         found = []
     _BASES[key] = found
     return found
 
 
-def _read_bases(qualname: str, options, seen: frozenset) -> list[str]:
+def _read_bases(qualname: str, options, facts_class, seen: frozenset) -> list[str]:
     module, _, name = qualname.rpartition(".")
     if not module:
         return []
@@ -69,8 +73,8 @@ def _read_bases(qualname: str, options, seen: frozenset) -> list[str]:
         target = match[1].decode() + ("" if match[1].endswith(b".") else ".") + name
         if target.startswith("."):
             target = _absolute(module, path, target)
-        return installed_loader_bases(target, options, seen) if target else []
-    facts = _installed_facts(path, options)
+        return installed_loader_bases(target, options, facts_class, seen) if target else []
+    facts = _installed_facts(path, options, facts_class)
     if facts is None:
         return []
     cls = facts.classes.get(name)
@@ -80,7 +84,7 @@ def _read_bases(qualname: str, options, seen: frozenset) -> list[str]:
     if target is not None and facts.module_table.bound_once(name):
         if target.startswith("."):
             target = _absolute(module, path, target)
-        return installed_loader_bases(target, options, seen) if target else []
+        return installed_loader_bases(target, options, facts_class, seen) if target else []
     return []
 
 
@@ -96,7 +100,7 @@ def _absolute(module: str, path: str, target: str) -> str | None:
     return f"{base}.{rest}" if rest else base
 
 
-def _installed_facts(path: str, options):
+def _installed_facts(path: str, options, facts_class):
     """The facts of an installed module (no project: its own imports only), kept per process."""
     try:
         stat = os.stat(path)
@@ -106,13 +110,10 @@ def _installed_facts(path: str, options):
     if key not in _MODULES:
         _MODULES[key] = None
         if stat.st_size <= INSTALLED_MAX_BYTES:
-            # a cycle at import time: ModuleFacts is made of the hierarchy, which asks here
-            from .module_facts import ModuleFacts
-
             with open(path, "rb") as handle:
                 source = decode_source(handle.read())
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 tree = ast.parse(source, filename=path)
-            _MODULES[key] = ModuleFacts(tree, source, path, options, kind="installed")
+            _MODULES[key] = facts_class(tree, source, path, options, kind="installed")
     return _MODULES[key]

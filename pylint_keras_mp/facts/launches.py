@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import ast
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .hierarchy import DataLoader
 from .keras_api import LAUNCH_METHODS, WORKER_ARGUMENTS
+from .switches import PROCESSES, OpenSwitch, WorkerSettings, settings_of
 from .syntax import FunctionNode, is_super_init, keyword, walk_scope
 from .values import UNKNOWN
 
@@ -42,6 +43,7 @@ class Launch:
     # keyword arguments, written out or from **OPTIONS dicts the analysis reads, by name
     arguments: dict[str, Argument] = field(default_factory=dict)
     unresolved_kwargs: bool = False  # a **mapping whose keys the analysis cannot see
+    settings: WorkerSettings | None = None  # filled by ``Launches.launch_settings``
 
     def argument(self, name: str) -> Argument | None:
         return self.arguments.get(name)
@@ -61,14 +63,39 @@ class Launches:
         for call, fn in self.calls_by_function:
             if not (isinstance(call.func, ast.Attribute) and call.func.attr in LAUNCH_METHODS):
                 continue
+            if self._project_api_receiver(call.func, fn):
+                continue
             data = call.args[0] if call.args else keyword(call, "x")
             if data is None and call.func.attr.endswith("_generator"):
                 data = keyword(call, "generator")
             launch = Launch(call, call.func.attr, fn, data)
             launch.loader, launch.loader_call = self.loader_for_instance(data, fn)
+            if launch.loader is None:
+                launch.loader, launch.loader_call = self._local_loader_instance(data, fn)
             launch.arguments, launch.unresolved_kwargs = self.call_arguments(call, fn)
             launches.append(launch)
         return launches
+
+    def _project_api_receiver(self, func: ast.Attribute, fn: FunctionNode | None) -> bool:
+        """``wrapper.fit(...)`` where ``wrapper`` is an instance of a project class that defines
+        that method itself (or in a project base) and derives from no Keras class: the project's
+        own API, not a Keras launch."""
+        receiver = func.value
+        owner, cls = self, self.instance_class(receiver, fn)
+        if cls is None and self.project is not None and isinstance(receiver, ast.Name):
+            value, scope = self.follow(receiver, fn, at_launch=True)
+            if isinstance(value, ast.Call) and isinstance(value.func, (ast.Name, ast.Attribute)):
+                found = self.project.class_of(self, value.func, scope)
+                if found is not None and isinstance(found[1], ast.ClassDef):
+                    owner, cls = found
+        if cls is None or func.attr not in owner.class_methods(cls):
+            return False
+        for klass in owner.class_mro(cls):
+            for base in klass.bases:
+                qualname = owner.qualname(base) or ""
+                if qualname.split(".")[0] in ("keras", "tensorflow", "tf_keras"):
+                    return False
+        return True
 
     def call_arguments(self, call: ast.Call, fn: FunctionNode | None):
         """({name: Argument}, whether a ``**mapping`` stayed unresolved) for a call: its keywords,
@@ -136,7 +163,8 @@ class Launches:
         return self.resolve_int(found.value, found.scope) if found is not None else UNKNOWN
 
     def use_multiprocessing(self, launch: Launch):
-        """Whether a launch starts worker processes: True, False or UNKNOWN."""
+        """Whether a launch starts worker processes: True, False, UNKNOWN, or the
+        ``OpenSwitch`` that turns them on."""
         if launch.method.endswith("_generator") and self.keras_version == 3:
             return False  # Keras 3 has no such method: AttributeError first (KMP306)
         if launch.argument("use_multiprocessing") is not None:
@@ -144,11 +172,12 @@ class Launches:
                 return False  # Keras 3 rejects the argument before starting anything (KMP305)
             if self.input_takes_no_workers(launch) is not None:
                 return False  # arrays and datasets never go through the worker pool (KMP303)
-            mp = self.launch_bool(launch, "use_multiprocessing")
+            found = launch.argument("use_multiprocessing")
+            mp = self.switch_value(found.value, found.scope)
             workers = self.launch_int(launch, "workers")
         elif launch.loader is not None:
             mp, workers = self.loader_worker_settings(launch.loader, launch.loader_call, launch.function)
-            if mp is not True and self._kwargs_may_start_processes(launch):
+            if mp is not True and not isinstance(mp, OpenSwitch) and self._kwargs_may_start_processes(launch):
                 mp = UNKNOWN
         elif self._kwargs_may_start_processes(launch):
             mp, workers = UNKNOWN, UNKNOWN
@@ -156,9 +185,21 @@ class Launches:
             return False
         if mp is UNKNOWN:
             mp = True if self.options.assume_multiprocessing else UNKNOWN
-        if mp is True and workers is not UNKNOWN and workers <= 0:
+        if (mp is True or isinstance(mp, OpenSwitch)) and workers is not UNKNOWN and workers <= 0:
             return False
         return mp
+
+    def launch_settings(self, launch: Launch) -> WorkerSettings:
+        """The launch's ``WorkerSettings``: processes, open (with the switch), or not."""
+        if launch.settings is None:
+            mp = self.use_multiprocessing(launch)
+            if mp is True or isinstance(mp, OpenSwitch):
+                launch.settings = settings_of(mp, UNKNOWN)
+            elif mp is False:
+                launch.settings = WorkerSettings("none")
+            else:
+                launch.settings = WorkerSettings("unknown")
+        return launch.settings
 
     def _kwargs_may_start_processes(self, launch: Launch) -> bool:
         """A ``**mapping`` the analysis cannot read may carry ``use_multiprocessing=True`` (Keras 2
@@ -202,14 +243,15 @@ class Launches:
         return None
 
     def loader_worker_settings(self, loader: DataLoader, call: ast.Call | None, fn):
-        """(use_multiprocessing, workers) of a loader construction, from the call or the class."""
+        """(use_multiprocessing, workers) of a loader construction, from the call or the class:
+        use_multiprocessing is True, False, UNKNOWN or an ``OpenSwitch``."""
         mp = workers = None
         unresolved = False
         if call is not None:
             arguments, unresolved = self.call_arguments(call, fn)
             if "use_multiprocessing" in arguments:
                 found = arguments["use_multiprocessing"]
-                mp = self.resolve_bool(found.value, found.scope)
+                mp = self.switch_value(found.value, found.scope)
             if "workers" in arguments:
                 found = arguments["workers"]
                 workers = self.resolve_int(found.value, found.scope)
@@ -217,10 +259,44 @@ class Launches:
         if mp is None:
             mp = class_mp
             if mp is None:
+                mp = self._class_switch(loader, call, fn)
+            if mp is None:
                 mp = UNKNOWN if unresolved else False
         if workers is None:
             workers = class_workers if class_workers is not None else 1
         return mp, workers
+
+    def construction_settings(self, loader: DataLoader, call: ast.Call | None, fn) -> WorkerSettings:
+        """The ``WorkerSettings`` a loader construction (or, without one, its class) gives."""
+        mp, workers = self.loader_worker_settings(loader, call, fn)
+        if mp is UNKNOWN and self.options.assume_multiprocessing:
+            mp = True
+        return settings_of(mp, workers)
+
+    def _class_switch(self, loader: DataLoader, call: ast.Call | None, fn):
+        """use_multiprocessing as the class passes it to ``super().__init__`` when it is no
+        literal: a parameter of the ``__init__`` the construction runs (read at the
+        construction: ``Loader(x, use_mp=args.mp)``), or a switch the class reads itself
+        (``os.environ``...). True, False, an ``OpenSwitch``, UNKNOWN, or None when the class
+        passes none."""
+        for owner, init in self._init_chain(loader):
+            for node in walk_scope(init):
+                if not (isinstance(node, ast.Call) and is_super_init(node)):
+                    continue
+                value = keyword(node, "use_multiprocessing")
+                if value is None:
+                    continue
+                if isinstance(value, ast.Name) and value.id in owner.scope(init).params:
+                    first = next(iter(self._init_chain(loader)), (None, None))[1]
+                    if init is not first or call is None:
+                        return UNKNOWN
+                    passed = self.passed_argument(call, init, value.id, 1)
+                    if not isinstance(passed, ast.AST):
+                        return UNKNOWN  # not passed, or only through *args/**mapping
+                    return self.switch_value(passed, fn)
+                return owner.switch_value(value, init)
+            return None  # the first __init__ decides whether a base's is reached
+        return None
 
     def class_worker_settings(self, loader: DataLoader):
         """use_multiprocessing / workers the class itself passes to super().__init__(...): the
@@ -253,7 +329,11 @@ class Launches:
 
     @functools.cached_property
     def multiprocessing_launches(self) -> list[Launch]:
-        return [launch for launch in self.launch_calls if self.use_multiprocessing(launch) is True]
+        """Launches that start worker processes, or do when an open switch is on
+        (``launch_settings(launch).when`` names it)."""
+        return [
+            launch for launch in self.launch_calls if self.launch_settings(launch).may_use_processes
+        ]
 
     @functools.cached_property
     def user_defined_launch_methods(self) -> frozenset[str]:
@@ -288,76 +368,143 @@ class Launches:
                 if loader is not None:
                     found.append((call, fn, loader))
                 continue
-            loader = self.data_loaders_by_name.get(call.func.id)
-            if loader is None:
-                continue
             if fn is not None and call.func.id in self.scope(fn).locals:
-                continue
-            found.append((call, fn, loader))
+                loader = self.local_loader_class(call.func.id, fn)
+            else:
+                loader = self.data_loaders_by_name.get(call.func.id)
+            if loader is not None:
+                found.append((call, fn, loader))
         return found
 
+    def local_loader_class(self, name: str, fn: FunctionNode) -> DataLoader | None:
+        """The data loader class a function defines under ``name`` (a local class), if any."""
+        definition = self.scope(fn).single_definition(name)
+        if not isinstance(definition, ast.ClassDef):
+            return None
+        return next((loader for loader in self.data_loaders if loader.node is definition), None)
+
+    def _local_loader_instance(self, node: ast.AST | None, fn: FunctionNode | None):
+        """(loader, construction) for ``Local(...)`` of a loader class the function defines,
+        directly or through a name bound once."""
+        node, scope = self.follow(node, fn)
+        if (
+            scope is not None
+            and isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in self.scope(scope).locals
+        ):
+            loader = self.local_loader_class(node.func.id, scope)
+            if loader is not None:
+                return loader, node
+        return None, None
+
     def loader_uses_processes(self, loader: DataLoader) -> bool:
-        """This loader's ``__getitem__`` runs in worker processes (see ``processes_site``)."""
-        return self.processes_site(loader) is not None
+        """This loader's ``__getitem__`` runs in worker processes, or does when an open switch
+        is on (``loader_process_settings``)."""
+        return self.loader_process_settings(loader).may_use_processes
 
     def processes_site(self, loader: DataLoader) -> tuple[object, int, int] | None:
-        """Where the loader is made to run in worker processes, as (file, line, column), or None
-        when it is not: the module shows a launch that starts processes with it (or with data the
-        analysis cannot tell apart from it), a construction passing ``use_multiprocessing=True``,
-        or the class's own ``super().__init__(use_multiprocessing=True)``; or another project
-        module shows one of those for it or a subclass (never for unknown data there)."""
+        """Where the loader is made to run in worker processes (or would be, when an open switch
+        is on), as (file, line, column); None when it is not."""
+        settings = self.loader_process_settings(loader)
+        return settings.site if settings.may_use_processes else None
+
+    def loader_process_settings(self, loader: DataLoader) -> WorkerSettings:
+        """Whether this loader's ``__getitem__`` runs in worker processes: the module shows a
+        launch that starts processes with it (or with data the analysis cannot tell apart from
+        it), a construction passing ``use_multiprocessing=True``, or the class's own
+        ``super().__init__(use_multiprocessing=True)``; or another project module shows one of
+        those for it or a subclass (never for unknown data there). Processes for certain win
+        over processes behind an open switch; "none" when nothing shows either."""
+        cache = self.__dict__.setdefault("_process_settings_memo", {})
+        if id(loader) not in cache:
+            cache[id(loader)] = self._loader_process_settings(loader)
+        return cache[id(loader)]
+
+    def _loader_process_settings(self, loader: DataLoader) -> WorkerSettings:
+        opened: WorkerSettings | None = None
+
+        def consider(settings: WorkerSettings) -> bool:
+            nonlocal opened
+            if settings.kind == "processes":
+                return True
+            if settings.kind == "open" and opened is None:
+                opened = settings
+            return False
+
         here = self.path
         for launch in self.multiprocessing_launches:
-            site = (here, launch.call.lineno, launch.call.col_offset)
+            settings = replace(
+                self.launch_settings(launch), site=(here, launch.call.lineno, launch.call.col_offset)
+            )
             if launch.loader is not None:
-                if launch.loader is loader:
-                    return site
+                if launch.loader is loader and consider(settings):
+                    return settings
                 continue
             data, fn = launch.data, launch.function
             cls = self.instance_class(data, fn) if data is not None else None
             if cls is not None:
-                if cls is loader.node:
-                    return site
+                if cls is loader.node and consider(settings):
+                    return settings
                 continue
             if data is not None and not (
                 self.plain_iterator(data, fn)
                 or self.is_dataset_value(data, fn)
                 or self.is_in_memory_value(data, fn)
             ):
-                return site
+                if consider(settings):
+                    return settings
         for call, fn, constructed in self.loader_constructions:
             if constructed is not loader:
                 continue
-            mp, workers = self.loader_worker_settings(loader, call, fn)
-            if mp is UNKNOWN and self.options.assume_multiprocessing:
-                mp = True
-            if mp is True and (workers is UNKNOWN or workers >= 1):
-                return (here, call.lineno, call.col_offset)
-        mp, workers = self.class_worker_settings(loader)
-        if mp is True and (workers is None or workers >= 1):
-            return (here, loader.node.lineno, loader.node.col_offset)
-        if self.project is None:
-            return None
-        return self.project.process_launch_of(loader.key)
+            settings = self.construction_settings(loader, call, fn)
+            if consider(settings):
+                return replace(settings, site=(here, call.lineno, call.col_offset))
+            if settings.kind == "open" and opened is settings:
+                opened = replace(settings, site=(here, call.lineno, call.col_offset))
+        settings = self.class_settings(loader)
+        if consider(settings):
+            return replace(settings, site=(here, loader.node.lineno, loader.node.col_offset))
+        if settings.kind == "open" and opened is settings:
+            opened = replace(settings, site=(here, loader.node.lineno, loader.node.col_offset))
+        if self.project is not None:
+            found = self.project.process_launch_of(loader.key)
+            if found is not None:
+                path, line, col, condition = found
+                if condition is None:
+                    return replace(PROCESSES, site=(path, line, col))
+                if opened is None:
+                    switch = OpenSwitch("", "", None, stated=condition)
+                    opened = WorkerSettings("open", switch, site=(path, line, col))
+        return opened if opened is not None else WorkerSettings("none")
 
-    def loaders_started_with_processes(self) -> list[tuple[DataLoader, ast.AST]]:
+    def class_settings(self, loader: DataLoader) -> WorkerSettings:
+        """What the class itself sets in ``super().__init__(...)``, without a construction."""
+        mp, workers = self.class_worker_settings(loader)
+        if mp is None:
+            mp = self._class_switch(loader, None, None)
+        if mp is True and (workers is None or workers >= 1):
+            return PROCESSES
+        if isinstance(mp, OpenSwitch) and (workers is None or workers >= 1):
+            return settings_of(mp, UNKNOWN if workers is None else workers)
+        return WorkerSettings("none")
+
+    def loaders_started_with_processes(self) -> list[tuple[DataLoader, ast.AST, WorkerSettings]]:
         """Data loaders (of this or another project module) that this module runs in worker
-        processes, each with where: a launch with processes fed a known loader, a construction
-        that sets ``use_multiprocessing=True``, or a class of the module that sets it itself."""
+        processes, each with where and the settings (processes, or open with its switch): a
+        launch with processes fed a known loader, a construction that sets
+        ``use_multiprocessing=True``, or a class of the module that sets it itself."""
         found = [
-            (launch.loader, launch.call)
+            (launch.loader, launch.call, self.launch_settings(launch))
             for launch in self.multiprocessing_launches
             if launch.loader is not None
         ]
         for call, fn, loader in self.loader_constructions:
-            mp, workers = self.loader_worker_settings(loader, call, fn)
-            if mp is UNKNOWN and self.options.assume_multiprocessing:
-                mp = True
-            if mp is True and (workers is UNKNOWN or workers >= 1):
-                found.append((loader, call))
+            settings = self.construction_settings(loader, call, fn)
+            if settings.may_use_processes:
+                found.append((loader, call, settings))
         for loader in self.data_loaders:
-            mp, workers = self.class_worker_settings(loader)
-            if mp is True and (workers is None or workers >= 1):
-                found.append((loader, loader.node))
+            settings = self.class_settings(loader)
+            if settings.may_use_processes:
+                found.append((loader, loader.node, settings))
         return found
-

@@ -15,6 +15,7 @@ from .pipelines import Pipelines
 from .resolver import Resolver
 from .returns import ReturnSummaries
 from .self_state import SelfState
+from .switches import Switches
 from .version import KerasVersion
 from .worker_code import WorkerCode
 
@@ -23,6 +24,7 @@ class ModuleFacts(
     ModuleWalk,
     Resolver,
     KerasVersion,
+    Switches,
     LoaderHierarchy,
     ReturnSummaries,
     WorkerCode,

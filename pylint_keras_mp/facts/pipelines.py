@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import ast
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .hierarchy import DataLoader
 from .module import module_statements, walk_import_time
+from .switches import PROCESSES, WorkerSettings
 from .syntax import FunctionNode, keyword, source_text, walk_scope
 from .torch_api import (
     DATALOADER_PARAMETERS,
@@ -166,16 +167,27 @@ class Pipelines:
             return (self.path, running.call.lineno, running.call.col_offset)
         if self.project is None:
             return None
-        return self.project.process_launch_of(loader.key)
+        found = self.project.process_launch_of(loader.key)
+        return found[:3] if found is not None else None
 
-    def loaders_started_with_processes(self) -> list[tuple[DataLoader, ast.AST]]:
+    def loader_process_settings(self, loader: DataLoader) -> WorkerSettings:
+        """For a torch dataset: processes where a DataLoader with workers runs it (its site),
+        else none; a Keras loader's settings otherwise."""
+        if loader.pipeline != "torch":
+            return super().loader_process_settings(loader)
+        site = self.processes_site(loader)
+        return replace(PROCESSES, site=site) if site is not None else WorkerSettings("none")
+
+    def loaders_started_with_processes(self) -> list[tuple[DataLoader, ast.AST, WorkerSettings]]:
         found = [
-            (loader, node)
-            for loader, node in super().loaders_started_with_processes()
+            (loader, node, settings)
+            for loader, node, settings in super().loaders_started_with_processes()
             if loader.pipeline != "torch"
         ]
         return found + [
-            (tl.loader, tl.call) for tl in self.torch_loaders_with_workers if tl.loader is not None
+            (tl.loader, tl.call, PROCESSES)
+            for tl in self.torch_loaders_with_workers
+            if tl.loader is not None
         ]
 
     def judged_in_workers(self, loader: DataLoader) -> bool:

@@ -62,29 +62,60 @@ class SelfAttributeUse:
 
 
 def guard_attrs(test: ast.expr, self_name: str) -> set[str]:
-    """Attributes a lazy-initialisation guard tests: self.x is None, not self.x, hasattr(self, 'x')."""
+    """Attributes a lazy-initialisation guard tests: ``self.x is None``, ``not self.x``,
+    ``self.x == None``, ``hasattr(self, 'x')``, ``'x' not in self.__dict__``, ``k not in
+    self.x`` (a memoisation cache), and ``and``/``or``/``not`` of those. An attribute compared
+    with anything else (``self.idx != index``, ``self.i % 10 == 0``) is a cursor or a counter:
+    what it guards runs again whenever the value moves, so it is no lazy initialisation."""
     attrs: set[str] = set()
-    for node in ast.walk(test):
-        attr = is_self_attribute(node, self_name)
-        if attr:
-            attrs.add(attr)
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in {"hasattr", "getattr"}
-            and len(node.args) >= 2
-            and isinstance(node.args[0], ast.Name)
-            and node.args[0].id == self_name
-            and isinstance(node.args[1], ast.Constant)
-            and isinstance(node.args[1].value, str)
-        ):
-            attrs.add(node.args[1].value)
-        if isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
-            for comparator in node.comparators:
-                if isinstance(comparator, ast.Attribute) and comparator.attr == "__dict__":
-                    if isinstance(node.left, ast.Constant) and isinstance(node.left.value, str):
-                        attrs.add(node.left.value)
+    _lazy_tests(test, self_name, attrs)
     return attrs
+
+
+def _is_none_or_flag(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, bool))
+
+
+def _lazy_tests(test: ast.expr, self_name: str, attrs: set[str]) -> None:
+    attr = is_self_attribute(test, self_name)
+    if attr:
+        attrs.add(attr)  # if self.x: / if not self.x:
+        return
+    if isinstance(test, ast.BoolOp):
+        for value in test.values:
+            _lazy_tests(value, self_name, attrs)
+        return
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        _lazy_tests(test.operand, self_name, attrs)
+        return
+    if (
+        isinstance(test, ast.Call)
+        and isinstance(test.func, ast.Name)
+        and test.func.id in {"hasattr", "getattr"}
+        and len(test.args) >= 2
+        and isinstance(test.args[0], ast.Name)
+        and test.args[0].id == self_name
+        and isinstance(test.args[1], ast.Constant)
+        and isinstance(test.args[1].value, str)
+    ):
+        attrs.add(test.args[1].value)
+        return
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        left, op, right = test.left, test.ops[0], test.comparators[0]
+        if isinstance(op, (ast.In, ast.NotIn)):
+            if isinstance(right, ast.Attribute) and right.attr == "__dict__":
+                if isinstance(left, ast.Constant) and isinstance(left.value, str):
+                    attrs.add(left.value)
+                return
+            attr = is_self_attribute(right, self_name)
+            if attr:
+                attrs.add(attr)  # if key not in self.cache: a memoisation cache
+            return
+        if isinstance(op, (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)):
+            for side, other in ((left, right), (right, left)):
+                attr = is_self_attribute(side, self_name)
+                if attr and _is_none_or_flag(other):
+                    attrs.add(attr)
 
 
 def guarded_statements(body, self_name, guards=(), tests=()):

@@ -7,7 +7,8 @@ import functools
 import os
 
 from ..installed import version
-from .keras_api import import_path_uses_keras, imports_keras
+from .keras_api import WORKER_ARGUMENTS, import_path_uses_keras, imports_keras, is_keras_loader_base
+from .syntax import is_super_init, source_text, walk_scope
 
 # Keras-version evidence in a module (qualified-name prefixes). A call of fit_generator & co. is
 # none: under Keras 3 it is the very mistake KMP306 reports.
@@ -84,6 +85,18 @@ def installed_tf_keras_major() -> int | None:
     return 3
 
 
+def evidence_text(node: ast.AST) -> str:
+    """How a message names the node that shows the version: ``keras.utils.PyDataset``."""
+    if isinstance(node, ast.Import):
+        return "import " + ", ".join(alias.name for alias in node.names)
+    if isinstance(node, ast.ImportFrom):
+        names = ", ".join(alias.name for alias in node.names)
+        return f"from {'.' * node.level}{node.module or ''} import {names}"
+    if isinstance(node, ast.Call):
+        return "super().__init__() with worker arguments"
+    return source_text(node)
+
+
 class KerasVersion:
     """The Keras version of the module, on top of the module walk and the resolver."""
 
@@ -110,7 +123,13 @@ class KerasVersion:
             if node.attr in version_attrs
         ]
         candidates.sort(key=lambda node: (node.lineno, node.col_offset))
+        for node in self._loader_worker_arguments():
+            candidates.append(node)
+        candidates.sort(key=lambda node: (node.lineno, node.col_offset))
         for node in candidates:
+            if isinstance(node, ast.Call):  # super().__init__(workers=...) in a loader
+                evidence.setdefault(3, node)
+                continue
             names: list[str] = []
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
@@ -127,21 +146,57 @@ class KerasVersion:
                     evidence.setdefault(2, node)
         return evidence
 
+    def _loader_worker_arguments(self) -> list[ast.Call]:
+        """``super().__init__(workers=..., ...)`` in the ``__init__`` of a class whose base is
+        Keras' ``Sequence`` (or ``PyDataset``): only Keras 3's base takes worker arguments."""
+        found = []
+        for cls in self.nodes_of(ast.ClassDef):
+            if not any(is_keras_loader_base(self.qualname(base) or "") for base in cls.bases):
+                continue
+            for stmt in cls.body:
+                if not (isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__"):
+                    continue
+                for node in walk_scope(stmt):
+                    if (
+                        isinstance(node, ast.Call)
+                        and is_super_init(node)
+                        and any(kw.arg in WORKER_ARGUMENTS for kw in node.keywords)
+                    ):
+                        found.append(node)
+        return found
+
     @functools.cached_property
-    def keras_version(self) -> int | None:
-        """2, 3 or None (unknown): ``tf_keras`` in the imports, else the option, else the module's
-        evidence, else what is installed where the linter runs (``installed_keras_version``)."""
+    def keras_version_decided(self) -> tuple[int | None, str]:
+        """(2, 3 or None, what decided it): ``tf_keras`` in the imports, else the option, else
+        the module's own evidence, else the project's (its declared dependencies, then Keras-3-
+        only API in its other modules), else what is installed where the linter runs."""
         if self.imports_tf_keras:
-            return 2
+            return 2, "this module imports tf_keras"
         forced = self.options.keras_version
         if forced in ("2", "3"):
-            return int(forced)
+            return int(forced), f"the keras-version option ({forced})"
         evidence = self.keras_version_evidence
         if len(evidence) == 1:
-            return next(iter(evidence))
+            version, node = next(iter(evidence.items()))
+            return version, f"this module ({evidence_text(node)}, line {node.lineno})"
         if evidence or not self.uses_keras:
-            return None  # mixed signals, or no Keras at all
-        return self.installed_keras_version
+            return None, ""  # mixed signals, or no Keras at all
+        if self.project is not None:
+            found = self.project.keras_version_of_project()
+            if found is not None:
+                return found
+        installed = self.installed_keras_version
+        return installed, ("the Keras installed where the linter runs" if installed is not None else "")
+
+    @property
+    def keras_version(self) -> int | None:
+        """2, 3 or None (unknown); ``keras_version_decided`` says what decided it."""
+        return self.keras_version_decided[0]
+
+    @property
+    def keras_version_source(self) -> str:
+        """What decided the Keras version, for messages: "requirements.txt (keras==2.3.1)"."""
+        return self.keras_version_decided[1]
 
     @functools.cached_property
     def installed_keras_version(self) -> int | None:

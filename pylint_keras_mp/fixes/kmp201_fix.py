@@ -15,6 +15,7 @@ import tokenize
 from ..facts import BUILTIN_NAMES
 from ..rules._attributes import stored_attributes
 from . import UNSAFE, Edit, Rewrite, RuleFix
+from .lambdas import free_names
 
 
 def _lambda_assignments(ctx) -> dict:
@@ -31,21 +32,6 @@ def _lambda_assignments(ctx) -> dict:
 
     return ctx.memo("lambda assignments", index)
 
-
-def _free_names(lam: ast.Lambda) -> set[str] | None:
-    args = lam.args
-    params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
-    params |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
-    if any(not isinstance(d, ast.Constant) for d in args.defaults + [d for d in args.kw_defaults if d]):
-        return None  # defaults are evaluated where the lambda is made
-    bound_inside = set()
-    for node in ast.walk(lam.body):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            bound_inside.add(node.id)
-        elif isinstance(node, ast.arg):
-            bound_inside.add(node.arg)
-    loaded = {n.id for n in ast.walk(lam.body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    return loaded - params - bound_inside
 
 
 def _new_name(ctx, loader, assignment) -> str | None:
@@ -121,7 +107,7 @@ def fix(ctx, finding):
     if index and (facts.tree.body[index - 1].end_lineno or 0) >= _class_first_line(loader.node):
         return None  # shares its line with the statement before (a; class ...)
     lam = assignment.value
-    free = _free_names(lam)
+    free = free_names(lam)
     if free is None:
         return None
     local = facts.scope(assignment.method).locals

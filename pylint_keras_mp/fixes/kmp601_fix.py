@@ -16,6 +16,7 @@ from ..facts import BUILTIN_NAMES
 from ..facts.pipelines import argument
 from ..facts.torch_api import PICKLED_CALLABLES
 from . import SAFE, RuleFix
+from .lambdas import free_names
 
 
 def _lambda_arguments(ctx) -> dict:
@@ -32,17 +33,6 @@ def _lambda_arguments(ctx) -> dict:
 
     return ctx.memo("dataloader lambdas", index)
 
-
-def _free_names(lam: ast.Lambda) -> set[str] | None:
-    args = lam.args
-    params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
-    params |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
-    if any(not isinstance(d, ast.Constant) for d in args.defaults + [d for d in args.kw_defaults if d]):
-        return None  # defaults are evaluated where the lambda is made
-    bound = {n.id for n in ast.walk(lam.body) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-    bound |= {n.arg for n in ast.walk(lam.body) if isinstance(n, ast.arg)}
-    loaded = {n.id for n in ast.walk(lam.body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    return loaded - params - bound
 
 
 def _new_name(ctx, name, lam) -> str | None:
@@ -67,7 +57,7 @@ def fix(ctx, finding):
     name, lam, fn = _lambda_arguments(ctx).get((finding.line, finding.col), (None, None, None))
     if lam is None:
         return None
-    free = _free_names(lam)
+    free = free_names(lam)
     if free is None:
         return None
     local = facts.scope(fn).locals if fn is not None else set()

@@ -32,6 +32,7 @@ from ..keras_components import KERAS_COMPONENTS
 from ..prefilter import names_needed_words
 from ..text import decode_source, names_a_word, names_code_word
 from ..text import normalised as _normalised
+from .keras_version import project_keras_version
 from .model import Project, project_for, real_path, set_buffer
 
 # How many re-exports a name is followed through.
@@ -180,7 +181,8 @@ class ModuleSummary:
     # (file, function name, line, loader key, how the message names the path to it)
     helpers: list[tuple] = field(default_factory=list)
     # lineages run in worker processes, with the line and column of the launch (or construction)
-    started: list[tuple[frozenset, int, int]] = field(default_factory=list)
+    # and the open switch's condition (None: processes for certain)
+    started: list[tuple[frozenset, int, int, str | None]] = field(default_factory=list)
     # top-level names that re-export a Keras or configured loader base (``compat.Sequence``)
     reexported_bases: set[str] = field(default_factory=set)
     # project objects its constructions give a loader to hold: (loader key, attribute, class
@@ -286,6 +288,7 @@ class ProjectIndex:
         return facts
 
     def _reset(self) -> None:
+        self._keras_version = None
         if self._current is not None:
             _LINTED[0] = None
         self._facts.clear()
@@ -300,6 +303,15 @@ class ProjectIndex:
         self._loader_words = None
         self._wordless.clear()
         self._words_checked.clear()
+
+    # ------------------------------------------------------------------ Keras version
+    def keras_version_of_project(self) -> tuple[int, str] | None:
+        """(2 or 3, what decided it) for the modules that show no version of their own: the
+        project's declared dependencies, else Keras-version evidence in its modules (all that
+        show one agree); None when neither says."""
+        if getattr(self, "_keras_version", None) is None:
+            self._keras_version = (project_keras_version(self),)
+        return self._keras_version[0]
 
     # ------------------------------------------------------------------ names
     def _where(self, importer: Path, qualname: str | None):
@@ -639,8 +651,19 @@ class ProjectIndex:
                 summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, label))
         for name in facts.loader_factories():
             summary.loader_names.add(name)  # a module that calls it may launch the loader
-        for loader, node in facts.loaders_started_with_processes():
-            summary.started.append((loader.lineage, node.lineno, node.col_offset))
+        for loader, node, settings in facts.loaders_started_with_processes():
+            condition = settings.condition
+            if condition is not None:
+                try:
+                    where = path.relative_to(self.project.root).as_posix()
+                except ValueError:
+                    where = path.name
+                line = getattr(settings.switch.node, "lineno", None)
+                if settings.switch.via or line is None:
+                    condition += f" in {where}"
+                else:
+                    condition += f" in {where} (line {line})"
+            summary.started.append((loader.lineage, node.lineno, node.col_offset, condition))
         if facts.loader_constructions:
             summary.held_arguments = facts.held_arguments()
         base_words = self.loader_words()
@@ -716,7 +739,7 @@ class ProjectIndex:
             if self.project.resolve_name(module, path) is not None:
                 continue
             for name in names:
-                if installed_loader_bases(f"{module}.{name}", self.options):
+                if installed_loader_bases(f"{module}.{name}", self.options, ModuleFacts):
                     return True
         return False
 
@@ -812,18 +835,24 @@ class ProjectIndex:
         """The lineage (class keys) of every loader a project module runs in worker processes."""
         if self._fed_with_processes is None:
             self._fed_with_processes = [
-                lineage for summary in self.scan().values() for lineage, _, _ in summary.started
+                lineage for summary in self.scan().values() for lineage, *_ in summary.started
             ]
         return self._fed_with_processes
 
-    def process_launch_of(self, key) -> tuple[Path, int, int] | None:
+    def process_launch_of(self, key) -> tuple[Path, int, int, str | None] | None:
         """Where a project module runs the loader ``key`` (or a subclass) in worker processes:
-        (file, line, column) of the first such launch or construction, None when none does."""
+        (file, line, column, condition) of the first launch or construction that does it for
+        certain (condition None), else of the first behind an open switch (its condition); None
+        when none does."""
+        opened = None
         for path, summary in self.scan().items():
-            for lineage, line, col in summary.started:
+            for lineage, line, col, condition in summary.started:
                 if key in lineage:
-                    return (path, line, col)
-        return None
+                    if condition is None:
+                        return (path, line, col, None)
+                    if opened is None:
+                        opened = (path, line, col, condition)
+        return opened
 
     @silent(None)
     def loader_by_key(self, key):

@@ -17,6 +17,7 @@ from pathlib import Path
 from ..files import kind_of, read_bytes
 from ..text import decode_source
 from .gitignore import IgnoreRules
+from .source_roots import declared_source_roots
 
 # A folder holding one of these is a project root.
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
@@ -164,6 +165,9 @@ class Project:
         self.root = root
         self.marked = marked  # False: a folder of scripts, without a project file
         roots = [root / r if not r.is_absolute() else r for r in source_roots]
+        if not roots and marked:
+            # the build configuration's roots (src/ layouts); the source-roots option overrides
+            roots = list(declared_source_roots(root))
         self.source_roots = tuple(dict.fromkeys([*(r.resolve() for r in roots), root]))
         self.files: dict[Path, ParsedFile] = {}
         # kept as strings: the garbage collector need not visit them (a Path is two objects)

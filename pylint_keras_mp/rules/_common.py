@@ -16,6 +16,18 @@ MUTATING_METHODS = frozenset(
 )
 
 
+def keras3_decided(facts, loader=None) -> str:
+    """`` (Keras 3: the project's dependencies: requirements.txt (keras>=3))``: what made the
+    module Keras 3, for the rules that hold only there; "" for a loader whose own base is
+    ``PyDataset`` (that decides it)."""
+    if loader is not None and loader.is_pydataset:
+        return ""
+    source = facts.keras_version_source
+    if not source or source.startswith(("this module", "the keras-version option")):
+        return ""  # the module itself, or the user's own setting, says so
+    return f" (Keras 3: {source})"
+
+
 def launch_label(launch) -> str:
     """How a message names a launch: ``model.fit(...)``."""
     func = launch.call.func
@@ -85,3 +97,17 @@ def launch_inputs(launch) -> list[tuple[ast.expr, object, str]]:
         if validation is not None:
             inputs.append((validation.value, validation.scope, "validation_data="))
     return inputs
+
+
+def local_classes(facts) -> dict[int, ast.AST]:
+    """id(class) -> the innermost function it is defined in, for every class of the module
+    defined inside a function (also inside a class inside a function): pickle cannot find such a
+    class by its name."""
+    found: dict[int, ast.AST] = {}
+    for fn in facts.all_functions:
+        stack = [node for node in walk_scope(fn) if isinstance(node, ast.ClassDef)]
+        while stack:
+            cls = stack.pop()
+            found[id(cls)] = fn
+            stack.extend(stmt for stmt in cls.body if isinstance(stmt, ast.ClassDef))
+    return found

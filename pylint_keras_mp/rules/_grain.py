@@ -133,7 +133,7 @@ def check(facts, report, code: str) -> None:
                 ):
                     reported.add(owner.attr)
                     report("KMP402", node, loader=cls.name, method=fn.name,
-                           what=generators[owner.attr], why=COPIED_STATE)
+                           what=generators[owner.attr], why=COPIED_STATE, when="")
                 elif (
                     facts.qualname(node.func, fn) or ""
                 ).startswith("numpy.random.") and node.func.attr not in NUMPY_NON_DRAWS:
@@ -142,4 +142,4 @@ def check(facts, report, code: str) -> None:
                         reported.add("numpy")
                         why = IMPORT_SEED.format(seed=f"{ast.unparse(seed.func)}(...)", line=seed.lineno)
                         report("KMP402", node, loader=cls.name, method=fn.name,
-                               what=f"{ast.unparse(node.func)}", why=why)
+                               what=f"{ast.unparse(node.func)}", why=why, when="")

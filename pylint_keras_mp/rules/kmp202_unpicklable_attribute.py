@@ -40,7 +40,7 @@ RULE = Rule(
     forms=(
         (
             "launch",
-            "{launch} feeds {what} that holds a threading.Lock, to worker processes: it cannot "
+            "{launch} feeds {what} that holds a threading.Lock, to worker processes{when}: it cannot "
             "be pickled into spawn/forkserver workers",
             "feed the workers a PyDataset that loads and augments each batch by index, or use "
             "threads (use_multiprocessing=False)",
@@ -240,11 +240,21 @@ def check_launch_inputs(facts, report) -> None:
             if what is None:
                 continue
             if in_processes is None:
-                in_processes = facts.use_multiprocessing(launch) is True
-            if not (in_processes or _iterator_sets_processes(facts, node, scope)):
-                continue
+                in_processes = facts.launch_settings(launch)
+            when = in_processes.when
+            if not in_processes.may_use_processes:
+                if not _iterator_sets_processes(facts, node, scope):
+                    continue
+                when = ""
             named = f"{node.id}, " if isinstance(node, ast.Name) else ""
-            report("KMP202", node, form="launch", launch=launch_label(launch), what=named + what)
+            report(
+                "KMP202",
+                node,
+                form="launch",
+                launch=launch_label(launch),
+                what=named + what,
+                when=when,
+            )
 
 
 def check(facts, report) -> None:

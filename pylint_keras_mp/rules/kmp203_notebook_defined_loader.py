@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ..facts import UNKNOWN
 from ..rule import Rule
-from ._common import launch_label
+from ._common import launch_label, local_classes
 
 RULE = Rule(
     code="KMP203",
@@ -43,22 +42,26 @@ def process_use(facts, loader) -> str | None:
             and launch.data is not None
             and facts.instance_class(launch.data, launch.function) is loader.node
         ):
-            return f"runs in worker processes through {launch_label(launch)}"
+            when = facts.launch_settings(launch).when
+            return f"runs in worker processes through {launch_label(launch)}{when}"
     for call, fn, constructed in facts.loader_constructions:
         if constructed is not loader:
             continue
-        mp, workers = facts.loader_worker_settings(loader, call, fn)
-        if mp is UNKNOWN and facts.options.assume_multiprocessing:
-            mp = True
-        if mp is True and (workers is UNKNOWN or workers >= 1):
+        settings = facts.construction_settings(loader, call, fn)
+        if settings.kind == "processes":
             return "is constructed with use_multiprocessing=True"
+        if settings.kind == "open":
+            return f"is constructed to run in worker processes{settings.when}"
     return None
 
 
 def check(facts, report) -> None:
     if not facts.is_notebook:
         return
+    local = local_classes(facts)
     for loader in facts.data_loaders:
+        if id(loader.node) in local:
+            continue  # a class defined in a function fails to pickle first (KMP204)
         how = process_use(facts, loader)
         if how is not None:
             form = "dataloader" if loader.pipeline == "torch" else None

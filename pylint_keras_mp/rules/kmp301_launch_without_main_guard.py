@@ -13,7 +13,7 @@ RULE = Rule(
     severity="E",
     summary="Multiprocessing fit/predict runs at import time, outside if __name__ == '__main__'",
     template=(
-        "{launch} starts worker processes at import time{via}: spawn/forkserver workers "
+        "{launch} starts worker processes at import time{via}{when}: spawn/forkserver workers "
         "re-import the module, fail to bootstrap and the parent hangs"
     ),
     fix="move the call under if __name__ == \"__main__\":",
@@ -55,7 +55,8 @@ def check(facts, report) -> None:
             if trigger is None or facts.functions.get(name) is not launch.function:
                 continue
             via = f" (via the module-level call {name}() on line {trigger.lineno})"
-        report("KMP301", launch.call, launch=launch_label(launch), via=via)
+        when = facts.launch_settings(launch).when
+        report("KMP301", launch.call, launch=launch_label(launch), via=via, when=when)
     for node, torch_loader, fn in facts.torch_import_time_iterations:
         what = "iterates" if isinstance(node, (ast.For, ast.comprehension)) else "hands to a call"
         trigger = facts.import_time_functions.get(fn.name) if fn is not None else None

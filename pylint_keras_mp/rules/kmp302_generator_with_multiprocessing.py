@@ -11,7 +11,7 @@ RULE = Rule(
     symbol="generator-with-multiprocessing",
     severity="W",
     summary="A plain Python generator is fed to fit/predict with worker processes or several threads",
-    template="{launch} feeds {what} as {argument} to {workers}: {consequence}",
+    template="{launch} feeds {what} as {argument} to {workers}{when}: {consequence}",
     fix="wrap the data in a keras.utils.PyDataset/Sequence subclass (each batch by index)",
     words=("Sequence", "PyDataset", "workers", "use_multiprocessing"),
     options=("sequence-bases", "keras-version", "assume-multiprocessing"),
@@ -51,7 +51,7 @@ def launch_parallelism(facts, launch) -> str | None:
     """"processes", "threads" (more than one worker thread), "threads or processes" (more than
     one worker, use_multiprocessing unknown), or None: main thread, one thread, or unknown."""
     mp = facts.use_multiprocessing(launch)
-    if mp is True:
+    if mp is True or facts.launch_settings(launch).kind == "open":
         return "processes"
     mp_given = launch.argument("use_multiprocessing") is not None
     if launch.argument("workers") is not None:
@@ -128,6 +128,7 @@ def check(facts, report) -> None:
                     what=describe(found),
                     argument=argument,
                     workers=_workers_text(kind, count),
+                    when=facts.launch_settings(launch).when if kind == "processes" else "",
                     consequence=effect,
                 )
                 break

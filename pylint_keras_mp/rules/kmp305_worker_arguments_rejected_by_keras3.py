@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from ..facts import UNKNOWN, Many
 from ..rule import Rule
-from ._common import arguments_text, launch_label
+from ._common import arguments_text, keras3_decided, launch_label
 
 RULE = Rule(
     code="KMP305",
     symbol="worker-arguments-rejected-by-keras3",
     severity="E",
     summary="workers/use_multiprocessing/max_queue_size passed to fit/evaluate/predict under Keras 3",
-    template="{launch} passes {args}, which Keras 3 rejects ({error})",
+    template="{launch} passes {args}, which Keras 3 rejects ({error}){decided}",
     fix=(
         "drop them, or pass them to the data loader's constructor, which forwards them with "
         "super().__init__(**kwargs)"
@@ -59,4 +59,5 @@ def check(facts, report) -> None:
             launch=launch_label(launch),
             args=arguments_text(keywords),
             error=runtime_error(facts, launch, keywords),
+            decided=keras3_decided(facts),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..rule import Rule
-from ._common import arguments_text, launch_label
+from ._common import arguments_text, keras3_decided, launch_label
 
 RULE = Rule(
     code="KMP306",
@@ -12,7 +12,7 @@ RULE = Rule(
     summary="fit_generator/evaluate_generator/predict_generator called under Keras 3, which removed them",
     template=(
         "{launch} does not exist in Keras 3 (AttributeError: ... object has no attribute "
-        "'{method}')"
+        "'{method}'){decided}"
     ),
     fix="call {replacement}(...), which takes the same data loader or generator{move}",
     words=("fit_generator", "evaluate_generator", "predict_generator"),
@@ -63,4 +63,5 @@ def check(facts, report) -> None:
             method=launch.method,
             replacement=replacement,
             move=_move_clause(facts, launch),
+            decided=keras3_decided(facts),
         )

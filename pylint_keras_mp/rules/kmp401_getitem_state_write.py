@@ -167,6 +167,80 @@ def _shared_by_design(facts, value, fn) -> bool:
     return False
 
 
+def _rebound_from(use) -> ast.expr | None:
+    """What a rebind assigns: its own value, or, for an element of a tuple or starred target
+    (``self.key, sub = split(self.key)``), the whole right-hand side."""
+    if use.value is not None:
+        return use.value
+    stmt = use.stmt
+    if isinstance(stmt, ast.Assign) and any(
+        isinstance(target, (ast.Tuple, ast.List)) for target in stmt.targets
+    ):
+        return stmt.value
+    return None
+
+
+def _loaded_names(fn, attr: str, self_name: str) -> set[str]:
+    """Local names some assignment loads from ``self.<attr>`` (``handle = self.fh``)."""
+    names: set[str] = set()
+    for node in walk_scope(fn):
+        if isinstance(node, ast.Assign) and _reads_attribute(node.value, attr, self_name):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
+
+
+def _read_before(uses, write) -> bool:
+    """The method that writes ``self.<attr>`` read it earlier (``previous = self.current`` ...
+    ``self.current = index``): what it reads is what an earlier batch wrote. A write behind a
+    test of the attribute, or of a local loaded from it (``handle = self.fh``; ``if handle is
+    None: ... self.fh = handle``), is lazy initialisation instead."""
+    self_name = self_name_of(write.method)
+    loaded = _loaded_names(write.method, write.attr, self_name)
+    if any(
+        _reads_attribute(test, write.attr, self_name) or _reads_names(test, loaded)
+        for test in write.tests
+    ):
+        return False
+    counts = None
+    for use in uses:
+        if not (
+            use.method is write.method
+            and use.attr == write.attr
+            and use.use in READ_USES | {"read", "call"}
+            and (use.node.lineno, use.node.col_offset) < (write.node.lineno, write.node.col_offset)
+            and use.stmt is not write.stmt
+        ):
+            continue
+        stmt = use.stmt
+        if (
+            isinstance(stmt, ast.Assign)
+            and stmt.value is use.node
+            and all(isinstance(target, ast.Name) for target in stmt.targets)
+        ):
+            # n = self.n ... n = 0: a copy overwritten before it is used reads nothing that stays
+            if counts is None:
+                counts = {}
+                for node in walk_scope(write.method):
+                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                        counts[node.id] = counts.get(node.id, 0) + 1
+            if any(counts.get(target.id, 0) > 1 for target in stmt.targets):
+                continue
+        return True
+    return False
+
+
+def _varies_between_batches(tests, fn, written: set[str]) -> bool:
+    """An enclosing test reads one of the method's parameters (``if index == 0:``) or self
+    state that worker code writes (``if self.seen % 10 == 0:``): the write happens in some
+    batches and not in others, and the batches in between read what it left."""
+    if _depends_on_parameters(tests, fn):
+        return True
+    self_name = self_name_of(fn)
+    return any(
+        is_self_attribute(node, self_name) in written for test in tests for node in ast.walk(test)
+    )
+
+
 def _depends_on_parameters(tests, fn) -> bool:
     """An enclosing test reads one of the method's parameters (``if index == 0:``)."""
     params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
@@ -264,6 +338,9 @@ def check(facts, report) -> None:
         # Iterators worker code replaces on every call (self.it = iter(batch); next(self.it))
         # are per-call state; one made lazily per worker still starts from the beginning.
         replaced = {use.attr for use in in_workers if use.use == "rebind" and not use.guarded}
+        written = {
+            use.attr for use in in_workers if use.use in ("rebind", "augment") and not use.guarded
+        }
         for use in in_workers:
             attr, kind = use.attr, use.use
             if attr in loader.methods or attr in shared:
@@ -277,14 +354,21 @@ def check(facts, report) -> None:
                 if use.guarded:
                     continue  # lazy per-worker initialisation
                 self_name = self_name_of(use.method)
-                aliases = _aliases(use.method, attr, self_name) if use.value is not None else set()
+                value = _rebound_from(use)
+                aliases = _aliases(use.method, attr, self_name) if value is not None else set()
                 if any(_reads_names(test, aliases) for test in use.tests):
                     continue  # fh = self.fh; if fh is None: ...; self.fh = fh: lazy too
                 if not (
                     read_by_parent
-                    or _reads_attribute(use.value, attr, self_name)
-                    or _reads_names(use.value, aliases)
-                    or (_depends_on_parameters(use.tests, use.method) and attr in worker_reads)
+                    or _reads_attribute(value, attr, self_name)
+                    or _reads_names(value, aliases)
+                    or (
+                        attr in worker_reads
+                        and (
+                            _varies_between_batches(use.tests, use.method, written - {attr})
+                            or _read_before(in_workers, use)
+                        )
+                    )
                 ):
                     continue
             elif kind == "augment" or kind in ITEM_WRITES or kind == "call":

@@ -18,7 +18,7 @@ RULE = Rule(
     severity="W",
     summary="Worker code draws from a global or shared random generator while workers are in use",
     # {why}: how the workers come to repeat the values (the start method, an import-time seed)
-    template="{loader}.{method} draws from {what}: {why}",
+    template="{loader}.{method} draws from {what}{when}: {why}",
     fix="derive a generator per batch, e.g. np.random.default_rng((self.seed, self.epoch, index))",
     words=("Sequence", "PyDataset", "Dataset", "mp_prefetch", "worker_count", "IterableDataset"),
     options=("sequence-bases", "assume-multiprocessing"),
@@ -228,20 +228,27 @@ def check(facts, report) -> None:
     _grain.check(facts, report, "KMP402")
     seeds = None
     for loader in facts.data_loaders:
-        site = facts.processes_site(loader) if loader.worker_methods else None
-        if site is None:
+        if not loader.worker_methods:
+            continue
+        settings = facts.loader_process_settings(loader)
+        if not settings.may_use_processes:
             continue
         if seeds is None:
             seeds = import_time_seeds(facts)
         reseeded_globals = _reseeded_globals(facts, loader.worker_methods.values())
         if loader.pipeline == "torch":
-            _report(report, loader, _torch_draws(facts, loader, reseeded_globals), {}, site)
+            _report(report, loader, _torch_draws(facts, loader, reseeded_globals), {}, settings)
             continue
         draws = _self_object_draws(facts, loader, reseeded_globals) + _module_draws(
             facts, loader.worker_methods.values(), reseeded_globals, seeds
         )
-        _report(report, loader, draws, {}, site)
+        _report(report, loader, draws, {}, settings)
     _check_helpers(facts, report)
+
+
+def in_processes_when(settings) -> str:
+    """`` in worker processes when `args.mp` is true`` for a loader behind an open switch."""
+    return f" in worker processes{settings.when}" if settings.when else ""
 
 
 def _torch_draws(facts, loader, reseeded_globals):
@@ -273,7 +280,8 @@ def launch_related(loader, site) -> tuple[tuple, ...]:
     return ((line, col, message, str(path) if path is not None else None),)
 
 
-def _report(report, loader, draws, labels, site=None) -> None:
+def _report(report, loader, draws, labels, settings) -> None:
+    when = in_processes_when(settings)
     reported: set[tuple[int, str]] = set()
     for node, key, what, why, fn in sorted(draws, key=lambda d: (d[0].lineno, d[0].col_offset)):
         if (id(fn), key) in reported:
@@ -281,8 +289,8 @@ def _report(report, loader, draws, labels, site=None) -> None:
         reported.add((id(fn), key))
         method = labels.get(id(fn), fn.name)
         report(
-            "KMP402", node, loader=loader.name, method=method, what=what, why=why,
-            related=launch_related(loader, site),
+            "KMP402", node, loader=loader.name, method=method, what=what, why=why, when=when,
+            related=launch_related(loader, settings.site),
         )
 
 
@@ -312,8 +320,8 @@ def _check_helpers(facts, report) -> None:
         if loader.pipeline == "torch":
             continue  # torch seeds the global generators of every worker: helpers draw apart
         owner = facts.owner_of(loader)
-        site = owner.processes_site(loader)
-        if site is None:
+        settings = owner.loader_process_settings(loader)
+        if not settings.may_use_processes:
             continue
         if own_seeds is None:
             own_seeds = import_time_seeds(facts)
@@ -323,7 +331,7 @@ def _check_helpers(facts, report) -> None:
         reseeded = _reseeded_globals(owner, loader.worker_methods.values())
         reseeded |= _reseeded_globals(facts, helpers)
         draws = _module_draws(facts, helpers, reseeded, seeds) + _held_object_draws(facts, helpers, reseeded)
-        _report(report, loader, draws, labels, site)
+        _report(report, loader, draws, labels, settings)
 
 
 def _may_draw(facts, call, fn) -> bool:

@@ -12,7 +12,7 @@ RULE = Rule(
     symbol="framework-call-in-worker",
     severity="W",
     summary="Worker code of a data loader calls JAX while JAX runs in the parent (fork workers deadlock)",
-    template="{loader}.{method} calls {what} in worker processes: {why}",
+    template="{loader}.{method} calls {what} in worker processes{when}: {why}",
     fix=(
         "compute with numpy or PIL in the loader and leave the framework to the model, or use "
         "threads (use_multiprocessing=False) or the spawn start method"
@@ -184,7 +184,8 @@ def _check_reached(facts, report) -> None:
     ]
     for fn, loader, label in facts.worker_helpers(candidates):
         owner = facts.owner_of(loader)
-        if not owner.loader_uses_processes(loader):
+        settings = owner.loader_process_settings(loader)
+        if not settings.may_use_processes:
             continue
         why = _why(facts, [owner, facts] if owner is not facts else [facts])
         if why is None:
@@ -194,7 +195,10 @@ def _check_reached(facts, report) -> None:
             if isinstance(node, ast.Call):
                 what = _runs_jax(facts, node, fn, backend)
                 if what:
-                    report("KMP403", node, loader=loader.name, method=label, what=what, why=why)
+                    report(
+                        "KMP403", node, loader=loader.name, method=label, what=what, why=why,
+                        when=settings.when,
+                    )
                     break  # one finding per function
 
 
@@ -233,4 +237,5 @@ def check(facts, report) -> None:
             if id(fn) in reported:
                 continue  # one finding per method
             reported.add(id(fn))
-            report("KMP403", node, loader=loader.name, method=fn.name, what=what, why=why)
+            when = facts.loader_process_settings(loader).when
+            report("KMP403", node, loader=loader.name, method=fn.name, what=what, why=why, when=when)

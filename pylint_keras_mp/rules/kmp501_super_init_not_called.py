@@ -6,7 +6,7 @@ import ast
 
 from ..facts import is_self_attribute, is_super_init, self_name_of
 from ..rule import Rule
-from ._common import loader_init, super_init_calls
+from ._common import keras3_decided, loader_init, super_init_calls
 
 RULE = Rule(
     code="KMP501",
@@ -14,7 +14,7 @@ RULE = Rule(
     severity="W",
     summary="Keras 3 data loader's __init__ does not call super().__init__(**kwargs)",
     template=(
-        "{loader}.__init__ does not call super().__init__(){path}: Keras warns and silently "
+        "{loader}.__init__ does not call super().__init__(){path}{decided}: Keras warns and silently "
         "ignores workers/use_multiprocessing"
     ),
     fix="call super().__init__(**kwargs) at the top of __init__",
@@ -127,4 +127,4 @@ def check(facts, report) -> None:
             continue
         path = missing_path(loader, init)
         if path is not None:
-            report("KMP501", init, loader=loader.name, path=path)
+            report("KMP501", init, loader=loader.name, path=path, decided=keras3_decided(facts, loader))

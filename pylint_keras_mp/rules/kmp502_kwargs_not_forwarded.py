@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..rule import Rule
-from ._common import loader_init, super_init_calls
+from ._common import keras3_decided, loader_init, super_init_calls
 
 RULE = Rule(
     code="KMP502",
@@ -13,7 +13,7 @@ RULE = Rule(
     severity="W",
     summary="Keras 3 data loader accepts **kwargs but does not forward them to super().__init__",
     template=(
-        "{loader}.__init__ accepts **{kwargs} but does not pass it to super().__init__(): "
+        "{loader}.__init__ accepts **{kwargs} but does not pass it to super().__init__(){decided}: "
         "a caller's workers/use_multiprocessing vanish"
     ),
     fix="call super().__init__(**{kwargs})",
@@ -72,4 +72,4 @@ def check(facts, report) -> None:
         if _used_whole(init, kwargs, calls):
             continue
         for call in calls:
-            report("KMP502", call, loader=loader.name, kwargs=kwargs)
+            report("KMP502", call, loader=loader.name, kwargs=kwargs, decided=keras3_decided(facts, loader))

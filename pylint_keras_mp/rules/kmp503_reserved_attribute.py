@@ -6,14 +6,14 @@ import ast
 
 from ..facts import WORKER_ARGUMENTS, keyword, target_names
 from ..rule import Rule
-from ._common import loader_init, super_init_calls
+from ._common import keras3_decided, loader_init, super_init_calls
 
 RULE = Rule(
     code="KMP503",
     symbol="pydataset-reserved-attribute",
     severity="W",
     summary="Keras 3 data loader assigns self.workers/use_multiprocessing/max_queue_size itself",
-    template="{loader} assigns self.{attr}, which is a PyDataset property: {consequence}",
+    template="{loader} assigns self.{attr}, which is a PyDataset property{decided}: {consequence}",
     fix="rename the attribute, or pass {attr}= to super().__init__()",
     words=("Sequence", "PyDataset"),
     options=("sequence-bases", "keras-version"),
@@ -79,4 +79,11 @@ def check(facts, report) -> None:
                 consequence = f"Keras also reads it as {MEANINGS[attr]}"
             else:
                 continue  # only written, so it sets Keras' own setting, which works
-            report("KMP503", use.stmt, loader=loader.name, attr=attr, consequence=consequence)
+            report(
+                "KMP503",
+                use.stmt,
+                loader=loader.name,
+                attr=attr,
+                consequence=consequence,
+                decided=keras3_decided(facts, loader),
+            )

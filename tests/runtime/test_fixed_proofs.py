@@ -33,6 +33,7 @@ FIXED_PROOFS = {
     "KMP303_tfdata_bad.py": ["fork"],
     "KMP305_bad.py": ["fork"],
     "KMP306_bad.py": ["fork"],
+    "KMP307_bad.py": ["fork"],
     "KMP501_bad.py": ["fork"],
     "KMP502_bad.py": ["fork"],
 }
@@ -136,3 +137,16 @@ def test_kmp501_kmp502_fixed_proofs_start_the_workers(script, tmp_path, evidence
     assert proof.result["warnings"] == [], proof.describe()
     assert_in_workers(proof)
     assert (proof.result["workers"], proof.result["use_multiprocessing"]) == (2, True), proof.describe()
+
+
+def test_kmp307_fixed_proof_rejects_the_spelling_that_turned_processes_on(tmp_path, evidence):
+    path = str(fixed_copy("KMP307_bad.py", tmp_path))
+    proof = finished(run(path, "fork"))
+    rejected = proof.result.get("rejected")
+    evidence.record(
+        "KMP307", "bad, fixed by keras-mp-lint --fix --unsafe-fixes (KMP307_bad.py)", "fork",
+        f"'--multiprocessing False': {rejected}", "fix: the spelling is an error, no pool starts",
+        agrees=bool(rejected) and not proof.batches, run=proof, script="KMP307_bad.py (fixed)",
+    )
+    assert rejected and "unrecognized arguments: False" in rejected[0], proof.describe()
+    assert proof.batches == [], proof.describe()

@@ -384,6 +384,48 @@ def test_kmp202_image_iterator_tf_keras(method, evidence):
     assert proof.result is None or proof.result["values"] == [], proof.describe()
 
 
+# --- KMP204 function-local-loader-class ------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", PICKLING)
+def test_kmp204_local_class_cannot_be_pickled(method, evidence):
+    proof = finished(run("KMP204_bad.py", method))
+    expected = "AttributeError: Can't pickle local object 'predict.<locals>.Batches'"
+    evidence.record(
+        "KMP204", "bad: PyDataset subclass defined inside predict()", method,
+        proof.error_text or where(proof), expected,
+        agrees=proof.error_text == expected, run=proof,
+    )
+    assert_error(proof, "AttributeError", "Can't pickle local object 'predict.<locals>.Batches'")
+    assert proof.batches == [], proof.describe()
+
+
+def test_kmp204_local_class_works_under_fork(evidence):
+    proof = finished(run("KMP204_bad.py", "fork"))
+    evidence.record(
+        "KMP204", "bad: PyDataset subclass defined inside predict()", "fork",
+        f"runs: {where(proof)} (fork copies the class, nothing is pickled)",
+        "no symptom claimed under fork", agrees=None, run=proof,
+        note="latent: the same script breaks as soon as the start method pickles (macOS, Windows, Python 3.14 Linux)",
+    )
+    assert proof.error is None, proof.describe()
+    assert_in_workers(proof)
+    assert sorted(indices(proof.batches)) == list(range(4)), proof.describe()
+
+
+@pytest.mark.parametrize("method", ALL)
+def test_kmp204_fix_module_level_class(method, evidence):
+    proof = finished(run("KMP204_good.py", method))
+    evidence.record(
+        "KMP204", "good: the class at module level", method,
+        proof.error_text or where(proof), "fix: runs clean",
+        agrees=proof.error is None, run=proof,
+    )
+    assert proof.error is None, proof.describe()
+    assert_in_workers(proof)
+    assert sorted(indices(proof.batches)) == list(range(4)), proof.describe()
+
+
 # --- KMP301 multiprocessing-launch-without-main-guard ----------------------------------------
 
 
@@ -685,6 +727,40 @@ def test_kmp306_fix_evaluate_and_predict_take_the_loader(method, evidence):
     assert_in_workers(proof)
     assert indices(proof.batches) == list(range(4)), proof.describe()
     assert proof.result["loss"] == 0.0, proof.describe()
+
+
+# --- KMP307 argparse-bool-worker-switch ------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ALL)
+def test_kmp307_type_bool_option_false_starts_worker_processes(method, evidence):
+    proof = finished(run("KMP307_bad.py", method))
+    parsed = proof.result.get("parsed")
+    evidence.record(
+        "KMP307", "bad: --multiprocessing False with type=bool", method,
+        f"args.multiprocessing == {parsed}; {where(proof)}",
+        "bool('False') is True: the pool starts",
+        agrees=parsed is True and proof.parent_pid not in proof.batch_pids, run=proof,
+    )
+    assert parsed is True, proof.describe()
+    assert_in_workers(proof)
+    assert sorted(indices(proof.batches)) == list(range(4)), proof.describe()
+
+
+@pytest.mark.parametrize("method", ALL)
+def test_kmp307_fix_boolean_optional_action(method, evidence):
+    proof = finished(run("KMP307_good.py", method))
+    rejected = proof.result["old_spelling_rejected"]
+    evidence.record(
+        "KMP307", "good: action=argparse.BooleanOptionalAction, --no-multiprocessing", method,
+        f"args.multiprocessing == {proof.result['parsed']}; {where(proof)}; "
+        f"'--multiprocessing False' rejected: {rejected}",
+        "fix: processes off when asked; the old spelling is an error",
+        agrees=proof.result["parsed"] is False and rejected, run=proof,
+    )
+    assert proof.result["parsed"] is False, proof.describe()
+    assert rejected, proof.describe()
+    assert_in_parent(proof)
 
 
 # --- KMP401 sequence-getitem-state-write -----------------------------------------------------
