@@ -115,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--statistics",
         action="store_true",
-        help="count the findings per code (after the findings; on stderr for json/sarif/github)",
+        help="count the findings per code (after the findings; on stderr for every format "
+        "but text, concise and full)",
     )
     parser.add_argument(
         "--quiet",
@@ -149,7 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="FILE", help="read options from this file only")
     parser.add_argument(
-        "--isolated", action="store_true", help="ignore pyproject.toml and setup.cfg"
+        "--isolated",
+        action="store_true",
+        help="ignore the configuration files (.keras-mp-lint.toml, pyproject.toml, setup.cfg)",
     )
     parser.add_argument("--explain", metavar="CODE", help="print a rule's documentation page")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")

@@ -321,6 +321,7 @@ def run(args: argparse.Namespace) -> int:
         diagnostics,
         color=use_color(args.color, args.output),
         docs_url=settings.options.docs_url,
+        unsafe_fixes=bool(getattr(args, "unsafe_fixes", False)),
     )
     if args.statistics and format_name in ("text", "concise", "full"):
         document += summary.statistics(diagnostics)

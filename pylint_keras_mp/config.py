@@ -216,6 +216,10 @@ def options_from_mapping(values: dict[str, object], select=None) -> Options:
             raise ValueError(f"unknown option {key!r}")
         if spec.kind == "csv":
             kwargs[spec.attr] = split_csv(raw)
+            if spec.name == "target-platforms":
+                unknown = [name for name in kwargs[spec.attr] if name not in PLATFORMS]
+                if unknown:
+                    raise OptionValueError(spec.name, ",".join(unknown), ", ".join(PLATFORMS))
         elif spec.kind == "bool":
             kwargs[spec.attr] = parse_bool(raw, spec.name)
         elif spec.kind == "choice":
@@ -225,4 +229,11 @@ def options_from_mapping(values: dict[str, object], select=None) -> Options:
             kwargs[spec.attr] = text
         else:
             kwargs[spec.attr] = str(raw).strip() or None
+            if spec.name == "python-version" and kwargs[spec.attr] and not _is_minor_version(raw):
+                raise OptionValueError(spec.name, raw, "a version such as 3.10")
     return Options(select=select, **kwargs)
+
+
+def _is_minor_version(value: object) -> bool:
+    major, dot, minor = str(value).strip().partition(".")
+    return bool(dot) and major.isdigit() and minor.isdigit()

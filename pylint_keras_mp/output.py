@@ -136,12 +136,13 @@ def render(
     color: bool = False,
     root: str | os.PathLike | None = None,
     docs_url: str | None = None,
+    unsafe_fixes: bool = False,
 ) -> str:
     """The whole output document for ``diagnostics`` in one of FORMATS."""
     if format_name in ("text", "concise"):
         return format_text(diagnostics, color=color)
     if format_name == "full":
-        return format_full(diagnostics, color=color)
+        return format_full(diagnostics, color=color, unsafe_fixes=unsafe_fixes)
     if format_name == "json":
         return format_json(diagnostics)
     if format_name == "json-lines":
@@ -250,11 +251,14 @@ def format_json_lines(diagnostics: Iterable[Diagnostic]) -> str:
 # --- full: the finding with its source lines (Ruff's default) ------------------------------------
 
 
-def format_full(diagnostics: Iterable[Diagnostic], *, color: bool = False) -> str:
+def format_full(
+    diagnostics: Iterable[Diagnostic], *, color: bool = False, unsafe_fixes: bool = False
+) -> str:
     """``CODE message``, the location, the reported lines with the range underlined, the fix
-    and the link::
+    and the link. ``[*]`` marks a finding that ``--fix`` fixes as the run is set (an unsafe fix
+    only with ``--unsafe-fixes``), as in Ruff::
 
-        KMP201 [*] Sequence 'Frames' stores a lambda in self.post: ...
+        KMP201 Sequence 'Frames' stores a lambda in self.post: ...
          --> train.py:8:9
           |
         8 |         self.post = lambda batch: batch
@@ -265,19 +269,21 @@ def format_full(diagnostics: Iterable[Diagnostic], *, color: bool = False) -> st
     """
     blocks = []
     for d in diagnostics:
-        marker = " [*]" if d.fix is not None else ""
+        fixed_by_fix = d.fix is not None and (unsafe_fixes or d.fix.applicability == "safe")
+        marker = " [*]" if fixed_by_fix else ""
         code = f"{_BOLD}{_RED}{d.code}{_RESET}" if color else d.code
         lines = [f"{code}{marker} {d.message}", f" --> {d.path}:{d.location}"]
         last = d.end_line if d.end_line is not None and d.end_line >= d.line else d.line
         last = min(last, d.line + 5)
         shown = [(n, d.line_text(n + d.cell_offset).rstrip("\r\n")) for n in range(d.line, last + 1)]
-        shown = [(n, text) for n, text in shown if text or n == d.line]
+        while len(shown) > 1 and not shown[-1][1].strip():  # blank lines inside the range stay
+            shown.pop()
         if any(text for _, text in shown):
             width = len(str(last))
             gutter = " " * width + " |"
             lines.append(gutter)
             for number, text in shown:
-                lines.append(f"{number:>{width}} | {_printable(text)}")
+                lines.append(f"{number:>{width}} |" + (f" {_printable(text)}" if text else ""))
                 if number == d.line:
                     start = _character_column(text, d.column)
                     if d.end_line == d.line and d.end_column is not None:

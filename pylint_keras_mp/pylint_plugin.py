@@ -30,12 +30,15 @@ with trusted_imports():
         OptionValueError,
         options_from_mapping,
         parse_bool,
+        split_csv,
     )
     from .engine import Finding, internal_error
     from .registry import RULES, Rule
     from .service import lint_for_host
     from .settings import HostSettings
 
+# csv and string options whose values have a shape, checked as pylint reads them like the choices
+CHECKED_VALUES = ("target-platforms", "python-version")
 COMMAND_LINE = "Command line"  # pylint's current module name while it parses the command line
 _UNRECOGNIZED_ARGS = getattr(argparse, "_UNRECOGNIZED_ARGS_ATTR", "_unrecognized_args")
 
@@ -71,15 +74,22 @@ class _CheckedOption(_CallbackAction):
                     extras = getattr(namespace, _UNRECOGNIZED_ARGS, [])
                     setattr(namespace, _UNRECOGNIZED_ARGS, [*extras, values])
                     value = True
-        else:
+        elif spec.kind == "choice":
             value = str(values).strip()
             if value not in spec.choices:
                 raise self._error(values, source)
+        else:  # a list or a string with a shape (target-platforms, python-version)
+            value = split_csv(values) if spec.kind == "csv" else str(values).strip()
+            try:
+                options_from_mapping({spec.name: value})
+            except OptionValueError as exc:
+                raise self._error(exc.value, source, exc.allowed) from None
         setattr(namespace, self.dest, value)
 
-    def _error(self, value, source) -> argparse.ArgumentError:
+    def _error(self, value, source, allowed: str | None = None) -> argparse.ArgumentError:
         where = f" in {source}" if source else ""
-        allowed = "true, false, yes, no" if self.spec.kind == "bool" else ", ".join(self.spec.choices)
+        if allowed is None:
+            allowed = "true, false, yes, no" if self.spec.kind == "bool" else ", ".join(self.spec.choices)
         return argparse.ArgumentError(
             self, f"invalid value {value!r}{where} (allowed: {allowed})"
         )
@@ -90,7 +100,12 @@ def _pylint_options(linter=None):
     for spec in OPTION_SPECS:
         definition: dict[str, object] = {"help": spec.help, "metavar": spec.metavar}
         # the defaults mean "not given": the project's keras-mp-lint configuration decides
-        if spec.kind == "csv":
+        if spec.name in CHECKED_VALUES and linter is not None:
+            definition.update(
+                action=_CheckedOption,
+                kwargs={"spec": spec, "linter": linter, "default": () if spec.kind == "csv" else ""},
+            )
+        elif spec.kind == "csv":
             definition.update(type="csv", default=())
         elif spec.kind in ("bool", "choice") and linter is not None:
             definition.update(

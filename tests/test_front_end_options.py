@@ -293,3 +293,44 @@ def test_an_unusable_project_configuration_is_a_warning_in_the_plugins(tmp_path)
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300)
         assert "select must be" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
         assert "KMP501" in proc.stdout or "W7501" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize(
+    "option, value, shown, allowed",
+    [
+        ("python-version", "3", "'3'", "a version such as 3.10"),
+        ("target-platforms", "linux,bsd", "'bsd'", "linux, macos, windows"),
+    ],
+)
+def test_invalid_shaped_value_is_a_usage_error_in_every_front_end(tmp_path, option, value, shown, allowed):
+    """A string or list option with a wrong value stops every front end with one line naming
+    it, never a traceback (flake8) or an internal error per file (pylint)."""
+    expected = f"invalid value {shown} (allowed: {allowed})"
+    pylint = run(_bin("pylint"), *PYLINT, f"--keras-mp-{option}={value}", str(BAD))
+    flake8 = run(_bin("flake8"), "--isolated", "--select=KMP", f"--keras-mp-{option}={value}", str(BAD))
+    cli = run(_bin("keras-mp-lint"), f"--{option}", value, str(BAD))
+    for proc in (pylint, flake8, cli):
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert option in proc.stderr and expected in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr and "F7900" not in proc.stdout
+    (tmp_path / "loader.py").write_bytes(BAD.read_bytes())
+    config = tmp_path / "pyproject.toml"
+    config.write_text(f'[tool.keras-mp-lint]\n{option} = "{value}"\n', encoding="utf-8")
+    cli = run_in(tmp_path, _bin("keras-mp-lint"), "loader.py")
+    assert cli.returncode == 2
+    assert cli.stderr == (
+        f"keras-mp-lint: error: {option}: invalid value {shown} in {config} (allowed: {allowed})\n"
+    )
+    config.write_text(f'[tool.pylint.main]\nkeras-mp-{option} = "{value}"\n', encoding="utf-8")
+    pylint = run_in(tmp_path, _bin("pylint"), *PYLINT, "loader.py")
+    assert pylint.returncode != 0 and f"invalid value {shown} in {config}" in pylint.stderr
+
+
+def test_valid_shaped_values_reach_the_pylint_plugin():
+    """target-platforms and python-version given to pylint change KMP601's wording as they do
+    in keras-mp-lint."""
+    bad = FIXTURES / "KMP601" / "bad_torch_collate_lambda.py"
+    args = ("--keras-mp-target-platforms=linux", "--keras-mp-python-version=3.14")
+    pylint = run(_bin("pylint"), *PYLINT, *args, str(bad))
+    cli = run(_bin("keras-mp-lint"), "--target-platforms", "linux", "--python-version", "3.14", str(bad))
+    assert "(it fails on Linux)" in pylint.stdout and "(it fails on Linux)" in cli.stdout

@@ -115,3 +115,32 @@ def test_ci_fails_when_the_tests_fail_or_none_was_collected(tmp_path, pytest_sta
         capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == ci_status, proc.stderr
+
+
+def test_readme_option_table_lists_every_option():
+    """The configuration table names every option the front ends accept, with its default."""
+    from pylint_keras_mp.config import OPTION_SPECS
+
+    table = README.split("| option | default | meaning |", 1)[1].split("\n\n", 1)[0]
+    rows = {line.split("|")[1].strip().strip("`") for line in table.splitlines()[2:]}
+    assert rows == {spec.name for spec in OPTION_SPECS}
+
+
+def test_integrations_option_table_names_every_command_line_option():
+    """docs/integrations.md's table of keras-mp-lint's options names each long option the
+    command line accepts, and every output format."""
+    from pylint_keras_mp.arguments import build_parser
+    from pylint_keras_mp.output import FORMATS
+
+    text = (ROOT / "docs" / "integrations.md").read_text(encoding="utf-8")
+    table = text.split("| option | meaning |", 1)[1].split("\n\n", 1)[0]
+    flags = {
+        flag
+        for action in build_parser()._actions
+        for flag in action.option_strings
+        if flag.startswith("--") and flag != "--help"
+    }
+    missing = sorted(flag for flag in flags if f"`{flag}" not in table)
+    assert not missing, missing
+    formats = table.split("`--format FORMAT`", 1)[1].split("\n", 1)[0]
+    assert all(f"`{name}`" in formats for name in FORMATS), formats

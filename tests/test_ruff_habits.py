@@ -56,6 +56,48 @@ def test_full_format_and_show_source(tmp_path):
     assert concise == lint("a.py", cwd=tmp_path).stdout and " --> " not in concise
 
 
+def test_full_format_shows_blank_lines_inside_the_range(tmp_path):
+    """A finding over several lines shows them all, blank ones included, so the numbers in the
+    gutter follow each other (only blank lines after the range's last text are left out)."""
+    (tmp_path / "nb.ipynb").write_text(json.dumps({
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {},
+        "cells": [
+            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+             "source": "import keras\n\n\nclass Rows(keras.utils.PyDataset):\n"
+                       "    def __len__(self):\n        return 1\n\n"
+                       "    def __getitem__(self, i):\n        return i, i\n\n\n"
+                       "model = keras.Sequential([])\n"
+                       "model.fit(Rows(workers=2, use_multiprocessing=True))\n"},
+        ],
+    }))
+    full = lint("--output-format", "full", "nb.ipynb", cwd=tmp_path).stdout
+    assert "KMP203" in full, full
+    gutter = [int(line.split("|")[0]) for line in full.splitlines() if line.split("|")[0].strip().isdigit()]
+    assert "\n7 |\n" in full, full  # no trailing space on a blank line
+    assert gutter == list(range(4, 10)), full
+
+
+def test_full_format_marks_only_what_fix_would_fix(tmp_path):
+    """Ruff's [*]: a safe fix, or an unsafe one when --unsafe-fixes (or extend-safe-fixes) makes
+    --fix apply it; KMP201's fix is unsafe."""
+    (tmp_path / "a.py").write_text(
+        "import keras\n\n\nclass Rows(keras.utils.PyDataset):\n"
+        "    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
+        "        self.post = lambda x: x * 2\n"
+    )
+    (tmp_path / "b.py").write_text(KERAS3_ARGUMENTS)
+
+    def heads(*args):
+        out = lint("--output-format", "full", *args, "a.py", "b.py", cwd=tmp_path).stdout
+        return {line.split(" ", 2)[1] == "[*]" for line in out.splitlines() if line.startswith("KMP201 ")}, {
+            line.split(" ", 2)[1] == "[*]" for line in out.splitlines() if line.startswith("KMP305 ")
+        }
+
+    for args, marked in [((), False), (("--unsafe-fixes",), True), (("--extend-safe-fixes", "KMP201"), True)]:
+        lambdas, safe = heads(*args)
+        assert (True in lambdas) is marked and True in safe, args
+
+
 def test_machine_formats(tmp_path):
     (tmp_path / "a.py").write_text(LAMBDAS)
     reference = json.loads(lint("--output-format", "json", "a.py", cwd=tmp_path).stdout)
