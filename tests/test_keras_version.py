@@ -158,6 +158,43 @@ def test_evidence_in_the_module_wins_over_what_is_installed(installed):
     assert version_of("import keras\nkeras.Model().fit_generator(g)\n") == 3
 
 
+# Keras 2 modules and names Keras 3 removed (ModuleNotFoundError / ImportError with Keras 3.15.1).
+KERAS2_ONLY_IMPORTS = [
+    "from keras.layers.core import Dense",
+    "from keras.layers.convolutional import Conv2D",
+    "from keras.layers.normalization import BatchNormalization",
+    "from keras.layers.advanced_activations import LeakyReLU",
+    "from keras.layers.merge import concatenate",
+    "from keras.layers import CuDNNLSTM",
+    "from keras.utils import multi_gpu_model",
+    "from keras.utils.multi_gpu_utils import multi_gpu_model",
+    "from keras.utils.np_utils import to_categorical",
+    "from keras.utils.generic_utils import get_custom_objects",
+    "from keras.backend.tensorflow_backend import set_session",
+    "import keras.layers.core",
+]
+# The same names as Keras 3 still has them: no evidence, the installed Keras decides.
+KERAS3_TOO_IMPORTS = [
+    "from keras.layers import Dense, BatchNormalization, Normalization, LSTM",
+    "from keras.utils import to_categorical, Sequence, get_custom_objects",
+    "from keras.layers import Conv2D, concatenate, LeakyReLU",
+]
+
+
+@pytest.mark.parametrize("line", KERAS2_ONLY_IMPORTS)
+def test_an_import_keras_3_removed_shows_keras_2(line, installed):
+    installed({"keras": "3.15.1"})
+    assert version_of(line + "\n") == 2
+
+
+@pytest.mark.parametrize("line", KERAS3_TOO_IMPORTS)
+def test_an_import_keras_3_still_has_shows_no_version(line, installed):
+    installed({"keras": "3.15.1"})
+    assert version_of(line + "\n") == 3
+    installed({"keras": "2.15.0"})
+    assert version_of(line + "\n") == 2
+
+
 # --------------------------------------------------------------------- "does the module use Keras"
 KERAS_IMPORTS = [
     "import keras",

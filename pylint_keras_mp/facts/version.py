@@ -28,6 +28,32 @@ KERAS2_PREFIXES = (
     "keras.utils.data_utils",
     "keras.engine",
     "tensorflow.keras.utils.data_utils",
+    # Keras 2 modules and names that Keras 3 removed (ModuleNotFoundError / ImportError measured
+    # with Keras 3.15.1): a module importing one fails under Keras 3 before any call it makes.
+    "keras.layers.core",
+    "keras.layers.convolutional",
+    "keras.layers.normalization",
+    "keras.layers.recurrent",
+    "keras.layers.cudnn_recurrent",
+    "keras.layers.pooling",
+    "keras.layers.merge",
+    "keras.layers.advanced_activations",
+    "keras.layers.embeddings",
+    "keras.layers.wrappers",
+    "keras.layers.noise",
+    "keras.layers.local",
+    "keras.layers.CuDNNLSTM",
+    "keras.layers.CuDNNGRU",
+    "keras.utils.np_utils",
+    "keras.utils.generic_utils",
+    "keras.utils.vis_utils",
+    "keras.utils.conv_utils",
+    "keras.utils.layer_utils",
+    "keras.utils.io_utils",
+    "keras.utils.multi_gpu_utils",
+    "keras.utils.multi_gpu_model",
+    "keras.backend.tensorflow_backend",
+    "keras.wrappers.scikit_learn",
 )
 # TensorFlow's distributions: tf.keras is Keras 3 from TensorFlow 2.16 on, unless
 # TF_USE_LEGACY_KERAS makes it tf_keras (the values TensorFlow itself accepts).

@@ -14,7 +14,11 @@ from .dependencies import declared_keras_version
 # Text a module must contain to show a version (the files without it are not parsed).
 VERSION_MARKERS = re.compile(
     rb"PyDataset|keras\.src|keras\.ops|keras import ops|keras\.random|keras\.config|tf_keras|"
-    rb"data_utils|keras\.engine|tensorflow\.python\.keras|__init__\([^)]*\bworkers\s*="
+    rb"data_utils|keras\.engine|tensorflow\.python\.keras|__init__\([^)]*\bworkers\s*=|"
+    rb"keras\.layers\.(core|convolutional|normalization|recurrent|cudnn_recurrent|pooling|merge|"
+    rb"advanced_activations|embeddings|wrappers|noise|local)\b|CuDNNLSTM|CuDNNGRU|"
+    rb"keras\.utils\.(np_utils|generic_utils|vis_utils|conv_utils|layer_utils|io_utils|"
+    rb"multi_gpu_utils)\b|multi_gpu_model|tensorflow_backend|wrappers\.scikit_learn"
 )
 # A project with more modules that show a version than this is read no further.
 MAX_EVIDENCE_MODULES = 200
