@@ -112,7 +112,7 @@ print("files", len(paths), "unparsable", failed, "seconds", time.perf_counter() 
 
 ENGINE_LOOP = r"""
 import sys, time
-from pylint_keras_mp.engine import analyze_file
+from pylint_keras_mp.service import analyze_file
 paths = open(sys.argv[1], encoding="utf-8").read().splitlines()
 start = time.perf_counter()
 found = 0
@@ -735,7 +735,7 @@ model = keras.Sequential([keras.Input((4,)), keras.layers.Identity()])
 batches = model.predict(Batches(4, workers=2, use_multiprocessing=True), verbose=0)
 """
 _ENGINE_RUN = (
-    "import sys\nfrom pylint_keras_mp.engine import analyze_file\n"
+    "import sys\nfrom pylint_keras_mp.service import analyze_file\n"
     "found = analyze_file(sys.argv[1], fixes=sys.argv[2] == 'fixes')\n"
     "assert found and not [f for f in found if f.code in ('KMP900', 'KMP901')], found[:3]\n"
     "print(len(found), sum(f.fix is not None for f in found))\n"

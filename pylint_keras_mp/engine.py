@@ -375,18 +375,13 @@ def _run_rules(facts, options: Options, fixes: bool = True) -> list[Finding]:
     return sorted(findings)
 
 
-def analyze_file(
+def analyze_python_file(
     path: str, options: Options | None = None, fixes: bool = True
 ) -> list[Finding]:
-    """Findings for a Python file, or for a notebook when ``path`` ends with ``.ipynb``
-    (``fixes`` as for ``analyze``)."""
+    """Findings for a Python file (``fixes`` as for ``analyze``). A notebook is the notebook
+    reader's, which sits above the engine: ``service.analyze_file`` picks the reader by the
+    file's kind."""
     options = options or Options()
-    if path.lower().endswith(".ipynb"):
-        # the notebook reader sits above the engine (it analyses its cells with it): imported
-        # here, where a notebook is handed to it (setup.cfg's contract names this import)
-        from .notebook import analyze_notebook_file
-
-        return analyze_notebook_file(path, options, fixes)
     with collecting() as contained:
         try:
             index = _project_index(path, options)

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import suppression
-from .engine import Finding, analyze, analyze_once, decode_source
+from .config import Options
+from .engine import Finding, analyze, analyze_once, analyze_python_file, decode_source
 from .isolation import trusted_imports
 from .settings import Settings, UsageError
 
@@ -190,7 +191,7 @@ def read_file(path: str) -> tuple[bytes | None, str | None]:
 
 def _known_silent(path: str, settings: Settings) -> bool:
     """The project scan read this very file already and found no word of the pre-filter in it:
-    it is not read again (engine.analyze_file's shortcut)."""
+    it is not read again (engine.analyze_python_file's shortcut)."""
     if is_notebook(path):
         return False
     from .engine import _project_index, prefilter_off
@@ -200,6 +201,18 @@ def _known_silent(path: str, settings: Settings) -> bool:
         return index is not None and not prefilter_off() and index.known_silent(index.path_of(path))
     except Exception:  # the file alone is still worth analysing
         return False
+
+
+def analyze_file(path: str, options: Options | None = None, fixes: bool = True) -> list[Finding]:
+    """The engine's findings for a file, all of them (no select, no suppression): a notebook
+    (``.ipynb``) through the notebook reader, any other file as Python (``fixes`` as for
+    ``engine.analyze``)."""
+    if is_notebook(path):
+        # the notebook reader is only imported for a notebook (start-up cost)
+        from .notebook import analyze_notebook_file
+
+        return analyze_notebook_file(path, options, fixes)
+    return analyze_python_file(path, options, fixes)
 
 
 def lint_file(path: str, settings: Settings, want_fixes: bool = False) -> LintResult:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pylint_keras_mp.config import Options, options_from_mapping
-from pylint_keras_mp.engine import analyze_file
+from pylint_keras_mp.service import analyze_file
 from pylint_keras_mp.registry import RULES_BY_MSGID
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pylint_keras_mp.engine import analyze_file
+from pylint_keras_mp.service import analyze_file
 from pylint_keras_mp.registry import RULES
 from tests.fixture_support import DOCS, FIXTURES, ROOT, fixture_files
 

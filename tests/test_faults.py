@@ -13,7 +13,8 @@ import pytest
 
 from pylint_keras_mp import faults
 from pylint_keras_mp.config import Options
-from pylint_keras_mp.engine import analyze, analyze_file
+from pylint_keras_mp.engine import analyze
+from pylint_keras_mp.service import analyze_file
 from pylint_keras_mp.project import index as project_index
 
 ROOT = Path(__file__).resolve().parent.parent

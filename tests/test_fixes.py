@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pylint_keras_mp.engine import analyze, analyze_file
+from pylint_keras_mp.engine import analyze
+from pylint_keras_mp.service import analyze_file
 from pylint_keras_mp.fixes import FIXABLE_CODES, FIXABLE_SUFFIX, UNSAFE, apply_edits, rule_fixes
 from pylint_keras_mp.fixing import fix_source
 from pylint_keras_mp.registry import RULES_BY_CODE

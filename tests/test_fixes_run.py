@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pylint_keras_mp.engine import analyze_file
+from pylint_keras_mp.service import analyze_file
 from tests.fixture_support import fix_fixture_files, fixed_path
 
 ROOT = Path(__file__).resolve().parent.parent

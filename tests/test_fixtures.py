@@ -58,7 +58,7 @@ def front_end_results():
 
 
 def _engine_with_text(fixture):
-    from pylint_keras_mp.engine import analyze_file
+    from pylint_keras_mp.service import analyze_file
 
     return sorted(
         (f.line, f.col, f.code, f.text) for f in analyze_file(str(fixture.path), fixture.options)

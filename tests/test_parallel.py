@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pylint_keras_mp.engine import analyze_file
+from pylint_keras_mp.service import analyze_file
 from pylint_keras_mp.registry import RULES_BY_MSGID
 
 ROOT = Path(__file__).resolve().parent.parent

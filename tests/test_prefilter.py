@@ -14,7 +14,8 @@ import pytest
 from tests.fixture_support import FIXTURES, engine_project_findings, fixture_files, fixture_projects
 from pylint_keras_mp import engine
 from pylint_keras_mp.config import Options
-from pylint_keras_mp.engine import NO_PREFILTER, analyze, analyze_file, may_hold_findings
+from pylint_keras_mp.engine import NO_PREFILTER, analyze, may_hold_findings
+from pylint_keras_mp.service import analyze_file
 from pylint_keras_mp.project import index as project_index
 from pylint_keras_mp.project import model
 

@@ -51,7 +51,7 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from pylint_keras_mp.config import Options  # noqa: E402
-from pylint_keras_mp.engine import analyze_file  # noqa: E402
+from pylint_keras_mp.service import analyze_file  # noqa: E402
 from pylint_keras_mp.project import find_project_root, index as project_index, model  # noqa: E402
 
 

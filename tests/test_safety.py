@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from pylint_keras_mp.config import Options
-from pylint_keras_mp.engine import analyze, analyze_file
+from pylint_keras_mp.engine import analyze
+from pylint_keras_mp.service import analyze_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -194,7 +195,7 @@ def hook(event, args):
 
 sys.addaudithook(hook)
 
-from pylint_keras_mp.engine import analyze_file
+from pylint_keras_mp.service import analyze_file
 from pylint.lint import Run as PylintRun
 from flake8.main.application import Application
 import pylint_keras_mp.flake8_plugin, pylint_keras_mp.pylint_plugin, pylint_keras_mp.cli

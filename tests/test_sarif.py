@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from pylint_keras_mp import __version__
-from pylint_keras_mp.engine import analyze_file
+from pylint_keras_mp.service import analyze_file
 from pylint_keras_mp.registry import RULES, RULES_BY_CODE
 from tests.fixture_support import FIXTURES, ROOT
 from tests.test_cli import LAMBDA_LOADER, run_cli, write

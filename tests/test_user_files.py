@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from pylint_keras_mp.config import Options
-from pylint_keras_mp.engine import analyze, analyze_file, unreadable_project_paths
+from pylint_keras_mp.engine import analyze, unreadable_project_paths
+from pylint_keras_mp.service import analyze_file
 from pylint_keras_mp.notebook import analyze_notebook
 from pylint_keras_mp.project import index as project_index
 from pylint_keras_mp.project import model
@@ -170,7 +171,8 @@ def test_the_scan_skips_special_files_without_opening_them_and_says_why(hostile_
     proc = run_child(
         f"""
         import json
-        from pylint_keras_mp.engine import analyze_file, unreadable_project_paths
+        from pylint_keras_mp.engine import unreadable_project_paths
+        from pylint_keras_mp.service import analyze_file
         codes = [f.code for f in analyze_file({str(hostile_project / "train.py")!r})]
         skipped = unreadable_project_paths({str(hostile_project / "train.py")!r})
         print(json.dumps([codes, [(p.path.name, p.reason) for p in skipped]]))
@@ -191,7 +193,7 @@ def test_the_scan_skips_special_files_without_opening_them_and_says_why(hostile_
 def test_a_special_file_given_to_the_engine_is_kmp901_not_a_hang(hostile_project, name):
     proc = run_child(
         f"""
-        from pylint_keras_mp.engine import analyze_file
+        from pylint_keras_mp.service import analyze_file
         print([(f.code, f.message) for f in analyze_file({str(hostile_project / name)!r})])
         """
     )

@@ -7,12 +7,11 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from .follow import too_deep
 from .hierarchy import DataLoader
 from .self_state import self_assignments_in
 from .syntax import is_super_init, self_name_of, walk_scope
 
-# How many ``__init__``s the forwarding is followed through.
-FORWARD_LIMIT = 10
 
 
 @dataclass
@@ -46,7 +45,7 @@ def _is_super_call(call: ast.Call) -> bool:
 def argument_map(chain: list, index: int = 0, depth: int = 0) -> ArgumentMap:
     """The ``ArgumentMap`` of ``chain[index]``, an (owner facts, ``__init__``) pair, following
     its ``super().__init__`` calls down the rest of ``chain``."""
-    if index >= len(chain) or depth > FORWARD_LIMIT:
+    if index >= len(chain) or too_deep(depth):
         return ArgumentMap()
     owner, init = chain[index]
     args = init.args

@@ -7,6 +7,7 @@ import ast
 from typing import NamedTuple
 
 from .bindings import Unpacked
+from .follow import too_deep
 from .keras_api import KERAS_ROOTS
 from .syntax import FunctionNode, is_generator_function, keyword, source_text, walk_scope
 
@@ -137,7 +138,7 @@ class DataKinds:
         expression, a call of a generator function or method defined in the module, also one
         decorated or wrapped by the module's own functions: ``threadsafe_generator(gen())``) or
         an instance of a module class that defines ``__next__`` and is no data loader; else None."""
-        if _depth > 4:
+        if too_deep(_depth):
             return None
         node, fn, names = self.follow_names(node, fn, at_launch=True)
         if node is None:
@@ -288,7 +289,7 @@ class DataKinds:
         ``*Dataset(...)`` class, Keras' ``*_dataset_from_*`` helpers, and chains of the
         Dataset methods that return a Dataset (``.batch()``, ``.prefetch()``, ``.map()``...),
         also through a name rebound step by step (``ds = ds.batch(32)``)."""
-        if node is None or _depth > 8:
+        if node is None or too_deep(_depth):
             return False
         if isinstance(node, ast.Name):
             rebound = self._rebound_parameter(node, fn)
@@ -355,7 +356,7 @@ class DataKinds:
         ``train_test_split``) or ``keras.datasets``; subscripts, arithmetic and array-preserving
         methods of them (``.astype()``, ``.reshape()``...); also through a name rebound step by
         step (``x = sc.fit_transform(x)``)."""
-        if node is None or _depth > 8:
+        if node is None or too_deep(_depth):
             return False
         if isinstance(node, ast.Name):
             return self._every_binding(

@@ -10,6 +10,7 @@ import weakref
 from dataclasses import dataclass, field
 
 from .bindings import COUNTED_AGAIN
+from .follow import too_deep
 from .installed_bases import installed_loader_bases
 from .keras_api import (
     ENQUEUERS,
@@ -307,7 +308,7 @@ class LoaderHierarchy:
         A name bound more than once counts when every value means the same, fallbacks to
         ``object`` aside (``try: Base = ... except ImportError: Base = object``)."""
         qualname = self.qualname(base)
-        if qualname is not None or _depth > 4:
+        if qualname is not None or too_deep(_depth):
             return qualname
         if isinstance(base, ast.Name):
             if base.id in self.global_writes or base.id in self.imports or base.id in self.classes:

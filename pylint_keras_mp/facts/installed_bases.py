@@ -11,9 +11,8 @@ import warnings
 
 from ..installed import may_be_read, module_source
 from ..text import decode_source
+from .follow import step
 
-# How many classes and re-exports deep an installed base is followed.
-INSTALLED_DEPTH = 6
 # Installed modules larger than this are not read (a generated or vendored giant is unknown).
 INSTALLED_MAX_BYTES = 400_000
 
@@ -37,12 +36,13 @@ def installed_loader_bases(
     key = (qualname, options)
     if key in _BASES:
         return _BASES[key]
-    if not may_be_read(qualname) or qualname in _seen or len(_seen) > INSTALLED_DEPTH:
+    passed = step(_seen, qualname)
+    if not may_be_read(qualname) or passed is None:
         return []
     _BASES[key] = []  # a cycle is unknown
     found: list[str] = []
     try:
-        found = _read_bases(qualname, options, facts_class, _seen | {qualname})
+        found = _read_bases(qualname, options, facts_class, passed)
     except Exception:  # an unreadable, unparsable or hostile source is unknown
         found = []
     _BASES[key] = found

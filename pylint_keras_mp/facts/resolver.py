@@ -10,12 +10,9 @@ import ast
 import functools
 
 from .bindings import COUNTED_AGAIN
+from .follow import FOLLOW_DEPTH, too_deep
 from .syntax import BUILTIN_NAMES, FunctionNode
 from .values import AUTOTUNE_ATTRIBUTES, MANY_CALLS, UNKNOWN, Autotune, Many
-
-# Name-to-name hops ``follow`` takes before giving up: a longer chain (or a cycle) is unknown.
-FOLLOW_LIMIT = 8
-
 
 class Resolver:
     """Names and values, on top of the module walk."""
@@ -123,11 +120,11 @@ class Resolver:
         return None, None
 
     def follow(self, node: ast.AST | None, fn: FunctionNode | None, at_launch: bool = False):
-        """(expression, scope) a name stands for, through single bindings, up to ``FOLLOW_LIMIT``
+        """(expression, scope) a name stands for, through single bindings, up to ``FOLLOW_DEPTH``
         hops; anything else is returned as it is. ``(None, scope)`` when a name is unknown.
         ``at_launch``: module-level code also sees names bound once under the main guard."""
         lookup = self.binding_at_launch if at_launch else self.binding_of
-        for _ in range(FOLLOW_LIMIT):
+        for _ in range(FOLLOW_DEPTH):
             if not isinstance(node, ast.Name):
                 return node, fn
             node, fn = lookup(node.id, fn)
@@ -137,7 +134,7 @@ class Resolver:
         """``follow``, plus the names passed on the way (outermost first), for messages."""
         names: list[str] = []
         lookup = self.binding_at_launch if at_launch else self.binding_of
-        for _ in range(FOLLOW_LIMIT):
+        for _ in range(FOLLOW_DEPTH):
             if not isinstance(node, ast.Name):
                 return node, fn, names
             names.append(node.id)
@@ -170,7 +167,7 @@ class Resolver:
         """A literal value, ``Many`` for cpu counts, or UNKNOWN."""
         if isinstance(node, ast.Name):
             node, fn = self.follow(node, fn)
-        if node is None or _depth > 8:
+        if node is None or too_deep(_depth):
             return UNKNOWN
         if isinstance(node, ast.Constant):
             return node.value

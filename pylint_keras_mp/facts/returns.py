@@ -16,6 +16,7 @@ import ast
 import functools
 from dataclasses import dataclass
 
+from .follow import too_deep
 from .hierarchy import reachable_methods
 from .self_state import self_assignments_in
 from .syntax import FunctionNode, is_self_attribute, self_name_of, walk_scope
@@ -26,10 +27,6 @@ MADE_BY = "made-by"
 INSTANCE = "instance"
 FUNCTION = "function"
 
-# How many calls deep a summary follows other functions' summaries.
-RETURN_DEPTH = 4
-# How many classes deep the objects a loader holds are followed (loader -> sampler -> reader).
-HELD_DEPTH = 3
 # Decorators that leave a method's body the function that runs.
 PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 
@@ -159,7 +156,7 @@ class ReturnSummaries:
 
     def value_returned(self, value: ast.expr, fn: FunctionNode | None, depth: int = 0) -> Returned | None:
         """What an expression evaluated in ``fn`` is, in the terms of a return summary."""
-        if depth > RETURN_DEPTH:
+        if too_deep(depth):
             return None
         if isinstance(value, ast.Lambda):
             return Returned(LOCAL, "a lambda")

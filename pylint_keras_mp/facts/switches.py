@@ -15,11 +15,9 @@ import dataclasses
 from dataclasses import dataclass
 
 from .bindings import Unpacked
+from .follow import too_deep
 from .syntax import FunctionNode, parameter_names, self_name_of, source_text, walk_scope
 from .values import UNKNOWN
-
-# How many call sites, names and wrappers a switch is followed through.
-SWITCH_DEPTH = 10
 
 ARGPARSE_METHODS = frozenset(
     {"parse_args", "parse_known_args", "parse_intermixed_args", "parse_known_intermixed_args"}
@@ -165,7 +163,7 @@ class Switches:
 
     def switch_value(self, node: ast.AST | None, fn: FunctionNode | None, _depth: int = 0):
         """A worker setting read as a truth value: True, False, an ``OpenSwitch``, or UNKNOWN."""
-        if node is None or _depth > SWITCH_DEPTH:
+        if node is None or too_deep(_depth):
             return UNKNOWN
         value = self.resolve_bool(node, fn)
         if value is not UNKNOWN:
@@ -309,7 +307,7 @@ class Switches:
         """What kind of user-set object an expression is: an argparse namespace (ARGPARSE), a
         config read from a file or a lookup in one (CONFIG); None when it is neither, or unknown.
         A dict the module writes itself is no config: its entries are read as values."""
-        if depth > SWITCH_DEPTH:
+        if too_deep(depth):
             return None
         if isinstance(node, ast.Attribute) and self.qualname(node, fn) in FLAG_OBJECTS:
             return FLAG  # FLAGS = flags.FLAGS

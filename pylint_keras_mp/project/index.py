@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..config import Options
 from ..facts import ModuleFacts
+from ..facts.follow import FOLLOW_DEPTH
 from ..facts.installed_bases import installed_loader_bases
 from ..facts.keras_api import LOADER_BASE_NAMES, import_path_uses_keras, is_keras_loader_base
 from ..faults import USER_PROBLEMS, contain
@@ -35,8 +36,6 @@ from ..text import normalised as _normalised
 from .keras_version import project_keras_version
 from .model import Project, project_for, real_path, set_buffer
 
-# How many re-exports a name is followed through.
-REEXPORT_LIMIT = 8
 # How many modules' facts (with their trees) are kept at a time.
 FACTS_KEPT = 8
 # How often files already read are checked for changes on disk.
@@ -332,7 +331,7 @@ class ProjectIndex:
 
     def _follow_definition(self, importer: Path, qualname: str | None):
         seen: set[tuple[Path, str]] = set()
-        for _ in range(REEXPORT_LIMIT):
+        for _ in range(FOLLOW_DEPTH):
             if not qualname:
                 return None
             found = self.project.resolve_name(qualname, importer)
@@ -417,7 +416,7 @@ class ProjectIndex:
 
     def _base_behind(self, importer: Path, qualname: str, through_project: bool) -> str | None:
         seen: set[tuple[Path, str]] = set()
-        for _ in range(REEXPORT_LIMIT):
+        for _ in range(FOLLOW_DEPTH):
             found = self.project.resolve_name(qualname, importer)
             if found is None:
                 if not through_project or qualname.startswith("."):

@@ -6,6 +6,7 @@ import ast
 import weakref
 
 from ..facts import self_name_of, walk_scope
+from ..facts.follow import step
 from ..facts.keras_api import PICKLE_HOOKS
 from ..facts.returns import INSTANCE
 from ..facts.self_state import self_assignments_in
@@ -234,9 +235,12 @@ def held_path(facts, fn, call, describe, seen):
     if not isinstance(call, ast.Call):
         return None
     found = class_called(facts, call, fn)
-    if found is None or id(found[1]) in seen or len(seen) > 3:
+    if found is None:
         return None
     owner, cls = found
+    inner_seen = step(frozenset(seen), id(cls))  # a class met again on the way: a cycle
+    if inner_seen is None:
+        return None
     if owner.loader_for_class(cls) is not None:
         return None  # a data loader: its own findings say what it stores
     methods = owner.class_methods(cls)
@@ -246,7 +250,6 @@ def held_path(facts, fn, call, describe, seen):
     self_name = self_name_of(init) if init is not None else None
     if self_name is None:
         return None
-    inner_seen = seen + (id(cls),)
     for assignment in self_assignments_in(init, init.body, self_name, ()):
         if assignment.value is None:
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from ..facts.follow import too_deep
 from ..facts.returns import LOCAL
 from ..rule import Rule
 from ._attributes import (
@@ -32,7 +33,7 @@ PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
 def describe_local_callable(facts, fn, value, _depth=0, seen=()) -> str | None:
     """Why ``value`` (evaluated in ``fn``; None at module level) cannot be pickled by
     reference, or None. ``seen``: the project classes already looked into."""
-    if _depth > 4:
+    if too_deep(_depth):
         return None
     if isinstance(value, ast.Lambda):
         return "a lambda"

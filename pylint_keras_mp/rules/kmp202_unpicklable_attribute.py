@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 
 from ..facts import keyword, walk_scope
+from ..facts.follow import too_deep
 from ..facts.returns import GENERATOR as GENERATOR_KIND
 from ..facts.returns import INSTANCE, MADE_BY, yields
 from ..rule import Rule
@@ -80,7 +81,7 @@ def describe_unpicklable(facts, loader, fn, value, constructors, _depth=0, seen=
     """(what the value is, extra clause) when it cannot be pickled; None when fine or unknown.
     ``value`` is evaluated in ``fn`` (None at module level); ``loader``, when given, is the
     class whose method ``fn`` is; ``seen``: the project classes already looked into."""
-    if _depth > 4 or value is None:
+    if too_deep(_depth) or value is None:
         return None
     if isinstance(value, ast.GeneratorExp):
         return GENERATOR, FORK_NOTE

@@ -6,6 +6,7 @@ import ast
 from dataclasses import dataclass
 
 from ..facts import UNKNOWN, is_self_attribute, keyword, self_name_of, source_text, walk_scope
+from ..facts.follow import too_deep
 from ..facts.self_state import self_attribute_uses_in
 from ..facts.module import module_statements, walk_import_time
 from ..rule import Rule
@@ -63,7 +64,7 @@ IMGAUG_RESEEDS = frozenset({"imgaug.seed", "imgaug.random.seed"})
 def _same_in_every_worker(facts, node, fn, _depth=0) -> bool:
     """A seed expression built only from constants, ``self`` attributes and module names: every
     worker and every batch computes the same value."""
-    if _depth > 6:
+    if too_deep(_depth):
         return False
     if isinstance(node, ast.Constant):
         return True
@@ -102,7 +103,7 @@ def _seeded_per_call(facts, call: ast.Call, fn) -> bool:
 def _augmenter_is_random(facts, call, fn, _depth=0):
     """True for an albumentations/imgaug augmenter with a random step, False for a deterministic
     one, None when it is no augmenter or cannot be resolved."""
-    if _depth > 6 or not isinstance(call, ast.Call):
+    if too_deep(_depth) or not isinstance(call, ast.Call):
         return None
     qualname = facts.qualname(call.func, fn) or ""
     if not qualname.startswith(AUGMENTER_PACKAGES):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 
+from ..facts.follow import too_deep
 from ..facts.pipelines import argument
 from ..rule import Rule
 from ..facts.torch_api import PICKLED_CALLABLES
@@ -36,7 +37,7 @@ PARTIALS = frozenset({"functools.partial"})
 
 def describe_callable(facts, fn, value, depth=0) -> str | None:
     """Why a callable given to a DataLoader cannot be pickled by reference, or None."""
-    if depth > 4:
+    if too_deep(depth):
         return None
     if isinstance(value, ast.Lambda):
         return "a lambda"

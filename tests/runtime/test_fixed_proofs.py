@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pylint_keras_mp.engine import analyze_file
+from pylint_keras_mp.service import analyze_file
 from tests.fixture_support import OPTIONS_RE, PROOFS, Fixture
 from tests.runtime.harness import ProofRun, run_proof
 from tests.runtime.test_runtime_proofs import (
