@@ -60,6 +60,7 @@ PICKLE_FAILURES = {
     "lambda_attribute": ("KMP201", "self.post = lambda", "AttributeError", "Can't pickle local object 'build.<locals>.<lambda>'"),
     "nested_attribute": ("KMP201", "self.post = nested function", "AttributeError", "Can't pickle local object 'build.<locals>.double'"),
     "local_class_attribute": ("KMP201", "self.post = instance of a local class", "AttributeError", "Can't pickle local object 'build.<locals>.Doubler'"),
+    "local_dataset_class": ("KMP204", "Dataset class defined in a function", "AttributeError", "Can't pickle local object 'build.<locals>.LocalRows'"),
     "lock_attribute": ("KMP202", "self.lock = threading.Lock()", "TypeError", "cannot pickle '_thread.lock' object"),
     "file_attribute": ("KMP202", "self.handle = open(path)", "TypeError", "cannot pickle '_io.TextIOWrapper' object"),
     "generator_attribute": ("KMP202", "self.stream = a generator", "TypeError", "cannot pickle 'generator' object"),
