@@ -62,6 +62,9 @@ def _movable(ctx, loader, method) -> bool:
         or body[0].lineno == method.lineno
     ):
         return False
+    head = body[0]
+    if isinstance(head, ast.Expr) and isinstance(head.value, ast.Constant) and isinstance(head.value.value, str):
+        body = body[1:]  # the docstring stays where it is
     for node in (n for stmt in body for n in ast.walk(stmt)):
         if isinstance(node, ast.Name) and (node.id in NEW_NAMES or node.id in ("super", "__class__")):
             return False
@@ -90,11 +93,9 @@ def fix(ctx, finding):
     if call is None:
         return None
     body = method.body
-    docstring = (
-        body[0]
-        if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)
-        else None
-    )
+    head = body[0]
+    is_docstring = isinstance(head, ast.Expr) and isinstance(head.value, ast.Constant)
+    docstring = head if is_docstring and isinstance(head.value.value, str) else None
     moved = body[1:] if docstring is not None else body
     if not moved:
         return None
