@@ -8,6 +8,7 @@ Cases (argv[2]):
   lambda_attribute       self.post = lambda x: ...            (KMP201)
   nested_attribute       self.post = <nested function>         (KMP201)
   local_class_attribute  self.post = <instance of a local class> (KMP201)
+  local_dataset_class    the Dataset class defined in a function (KMP204)
   lock_attribute         self.lock = threading.Lock()          (KMP202)
   file_attribute         self.handle = open(path)              (KMP202)
   generator_attribute    self.stream = (i for i in ...)        (KMP202)
@@ -108,6 +109,10 @@ def build(case, path):
             def __call__(self, x):
                 return x * 2.0
         return Rows(N, post=Doubler()), {}
+    if case == "local_dataset_class":
+        class LocalRows(Rows):
+            pass
+        return LocalRows(N), {}
     if case == "lock_attribute":
         return Rows(N, lock=threading.Lock()), {}
     if case == "file_attribute":

@@ -76,7 +76,8 @@ class Reporter:
 
     def __init__(self, options: Options, loader_note=None):
         self.options = options
-        # fields -> a clause naming the pipeline that runs the finding's loader ("" for none)
+        # (code, fields) -> a clause naming the pipeline that runs the finding's loader ("" for
+        # none), or None when the finding does not hold where the program runs
         self.loader_note = loader_note
         self.findings: list[Finding] = []
         # one finding per node and message: a rule may reach the same node twice, and distinct
@@ -91,7 +92,10 @@ class Reporter:
         col = getattr(node, "col_offset", 0) or 0
         end_line = getattr(node, "end_lineno", None)
         end_col = getattr(node, "end_col_offset", None)
-        message = rule.format(fields, self.loader_note(fields) if self.loader_note else "")
+        note = self.loader_note(code, fields) if self.loader_note else ""
+        if note is None:
+            return  # a pickling hazard the program's start method and targets rule out
+        message = rule.format(fields, note)
         key = (code, line, col, end_line, end_col, message)
         if key in self._seen:
             return

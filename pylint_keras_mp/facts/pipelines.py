@@ -45,6 +45,9 @@ ITERATING_BUILTINS = frozenset(
      "builtins.tuple", "builtins.sorted", "builtins.sum", "builtins.any", "builtins.all"}
 )
 ITERATING_METHODS = frozenset({"fit", "evaluate", "predict"})
+# The codes whose hazard is pickling into spawn/forkserver workers: on a torch dataset their
+# messages say where it fails, from the start method the program pins and the options.
+PICKLING_CODES = frozenset({"KMP201", "KMP202", "KMP203", "KMP204", "KMP301"})
 
 
 @dataclass
@@ -98,6 +101,8 @@ class Pipelines:
                 continue
             dataset = argument(call, "dataset")
             loader = self.loader_for_instance(dataset, fn)[0] if dataset is not None else None
+            if loader is None and dataset is not None:
+                loader = self._local_dataset(dataset, fn)
             if loader is not None and loader.pipeline != "torch":
                 loader = None
             workers, text = self._torch_workers(argument(call, "num_workers"), fn)
@@ -109,6 +114,17 @@ class Pipelines:
                 TorchLoader(call, fn, dataset, loader, workers, text, context, self._is_used(call, fn))
             )
         return found
+
+    def _local_dataset(self, node: ast.expr, fn) -> DataLoader | None:
+        """The dataset class defined in a function that an expression constructs there
+        (``DataLoader(Rows(), ...)`` with ``class Rows(Dataset)`` local to the function)."""
+        value, scope = self.follow(node, fn)
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and scope is not None):
+            return None
+        definition = self.definition_of(value.func.id, scope)
+        if not isinstance(definition, ast.ClassDef):
+            return None
+        return next((loader for loader in self.data_loaders if loader.node is definition), None)
 
     def _torch_workers(self, node: ast.expr | None, fn) -> tuple[object, str]:
         if node is None:
@@ -322,20 +338,58 @@ class Pipelines:
             return f"it fails on {', '.join(places[:-1])} and {places[-1]}"
         return f"it fails on {places[0]}" if not places[0].startswith("on ") else f"it fails {places[0]}"
 
-    def loader_note(self, fields: dict) -> str:
+    def dataset_runner(self, loader: DataLoader) -> tuple[Pipelines, TorchLoader] | None:
+        """(module facts, DataLoader) of the DataLoader with workers that runs a torch dataset:
+        one of this module, else the first of the project that does; None when none is known."""
+        running = self.torch_loader_running(loader)
+        if running is not None:
+            return self, running
+        if self.project is None:
+            return None
+        found = self.project.process_launch_of(loader.key)
+        if found is None:
+            return None
+        facts = self.project.facts_of(found[0])
+        for torch_loader in getattr(facts, "torch_loaders_with_workers", ()):
+            if (torch_loader.call.lineno, torch_loader.call.col_offset) == (found[1], found[2]):
+                return facts, torch_loader
+        return None
+
+    def loader_note(self, code: str, fields: dict) -> str | None:
         """For a finding about a torch dataset of this module: which DataLoader runs it in worker
-        processes, as a clause of the message (the Keras loaders' messages need none)."""
+        processes, as a clause of the message (the Keras loaders' messages need none), and, for a
+        pickling hazard (KMP201-204, KMP301), where it fails (``pickling_reach``). None: the
+        finding does not hold where the code runs (a program that forks on Linux only); a
+        finding that also goes wrong under fork (its ``extra`` says how) keeps its message."""
+        torch_loader = fields.get("torch_loader")
+        if isinstance(torch_loader, TorchLoader):  # the message names the DataLoader itself
+            if code not in PICKLING_CODES:
+                return ""
+            reach = self.pickling_reach(torch_loader)
+            return f" ({reach})" if reach else None
         loader = self.data_loaders_by_name.get(str(fields.get("loader", "")))
         if loader is None or loader.pipeline != "torch" or "dataloader" in fields:
             return ""
+        runner = self.dataset_runner(loader)
+        reach = ""
+        if code in PICKLING_CODES and runner is not None:
+            reach = runner[0].pickling_reach(runner[1])
+            if reach is None:
+                if not fields.get("extra"):
+                    return None
+                reach = ""
         if fields.get("form") == "dataloader":  # the message names the DataLoader itself
-            return ""
-        running = self.torch_loader_running(loader)
+            return f" ({reach})" if reach else ""
+        reach = f"; {reach}" if reach else ""
+        running = runner[1] if runner is not None and runner[0] is self else None
         if running is None:
-            return f" ({loader.name} is a torch Dataset that a DataLoader of another module runs in worker processes)"
+            return (
+                f" ({loader.name} is a torch Dataset that a DataLoader of another module runs in "
+                f"worker processes{reach})"
+            )
         return (
             f" ({loader.name} is a torch Dataset run by {running.label} on line "
-            f"{running.call.lineno}{running.condition})"
+            f"{running.call.lineno}{running.condition}{reach})"
         )
 
     @functools.cached_property

@@ -23,7 +23,7 @@ RULE = Rule(
     template="{loader} stores {what} in self.{attr}: it cannot be pickled into spawn/forkserver workers",
     fix="use a module-level function, or functools.partial of one",
     words=("Sequence", "PyDataset", "Dataset", "IterableDataset"),
-    options=("sequence-bases",),
+    options=("sequence-bases", "target-platforms", "python-version"),
     autofix="kmp201_fix",
 )
 

@@ -57,7 +57,7 @@ RULE = Rule(
     words=(
         "Sequence", "PyDataset", "workers", "use_multiprocessing", "Dataset", "mp_prefetch", "worker_count", "IterableDataset",
     ),
-    options=("sequence-bases", "unpicklable-constructors"),
+    options=("sequence-bases", "unpicklable-constructors", "target-platforms", "python-version"),
 )
 
 GENERATOR = "a generator"

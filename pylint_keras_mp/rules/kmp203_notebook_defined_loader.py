@@ -26,7 +26,7 @@ RULE = Rule(
         ),
     ),
     words=("Sequence", "PyDataset", "Dataset", "IterableDataset"),
-    options=("sequence-bases", "assume-multiprocessing"),
+    options=("sequence-bases", "assume-multiprocessing", "target-platforms", "python-version"),
 )
 
 

@@ -19,8 +19,8 @@ RULE = Rule(
         "(AttributeError: Can't pickle local object '{qualname}')"
     ),
     fix="define the class at module level and pass what it takes from {function}() to its constructor",
-    words=("Sequence", "PyDataset"),
-    options=("sequence-bases", "keras-version", "assume-multiprocessing"),
+    words=("Sequence", "PyDataset", "Dataset"),
+    options=("sequence-bases", "keras-version", "assume-multiprocessing", "target-platforms", "python-version"),
 )
 
 

@@ -36,7 +36,7 @@ RULE = Rule(
         ),
     ),
     words=("Sequence", "PyDataset", "workers", "use_multiprocessing", "DataLoader", "mp_prefetch", "worker_count"),
-    options=("sequence-bases", "keras-version", "assume-multiprocessing"),
+    options=("sequence-bases", "keras-version", "assume-multiprocessing", "target-platforms", "python-version"),
     autofix="kmp301_fix",
 )
 
@@ -66,6 +66,7 @@ def check(facts, report) -> None:
             launch=f"this statement ({what} {torch_loader.label}{torch_loader.condition})",
             via=f" (via the module-level call {fn.name}() on line {trigger.lineno})" if trigger is not None else "",
             form="dataloader",
+            torch_loader=torch_loader,  # the message says where it fails (its start method)
         )
     for node, label in facts.grain_import_time_iterations:
         report(

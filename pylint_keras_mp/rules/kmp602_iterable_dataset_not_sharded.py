@@ -26,6 +26,7 @@ RULE = Rule(
         "when info is not None"
     ),
     words=("IterableDataset",),
+    autofix="kmp602_fix",
 )
 
 SHARDING_WORDS = ("get_worker_info", "worker_info", "worker_id")

@@ -60,6 +60,7 @@ PICKLE_FAILURES = {
     "lambda_attribute": ("KMP201", "self.post = lambda", "AttributeError", "Can't pickle local object 'build.<locals>.<lambda>'"),
     "nested_attribute": ("KMP201", "self.post = nested function", "AttributeError", "Can't pickle local object 'build.<locals>.double'"),
     "local_class_attribute": ("KMP201", "self.post = instance of a local class", "AttributeError", "Can't pickle local object 'build.<locals>.Doubler'"),
+    "local_dataset_class": ("KMP204", "Dataset class defined in a function", "AttributeError", "Can't pickle local object 'build.<locals>.LocalRows'"),
     "lock_attribute": ("KMP202", "self.lock = threading.Lock()", "TypeError", "cannot pickle '_thread.lock' object"),
     "file_attribute": ("KMP202", "self.handle = open(path)", "TypeError", "cannot pickle '_io.TextIOWrapper' object"),
     "generator_attribute": ("KMP202", "self.stream = a generator", "TypeError", "cannot pickle 'generator' object"),
@@ -141,6 +142,55 @@ def test_torch_iterable_dataset_sharding(case, method, torch_run, evidence):
     times = 2 if case == "unsharded" else 1
     agrees = proof.error is None and sorted(counts) == list(range(8)) and set(counts.values()) == {times}
     observed = f"{len(proof.batches)} items out, each of 8 {sorted(set(counts.values()))} times"
+    evidence.record("KMP602", label, method, observed, spec, agrees=agrees, run=proof)
+    assert agrees, proof.describe()
+
+
+def _unsharded_proof_fixed(folder) -> str:
+    """``proofs/torch_iterable_sharding.py`` with only its unsharded dataset (the sharded one and
+    the import of get_worker_info removed, so KMP602 reports Items), fixed by ``--fix
+    --unsafe-fixes``; written to ``folder``, its path returned."""
+    import ast
+    from pathlib import Path
+
+    from pylint_keras_mp.config import Options
+    from pylint_keras_mp.engine import analyze
+    from pylint_keras_mp.fixing import fix_source
+    from tests.runtime.harness import PROOFS
+
+    source = (PROOFS / "torch_iterable_sharding.py").read_text(encoding="utf-8")
+    lines = source.splitlines(keepends=True)
+    sharded = next(
+        node for node in ast.parse(source).body if isinstance(node, ast.ClassDef) and node.name == "ShardedItems"
+    )
+    del lines[sharded.lineno - 1 : sharded.end_lineno]
+    source = "".join(lines).replace(", get_worker_info", "")
+    source = source.replace('Items(8) if case == "unsharded" else ShardedItems(8)', "Items(8)")
+    assert [f.code for f in analyze(source, "unsharded.py", Options())] == ["KMP602"]
+    fixed = fix_source(source, "unsharded.py", Options(), unsafe=True).source
+    assert "get_worker_info()" in fixed and [f.code for f in analyze(fixed, "unsharded.py", Options())] == []
+    path = Path(folder) / "unsharded_fixed.py"
+    path.write_text(fixed, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("method", ALL)
+def test_torch_iterable_dataset_fixed_by_kmp602_fix(method, evidence, tmp_path):
+    """The KMP602 fix (unsafe) on the proof's unsharded IterableDataset: 8 items out, each once."""
+    from tests.runtime.harness import _run
+
+    spec = "KMP602 fix applied: 8 items, 2 workers -> 8 out, each once"
+    label = "torch fixed: IterableDataset unsharded, after the KMP602 fix"
+    if importlib.util.find_spec("torch") is None:
+        reason = "needs torch (a CPU build: pip install -e \".[torch-proofs]\"), not installed"
+        evidence.record("KMP602", label, method, f"not run: {reason}", spec, agrees=None)
+        pytest.skip(reason)
+    script = _unsharded_proof_fixed(tmp_path)
+    proof = finished(_run("torch_iterable_sharding.py (fixed)", method, 120.0, [script, method, "unsharded"]))
+    counts = Counter(int(row[0]) for row in proof.batches)
+    workers = {int(row[1]) for row in proof.batches} - {proof.parent_pid}
+    agrees = proof.error is None and sorted(counts) == list(range(8)) and set(counts.values()) == {1} and len(workers) == 2
+    observed = f"{len(proof.batches)} items out from {len(workers)} workers, each of 8 {sorted(set(counts.values()))} times"
     evidence.record("KMP602", label, method, observed, spec, agrees=agrees, run=proof)
     assert agrees, proof.describe()
 
