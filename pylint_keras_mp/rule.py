@@ -31,7 +31,8 @@ class Rule:
     forms: tuple[tuple[str, str, str], ...] = ()
     # The pre-filter's words: whole identifiers of which a module must name one (or a configured
     # base, or take part through its project) for the rule to report in it. A module that names
-    # no word of any rule is not analysed, so a rule must declare every word it needs.
+    # no word of any rule is not analysed, so a rule must declare every word it needs. A word
+    # ``a+b`` counts only where the module names both (``torch+Dataset``).
     words: tuple[str, ...] = ()
     # The options (config.OPTION_SPECS names, without prefix) that change what the rule reports.
     options: tuple[str, ...] = ()

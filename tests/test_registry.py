@@ -113,7 +113,12 @@ def test_every_rule_module_declares_its_rule_and_every_list_derives_from_them():
     assert [rule.code for rule in RULES] == [r.code for r in RULE_DECLARATIONS] + ["KMP900", "KMP901"]
     assert [codes for codes, _ in rules.RULE_CHECKS] == [(r.code,) for r in RULE_DECLARATIONS]
     assert fixes.FIXABLE_CODES == {r.code for r in RULE_DECLARATIONS if r.autofix}
-    assert set(engine._NEEDED_WORDS) == {w for r in RULE_DECLARATIONS for w in r.words}
+    from pylint_keras_mp import prefilter
+
+    assert set(prefilter._DECLARED_WORDS) == {w for r in RULE_DECLARATIONS for w in r.words}
+    assert set(engine._NEEDED_WORDS) | {"+".join(p) for p in prefilter._NEEDED_TOGETHER} == set(
+        prefilter._DECLARED_WORDS
+    )
 
 
 @pytest.mark.parametrize("rule", RULE_DECLARATIONS, ids=lambda r: r.code)
@@ -121,9 +126,17 @@ def test_declared_words_and_options_are_real(rule):
     # every word passes the pre-filter's probes, so no rule's module is skipped for want of it
     assert rule.words
     for word in rule.words:
-        assert word.isidentifier()
-        assert any(probe in word for probe in engine._NEEDED_PROBES), word
-        assert engine.names_needed_words(f"x = {word}\n", rule_options()), word
+        parts = word.split("+")
+        assert all(part.isidentifier() for part in parts), word
+        if len(parts) == 1:
+            assert any(probe in word for probe in engine._NEEDED_PROBES), word
+        assert engine.names_needed_words(f"x = {' + '.join(parts)}\n", rule_options()), word
+        if len(parts) > 1:
+            # every part is needed: one alone does not pass (unless another rule's word is it)
+            for part in parts:
+                assert part in engine._NEEDED_WORDS or not engine.names_needed_words(
+                    f"x = {part}\n", rule_options()
+                ), word
     page = (DOCS / f"{rule.code}.md").read_text(encoding="utf-8")
     options_section = page.split("\n## Options", 1)[1].split("\n## ", 1)[0]
     names = {spec.name for spec in OPTION_SPECS}
@@ -152,7 +165,8 @@ def test_every_declared_form_is_rendered_somewhere(rule):
 def test_every_fixture_that_reports_a_rule_names_one_of_its_words():
     """A rule's declared words are the words it needs: each single-file fixture that expects it
     names one of them (or a configured base), as a whole identifier of the code."""
-    from pylint_keras_mp.text import names_a_word, normalised
+    from pylint_keras_mp.prefilter import names_declared_word
+    from pylint_keras_mp.text import normalised
     from tests.fixture_support import fixture_files
 
     declared = {rule.code: rule for rule in RULE_DECLARATIONS}
@@ -161,6 +175,6 @@ def test_every_fixture_that_reports_a_rule_names_one_of_its_words():
         text = normalised(fixture.path.read_text(encoding="utf-8"))
         configured = tuple(base.rpartition(".")[2] for base in fixture.options.sequence_bases)
         for _, code in fixture.expected():
-            if code in declared and not names_a_word(text, declared[code].words + configured):
+            if code in declared and not names_declared_word(text, declared[code].words + configured):
                 missing.append(f"{fixture.id}: {code}")
     assert not missing, missing

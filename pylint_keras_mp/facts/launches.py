@@ -362,11 +362,16 @@ class Launches:
         found = []
         if not self.data_loaders_by_name and self.project is None:
             return found
+        # a call by a bare name makes a loader only when some loader class has that name (the
+        # function's scope, costly to build, is looked at only then)
+        names = {loader.name for loader in self.data_loaders}
         for call, fn in self.calls_by_function:
             if not isinstance(call.func, ast.Name) or call.func.id in self.imports:
                 loader = self.imported_loader_called(call, fn)
                 if loader is not None:
                     found.append((call, fn, loader))
+                continue
+            if call.func.id not in names:
                 continue
             if fn is not None and call.func.id in self.scope(fn).locals:
                 loader = self.local_loader_class(call.func.id, fn)

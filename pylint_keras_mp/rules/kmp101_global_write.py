@@ -18,7 +18,7 @@ RULE = Rule(
         "never reach the parent and race on threads"
     ),
     fix="keep the state on the parent side (on_epoch_end) or return it with the batch",
-    words=("Sequence", "PyDataset", "Dataset", "IterableDataset"),
+    words=("Sequence", "PyDataset", "torch+Dataset", "IterableDataset"),
     options=("sequence-bases",),
 )
 

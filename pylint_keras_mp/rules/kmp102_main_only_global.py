@@ -17,7 +17,7 @@ RULE = Rule(
         "workers re-import the module without it and raise NameError"
     ),
     fix="define it at module level or pass it to the constructor",
-    words=("Sequence", "PyDataset", "Dataset", "IterableDataset"),
+    words=("Sequence", "PyDataset", "torch+Dataset", "IterableDataset"),
     options=("sequence-bases",),
 )
 

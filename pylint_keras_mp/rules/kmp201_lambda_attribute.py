@@ -22,7 +22,7 @@ RULE = Rule(
     summary="Data loader stores a lambda, nested function or local class on self (cannot be pickled)",
     template="{loader} stores {what} in self.{attr}: it cannot be pickled into spawn/forkserver workers",
     fix="use a module-level function, or functools.partial of one",
-    words=("Sequence", "PyDataset", "Dataset", "IterableDataset"),
+    words=("Sequence", "PyDataset", "torch+Dataset", "IterableDataset"),
     options=("sequence-bases", "target-platforms", "python-version"),
     autofix="kmp201_fix",
 )

@@ -55,7 +55,7 @@ RULE = Rule(
         ),
     ),
     words=(
-        "Sequence", "PyDataset", "workers", "use_multiprocessing", "Dataset", "mp_prefetch", "worker_count", "IterableDataset",
+        "Sequence", "PyDataset", "workers", "use_multiprocessing", "torch+Dataset", "mp_prefetch", "worker_count", "IterableDataset",
     ),
     options=("sequence-bases", "unpicklable-constructors", "target-platforms", "python-version"),
 )

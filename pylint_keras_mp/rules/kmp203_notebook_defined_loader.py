@@ -25,7 +25,7 @@ RULE = Rule(
             "move the class into a .py module next to the notebook and import it",
         ),
     ),
-    words=("Sequence", "PyDataset", "Dataset", "IterableDataset"),
+    words=("Sequence", "PyDataset", "torch+Dataset", "IterableDataset"),
     options=("sequence-bases", "assume-multiprocessing", "target-platforms", "python-version"),
 )
 

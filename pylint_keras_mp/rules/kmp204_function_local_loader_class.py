@@ -19,7 +19,7 @@ RULE = Rule(
         "(AttributeError: Can't pickle local object '{qualname}')"
     ),
     fix="define the class at module level and pass what it takes from {function}() to its constructor",
-    words=("Sequence", "PyDataset", "Dataset"),
+    words=("Sequence", "PyDataset", "torch+Dataset"),
     options=("sequence-bases", "keras-version", "assume-multiprocessing", "target-platforms", "python-version"),
 )
 

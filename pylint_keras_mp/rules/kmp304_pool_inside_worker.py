@@ -18,7 +18,7 @@ RULE = Rule(
         "cannot have children (AssertionError)"
     ),
     fix="parallelise with the loader's own workers, or use threads inside __getitem__",
-    words=("Sequence", "PyDataset", "Dataset", "IterableDataset"),
+    words=("Sequence", "PyDataset", "torch+Dataset", "IterableDataset"),
     options=("sequence-bases",),
 )
 

@@ -27,7 +27,7 @@ RULE = Rule(
             "read the item for the index (self.items[index]) instead of advancing an iterator",
         ),
     ),
-    words=("Sequence", "PyDataset", "Dataset", "IterableDataset"),
+    words=("Sequence", "PyDataset", "torch+Dataset", "IterableDataset"),
     options=("sequence-bases",),
 )
 

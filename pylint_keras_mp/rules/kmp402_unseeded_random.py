@@ -21,7 +21,7 @@ RULE = Rule(
     # {why}: how the workers come to repeat the values (the start method, an import-time seed)
     template="{loader}.{method} draws from {what}{when}: {why}",
     fix="derive a generator per batch, e.g. np.random.default_rng((self.seed, self.epoch, index))",
-    words=("Sequence", "PyDataset", "Dataset", "mp_prefetch", "worker_count", "IterableDataset"),
+    words=("Sequence", "PyDataset", "torch+Dataset", "mp_prefetch", "worker_count", "IterableDataset"),
     options=("sequence-bases", "assume-multiprocessing"),
 )
 

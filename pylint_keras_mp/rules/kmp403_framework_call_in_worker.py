@@ -17,7 +17,7 @@ RULE = Rule(
         "compute with numpy or PIL in the loader and leave the framework to the model, or use "
         "threads (use_multiprocessing=False) or the spawn start method"
     ),
-    words=("Sequence", "PyDataset", "Dataset", "IterableDataset"),
+    words=("Sequence", "PyDataset", "torch+Dataset", "IterableDataset"),
     options=("keras-backend", "assume-multiprocessing"),
 )
 

@@ -27,7 +27,7 @@ RULE = Rule(
         "worker and cannot ({reach})"
     ),
     fix="use a module-level function, or functools.partial of one",
-    words=("DataLoader", "Dataset", "IterableDataset"),
+    words=("DataLoader", "torch+Dataset", "IterableDataset"),
     options=("target-platforms", "python-version"),
     autofix="kmp601_fix",
 )
