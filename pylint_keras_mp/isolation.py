@@ -64,8 +64,10 @@ LAZY_STANDARD_MODULES = (
     "tokenize",
     "tomllib" if sys.version_info >= (3, 11) else "tomli",
     "traceback",
-    "importlib.metadata",
 )
+# importlib.metadata (with email, zipfile, csv: about 10 MB) is left out: only a fallback of
+# installed.py and the command line use it, inside trusted_imports(), and the plugins' memory
+# budget is 10% of the host's.
 
 _lock = threading.RLock()
 _depth = 0
