@@ -111,3 +111,13 @@ def local_classes(facts) -> dict[int, ast.AST]:
             found[id(cls)] = fn
             stack.extend(stmt for stmt in cls.body if isinstance(stmt, ast.ClassDef))
     return found
+
+
+def launch_related(loader, site) -> tuple[tuple, ...]:
+    """The place that makes the loader run in worker processes, for editors: (line, column,
+    message, file)."""
+    if site is None:
+        return ()
+    path, line, col = site
+    message = f"{loader.name} runs in worker processes because of this"
+    return ((line, col, message, str(path) if path is not None else None),)

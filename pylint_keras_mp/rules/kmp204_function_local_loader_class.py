@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from ..rule import Rule
-from ._common import local_classes
+from ._common import launch_related, local_classes
 
 RULE = Rule(
     code="KMP204",
@@ -51,4 +51,5 @@ def check(facts, report) -> None:
             function=fn.name,
             when=settings.when,
             qualname=local_name(facts, fn, loader.node),
+            related=launch_related(loader, settings.site),
         )

@@ -11,7 +11,7 @@ from ..facts.self_state import self_attribute_uses_in
 from ..facts.module import module_statements, walk_import_time
 from ..rule import Rule
 from . import _grain
-from ._common import imports_any
+from ._common import imports_any, launch_related
 
 RULE = Rule(
     code="KMP402",
@@ -269,16 +269,6 @@ def _torch_draws(facts, loader, reseeded_globals):
         for draw in _self_object_draws(facts, loader, reseeded_globals)
         if "augmenter" not in draw[2]
     ]
-
-
-def launch_related(loader, site) -> tuple[tuple, ...]:
-    """The place that makes the loader run in worker processes, for editors: (line, column,
-    message, file)."""
-    if site is None:
-        return ()
-    path, line, col = site
-    message = f"{loader.name} runs in worker processes because of this"
-    return ((line, col, message, str(path) if path is not None else None),)
 
 
 def _report(report, loader, draws, labels, settings) -> None:

@@ -6,6 +6,7 @@ import ast
 
 from ..facts import source_text, walk_scope
 from ..rule import Rule
+from ._common import launch_related
 
 RULE = Rule(
     code="KMP403",
@@ -197,7 +198,7 @@ def _check_reached(facts, report) -> None:
                 if what:
                     report(
                         "KMP403", node, loader=loader.name, method=label, what=what, why=why,
-                        when=settings.when,
+                        when=settings.when, related=launch_related(loader, settings.site),
                     )
                     break  # one finding per function
 
@@ -237,5 +238,8 @@ def check(facts, report) -> None:
             if id(fn) in reported:
                 continue  # one finding per method
             reported.add(id(fn))
-            when = facts.loader_process_settings(loader).when
-            report("KMP403", node, loader=loader.name, method=fn.name, what=what, why=why, when=when)
+            settings = facts.loader_process_settings(loader)
+            report(
+                "KMP403", node, loader=loader.name, method=fn.name, what=what, why=why,
+                when=settings.when, related=launch_related(loader, settings.site),
+            )
