@@ -10,10 +10,10 @@ a bare ``tensorflow``) says nothing. Declarations that disagree say nothing.
 from __future__ import annotations
 
 import ast
-import configparser
 import re
-import sys
 from pathlib import Path
+
+from .build_files import load_toml, read_text, setup_cfg_values
 
 KERAS_NAMES = frozenset({"keras"})
 TF_KERAS_NAMES = frozenset({"tf-keras", "tf_keras"})
@@ -134,31 +134,11 @@ def _requirements_files(root: Path) -> list[Path]:
     return files
 
 
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-
-
-def _load_toml(path: Path) -> dict:
-    # the standard library's TOML reader from 3.11 on, tomli (a dependency there) on 3.10
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10 only
-        import tomli as tomllib
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, ValueError):
-        return {}
-
-
 def _pyproject(root: Path) -> list[tuple[int, str]]:
     path = root / "pyproject.toml"
     if not path.is_file():
         return []
-    data = _load_toml(path)
+    data = load_toml(path)
     found = []
     dependencies = data.get("project", {}).get("dependencies", [])
     if isinstance(dependencies, list):
@@ -179,20 +159,14 @@ def _pyproject(root: Path) -> list[tuple[int, str]]:
 
 
 def _setup_cfg(root: Path) -> list[tuple[int, str]]:
-    path = root / "setup.cfg"
-    if not path.is_file():
+    values = setup_cfg_values(root, ("options", "install_requires"))
+    if values is None:
         return []
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(path, encoding="utf-8")
-        text = parser.get("options", "install_requires", fallback="")
-    except (configparser.Error, UnicodeDecodeError):
-        return []
-    return _declared(_requirement_lines(text), "setup.cfg")
+    return _declared(_requirement_lines(values[0]), "setup.cfg")
 
 
 def _setup_py(root: Path) -> list[tuple[int, str]]:
-    text = _read(root / "setup.py")
+    text = read_text(root / "setup.py")
     if not text:
         return []
     try:
@@ -234,7 +208,7 @@ def declared_keras_version(root: Path, source_roots=()) -> tuple[int, str] | Non
     found: list[tuple[int, str]] = []
     for folder in dict.fromkeys((root, *source_roots)):
         for path in _requirements_files(folder):
-            text = _read(path)
+            text = read_text(path)
             if text:
                 try:
                     name = path.relative_to(root).as_posix()

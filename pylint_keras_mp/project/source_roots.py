@@ -21,10 +21,9 @@ Nothing is imported or executed: the files are read as text.
 from __future__ import annotations
 
 import ast
-import configparser
 from pathlib import Path
 
-from .dependencies import _load_toml
+from .build_files import load_toml, read_text, setup_cfg_values
 
 SRC = "src"
 
@@ -41,7 +40,7 @@ def _from_pyproject(root: Path) -> list[str]:
     path = root / "pyproject.toml"
     if not path.is_file():
         return []
-    tool = _load_toml(path).get("tool", {})
+    tool = load_toml(path).get("tool", {})
     if not isinstance(tool, dict):
         return []
     found: list[str] = []
@@ -79,16 +78,10 @@ def _from_pyproject(root: Path) -> list[str]:
 
 
 def _from_setup_cfg(root: Path) -> list[str]:
-    path = root / "setup.cfg"
-    if not path.is_file():
+    values = setup_cfg_values(root, ("options", "package_dir"), ("options.packages.find", "where"))
+    if values is None:
         return []
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(path, encoding="utf-8")
-        package_dir = parser.get("options", "package_dir", fallback="")
-        where = parser.get("options.packages.find", "where", fallback="")
-    except (configparser.Error, UnicodeDecodeError):
-        return []
+    package_dir, where = values
     found = []
     for line in package_dir.splitlines():
         key, _, value = line.partition("=")
@@ -99,10 +92,12 @@ def _from_setup_cfg(root: Path) -> list[str]:
 
 
 def _from_setup_py(root: Path) -> list[str]:
-    path = root / "setup.py"
+    text = read_text(root / "setup.py")
+    if text is None:
+        return []
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, SyntaxError, ValueError):
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
         return []
     found = []
     for node in ast.walk(tree):
