@@ -359,7 +359,7 @@ def _run_rules(facts, options: Options, fixes: bool = True) -> list[Finding]:
     ]
     if not checks:
         return []
-    reporter = Reporter(options, getattr(facts, "loader_note", None))
+    reporter = Reporter(options, facts.pipelines.loader_note)
     failure: str | None = None
     for codes, check in checks:
         # One rule's failure must not cost the other rules' findings; it is reported once.
