@@ -91,7 +91,7 @@ def argument_map(chain: list, index: int = 0, depth: int = 0) -> ArgumentMap:
 
 
 class Constructors:
-    """Construction sites, on top of the class hierarchy, self state and launches."""
+    """Construction sites, on top of the resolver, the hierarchy, return summaries and launches."""
 
     def __init__(
         self,

@@ -255,7 +255,8 @@ class DataKinds:
             if isinstance(self.resolver.definition_of(target.id, None), (ast.FunctionDef, ast.ClassDef)):
                 continue
             # a decorator of another project module (``from .utils import threadsafe_generator``)
-            if self.walk.project is None or self.walk.project.imported_definition(self.walk.facts, target) is None:
+            project = self.walk.project
+            if project is None or project.imported_definition(self.walk.facts, target) is None:
                 return None
         return "@" + source_text(definition.decorator_list[0])
 

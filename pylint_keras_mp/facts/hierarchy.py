@@ -113,7 +113,7 @@ class DataLoader:
     def lineage(self) -> frozenset:
         """The keys of every class of its MRO that the project defines."""
         own = {(self.path, cls.name, cls.lineno) for cls in self.mro}
-        return frozenset(own | {(owner.walk.path, cls.name, cls.lineno) for owner, cls in self.foreign})
+        return frozenset(own | {(owner.path, cls.name, cls.lineno) for owner, cls in self.foreign})
 
     @property
     def defines_pickle_hooks(self) -> bool:
@@ -170,9 +170,15 @@ class LoaderHierarchy:
             if bases:
                 mro = self.class_mro(node)
                 loader = DataLoader(
-                    node, bases, mro, methods_of(mro), owner_ref=weakref.ref(self.walk.facts), path=self.walk.path
+                    node,
+                    bases,
+                    mro,
+                    methods_of(mro),
+                    owner_ref=weakref.ref(self.walk.facts),
+                    path=self.walk.path,
                 )
-                loader.foreign = self.walk.project.foreign_mro(self.walk.facts, mro) if self.walk.project else []
+                project = self.walk.project
+                loader.foreign = project.foreign_mro(self.walk.facts, mro) if project else []
                 loader.worker_methods = self._worker_methods(loader)
                 loaders.append(loader)
         return loaders
@@ -208,7 +214,11 @@ class LoaderHierarchy:
             if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
                 continue
             cls = self.resolver.definition_of(value.func.id, scope)
-            if isinstance(cls, ast.ClassDef) and self.walk.classes.get(cls.name) is cls and self._loader_shaped(cls):
+            if (
+                isinstance(cls, ast.ClassDef)
+                and self.walk.classes.get(cls.name) is cls
+                and self._loader_shaped(cls)
+            ):
                 found.add(id(cls))
         return found
 
@@ -300,9 +310,12 @@ class LoaderHierarchy:
                 else:
                     stack.append([self.walk.classes[base.id], current_seen | {base.id}, 0, []])
             elif local is None:
-                through = self.walk.project.keras_bases_of_base(self.walk.facts, base) if self.walk.project is not None else []
+                project = self.walk.project
+                through = project.keras_bases_of_base(self.walk.facts, base) if project is not None else []
                 if not through and qualname and not self._in_project(qualname):
-                    through = installed_loader_bases(qualname, self.walk.options, type(self.walk.facts), installed_seen)
+                    through = installed_loader_bases(
+                        qualname, self.walk.options, type(self.walk.facts), installed_seen
+                    )
                 found.extend(through)
         return returned if returned is not None else []
 
@@ -324,7 +337,8 @@ class LoaderHierarchy:
         if qualname is not None or too_deep(_depth):
             return qualname
         if isinstance(base, ast.Name):
-            if base.id in self.walk.global_writes or base.id in self.walk.imports or base.id in self.walk.classes:
+            walk = self.walk
+            if base.id in walk.global_writes or base.id in walk.imports or base.id in walk.classes:
                 return None
             sources = [
                 source

@@ -56,7 +56,8 @@ class Launch:
 
 
 class Launches:
-    """Launches and worker settings, on top of the resolver, the hierarchy and the data kinds."""
+    """Launches and worker settings, on top of the resolver, the Keras version, switches, the
+    hierarchy, return summaries, the data kinds and pipelines (which answer for torch datasets)."""
 
     def __init__(
         self,

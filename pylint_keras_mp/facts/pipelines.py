@@ -3,8 +3,10 @@ worker processes, where they are iterated, and the start method a program pins.
 
 A torch ``Dataset`` subclass is a data loader of the hierarchy (``DataLoader.pipeline ==
 "torch"``), but its worker code runs in processes only where a ``DataLoader(num_workers>0)``
-that is iterated runs it, in this module or another project module: ``loader_uses_processes``
-answers that for torch datasets, and ``loaders_started_with_processes`` tells the project.
+that is iterated runs it, in this module or another project module: ``dataset_process_settings``
+answers that, which ``Launches.loader_process_settings`` (and ``loader_uses_processes``) asks for
+torch datasets, and ``datasets_started_with_processes`` joins ``Launches.loaders_started_with_processes``,
+which tells the project.
 """
 
 from __future__ import annotations
@@ -92,7 +94,8 @@ def argument(call: ast.Call, name: str) -> ast.expr | None:
 
 
 class Pipelines:
-    """torch DataLoaders and start methods, on top of the resolver, the hierarchy and launches."""
+    """torch DataLoaders, grain and start methods, on top of the resolver, the hierarchy and
+    return summaries."""
 
     def __init__(
         self,

@@ -68,7 +68,7 @@ def _is_none(node: ast.expr | None) -> bool:
 
 
 class ReturnSummaries:
-    """Return summaries and held objects, on top of the resolver and the class hierarchy."""
+    """What calls run and return, and held objects, on top of the resolver and the hierarchy."""
 
     def __init__(self, walk: ModuleWalk, resolver: Resolver, hierarchy: LoaderHierarchy) -> None:
         self.walk = walk
@@ -123,7 +123,12 @@ class ReturnSummaries:
             return None
         owner, cls = self.walk.facts, None
         name = func.value.id if isinstance(func.value, ast.Name) else None
-        if fn is not None and name is not None and name == self_name_of(fn) and name in self.walk.scope(fn).params:
+        if (
+            fn is not None
+            and name is not None
+            and name == self_name_of(fn)
+            and name in self.walk.scope(fn).params
+        ):
             cls = self.walk.method_owner.get(id(fn))
         elif name is not None and isinstance(self.resolver.definition_of(name, fn), ast.ClassDef):
             definition = self.resolver.definition_of(name, fn)
@@ -250,7 +255,7 @@ class ReturnSummaries:
         cls = self.class_instantiated(call, fn)
         if cls is not None:
             owner, node = cls
-            return Returned(INSTANCE, f"a {node.name} object", where=(owner.walk.path, node.name, node.lineno))
+            return Returned(INSTANCE, f"a {node.name} object", where=(owner.path, node.name, node.lineno))
         qualname = self.resolver.qualname(func, fn)
         if qualname is not None:
             return Returned(MADE_BY, qualname, qualname)

@@ -259,7 +259,7 @@ def self_assignments_in(fn, body, self_name, outer_guards) -> Iterator[SelfAssig
 
 
 class SelfState:
-    """Self assignments and uses of the module's data loaders."""
+    """Self assignments and uses of the module's data loaders, on top of the hierarchy."""
 
     def __init__(self, walk: ModuleWalk, hierarchy: LoaderHierarchy) -> None:
         self.walk = walk

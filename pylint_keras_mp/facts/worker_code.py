@@ -16,7 +16,7 @@ HELPER_LIMIT = 200
 
 
 class WorkerCode:
-    """Helpers of worker code, on top of the resolver and the class hierarchy."""
+    """Helpers of worker code, on top of the class hierarchy and return summaries."""
 
     def __init__(
         self,
@@ -59,7 +59,8 @@ class WorkerCode:
                 seen.add(id(method))
                 reached = f"{label} -> {via}"
                 found.append((held_owner, method, reached))
-                pending.append((held_owner, method, entry, reached, held_owner.worker_code.class_held_objects(cls)))
+                holds = held_owner.worker_code.class_held_objects(cls)
+                pending.append((held_owner, method, entry, reached, holds))
         return found
 
     def loader_held_objects(self, loader: DataLoader) -> dict[str, tuple]:
@@ -100,7 +101,7 @@ class WorkerCode:
                 if owner is self.walk.facts
             }
             return [fn for fn in self.returns.reachable_functions if id(fn) in reached]
-        keys = {(name, line) for name, line, *_ in self.walk.project.worker_helpers().get(self.walk.path, [])}
+        keys = {(name, line) for name, line, *_ in self._project_helpers()}
         return [fn for fn in self.returns.reachable_functions if (fn.name, fn.lineno) in keys]
 
     def methods_reached(self) -> list[FunctionNode]:
@@ -118,7 +119,7 @@ class WorkerCode:
                 if owner is self.walk.facts
             }
         elif methods:
-            keys = {(name, line) for name, line, *_ in self.walk.project.worker_helpers().get(self.walk.path, [])}
+            keys = {(name, line) for name, line, *_ in self._project_helpers()}
         found = [fn for fn in methods if (fn.name, fn.lineno) in keys]
         self.__dict__["_methods_reached"] = found
         return found
@@ -140,9 +141,14 @@ class WorkerCode:
             ]
         found = []
         by_line = {(fn.name, fn.lineno): fn for fn in candidates}
-        for name, line, key, label in self.walk.project.worker_helpers().get(self.walk.path, []):
+        for name, line, key, label in self._project_helpers():
             fn = by_line.get((name, line))
             loader = self.walk.project.loader_by_key(key) if fn is not None else None
             if loader is not None:
                 found.append((fn, loader, label))
         return found
+
+    def _project_helpers(self) -> list[tuple]:
+        """(name, line, loader key, label) of this module's functions that worker code of a
+        project loader runs, from the project's scan."""
+        return self.walk.project.worker_helpers().get(self.walk.path, [])
