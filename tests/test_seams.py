@@ -90,3 +90,37 @@ def test_a_seam_is_given_what_it_uses(seam, module):
         and node.value.id == "self"
     }
     assert used <= set(given), f"{seam} uses seams it is not given: {used - set(given)}"
+
+
+def _seam_of_name() -> dict[str, str]:
+    """Public attribute of a seam -> the seam's attribute on ModuleFacts."""
+    facts = ModuleFacts(ast.parse(""), "", "m.py", Options())
+    found: dict[str, str] = {}
+    for seam in NAMES:
+        for name in dir(getattr(facts, seam)):
+            if not name.startswith("_") and name not in NAMES and not hasattr(facts, name):
+                found.setdefault(name, seam)
+    return found
+
+
+def test_callers_ask_the_seam():
+    """Rules, fixes, the project layer and the engine ask a seam (``facts.resolver.follow``),
+    never ``ModuleFacts`` for a seam's method (``facts.follow``): the message says which seam."""
+    seam_of = _seam_of_name()
+    package = FACTS.parent
+    sources = [*package.glob("rules/*.py"), *package.glob("fixes/*.py"), *package.glob("project/*.py")]
+    sources += [package / "engine.py", package / "service.py", package / "notebook.py"]
+    wrong = []
+    for path in sources:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in seam_of
+                and isinstance(node.value, (ast.Name, ast.Attribute))
+                and (node.value.id if isinstance(node.value, ast.Name) else node.value.attr)
+                in ("facts", "owner", "fn_owner", "held_owner")
+            ):
+                where = f"{path.relative_to(package)}:{node.lineno}"
+                wrong.append(f"{where}: .{node.attr} -> .{seam_of[node.attr]}.{node.attr}")
+    assert not wrong, "ask the seam:\n" + "\n".join(wrong)

@@ -350,7 +350,7 @@ class Pipelines:
             return f"it fails on {', '.join(places[:-1])} and {places[-1]}"
         return f"it fails on {places[0]}" if not places[0].startswith("on ") else f"it fails {places[0]}"
 
-    def dataset_runner(self, loader: DataLoader) -> tuple[Pipelines, TorchLoader] | None:
+    def dataset_runner(self, loader: DataLoader) -> tuple[object, TorchLoader] | None:
         """(module facts, DataLoader) of the DataLoader with workers that runs a torch dataset:
         one of this module, else the first of the project that does; None when none is known."""
         running = self.torch_loader_running(loader)
