@@ -162,10 +162,32 @@ def _scan_projects(files: Sequence[str], options: Options) -> None:
 
 
 def lint_files(
-    files: Sequence[str], settings: Settings, jobs: int, want_fixes: bool = False
+    files: Sequence[str], settings: Settings, jobs: int, want_fixes: bool = False, cache=None
 ) -> list[LintResult]:
     """The lint service's result per file, in the order of ``files`` whatever the number of
-    processes."""
+    processes. ``cache`` (a ``cache.ResultCache``): the results it holds for unchanged files
+    are used, the others are linted and recorded in it."""
+    results: list[LintResult | None] = [None] * len(files)
+    todo = []
+    for position, path in enumerate(files):
+        hit = cache.get(path) if cache is not None else None
+        if hit is None:
+            todo.append(position)
+        else:
+            results[position] = hit
+    linted = _lint_files([files[position] for position in todo], settings, jobs, want_fixes)
+    for position, result in zip(todo, linted):
+        results[position] = result
+        if cache is not None:
+            cache.put(files[position], result)
+    return results  # type: ignore[return-value]
+
+
+def _lint_files(
+    files: Sequence[str], settings: Settings, jobs: int, want_fixes: bool
+) -> list[LintResult]:
+    if not files:
+        return []
     if jobs <= 1 or len(files) < 2:
         import gc
 
@@ -262,7 +284,14 @@ def run(args: argparse.Namespace) -> int:
         if status is not None:
             return status
     want_fixes = True  # the summary counts the fixable findings; JSON and SARIF carry the fixes
-    results = lint_files(files, settings, settings.jobs, want_fixes)
+    cache = None
+    if settings.cache_dir is not None and files:
+        from .cache import ResultCache  # start-up cost: only a run over files reads it
+
+        cache = ResultCache(settings.cache_dir, settings, want_fixes)
+    results = lint_files(files, settings, settings.jobs, want_fixes, cache)
+    if cache is not None:
+        cache.save()
     if STDIN in args.paths:
         result = lint_stdin(args, settings, want_fixes)
         if result is not None:

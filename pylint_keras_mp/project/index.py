@@ -36,8 +36,11 @@ from ..text import normalised as _normalised
 from .keras_version import project_keras_version
 from .model import Project, project_for, real_path, set_buffer
 
-# How many modules' facts (with their trees) are kept at a time.
+# How many modules' facts (with their trees) are kept at a time at least, and how much of their
+# source text (in characters) at most beyond those: within a run each module is then parsed once
+# (a tree costs about 15 bytes of memory per character of source).
 FACTS_KEPT = 8
+FACTS_KEPT_CHARS = int(os.environ.get("KERAS_MP_LINT_KEPT_CHARS", 3_000_000))
 # How often files already read are checked for changes on disk.
 RECHECK_SECONDS = 2.0
 # How many modules the project scan summarises at most (in file order); a project with more
@@ -252,8 +255,11 @@ class ProjectIndex:
         self._facts[path] = facts
         _RECENT[(id(self), path)] = self
         _RECENT.move_to_end((id(self), path))
-        while len(_RECENT) > FACTS_KEPT:
+        global _KEPT_CHARS
+        _KEPT_CHARS += len(facts.source) if facts is not None else 0
+        while len(_RECENT) > FACTS_KEPT and _KEPT_CHARS > FACTS_KEPT_CHARS:
             (_, evicted), index = _RECENT.popitem(last=False)
+            _KEPT_CHARS -= _kept_chars(index._facts.get(evicted))
             index._facts.pop(evicted, None)
             parsed = index.project.files.get(evicted)
             if parsed is not None:
@@ -290,6 +296,7 @@ class ProjectIndex:
         self._keras_version = None
         if self._current is not None:
             _LINTED[0] = None
+        _forget_kept(self)
         self._facts.clear()
         self._keras_bases.clear()
         self._summaries = None
@@ -871,6 +878,20 @@ class ProjectIndex:
 _LINTED: list = [None]
 # (index, file) of the facts kept, oldest first, for every project of the process.
 _RECENT: collections.OrderedDict[tuple[int, Path], ProjectIndex] = collections.OrderedDict()
+# the characters of source of the facts kept in _RECENT
+_KEPT_CHARS = 0
+
+
+def _kept_chars(facts) -> int:
+    return len(facts.source) if facts is not None else 0
+
+
+def _forget_kept(index: ProjectIndex) -> None:
+    """Take an index's facts out of the most recently used (it starts afresh)."""
+    global _KEPT_CHARS
+    for key in [key for key, owner in _RECENT.items() if owner is index]:
+        del _RECENT[key]
+        _KEPT_CHARS -= _kept_chars(index._facts.get(key[1]))
 _INDEXES: dict[tuple[int, Options], ProjectIndex] = {}
 
 
@@ -887,6 +908,8 @@ def release() -> None:
         parsed = current.project.project.files.get(current.path)
         if parsed is not None:
             parsed.forget()  # read from disk again if a later question needs it
+    global _KEPT_CHARS
+    _KEPT_CHARS = 0
     while _RECENT:
         (_, path), index = _RECENT.popitem(last=False)
         index._facts.pop(path, None)
