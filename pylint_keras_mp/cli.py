@@ -32,6 +32,7 @@ from .service import (
     lint_file,
     lint_source,
 )
+from .project import index
 from .project_config import ConfigError
 from .registry import RULES, Rule, get_rule
 from .settings import PROG, STDIN, Settings, UsageError, load_project_config
@@ -131,6 +132,13 @@ def rule_command(argv: Sequence[str]) -> int:
 GC_THRESHOLD = (50_000, 20, 100)
 
 
+def _start_linting() -> None:
+    """What every process that lints for the command line sets first (the workers of --jobs
+    too, whatever their start method)."""
+    index.keep_facts(index.COMMAND_LINE_KEPT_CHARS)  # each module parsed once per run
+    _collect_rarely()
+
+
 def _collect_rarely() -> None:
     import gc
 
@@ -192,7 +200,7 @@ def _lint_files(
         import gc
 
         threshold = gc.get_threshold()
-        _collect_rarely()
+        _start_linting()
         try:
             return [lint_file(path, settings, want_fixes) for path in files]
         finally:
@@ -200,10 +208,11 @@ def _lint_files(
             gc.unfreeze()
     from concurrent.futures import ProcessPoolExecutor
 
+    index.keep_facts(index.COMMAND_LINE_KEPT_CHARS)  # the scan below, inherited by forks
     _scan_projects(files, settings.options)
     workers = min(jobs, len(files))
     chunksize = max(1, len(files) // (workers * 4))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_collect_rarely) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_linting) as pool:
         return list(
             pool.map(
                 lint_file,

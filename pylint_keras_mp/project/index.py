@@ -37,10 +37,12 @@ from .keras_version import project_keras_version
 from .model import Project, project_for, real_path, set_buffer
 
 # How many modules' facts (with their trees) are kept at a time at least, and how much of their
-# source text (in characters) at most beyond those: within a run each module is then parsed once
-# (a tree costs about 15 bytes of memory per character of source).
+# source text (in characters) beyond those (see ``keep_facts``).
 FACTS_KEPT = 8
-FACTS_KEPT_CHARS = int(os.environ.get("KERAS_MP_LINT_KEPT_CHARS", 3_000_000))
+FACTS_KEPT_CHARS = 0
+# What the command line keeps: within a run each module is then parsed once in most projects
+# (a tree and its facts cost about 15 bytes of memory per character of source).
+COMMAND_LINE_KEPT_CHARS = 3_000_000
 # How often files already read are checked for changes on disk.
 RECHECK_SECONDS = 2.0
 # How many modules the project scan summarises at most (in file order); a project with more
@@ -893,6 +895,15 @@ def _forget_kept(index: ProjectIndex) -> None:
         del _RECENT[key]
         _KEPT_CHARS -= _kept_chars(index._facts.get(key[1]))
 _INDEXES: dict[tuple[int, Options], ProjectIndex] = {}
+
+
+def keep_facts(chars: int) -> None:
+    """Keep the facts of other modules up to ``chars`` characters of their source (beyond the
+    ``FACTS_KEPT`` most recent ones). The command line keeps many, so that each module is parsed
+    once per run; the host linters' plugins keep the default few, as their peak memory is the
+    host's (each file's trees are dropped after it anyway: ``release``)."""
+    global FACTS_KEPT_CHARS
+    FACTS_KEPT_CHARS = chars
 
 
 def release() -> None:
