@@ -394,9 +394,10 @@ class Pipelines:
         reach = f"; {reach}" if reach else ""
         running = runner[1] if runner is not None and runner[0] is self else None
         if running is None:
+            condition = runner[1].condition if runner is not None else ""
             return (
                 f" ({loader.name} is a torch Dataset that a DataLoader of another module runs in "
-                f"worker processes{reach})"
+                f"worker processes{condition}{reach})"
             )
         return (
             f" ({loader.name} is a torch Dataset run by {running.label} on line "
