@@ -35,6 +35,7 @@ from ..text import decode_source, names_a_word, names_code_word
 from ..text import normalised as _normalised
 from .keras_version import project_keras_version
 from .model import Project, project_for, real_path, set_buffer
+from .star_imports import star_imported_names
 
 # How many modules' facts (with their trees) are kept at a time at least, and how much of their
 # source text (in characters) beyond those (see ``keep_facts``).
@@ -251,6 +252,12 @@ class ProjectIndex:
             facts = self.facts_of(path)
             self._names[path] = _top_level_names(facts) if facts is not None else None
         return self._names[path]
+
+    @silent(dict)
+    def star_imported_names(self, facts) -> dict[str, str]:
+        """The names ``facts``' module binds with ``from module import *`` of project modules
+        (``star_imports.py``), for its import table."""
+        return star_imported_names(self, facts)
 
     def _remember(self, path: Path, facts) -> None:
         """Keep a module's facts among the process's most recently used (every project's)."""
