@@ -15,7 +15,7 @@ attribute          class                built on
 ``worker_code``    ``WorkerCode``       walk, hierarchy, returns
 ``self_state``     ``SelfState``        walk, hierarchy
 ``data_kinds``     ``DataKinds``        walk, resolver, hierarchy
-``pipelines``      ``Pipelines``        walk, resolver, hierarchy, returns
+``pipelines``      ``Pipelines``        walk, resolver, switches, hierarchy, returns
 ``launches``       ``Launches``         walk, resolver, version, switches, hierarchy,
                                         returns, data_kinds, pipelines
 ``constructors``   ``Constructors``     walk, resolver, hierarchy, returns, launches
@@ -85,7 +85,7 @@ class ModuleFacts:
         self.worker_code = WorkerCode(walk, hierarchy, returns)
         self.self_state = SelfState(walk, hierarchy)
         data_kinds = self.data_kinds = DataKinds(walk, resolver, hierarchy)
-        pipelines = self.pipelines = Pipelines(walk, resolver, hierarchy, returns)
+        pipelines = self.pipelines = Pipelines(walk, resolver, switches, hierarchy, returns)
         launches = self.launches = Launches(
             walk, resolver, version, switches, hierarchy, returns, data_kinds, pipelines
         )
