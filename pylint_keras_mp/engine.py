@@ -146,7 +146,10 @@ def may_hold_findings(source: str, options: Options, index=None, path=None) -> b
     module-level function that the project's worker code calls. Words count as whole
     identifiers, after NFKC normalisation as the parser does."""
     text = _normalised(source)
-    if names_needed_words(text, options):
+    if index is not None and path is not None:
+        if index.needed_words(path, text):  # the project scan may have asked already
+            return True
+    elif names_needed_words(text, options):
         return True
     return index is not None and index.takes_part(path, text)
 
