@@ -72,17 +72,41 @@ class Finding:
 
 
 class Reporter:
-    """Collects findings for one module; rules call ``report(code, node, **fields)``."""
+    """Collects findings for one module; rules call ``report(code, node, **fields)``.
 
-    def __init__(self, options: Options, loader_note=None):
+    One finding per hazard: a statement that a rule reports for several data loaders
+    (subclasses inheriting a worker method or ``__init__``, loaders sharing a helper or holding
+    one object) is one finding. Findings whose messages differ only in the loader and method
+    they name (the ``loader`` and ``method`` fields) are the same hazard; the one kept names the
+    class whose body holds the statement when that class is one of the loaders reported, else
+    the first loader reported."""
+
+    def __init__(self, options: Options, loader_note=None, classes=None):
         self.options = options
         # (code, fields) -> a clause naming the pipeline that runs the finding's loader ("" for
         # none), or None when the finding does not hold where the program runs
         self.loader_note = loader_note
+        # () -> the module's class definitions, to find the class that holds a statement
+        self.classes = classes
         self.findings: list[Finding] = []
         # one finding per node and message: a rule may reach the same node twice, and distinct
         # findings may share a position (``self.f, self.lock = open(a), threading.Lock()``)
         self._seen: set[tuple] = set()
+        # the same, whatever loader and method the message names -> (index in findings, loader)
+        self._hazards: dict[tuple, tuple[int, str]] = {}
+
+    def _holding_class(self, node: ast.AST) -> str | None:
+        """The name of the innermost class of the module whose body holds ``node``."""
+        line = getattr(node, "lineno", None)
+        if line is None or self.classes is None:
+            return None
+        holding = None
+        for cls in self.classes():
+            if cls.lineno <= line <= (cls.end_lineno or cls.lineno) and (
+                holding is None or cls.lineno > holding.lineno
+            ):
+                holding = cls
+        return holding.name if holding is not None else None
 
     def __call__(self, code: str, node: ast.AST, **fields: object) -> None:
         rule = RULES_BY_CODE[code]
@@ -100,18 +124,29 @@ class Reporter:
         if key in self._seen:
             return
         self._seen.add(key)
-        self.findings.append(
-            Finding(
-                line=line,
-                col=col,
-                code=code,
-                message=message,
-                end_line=end_line,
-                end_col=end_col,
-                url=rule.url(self.options.docs_url),
-                related=related,
-            )
+        finding = Finding(
+            line=line,
+            col=col,
+            code=code,
+            message=message,
+            end_line=end_line,
+            end_col=end_col,
+            url=rule.url(self.options.docs_url),
+            related=related,
         )
+        loader = fields.get("loader")
+        if isinstance(loader, str):
+            neutral = rule.format({**fields, "loader": "", "method": ""})
+            hazard = (code, line, col, end_line, end_col, neutral)
+            if hazard in self._hazards:
+                index, named = self._hazards[hazard]
+                holding = self._holding_class(node)
+                if named != holding and loader == holding:
+                    self.findings[index] = finding
+                    self._hazards[hazard] = (index, loader)
+                return
+            self._hazards[hazard] = (len(self.findings), loader)
+        self.findings.append(finding)
 
 
 # Set (to anything but "" or "0") to analyse every module that passes might_apply, as if the
@@ -359,7 +394,9 @@ def _run_rules(facts, options: Options, fixes: bool = True) -> list[Finding]:
     ]
     if not checks:
         return []
-    reporter = Reporter(options, getattr(facts, "loader_note", None))
+    reporter = Reporter(
+        options, getattr(facts, "loader_note", None), lambda: facts.nodes_of(ast.ClassDef)
+    )
     failure: str | None = None
     for codes, check in checks:
         # One rule's failure must not cost the other rules' findings; it is reported once.
