@@ -399,6 +399,15 @@ def _writes_text(group: list[Write]) -> str:
     return " and ".join(f"{action} {_listed(attrs)}" for action, attrs in parts)
 
 
+# (under a lock, advancing an iterator) -> the form of the message
+FORMS = {
+    (False, False): None,
+    (True, False): "locked",
+    (False, True): "iterator",
+    (True, True): "locked iterator",
+}
+
+
 def _report_hazards(report, writes: list[Write]) -> None:
     """One finding per hazard: each attribute of a loader's (or a held object's) state at its
     first write in worker code, in source order; the attributes whose first write is one
@@ -415,16 +424,14 @@ def _report_hazards(report, writes: list[Write]) -> None:
         statements.setdefault(key, []).append(write)
     for group in statements.values():
         write = group[0]
-        form = " ".join(
-            part for part, on in (("locked", write.locked), ("iterator", write.replay)) if on
-        )
+        form = FORMS[write.locked, write.replay]
         report(
             "KMP401",
             write.use.stmt,
             loader=write.loader,
             method=write.method,
             writes=_writes_text(group),
-            form=form or None,
+            form=form,
         )
 
 
