@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 
 from ..facts import is_self_attribute, self_name_of, walk_scope
 from ..facts.self_state import SelfAttributeUse, self_attribute_uses_in
-from ..facts.syntax import child_bodies
 from ..rule import Rule
-from ._common import MUTATING_METHODS
+from ._common import MUTATING_METHODS, listed, locked_nodes
 
 FIX = "compute it in __init__ or on_epoch_end, or return it with the batch"
 REPLAY_FIX = "read the item for the index (self.items[index]) instead of advancing an iterator"
@@ -302,7 +300,7 @@ def _check_held(facts, report, locked_cache: dict) -> None:
             continue
         owner = facts.method_owner[id(fn)]
         for use, kind in _held_state_writes(facts, fn):
-            locked = _locked_statements(facts, fn, facts.class_methods(owner), locked_cache)
+            locked = locked_nodes(facts, fn, locked_cache)
             writes.append(
                 Write(loader.name, label, use, ACTIONS[kind], (loader.name, id(owner), use.attr),
                       kind == ADVANCE, id(use.stmt) in locked)
@@ -311,14 +309,6 @@ def _check_held(facts, report, locked_cache: dict) -> None:
 
 
 # --- one finding per hazard -----------------------------------------------------------------------
-
-# What takes a lock in a with statement: a lock made by one of these, or named a lock.
-LOCK_CONSTRUCTORS = frozenset(
-    f"{module}.{name}"
-    for module in ("threading", "multiprocessing")
-    for name in ("Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore")
-)
-LOCK_WORDS = frozenset({"lock", "rlock", "mutex"})
 
 
 @dataclass(frozen=True)
@@ -335,68 +325,19 @@ class Write:
     locked: bool  # inside ``with <lock>:``
 
 
-def _takes_lock(facts, expr: ast.expr, fn, methods) -> bool:
-    """``with self.lock:``, ``with LOCK:``, ``with threading.Lock():``: an object made by a lock
-    constructor (stored on self by a method of the class, or bound to the name), or named a lock
-    (``self.preprocessor.thread_lock``, ``self._mutex``)."""
-    value = expr
-    attr = is_self_attribute(expr, self_name_of(fn))
-    if attr:
-        for method in methods.values():
-            for node in walk_scope(method):
-                if isinstance(node, ast.Assign) and any(
-                    is_self_attribute(target, self_name_of(method)) == attr for target in node.targets
-                ):
-                    value, fn = node.value, method
-    else:
-        value, fn = facts.follow(expr, fn)
-    if isinstance(value, ast.Call) and facts.qualname(value.func, fn) in LOCK_CONSTRUCTORS:
-        return True
-    name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
-    words = {word.lower() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)}
-    return bool(words & LOCK_WORDS)
-
-
-def _locked_statements(facts, fn, methods, cache: dict) -> set[int]:
-    """``id()`` of the statements of a method inside a ``with`` block that takes a lock
-    (``cache``: the answers so far, by ``id()`` of the method)."""
-    if id(fn) in cache:
-        return cache[id(fn)]
-    locked: set[int] = set()
-    pending = [(fn.body, False)]
-    while pending:
-        body, inside = pending.pop()
-        for stmt in body:
-            if inside:
-                locked.add(id(stmt))
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                continue
-            takes = isinstance(stmt, (ast.With, ast.AsyncWith)) and any(
-                _takes_lock(facts, item.context_expr, fn, methods) for item in stmt.items
-            )
-            pending.extend((child, inside or takes) for child in child_bodies(stmt))
-    cache[id(fn)] = locked
-    return locked
-
-
-def _listed(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
 def _writes_text(group: list[Write]) -> str:
     """What a statement writes: ``updates self.n``, ``rebinds self.net_h and self.net_w``,
     ``the iterator self.it`` (after "advances")."""
     if group[0].replay:
         attrs = [f"self.{write.use.attr}" for write in group]
-        return f"the iterator{'s' if len(attrs) > 1 else ''} {_listed(attrs)}"
+        return f"the iterator{'s' if len(attrs) > 1 else ''} {listed(attrs)}"
     parts: list[tuple[str, list[str]]] = []
     for write in group:
         if parts and parts[-1][0] == write.action:
             parts[-1][1].append(f"self.{write.use.attr}")
         else:
             parts.append((write.action, [f"self.{write.use.attr}"]))
-    return " and ".join(f"{action} {_listed(attrs)}" for action, attrs in parts)
+    return " and ".join(f"{action} {listed(attrs)}" for action, attrs in parts)
 
 
 # (under a lock, advancing an iterator) -> the form of the message
@@ -530,7 +471,7 @@ def check(facts, report) -> None:
             else:
                 continue
             action = f"calls .{use.name}() on" if kind == "call" else ACTIONS[kind]
-            locked = _locked_statements(facts, use.method, loader.methods, locked_cache)
+            locked = locked_nodes(facts, use.method, locked_cache)
             writes.append(
                 Write(loader.name, use.method.name, use, action, (loader.name, None, attr),
                       kind == ADVANCE, id(use.stmt) in locked)
