@@ -2,7 +2,7 @@
 """How much the plugin adds to flake8 and pylint, and how the engine compares with ``ast.parse``.
 
     python benchmarks/overhead.py [--corpus keras|stdlib|both|none] [--repeat N] [--sample N]
-                                  [--only flake8,pylint,engine] [--project] [--scale SIZES]
+                                  [--only flake8,pylint,engine] [--no-project] [--scale SIZES]
                                   [--json PATH]
 
 Corpora (nothing is downloaded; both come with any machine that installed the test extras):
@@ -46,10 +46,16 @@ with them (``fixes=True``), and by ``keras-mp-lint --diff --unsafe-fixes``: a lo
 module-level ``predict`` (KMP301, its fix moves the rest under the main guard) is followed by
 2,000 to 40,000 lines. CPU time per finding or per line should stay flat as the size grows.
 
-``--project`` measures the project mode: the installed corpora hold no project file, so each of
-their folders is a project of its own (a folder of scripts); with ``--project`` the corpus is
-copied under a folder with a ``pyproject.toml``, so that the whole corpus is one project and its
-absolute imports (``from keras.src import ops``) resolve to its own files.
+The project mode is the headline (``--project``, the default): the installed corpora hold no
+project file, so each of their folders would be a project of its own (a folder of scripts); the
+corpus is copied under a folder with a ``pyproject.toml``, so that the whole corpus is one project
+and its absolute imports (``from keras.src import ops``) resolve to its own files, as when users
+and pre-commit run the linter from a project's root. ``--no-project`` lints the installed folders.
+
+``keras-mp-lint`` runs cold (``--no-cache``) and warm: the same command with a results cache
+filled by one unmeasured run before (``--cache-dir`` in the work folder), as a second run over an
+unchanged project is. The language server's latency is measured by
+``benchmarks/server_latency.py``.
 
 Results go to ``benchmarks/results/overhead-<corpus>-<date>.json`` unless ``--json`` names a file.
 """
@@ -236,6 +242,7 @@ class Variant:
     accept: Callable[[int], bool] = _zero_ok  # is this return code a successful run?
     runs: list[Run] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)  # on top of the common environment
+    prime: bool = False  # run once, unmeasured, before the measured runs (a warm cache)
 
     def median(self, attr: str) -> float:
         return statistics.median(getattr(run, attr) for run in self.runs)
@@ -294,6 +301,9 @@ def _env() -> dict[str, str]:
 
 
 def measure(variants: list[Variant], repeat: int, workdir: Path, label: str) -> None:
+    for variant in variants:
+        if variant.prime:
+            run_once(variant.command, workdir, variant.accept, variant.env)
     for round_number in range(repeat):
         for variant in variants:
             run = run_once(variant.command, workdir, variant.accept, variant.env)
@@ -371,7 +381,7 @@ def ruff_command() -> list[str] | None:
     return [ruff, "check", "--no-cache", "--isolated", "--exit-zero", "--quiet"]
 
 
-def engine_variants(file_list: Path, files: list[str]) -> list[Variant]:
+def engine_variants(file_list: Path, files: list[str], cache: Path) -> list[Variant]:
     py = sys.executable
     variants = [
         Variant("ast.parse loop", [py, "-c", PARSE_LOOP, str(file_list)]),
@@ -379,8 +389,12 @@ def engine_variants(file_list: Path, files: list[str]) -> list[Variant]:
     ]
     if importlib.util.find_spec("pylint_keras_mp.cli") is not None:
         lint = [py, "-m", "pylint_keras_mp", "--isolated", "--exit-zero", "--quiet"]
-        variants.append(Variant("keras-mp-lint --jobs 1", [*lint, "--jobs", "1", *files]))
-        variants.append(Variant("keras-mp-lint --jobs 0", [*lint, "--jobs", "0", *files]))
+        cold = [*lint, "--no-cache"]
+        variants.append(Variant("keras-mp-lint --jobs 1", [*cold, "--jobs", "1", *files]))
+        variants.append(Variant("keras-mp-lint --jobs 0", [*cold, "--jobs", "0", *files]))
+        # the same command again over the unchanged files: answered from its results cache
+        warm = [*lint, "--cache-dir", str(cache), "--jobs", "1", *files]
+        variants.append(Variant("keras-mp-lint --jobs 1, warm cache", warm, prime=True))
     ruff = ruff_command()
     if ruff is not None:
         # one thread, like keras-mp-lint --jobs 1
@@ -536,14 +550,16 @@ def targets(groups: list[dict]) -> list[str]:
                     f"{item['wall_ratio']:.2f}x wall, target <= 2x: "
                     f"{'met' if item['cpu_ratio'] <= 2 else 'MISSED'}"
                 )
-        ours, ruff = row(corpus, "keras-mp-lint --jobs 1"), row(corpus, "ruff check (one thread)")
-        if ours and ruff:
-            ratio = ours["cpu"] / ruff["cpu"]
-            verdicts.append(
-                f"keras-mp-lint --jobs 1 on {corpus}: {ratio:.2f}x ruff check (cpu, one thread), "
-                f"{ours['wall'] / ruff['wall']:.2f}x wall, target <= 1.0x: "
-                f"{'met' if ratio <= 1.0 else 'MISSED'}"
-            )
+        ruff = row(corpus, "ruff check (one thread)")
+        for variant, limit in (("keras-mp-lint --jobs 1", 1.0), ("keras-mp-lint --jobs 1, warm cache", 0.3)):
+            ours = row(corpus, variant)
+            if ours and ruff:
+                ratio = ours["cpu"] / ruff["cpu"]
+                verdicts.append(
+                    f"{variant} on {corpus}: {ratio:.2f}x ruff check (cpu, one thread), "
+                    f"{ours['wall'] / ruff['wall']:.2f}x wall, target <= {limit}x: "
+                    f"{'met' if ratio <= limit else 'MISSED'}"
+                )
     scale = {
         group["files"]: row
         for group in groups
@@ -587,8 +603,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--project",
-        action="store_true",
-        help="copy each corpus under a pyproject.toml, so that it is linted as one project",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="copy each corpus under a pyproject.toml, so that it is linted as one project, as "
+        "users and pre-commit run it from a project's root (the default; --no-project lints the "
+        "installed folders, which hold no project file)",
     )
     parser.add_argument(
         "--scale",
@@ -646,7 +665,7 @@ def main(argv: list[str] | None = None) -> int:
                 with open(path, "rb") as handle:
                     handle.read()
             if "engine" in only:
-                variants = engine_variants(file_list, files)
+                variants = engine_variants(file_list, files, workdir / f"{corpus}-cache")
                 measure(variants, args.repeat, workdir, f"{corpus} engine")
                 baselines = {v.name: "ast.parse loop" for v in variants[1:]}
                 groups.append(summarise(corpus, "engine", files, variants, baselines))
@@ -674,7 +693,10 @@ def main(argv: list[str] | None = None) -> int:
         for size in [int(item) for item in args.scale.split(",") if item.strip()]:
             tree = scale_tree(workdir / f"scale-{size}", size)
             print(f"\nscale: {size} files under {tree}")
-            lint = [sys.executable, "-m", "pylint_keras_mp", "--isolated", "--exit-zero", "--quiet"]
+            lint = [
+                sys.executable, "-m", "pylint_keras_mp", "--isolated", "--exit-zero", "--quiet",
+                "--no-cache",
+            ]
             variants = [
                 Variant("keras-mp-lint --jobs 1", [*lint, "--jobs", "1", str(tree)]),
                 Variant("keras-mp-lint --jobs 0", [*lint, "--jobs", "0", str(tree)]),

@@ -13,6 +13,13 @@ process_prefetch.py). Cases (argv[2]):
   np_global_seeded    np.random.seed(0) at import time, np.random.random() in map (same stream)
   np_global           np.random.random() in map, no seed             (distinct?)
   plain               module-level transform                          (silent)
+  pool_transform      a transform holding a multiprocessing.Pool       (cannot be pickled?)
+  thread_pool_transform  a transform holding a multiprocessing.pool.ThreadPool
+  executor_transform  a transform holding a concurrent.futures.ThreadPoolExecutor
+  process_executor_transform  a transform holding a concurrent.futures.ProcessPoolExecutor
+  pool_in_map         map makes a multiprocessing.Pool and uses it     (children of a worker?)
+  process_executor_in_map  map makes a concurrent.futures.ProcessPoolExecutor and uses it
+  thread_pool_in_map  map makes a ThreadPool and uses it               (threads: fine?)
 
 Run: python proofs/grain_transforms.py [fork|spawn|forkserver] CASE
 """
@@ -22,6 +29,8 @@ import os
 import sys
 import tempfile
 import threading
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing.pool import ThreadPool
 
 import grain
 from absl import flags
@@ -53,6 +62,19 @@ class Tag(grain.transforms.Map):
         elif CASE == "file_transform":
             self.held.seek(0)
             value = float(len(self.held.read()))
+        elif CASE in ("pool_transform", "thread_pool_transform"):
+            value = float(self.held.apply(abs, (-index,)))
+        elif CASE in ("executor_transform", "process_executor_transform"):
+            value = float(self.held.submit(abs, -index).result())
+        elif CASE == "pool_in_map":
+            with multiprocessing.Pool(2) as pool:
+                value = float(sum(pool.map(abs, [-index])))
+        elif CASE == "process_executor_in_map":
+            with ProcessPoolExecutor(2) as executor:
+                value = float(executor.submit(abs, -index).result())
+        elif CASE == "thread_pool_in_map":
+            with ThreadPool(2) as pool:
+                value = float(sum(pool.map(abs, [-index])))
         return [index, os.getpid(), value]
 
 
@@ -72,6 +94,14 @@ def build(path):
         return Tag(np.random.default_rng(0))
     if CASE == "file_transform":
         return Tag(open(path))  # noqa: SIM115
+    if CASE == "pool_transform":
+        return Tag(multiprocessing.Pool(2))
+    if CASE == "thread_pool_transform":
+        return Tag(ThreadPool(2))
+    if CASE == "executor_transform":
+        return Tag(ThreadPoolExecutor(2))
+    if CASE == "process_executor_transform":
+        return Tag(ProcessPoolExecutor(2))
     return Tag()
 
 

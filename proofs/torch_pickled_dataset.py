@@ -12,6 +12,7 @@ Cases (argv[2]):
   lock_attribute         self.lock = threading.Lock()          (KMP202)
   file_attribute         self.handle = open(path)              (KMP202)
   generator_attribute    self.stream = (i for i in ...)        (KMP202)
+  lmdb_attribute         self.env = lmdb.open(folder)          (KMP202; needs lmdb)
   collate_lambda         collate_fn=lambda batch: ...          (KMP601)
   worker_init_nested     worker_init_fn=<nested function>      (KMP601)
   collate_bound_unpicklable  collate_fn=<bound method of an object holding a lock> (KMP601)
@@ -119,6 +120,15 @@ def build(case, path):
         return Rows(N, handle=open(path)), {}  # noqa: SIM115
     if case == "generator_attribute":
         return Rows(N, stream=(2.0 * i for i in range(100))), {}
+    if case == "lmdb_attribute":
+        import lmdb  # only this case needs it
+
+        folder = tempfile.mkdtemp()
+        writer = lmdb.open(folder)
+        with writer.begin(write=True) as txn:
+            txn.put(b"num-samples", str(N).encode())
+        writer.close()
+        return Rows(N, env=lmdb.open(folder, readonly=True, lock=False)), {}
     if case == "collate_lambda":
         return Rows(N), {"batch_size": 2, "collate_fn": lambda batch: torch.stack(batch)}
     if case == "worker_init_nested":

@@ -143,6 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="lint files in N processes (0: one per CPU; default 1); the output is identical",
     )
     parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the results cache (see --cache-dir)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="keep the results cache in DIR (default: .keras_mp_lint_cache beside the "
+        "configuration file, else in the current folder; or $KERAS_MP_LINT_CACHE_DIR)",
+    )
+    parser.add_argument(
         "--color",
         choices=("auto", "always", "never"),
         default="auto",

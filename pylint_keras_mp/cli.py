@@ -32,6 +32,7 @@ from .service import (
     lint_file,
     lint_source,
 )
+from .project import index
 from .project_config import ConfigError
 from .registry import RULES, Rule, get_rule
 from .settings import PROG, STDIN, Settings, UsageError, load_project_config
@@ -131,6 +132,13 @@ def rule_command(argv: Sequence[str]) -> int:
 GC_THRESHOLD = (50_000, 20, 100)
 
 
+def _start_linting() -> None:
+    """What every process that lints for the command line sets first (the workers of --jobs
+    too, whatever their start method)."""
+    index.keep_facts(index.COMMAND_LINE_KEPT_CHARS)  # each module parsed once per run
+    _collect_rarely()
+
+
 def _collect_rarely() -> None:
     import gc
 
@@ -162,15 +170,37 @@ def _scan_projects(files: Sequence[str], options: Options) -> None:
 
 
 def lint_files(
-    files: Sequence[str], settings: Settings, jobs: int, want_fixes: bool = False
+    files: Sequence[str], settings: Settings, jobs: int, want_fixes: bool = False, cache=None
 ) -> list[LintResult]:
     """The lint service's result per file, in the order of ``files`` whatever the number of
-    processes."""
+    processes. ``cache`` (a ``cache.ResultCache``): the results it holds for unchanged files
+    are used, the others are linted and recorded in it."""
+    results: list[LintResult | None] = [None] * len(files)
+    todo = []
+    for position, path in enumerate(files):
+        hit = cache.get(path) if cache is not None else None
+        if hit is None:
+            todo.append(position)
+        else:
+            results[position] = hit
+    linted = _lint_files([files[position] for position in todo], settings, jobs, want_fixes)
+    for position, result in zip(todo, linted):
+        results[position] = result
+        if cache is not None:
+            cache.put(files[position], result)
+    return results  # type: ignore[return-value]
+
+
+def _lint_files(
+    files: Sequence[str], settings: Settings, jobs: int, want_fixes: bool
+) -> list[LintResult]:
+    if not files:
+        return []
     if jobs <= 1 or len(files) < 2:
         import gc
 
         threshold = gc.get_threshold()
-        _collect_rarely()
+        _start_linting()
         try:
             return [lint_file(path, settings, want_fixes) for path in files]
         finally:
@@ -178,10 +208,11 @@ def lint_files(
             gc.unfreeze()
     from concurrent.futures import ProcessPoolExecutor
 
+    index.keep_facts(index.COMMAND_LINE_KEPT_CHARS)  # the scan below, inherited by forks
     _scan_projects(files, settings.options)
     workers = min(jobs, len(files))
     chunksize = max(1, len(files) // (workers * 4))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_collect_rarely) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_linting) as pool:
         return list(
             pool.map(
                 lint_file,
@@ -262,7 +293,14 @@ def run(args: argparse.Namespace) -> int:
         if status is not None:
             return status
     want_fixes = True  # the summary counts the fixable findings; JSON and SARIF carry the fixes
-    results = lint_files(files, settings, settings.jobs, want_fixes)
+    cache = None
+    if settings.cache_dir is not None and files:
+        from .cache import ResultCache  # start-up cost: only a run over files reads it
+
+        cache = ResultCache(settings.cache_dir, settings, want_fixes)
+    results = lint_files(files, settings, settings.jobs, want_fixes, cache)
+    if cache is not None:
+        cache.save()
     if STDIN in args.paths:
         result = lint_stdin(args, settings, want_fixes)
         if result is not None:

@@ -57,7 +57,6 @@ LAZY_STANDARD_MODULES = (
     "difflib",
     "errno",
     "gc",
-    "hashlib",
     "io",
     "linecache",
     "string",
@@ -67,7 +66,8 @@ LAZY_STANDARD_MODULES = (
 )
 # importlib.metadata (with email, zipfile, csv: about 10 MB) is left out: only a fallback of
 # installed.py and the command line use it, inside trusted_imports(), and the plugins' memory
-# budget is 10% of the host's.
+# budget is 10% of the host's. So is hashlib (OpenSSL: about 4 MB): only the command line's SARIF
+# output and results cache use it, inside trusted_imports().
 
 _lock = threading.RLock()
 _depth = 0

@@ -24,6 +24,11 @@ from .registry import RULES, get_rule
 
 PROG = "keras-mp-lint"
 STDIN = "-"
+# The results cache of the command line (cache.py): its folder's default name, and the
+# environment variable that moves it.
+CACHE_FOLDER = ".keras_mp_lint_cache"
+CACHE_ENV = "KERAS_MP_LINT_CACHE_DIR"
+NO_CACHE_ENV = "KERAS_MP_LINT_NO_CACHE"  # set (not 0): as --no-cache
 
 # The output formats (output.py renders them): text is flake8's line (concise is Ruff's name for
 # it); full adds the source lines, as Ruff's default does; the others are Ruff's machine formats
@@ -52,6 +57,7 @@ DEFAULT_EXCLUDES = (
     ".mypy_cache",
     ".pytest_cache",
     ".ruff_cache",
+    ".keras_mp_lint_cache",
     "__pypackages__",
     ".ipynb_checkpoints",
 )
@@ -72,6 +78,7 @@ RUN_CONFIG_KEYS = (
     "extend-safe-fixes",
     "extend-unsafe-fixes",
     "show-fixes",
+    "cache-dir",
 )
 # The type each key of a configuration file must have (checked before anything is converted).
 _LIST_KEYS = {
@@ -80,7 +87,7 @@ _LIST_KEYS = {
     *(spec.name for spec in OPTION_SPECS if spec.kind == "csv"),
 }
 _TEXT_KEYS = {
-    "format", "output-format", "baseline", "extend",
+    "format", "output-format", "baseline", "extend", "cache-dir",
     *(spec.name for spec in OPTION_SPECS if spec.kind in ("choice", "string")),
 }
 
@@ -273,6 +280,19 @@ class Settings:
         if self.baseline is None and values.get("baseline") and not args.write_baseline:
             # relative to the configuration file, like the excludes
             self.baseline = str((config.directory or Path.cwd()) / str(values["baseline"]))
+
+        # the results cache: None when --no-cache
+        self.cache_dir: Path | None = None
+        if not getattr(args, "no_cache", False) and os.environ.get(NO_CACHE_ENV, "") in ("", "0"):
+            given = getattr(args, "cache_dir", None)
+            if given:
+                self.cache_dir = Path(given)
+            elif values.get("cache-dir"):
+                self.cache_dir = (config.directory or Path.cwd()) / str(values["cache-dir"])
+            elif os.environ.get(CACHE_ENV):
+                self.cache_dir = Path(os.environ[CACHE_ENV])
+            else:
+                self.cache_dir = (config.directory or Path.cwd()) / CACHE_FOLDER
 
         exclude = args.exclude if args.exclude is not None else values.get("exclude")
         self.exclude = DEFAULT_EXCLUDES + (_csv(exclude) or ())

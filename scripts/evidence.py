@@ -266,8 +266,10 @@ def update(old: str, data: dict, source: str) -> str:
     ]
     last_bullet = max(i for i, line in enumerate(preamble) if line.startswith("- "))
     preamble.insert(last_bullet + 1, rerun)
-    intro = next(line for line in _sections(render(data, source))[0] if line.startswith(INTRO_START))
-    preamble = [intro if line.startswith(INTRO_START) else line for line in preamble]
+    # the Keras page's intro or the pipelines page's: the one the new run renders replaces either
+    starts = (INTRO_START, PIPELINES_INTRO[:40])
+    intro = next(line for line in _sections(render(data, source))[0] if line.startswith(starts))
+    preamble = [intro if line.startswith(starts) else line for line in preamble]
     merged = [preamble]
     seen = set()
     for section in old_sections[1:]:

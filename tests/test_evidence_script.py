@@ -67,3 +67,24 @@ def test_a_rerun_that_passes_clears_the_rules_failed_tests():
     updated = evidence.update(full, data([record("KMP203", "bad: notebook", "spawn", "hang")]), "p.json")
     assert "- KMP203 `t::KMP203" not in updated
     assert "- KMP101 `t::KMP101" in updated
+
+
+def test_update_of_the_pipelines_page_keeps_its_title_and_intro():
+    def pipeline(rule, case, method, observed, script):
+        found = record(rule, case, method, observed)
+        found["script"] = script
+        return found
+
+    full = evidence.render(
+        data([pipeline("KMP201", "torch bad: lambda", "spawn", "fails", "torch_pickled_dataset.py"),
+              pipeline("KMP202", "grain bad: lock", "spawn", "old", "grain_transforms.py")]),
+        "full.json",
+    )
+    assert full.startswith(evidence.PIPELINES_TITLE)
+    partial = data([pipeline("KMP202", "grain bad: pool", "spawn", "new", "grain_transforms.py")],
+                   when="2026-02-02T00:00:00+00:00")
+    updated = evidence.update(full, partial, "partial.json")
+    assert updated.startswith(evidence.PIPELINES_TITLE)
+    assert updated.count(evidence.PIPELINES_INTRO[:40]) == 1
+    assert "| KMP201 | torch bad: lambda" in updated and "grain bad: pool" in updated
+    assert "grain bad: lock" not in updated

@@ -47,6 +47,7 @@ class ModuleWalk:
 
     def _walk_module(self) -> None:
         self.imports: dict[str, str] = {}
+        self._has_star_import = False
         self.classes: dict[str, ast.ClassDef] = {}
         self.functions: dict[str, FunctionNode] = {}
         self.module_table = BindingTable()  # bound at import time, outside the main guard
@@ -59,6 +60,10 @@ class ModuleWalk:
         self.guard_table = BindingTable()  # bound under the main guards
         for guard in self.main_guards:
             record_bindings(self.guard_table, walk_scope(ast.Module(body=guard.body, type_ignores=[])))
+        if self._has_star_import and getattr(self, "project", None) is not None:
+            # ``from datasets import *`` of a project module: its names, as imports
+            for name, target in self.project.star_imported_names(self).items():
+                self.imports.setdefault(name, target)
 
     def _index_module(self) -> None:
         """The module's one full walk, in ast.walk's order: nodes by type, calls and ``global``s
@@ -132,6 +137,7 @@ class ModuleWalk:
                 module = "." * node.level + (node.module or "")
                 for alias in node.names:
                     if alias.name == "*":
+                        self._has_star_import = True
                         continue
                     prefix = module if module.endswith(".") or not module else module + "."
                     self.imports.setdefault(alias.asname or alias.name, prefix + alias.name)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from .hierarchy import DataLoader
 from .module import module_statements, walk_import_time
-from .switches import PROCESSES, WorkerSettings
+from .switches import PROCESSES, OpenSwitch, WorkerSettings
 from .syntax import FunctionNode, keyword, source_text, walk_scope
 from .torch_api import (
     DATALOADER_PARAMETERS,
@@ -62,6 +62,7 @@ class TorchLoader:
     workers_text: str  # "num_workers=4", as the messages name it
     context: str | None  # multiprocessing_context="spawn", when written as a literal
     iterated: bool  # the loader is used at all (a DataLoader never used runs no worker)
+    switch: OpenSwitch | None = None  # what an OPEN count is read from, when known
 
     @property
     def starts_workers(self) -> bool:
@@ -73,8 +74,12 @@ class TorchLoader:
 
     @property
     def condition(self) -> str:
-        """`` when args.num_workers > 0`` for a worker count the user sets, else ``""``."""
-        return f" when {self.workers_text.partition('=')[2]} > 0" if self.workers is OPEN else ""
+        """`` when `opt.workers` is above 0`` for a worker count the user sets, else ``""``."""
+        if self.workers is not OPEN:
+            return ""
+        if self.switch is not None:
+            return f" {self.switch.condition}"
+        return f" when `{self.workers_text.partition('=')[2]}` is above 0"
 
 
 def argument(call: ast.Call, name: str) -> ast.expr | None:
@@ -105,13 +110,15 @@ class Pipelines:
                 loader = self._local_dataset(dataset, fn)
             if loader is not None and loader.pipeline != "torch":
                 loader = None
-            workers, text = self._torch_workers(argument(call, "num_workers"), fn)
+            workers, text, switch = self._torch_workers(argument(call, "num_workers"), fn)
             context_node = argument(call, "multiprocessing_context")
             context = None
             if isinstance(context_node, ast.Constant) and context_node.value in START_METHODS:
                 context = context_node.value
             found.append(
-                TorchLoader(call, fn, dataset, loader, workers, text, context, self._is_used(call, fn))
+                TorchLoader(
+                    call, fn, dataset, loader, workers, text, context, self._is_used(call, fn), switch
+                )
             )
         return found
 
@@ -126,21 +133,25 @@ class Pipelines:
             return None
         return next((loader for loader in self.data_loaders if loader.node is definition), None)
 
-    def _torch_workers(self, node: ast.expr | None, fn) -> tuple[object, str]:
+    def _torch_workers(self, node: ast.expr | None, fn) -> tuple[object, str, OpenSwitch | None]:
+        """(workers, "num_workers=...", switch): workers is an int, OPEN or UNKNOWN; switch is
+        the ``OpenSwitch`` an open count is read from (``int(opt.workers)``), when known."""
         if node is None:
-            return 0, "num_workers=0"
+            return 0, "num_workers=0", None
         text = f"num_workers={source_text(node)}"
-        value = self.resolve_int(node, fn)
+        value = self.worker_count(node, fn)
+        if isinstance(value, OpenSwitch):
+            return OPEN, text, value
         if value is not UNKNOWN:
-            return value, text
+            return value, text, None
         followed, scope = self.follow(node, fn, at_launch=True)
         if isinstance(followed, ast.Call) and self.qualname(followed.func, scope) in CPU_COUNTS:
-            return 2, text  # more than one
+            return 2, text, None  # more than one
         if isinstance(node, (ast.Attribute, ast.Subscript)):
-            return OPEN, text
+            return OPEN, text, None
         if isinstance(node, ast.Name) and fn is not None and node.id in self.scope(fn).params:
-            return OPEN, text
-        return UNKNOWN, text
+            return OPEN, text, None
+        return UNKNOWN, text, None
 
     def _is_used(self, call: ast.Call, fn) -> bool:
         """A DataLoader whose value goes somewhere: not a bare expression statement, and not
@@ -383,9 +394,10 @@ class Pipelines:
         reach = f"; {reach}" if reach else ""
         running = runner[1] if runner is not None and runner[0] is self else None
         if running is None:
+            condition = runner[1].condition if runner is not None else ""
             return (
                 f" ({loader.name} is a torch Dataset that a DataLoader of another module runs in "
-                f"worker processes{reach})"
+                f"worker processes{condition}{reach})"
             )
         return (
             f" ({loader.name} is a torch Dataset run by {running.label} on line "
@@ -407,12 +419,12 @@ class Pipelines:
                 if isinstance(options, ast.Call) and self.qualname(options.func, scope) in GRAIN_OPTIONS:
                     count = options.args[0] if options.args else keyword(options, "num_workers")
                     if count is not None:
-                        workers, text = self._torch_workers(count, scope)
+                        workers, text, _switch = self._torch_workers(count, scope)
                         found.append((call, workers, f"mp_prefetch({text})"))
             elif self.qualname(call.func, fn) in GRAIN_DATALOADERS:
                 count = keyword(call, "worker_count")
                 if count is not None:
-                    workers, text = self._torch_workers(count, fn)
+                    workers, text, _switch = self._torch_workers(count, fn)
                     found.append((call, workers, f"grain.DataLoader({text.replace('num_workers', 'worker_count')})"))
         return found
 

@@ -51,6 +51,8 @@ CONVERTING_CALLS = frozenset(
         "ast.literal_eval", "distutils.util.strtobool", "str2bool",
     }
 )
+# Calls that keep a worker count what it is: ``num_workers=int(opt.workers)``.
+COUNT_CONVERSIONS = frozenset({"builtins.int", "builtins.float", "builtins.round", "builtins.abs"})
 STRING_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "casefold", "title"})
 LOOKUP_METHODS = frozenset({"get", "getboolean", "getint", "getbool", "get_bool", "get_int"})
 
@@ -76,6 +78,7 @@ class OpenSwitch:
     via: str = ""
     stated: str = ""  # the condition as another module's summary states it
     alias: str = ""  # the name the setting is written with, when it stands for ``text``
+    test: str = "is true"  # "is above 0" for a worker count
 
     @property
     def condition(self) -> str:
@@ -83,8 +86,8 @@ class OpenSwitch:
         if self.stated:
             return self.stated
         if self.alias:
-            return f"when `{self.alias}` (`{self.text}`) is true{self.via}"
-        return f"when `{self.text}` is true{self.via}"
+            return f"when `{self.alias}` (`{self.text}`) {self.test}{self.via}"
+        return f"when `{self.text}` {self.test}{self.via}"
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,75 @@ class Switches:
         if found is not None:
             return found
         return self._converted(node, fn, _depth)
+
+    def worker_count(self, node: ast.AST | None, fn: FunctionNode | None, _depth: int = 0):
+        """A worker count (torch's ``num_workers=``, grain's ``worker_count=``): the int the code
+        fixes (``int(0)`` included), an ``OpenSwitch`` worded "is above 0" when the user sets it
+        (``int(opt.workers)``, ``workers = args.workers``, a parameter a call site fills with
+        one), UNKNOWN otherwise. A parameter every call site fills with a count is the largest."""
+        if node is None or too_deep(_depth):
+            return UNKNOWN
+        value = self.resolve_int(node, fn)
+        if value is not UNKNOWN:
+            return value
+        if (
+            isinstance(node, ast.Call)
+            and len(node.args) == 1
+            and not node.keywords
+            and self.qualname(node.func, fn) in COUNT_CONVERSIONS
+        ):
+            inner = node.args[0]
+            if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+                try:
+                    return int(inner.value)
+                except ValueError:
+                    return UNKNOWN
+            return self.worker_count(inner, fn, _depth + 1)
+        if isinstance(node, ast.Name):
+            counted = self._parameter_count(node.id, fn, _depth)
+            if counted is not None:
+                return counted
+            followed, scope = self.follow(node, fn, at_launch=True)
+            if followed is None or followed is node:
+                return UNKNOWN
+            found = self.worker_count(followed, scope, _depth + 1)
+            if isinstance(found, OpenSwitch) and not (found.via or found.alias):
+                found = dataclasses.replace(found, alias=node.id)
+            return found
+        found = self._open_source(node, fn, _depth)
+        if found is not None:
+            return dataclasses.replace(found, test="is above 0")
+        return UNKNOWN
+
+    def _parameter_count(self, name: str, fn: FunctionNode | None, depth: int):
+        """A parameter as a worker count, from its call sites: the largest count one passes, an
+        ``OpenSwitch`` when one passes a count the user sets, 0 when every one passes 0; UNKNOWN
+        otherwise; None when ``name`` is no parameter with call sites in the module."""
+        if fn is None:
+            return None
+        values = self._parameter_values(name, fn, depth)
+        if values is None:
+            return None
+        counts, opened = [], []
+        for value, call, caller in values:
+            if value is None:
+                continue  # a call that cannot run (TypeError): it sets nothing
+            if value is UNKNOWN or isinstance(value, FromMapping):
+                return UNKNOWN
+            found = self.worker_count(value, caller, depth + 1)
+            if isinstance(found, OpenSwitch):
+                if not found.via:
+                    found = dataclasses.replace(found, via=f" (passed to {fn.name}() on line {call.lineno})")
+                opened.append(found)
+            elif isinstance(found, int):
+                counts.append(found)
+            else:
+                return UNKNOWN
+        if counts and max(counts) > 0:
+            return max(counts)
+        if opened:
+            return opened[0]
+        return 0 if counts else UNKNOWN
 
     def _branch_switch(self, name: str, fn: FunctionNode | None, depth: int):
         """``if args.workers > 0: mp = True`` / ``else: mp = False``: a name bound to a literal

@@ -35,9 +35,15 @@ from ..text import decode_source, names_a_word, names_code_word
 from ..text import normalised as _normalised
 from .keras_version import project_keras_version
 from .model import Project, project_for, real_path, set_buffer
+from .star_imports import star_imported_names
 
-# How many modules' facts (with their trees) are kept at a time.
+# How many modules' facts (with their trees) are kept at a time at least, and how much of their
+# source text (in characters) beyond those (see ``keep_facts``).
 FACTS_KEPT = 8
+FACTS_KEPT_CHARS = 0
+# What the command line keeps: within a run each module is then parsed once in most projects
+# (a tree and its facts cost about 15 bytes of memory per character of source).
+COMMAND_LINE_KEPT_CHARS = 3_000_000
 # How often files already read are checked for changes on disk.
 RECHECK_SECONDS = 2.0
 # How many modules the project scan summarises at most (in file order); a project with more
@@ -247,13 +253,22 @@ class ProjectIndex:
             self._names[path] = _top_level_names(facts) if facts is not None else None
         return self._names[path]
 
+    @silent(dict)
+    def star_imported_names(self, facts) -> dict[str, str]:
+        """The names ``facts``' module binds with ``from module import *`` of project modules
+        (``star_imports.py``), for its import table."""
+        return star_imported_names(self, facts)
+
     def _remember(self, path: Path, facts) -> None:
         """Keep a module's facts among the process's most recently used (every project's)."""
         self._facts[path] = facts
         _RECENT[(id(self), path)] = self
         _RECENT.move_to_end((id(self), path))
-        while len(_RECENT) > FACTS_KEPT:
+        global _KEPT_CHARS
+        _KEPT_CHARS += len(facts.source) if facts is not None else 0
+        while len(_RECENT) > FACTS_KEPT and _KEPT_CHARS > FACTS_KEPT_CHARS:
             (_, evicted), index = _RECENT.popitem(last=False)
+            _KEPT_CHARS -= _kept_chars(index._facts.get(evicted))
             index._facts.pop(evicted, None)
             parsed = index.project.files.get(evicted)
             if parsed is not None:
@@ -290,6 +305,7 @@ class ProjectIndex:
         self._keras_version = None
         if self._current is not None:
             _LINTED[0] = None
+        _forget_kept(self)
         self._facts.clear()
         self._keras_bases.clear()
         self._summaries = None
@@ -871,7 +887,30 @@ class ProjectIndex:
 _LINTED: list = [None]
 # (index, file) of the facts kept, oldest first, for every project of the process.
 _RECENT: collections.OrderedDict[tuple[int, Path], ProjectIndex] = collections.OrderedDict()
+# the characters of source of the facts kept in _RECENT
+_KEPT_CHARS = 0
+
+
+def _kept_chars(facts) -> int:
+    return len(facts.source) if facts is not None else 0
+
+
+def _forget_kept(index: ProjectIndex) -> None:
+    """Take an index's facts out of the most recently used (it starts afresh)."""
+    global _KEPT_CHARS
+    for key in [key for key, owner in _RECENT.items() if owner is index]:
+        del _RECENT[key]
+        _KEPT_CHARS -= _kept_chars(index._facts.get(key[1]))
 _INDEXES: dict[tuple[int, Options], ProjectIndex] = {}
+
+
+def keep_facts(chars: int) -> None:
+    """Keep the facts of other modules up to ``chars`` characters of their source (beyond the
+    ``FACTS_KEPT`` most recent ones). The command line keeps many, so that each module is parsed
+    once per run; the host linters' plugins keep the default few, as their peak memory is the
+    host's (each file's trees are dropped after it anyway: ``release``)."""
+    global FACTS_KEPT_CHARS
+    FACTS_KEPT_CHARS = chars
 
 
 def release() -> None:
@@ -887,6 +926,8 @@ def release() -> None:
         parsed = current.project.project.files.get(current.path)
         if parsed is not None:
             parsed.forget()  # read from disk again if a later question needs it
+    global _KEPT_CHARS
+    _KEPT_CHARS = 0
     while _RECENT:
         (_, path), index = _RECENT.popitem(last=False)
         index._facts.pop(path, None)

@@ -10,6 +10,7 @@ import ast
 import functools
 import os
 import stat
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,9 @@ SKIPPED_FOLDERS = frozenset(
 )
 # A project with more files than this is scanned no further (what is beyond stays unknown).
 MAX_PROJECT_FILES = 20000
+# A folder modified this recently (nanoseconds) may be modified again without its modification
+# time changing (a coarse file-system clock): its listing is not kept.
+RECENT_NS = 2_000_000_000
 
 
 def find_project_root(path: Path) -> Path:
@@ -174,6 +178,9 @@ class Project:
         self._all_files: list[str] | None = None
         self._resolved: dict[tuple[str, str], tuple[Path, list[str]] | None] = {}
         self._folder_stamps: dict[str, int] = {}
+        # folder -> its entries (see _entries): where imports may lead, listed once
+        self._folder_entries: dict[str, tuple[int, dict[str, str | None]]] = {}
+        self._root_prefix = os.path.join(str(root), "")
         # what the listing left out because it cannot be read, with the reason
         self.skipped: list[SkippedPath] = []
         # whether the scan keeps its verdicts on unchanged files after it starts afresh: in a
@@ -182,20 +189,49 @@ class Project:
 
     # ------------------------------------------------------------------ files
     def contains(self, path: Path) -> bool:
-        try:
-            relative = path.relative_to(self.root)
-        except ValueError:
+        text = str(path)
+        if not text.startswith(self._root_prefix):
             return False
-        return not any(part in SKIPPED_FOLDERS for part in relative.parts[:-1])
+        return not any(
+            part in SKIPPED_FOLDERS for part in text[len(self._root_prefix) :].split(os.sep)[:-1]
+        )
+
+    def _entries(self, folder: str) -> dict[str, str | None]:
+        """A folder's entries: name -> "file", "folder" (symlinks followed) or None (anything
+        else). Listed once while the folder's modification time stays the same (one ``stat``
+        per question instead of one per candidate module); a folder changed in the last two
+        seconds is listed again each time (its clock may not show a second change)."""
+        try:
+            stamp = os.stat(folder).st_mtime_ns
+        except OSError:
+            return {}
+        known = self._folder_entries.get(folder)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        entries: dict[str, str | None] = {}
+        try:
+            with os.scandir(folder) as listing:
+                for entry in listing:
+                    try:
+                        kind = "file" if entry.is_file() else "folder" if entry.is_dir() else None
+                    except OSError:
+                        kind = None
+                    entries[entry.name] = kind
+        except OSError:
+            return {}
+        if time.time_ns() - stamp > RECENT_NS:
+            self._folder_entries[folder] = (stamp, entries)
+        return entries
+
+    def _kind(self, path: Path) -> str | None:
+        folder, name = os.path.split(str(path))
+        return self._entries(folder).get(name)
 
     def file(self, path: Path) -> ParsedFile | None:
         """The parsed file at ``path`` (absolute, resolved), when it is in the project."""
         parsed = self.files.get(path)
         if parsed is None:
-            try:
-                if not self.contains(path) or not path.is_file():
-                    return None
-            except (OSError, ValueError):
+            if not self.contains(path) or self._kind(path) != "file":
                 return None
             parsed = self.files[path] = _buffer_or_file(path)
         return parsed
@@ -219,6 +255,7 @@ class Project:
     def forget_listing(self) -> None:
         self._all_files = None
         self._folder_stamps = {}
+        self._folder_entries = {}
 
     def listing_changed(self) -> bool:
         """A file was added to or removed from a folder listed so far."""
@@ -306,14 +343,13 @@ class Project:
             if not part.isidentifier():
                 break
             candidate = None
-            try:
-                if self._is_file(current / (part + ".py")):
-                    candidate = current / (part + ".py")
-                elif self._is_file(current / part / "__init__.py"):
-                    candidate = current / part / "__init__.py"
-                is_folder = (current / part).is_dir()
-            except (OSError, ValueError):
-                break
+            entries = self._entries(str(current))
+            module = entries.get(part + ".py") == "file"
+            is_folder = entries.get(part) == "folder"
+            if module and self._is_file(current / (part + ".py")):
+                candidate = current / (part + ".py")
+            elif is_folder and self._is_file(current / part / "__init__.py"):
+                candidate = current / part / "__init__.py"
             found.append(candidate)
             if not is_folder:
                 break

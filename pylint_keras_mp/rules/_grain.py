@@ -2,10 +2,11 @@
 
 grain starts its workers with the spawn context and pickles the pipeline with cloudpickle,
 whatever start method the program set (measured, grain 0.2.18, ``proofs/grain_transforms.py``):
-lambdas, local classes, names bound under the main guard and open files survive (silent); a lock
-or a generator object on a transform does not (KMP202); a generator object made in ``__init__``
-and a module-level ``np.random.seed(...)`` repeat the same values in every worker (KMP402).
-Only transforms of a module that itself starts grain workers are judged.
+lambdas, local classes, names bound under the main guard and open files survive (silent); a lock,
+a pool or executor, or a generator object on a transform does not (KMP202); a process pool made in
+a transform's ``map`` fails in grain's daemonic workers, a thread pool works (KMP304); a generator
+object made in ``__init__`` and a module-level ``np.random.seed(...)`` repeat the same values in
+every worker (KMP402). Only transforms of a module that itself starts grain workers are judged.
 """
 
 from __future__ import annotations
@@ -16,12 +17,25 @@ from ..facts import is_generator_function, is_main_guard, self_name_of, walk_sco
 from ..facts.keras_api import PICKLE_HOOKS
 from ..facts.torch_api import GRAIN_TRANSFORM_METHODS
 
-# Measured unpicklable under grain: locks and generator objects (open files survive).
+# Measured unpicklable under grain: locks, pools, executors and generator objects (open files
+# survive).
 GRAIN_UNPICKLABLE = {
     "threading.Lock": "a lock",
     "threading.RLock": "a lock",
     "multiprocessing.Lock": "a lock",
     "multiprocessing.RLock": "a lock",
+}
+# NotImplementedError: pool objects cannot be passed between processes or pickled (a Pool, a
+# ThreadPool); TypeError: cannot pickle '_queue.SimpleQueue' / '_thread.lock' object (executors).
+GRAIN_POOLS = {
+    "multiprocessing.Pool": "a multiprocessing.Pool",
+    "multiprocessing.pool.Pool": "a multiprocessing.Pool",
+    "torch.multiprocessing.Pool": "a torch.multiprocessing.Pool",
+    "multiprocessing.pool.ThreadPool": "a ThreadPool",
+    "concurrent.futures.ThreadPoolExecutor": "a ThreadPoolExecutor",
+    "concurrent.futures.thread.ThreadPoolExecutor": "a ThreadPoolExecutor",
+    "concurrent.futures.ProcessPoolExecutor": "a ProcessPoolExecutor",
+    "concurrent.futures.process.ProcessPoolExecutor": "a ProcessPoolExecutor",
 }
 GENERATOR_CONSTRUCTORS = frozenset(
     {"numpy.random.default_rng", "numpy.random.RandomState", "random.Random"}
@@ -65,6 +79,8 @@ def _unpicklable(facts, init, value) -> str | None:
         qualname = facts.qualname(value.func, init) or ""
         if qualname in GRAIN_UNPICKLABLE:
             return GRAIN_UNPICKLABLE[qualname]
+        if qualname in GRAIN_POOLS:
+            return GRAIN_POOLS[qualname]
         if isinstance(value.func, ast.Name):
             called = facts.functions.get(value.func.id)
             if called is not None and is_generator_function(called):
@@ -87,6 +103,22 @@ def _import_time_numpy_seed(facts) -> ast.Call | None:
     return None
 
 
+def transform_methods(facts):
+    """(transform class, its worker methods, runner label) for each grain transform of a module
+    that starts grain workers; a transform with pickling hooks of its own is left out."""
+    started = facts.grain_multiprocessing
+    if started is None or not facts.grain_transforms:
+        return
+    _call, runner = started
+    for cls in facts.grain_transforms:
+        methods = _methods(cls)
+        if any(name in PICKLE_HOOKS for name in methods):
+            continue
+        worker = [methods[name] for name in GRAIN_TRANSFORM_METHODS if name in methods]
+        if worker:
+            yield cls, worker, runner
+
+
 def check(facts, report, code: str) -> None:
     """Report ``code`` (KMP202 or KMP402, called from those rules) for the module's grain
     transforms."""
@@ -96,25 +128,16 @@ def check(facts, report, code: str) -> None:
         if reported == code:
             full_report(reported, node, **fields)
 
-    started = facts.grain_multiprocessing
-    if started is None or not facts.grain_transforms:
-        return
-    _call, runner = started
     seed = None
-    for cls in facts.grain_transforms:
-        methods = _methods(cls)
-        if any(name in PICKLE_HOOKS for name in methods):
-            continue
-        worker = [methods[name] for name in GRAIN_TRANSFORM_METHODS if name in methods]
-        if not worker:
-            continue
-        init = methods.get("__init__")
+    for cls, worker, runner in transform_methods(facts):
+        init = _methods(cls).get("__init__")
         generators: dict[str, str] = {}
         for node, attr, value in _self_stores(init) if init is not None else ():
             what = _unpicklable(facts, init, value)
             if what:
+                pool = what in GRAIN_POOLS.values()
                 report("KMP202", node, loader=cls.name, what=what, attr=attr, extra="",
-                       runner=runner, method=worker[0].name, form="grain")
+                       runner=runner, method=worker[0].name, form="grain_pool" if pool else "grain")
             elif isinstance(value, ast.Call) and facts.qualname(value.func, init) in GENERATOR_CONSTRUCTORS:
                 generators[attr] = f"self.{attr}, a {ast.unparse(value.func)}() made in __init__"
         for fn in worker:

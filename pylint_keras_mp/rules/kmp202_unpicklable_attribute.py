@@ -60,6 +60,13 @@ RULE = Rule(
             "create it lazily in {method} (if self.{attr} is None: ...) or keep it out of the "
             "transform",
         ),
+        (
+            "grain_pool",
+            "grain transform {loader} stores {what} in self.{attr}: {runner} pickles its "
+            "transforms into spawn workers whatever the start method, and cannot pickle it",
+            "keep the pool out of the transform and let grain's workers parallelise (a thread "
+            "pool may be made lazily in {method}; a process pool cannot: the workers are daemonic)",
+        ),
     ),
     words=(
         "Sequence", "PyDataset", "workers", "use_multiprocessing", "torch+Dataset", "mp_prefetch", "worker_count", "IterableDataset",

@@ -6,6 +6,7 @@ import ast
 
 from ..facts import walk_scope
 from ..rule import Rule
+from . import _grain
 from ._common import imports_any, worker_code
 
 RULE = Rule(
@@ -18,7 +19,16 @@ RULE = Rule(
         "cannot have children (AssertionError)"
     ),
     fix="parallelise with the loader's own workers, or use threads inside __getitem__",
-    words=("Sequence", "PyDataset", "torch+Dataset", "IterableDataset"),
+    forms=(
+        (
+            "grain",
+            "grain transform {loader}.{method} {what}: {runner} runs it in spawn worker "
+            "processes, which are daemonic and cannot have children (AssertionError)",
+            "let grain's workers parallelise (more num_workers), or use a thread pool inside "
+            "{method}",
+        ),
+    ),
+    words=("Sequence", "PyDataset", "torch+Dataset", "IterableDataset", "mp_prefetch", "worker_count"),
     options=("sequence-bases",),
 )
 
@@ -98,6 +108,14 @@ def check(facts, report) -> None:
         return _starts_processes(facts, fn)
 
     may_start = imports_any(facts, PROCESS_PACKAGES)
+    if may_start:
+        for cls, methods, runner in _grain.transform_methods(facts):
+            for fn in methods:
+                for node in walk_scope(fn):
+                    what = describe_process_start(facts, node, fn) if isinstance(node, ast.Call) else None
+                    if what:
+                        report("KMP304", node, loader=cls.name, method=fn.name, what=what,
+                               runner=runner, form="grain")
     for fn, loader, method_name in worker_code(facts, starts if may_start else None):
         for node in walk_scope(fn):
             if not isinstance(node, ast.Call):

@@ -27,6 +27,13 @@ CASES = {
     "rng_on_transform": ("KMP402", "bad: np.random.default_rng(0) made in __init__", None, 4),
     "np_global_seeded": ("KMP402", "bad: np.random.seed(0) at import time, np.random in map", None, 4),
     "np_global": ("KMP402", "ok: np.random in map, no import-time seed", None, 16),
+    "pool_transform": ("KMP202", "bad: a multiprocessing.Pool on the transform", "pool objects cannot be passed between processes or pickled", None),
+    "thread_pool_transform": ("KMP202", "bad: a ThreadPool on the transform", "pool objects cannot be passed between processes or pickled", None),
+    "executor_transform": ("KMP202", "bad: a ThreadPoolExecutor on the transform", "cannot pickle '_queue.SimpleQueue' object", None),
+    "process_executor_transform": ("KMP202", "bad: a ProcessPoolExecutor on the transform", "cannot pickle '_thread.lock' object", None),
+    "pool_in_map": ("KMP304", "bad: map makes a multiprocessing.Pool", "daemonic processes are not allowed to have children", None),
+    "process_executor_in_map": ("KMP304", "bad: map makes a ProcessPoolExecutor", "daemonic processes are not allowed to have children", None),
+    "thread_pool_in_map": ("KMP304", "ok: map makes a ThreadPool", None, 8),
 }
 
 
