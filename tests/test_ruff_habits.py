@@ -251,6 +251,15 @@ def test_extend_fixes_from_the_configuration(tmp_path):
         [_bin("keras-mp-lint"), "--diff", "launch.py"], capture_output=True, text=True, cwd=tmp_path, timeout=300
     )
     assert "@@" in proc.stdout, proc.stderr
+    # the host linters word the suffix as keras-mp-lint does: the configuration made it safe
+    safe, unsafe = "(fixable with keras-mp-lint --fix)", "(fixable with keras-mp-lint --fix --unsafe-fixes)"
+    for command in (
+        [_bin("keras-mp-lint"), "--output-format", "concise", "launch.py"],
+        [_bin("flake8"), "--select=KMP", "launch.py"],
+        [_bin("pylint"), "--load-plugins=pylint_keras_mp", "--disable=all", "--enable=keras-mp", "launch.py"],
+    ):
+        out = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=300).stdout
+        assert safe in out and unsafe not in out, (command[0], out)
 
 
 def test_watch_lints_again_when_a_file_changes(tmp_path):
