@@ -14,7 +14,7 @@ from .config import Options
 from .facts import ModuleFacts
 from .faults import USER_PROBLEMS, collecting, contain, describe, strict
 from .files import read_bytes, unreadable_reason
-from .fixes import attach_fixes
+from .fixes import FIXABLE_SUFFIX, attach_fixes
 from .keras_components import KERAS_COMPONENTS
 from .prefilter import _NEEDED_PROBES, _NEEDED_WORDS, names_needed_words  # noqa: F401 (re-exported)
 from .project import index_for
@@ -56,6 +56,21 @@ class Finding:
     # pass them to the Reporter as ``related=((line, col, message, file or None), ...)``.
     related: tuple = field(default=(), compare=False)
 
+    def __post_init__(self) -> None:
+        # A finding with a fix ends its message by saying how keras-mp-lint applies it, and says
+        # what the fix says: a fix whose applicability the settings change (extend-safe-fixes,
+        # extend-unsafe-fixes) changes the claim too. A finding whose fix was dropped keeps it
+        # (the host linters show what keras-mp-lint would fix).
+        applicability = getattr(self.fix, "applicability", None)
+        if applicability in FIXABLE_SUFFIX:
+            message = self.message
+            for suffix in FIXABLE_SUFFIX.values():
+                if message.endswith(suffix):
+                    message = message[: -len(suffix)]
+            message += FIXABLE_SUFFIX[applicability]
+            if message != self.message:
+                object.__setattr__(self, "message", message)
+
     @property
     def rule(self) -> Rule:
         return RULES_BY_CODE[self.code]
@@ -72,17 +87,29 @@ class Finding:
 
 
 class Reporter:
-    """Collects findings for one module; rules call ``report(code, node, **fields)``."""
+    """Collects findings for one module; rules call ``report(code, node, **fields)``.
 
-    def __init__(self, options: Options, loader_note=None):
+    One finding per hazard: a statement that a rule reports for several data loaders is one
+    finding. A rule names the loader in the ``loader`` field (and the method, or the path to a
+    helper, in ``method``). A statement in the body of a class of the loader's hierarchy (a
+    worker method or ``__init__`` that subclasses inherit, a mixin's method) is named after that
+    class, the one that defines it; findings whose messages then differ only in the loader and
+    method they name (a helper or held object several loaders reach) are one, the first
+    reported."""
+
+    def __init__(self, options: Options, loader_note=None, defining_class=None):
         self.options = options
         # (code, fields) -> a clause naming the pipeline that runs the finding's loader ("" for
         # none), or None when the finding does not hold where the program runs
         self.loader_note = loader_note
+        # (loader name, node) -> the class of the loader's hierarchy whose body holds the node
+        self.defining_class = defining_class
         self.findings: list[Finding] = []
         # one finding per node and message: a rule may reach the same node twice, and distinct
         # findings may share a position (``self.f, self.lock = open(a), threading.Lock()``)
         self._seen: set[tuple] = set()
+        # the same, whatever loader and method the message names
+        self._hazards: set[tuple] = set()
 
     def __call__(self, code: str, node: ast.AST, **fields: object) -> None:
         rule = RULES_BY_CODE[code]
@@ -95,11 +122,22 @@ class Reporter:
         note = self.loader_note(code, fields) if self.loader_note else ""
         if note is None:
             return  # a pickling hazard the program's start method and targets rule out
+        loader = fields.get("loader")
+        if isinstance(loader, str) and self.defining_class is not None:
+            defining = self.defining_class(loader, node)
+            if defining is not None and defining != loader:
+                fields = {**fields, "loader": defining}
         message = rule.format(fields, note)
         key = (code, line, col, end_line, end_col, message)
         if key in self._seen:
             return
         self._seen.add(key)
+        if isinstance(loader, str):
+            neutral = rule.format({**fields, "loader": "", "method": ""})
+            hazard = (code, line, col, end_line, end_col, neutral)
+            if hazard in self._hazards:
+                return
+            self._hazards.add(hazard)
         self.findings.append(
             Finding(
                 line=line,
@@ -112,6 +150,22 @@ class Reporter:
                 related=related,
             )
         )
+
+
+def defining_classes(facts):
+    """``(loader name, node) -> name``: the innermost class of the module's data loader's
+    hierarchy (the loader, its in-module bases and mixins) whose body holds the node; None for
+    a node outside them (a helper function, a held object's method) or an unknown loader."""
+
+    def defining_class(name: str, node: ast.AST) -> str | None:
+        loader = facts.hierarchy.data_loaders_by_name.get(name)
+        line = getattr(node, "lineno", None)
+        if loader is None or line is None:
+            return None
+        holding = [cls for cls in loader.mro if cls.lineno <= line <= (cls.end_lineno or cls.lineno)]
+        return max(holding, key=lambda cls: cls.lineno).name if holding else None
+
+    return defining_class
 
 
 # Set (to anything but "" or "0") to analyse every module that passes might_apply, as if the
@@ -146,7 +200,10 @@ def may_hold_findings(source: str, options: Options, index=None, path=None) -> b
     module-level function that the project's worker code calls. Words count as whole
     identifiers, after NFKC normalisation as the parser does."""
     text = _normalised(source)
-    if names_needed_words(text, options):
+    if index is not None and path is not None:
+        if index.needed_words(path, text):  # the project scan may have asked already
+            return True
+    elif names_needed_words(text, options):
         return True
     return index is not None and index.takes_part(path, text)
 
@@ -359,7 +416,7 @@ def _run_rules(facts, options: Options, fixes: bool = True) -> list[Finding]:
     ]
     if not checks:
         return []
-    reporter = Reporter(options, facts.pipelines.loader_note)
+    reporter = Reporter(options, facts.pipelines.loader_note, defining_classes(facts))
     failure: str | None = None
     for codes, check in checks:
         # One rule's failure must not cost the other rules' findings; it is reported once.

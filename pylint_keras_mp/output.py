@@ -320,11 +320,14 @@ def _printable(text: str) -> str:
 
 
 def format_pylint(diagnostics: Iterable[Diagnostic]) -> str:
-    """``path:line: [CODE(symbol)] message``, as pylint's parseable output and Ruff write it."""
+    """``path:line: [CODE(symbol)] message``, as pylint's parseable output and Ruff write it; in
+    a notebook ``path:cell N:line: ...``, the line counted in the cell, as the text format
+    names it."""
     lines = []
     for d in diagnostics:
         name = f"{d.code}({d.symbol})" if d.symbol else d.code
-        lines.append(f"{d.path}:{d.source_line}: [{name}] {_one_line(d.message)}")
+        where = f"cell {d.cell}:{d.line}" if d.cell is not None else str(d.line)
+        lines.append(f"{d.path}:{where}: [{name}] {_one_line(d.message)}")
     return "".join(line + "\n" for line in lines)
 
 
@@ -441,12 +444,15 @@ def format_junit(diagnostics: Iterable[Diagnostic]) -> str:
             failures=str(len(found)), errors="0",
         )
         for d in found:
+            # in a notebook: the cell beside the line counted in it, as the JSON format has them
+            cell = {"cell": str(d.cell)} if d.cell is not None else {}
             case = ET.SubElement(
                 suite, "testcase", name=f"{TOOL_NAME}.{d.code}", classname=_xml_text(path),
-                line=str(d.source_line), column=str(d.column),
+                **cell, line=str(d.line), column=str(d.column),
             )
             failure = ET.SubElement(case, "failure", message=_xml_text(d.message))
-            failure.text = _xml_text(f"line {d.source_line}, col {d.column}, {d.message}")
+            where = f"cell {d.cell}, " if d.cell is not None else ""
+            failure.text = _xml_text(f"{where}line {d.line}, col {d.column}, {d.message}")
     if total == 0:
         suite = ET.SubElement(suites, "testsuite", name=TOOL_NAME, tests="1", failures="0", errors="0")
         ET.SubElement(suite, "testcase", name="No findings")

@@ -236,12 +236,14 @@ def lint_for_host(
 ) -> list[Finding]:
     """The findings a host linter (flake8, pylint) reports for a module it lints once: the
     selected rules minus the per-file ignores of the configuration; the host applies its own
-    suppression comments. Fixes are not computed (no host applies them). The host may have put
-    the linted folders on ``sys.path``: imports come from the linter's own path meanwhile."""
+    suppression comments. No host applies fixes: they are dropped, but a finding's message still
+    says how keras-mp-lint applies its fix, with the applicability the settings give it
+    (``extend-safe-fixes``), as keras-mp-lint says it. The host may have put the linted folders
+    on ``sys.path``: imports come from the linter's own path meanwhile."""
     with trusted_imports():
         findings = analyze_once(source, filename, settings.options, tree=tree)
     kept, _hidden = _kept(findings, filename, settings, None, False)
-    return without_fixes(kept)
+    return without_fixes(with_applicability(kept, settings))
 
 
 def apply_suppression(

@@ -466,6 +466,7 @@ def lint_project(project: Project, root: Path, timeout: float = 900.0) -> list[d
         "--format",
         "json",
         "--exit-zero",
+        "--no-cache",  # the linter under test, from scratch; nothing written into the checkout
         *project.options,
         *project.paths,
     ]

@@ -138,6 +138,29 @@ def test_json_output_adds_the_cell_beside_line_and_column():
     assert list(records[0])[:4] == ["path", "cell", "line", "column"]
 
 
+def test_pylint_output_names_the_cell_as_the_text_output_does():
+    proc = run_cli("--format", "pylint", str(NOTEBOOK.relative_to(ROOT)))
+    path = str(NOTEBOOK.relative_to(ROOT))
+    lines = proc.stdout.splitlines()
+    assert [line.split(" [")[0] for line in lines] == [f"{path}:cell 2:1:", f"{path}:cell 2:5:"]
+    assert "[KMP203(notebook-defined-loader)] data loader 'Frames'" in lines[0]
+    assert "[KMP201(sequence-lambda-attribute)] Frames stores a lambda in self.post" in lines[1]
+
+
+def test_junit_output_adds_the_cell_beside_line_and_column():
+    from xml.etree import ElementTree
+
+    proc = run_cli("--format", "junit", str(NOTEBOOK.relative_to(ROOT)))
+    cases = ElementTree.fromstring(proc.stdout).findall("./testsuite/testcase")
+    assert [(c.get("cell"), c.get("line"), c.get("column"), c.get("name")) for c in cases] == [
+        ("2", "1", "1", "pylint-keras-mp.KMP203"),
+        ("2", "5", "9", "pylint-keras-mp.KMP201"),
+    ]
+    texts = [case.find("failure").text for case in cases]
+    assert texts[0].startswith("cell 2, line 1, col 1, data loader 'Frames'")
+    assert texts[1].startswith("cell 2, line 5, col 9, Frames stores a lambda in self.post")
+
+
 def test_sarif_region_counts_lines_of_the_code_cells_concatenated():
     proc = run_cli("--format", "sarif", str(NOTEBOOK.relative_to(ROOT)))
     results = json.loads(proc.stdout)["runs"][0]["results"]

@@ -213,6 +213,37 @@ def test_fix_hints_show_fixes_and_exit_non_zero_on_fix(tmp_path):
     assert fixed.returncode == 1  # a file changed
 
 
+def test_fixable_suffix_says_what_the_settings_make_of_the_fix(tmp_path):
+    """The message's "(fixable with ...)" and the summary agree with extend-safe-fixes and
+    extend-unsafe-fixes: KMP301's unsafe fix made safe is fixable with --fix alone, KMP305's
+    safe fix made unsafe needs --unsafe-fixes."""
+    (tmp_path / "launch.py").write_text(MODULE_LEVEL_LAUNCH)
+    (tmp_path / "keras3.py").write_text(KERAS3_ARGUMENTS)
+    safe, unsafe = "(fixable with keras-mp-lint --fix)", "(fixable with keras-mp-lint --fix --unsafe-fixes)"
+
+    def suffixes(*args):
+        proc = lint("--output-format", "concise", *args, "launch.py", "keras3.py", cwd=tmp_path)
+        found = {
+            (line.split(":")[0], suffix)
+            for line in proc.stdout.splitlines()
+            for suffix in (safe, unsafe)
+            if suffix in line
+        }
+        return found, proc.stderr.splitlines()[-1]
+
+    plain, summary = suffixes()
+    assert plain == {("launch.py", unsafe), ("keras3.py", safe)}, plain
+    assert "more with --unsafe-fixes" in summary, summary
+    extended, summary = suffixes("--extend-safe-fixes", "KMP301")
+    assert extended == {("launch.py", safe), ("keras3.py", safe)}, extended
+    assert "--unsafe-fixes" not in summary, summary
+    held, summary = suffixes("--extend-unsafe-fixes", "KMP305")
+    assert held == {("launch.py", unsafe), ("keras3.py", unsafe)}, held
+    assert summary.endswith("fixable with --unsafe-fixes) in 2 files"), summary
+    records = json.loads(lint("--output-format", "json", "--extend-safe-fixes", "KMP301", "launch.py", cwd=tmp_path).stdout)
+    assert records and all(r["message"].endswith(safe) and r["fix"]["applicability"] == "safe" for r in records)
+
+
 def test_extend_fixes_from_the_configuration(tmp_path):
     (tmp_path / "launch.py").write_text(MODULE_LEVEL_LAUNCH)
     (tmp_path / "pyproject.toml").write_text('[tool.keras-mp-lint]\nextend-safe-fixes = ["KMP3"]\n')
@@ -220,6 +251,15 @@ def test_extend_fixes_from_the_configuration(tmp_path):
         [_bin("keras-mp-lint"), "--diff", "launch.py"], capture_output=True, text=True, cwd=tmp_path, timeout=300
     )
     assert "@@" in proc.stdout, proc.stderr
+    # the host linters word the suffix as keras-mp-lint does: the configuration made it safe
+    safe, unsafe = "(fixable with keras-mp-lint --fix)", "(fixable with keras-mp-lint --fix --unsafe-fixes)"
+    for command in (
+        [_bin("keras-mp-lint"), "--output-format", "concise", "launch.py"],
+        [_bin("flake8"), "--select=KMP", "launch.py"],
+        [_bin("pylint"), "--load-plugins=pylint_keras_mp", "--disable=all", "--enable=keras-mp", "launch.py"],
+    ):
+        out = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=300).stdout
+        assert safe in out and unsafe not in out, (command[0], out)
 
 
 def test_watch_lints_again_when_a_file_changes(tmp_path):

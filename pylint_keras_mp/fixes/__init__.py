@@ -40,7 +40,8 @@ MAX_PASSES = 10  # a fix can enable another (KMP501 then KMP305); more passes me
 # cost what their lines cost and are not counted.
 MAX_REGIONS_PER_MODULE = 100
 
-# Appended to the message of a finding that has a fix, in every front end.
+# Appended to the message of a finding that has a fix, in every front end (by the Finding, from
+# its fix's applicability).
 FIXABLE_SUFFIX = {
     SAFE: " (fixable with keras-mp-lint --fix)",
     UNSAFE: " (fixable with keras-mp-lint --fix --unsafe-fixes)",
@@ -405,13 +406,7 @@ def attach_fixes(findings: list[Finding], source: str, tree: ast.Module, facts) 
             result.append(finding)
             continue
         fix = Fix(finding.code, declared.applicability, declared.message, rewrite.edits)
-        result.append(
-            replace(
-                finding,
-                message=finding.message + FIXABLE_SUFFIX[declared.applicability],
-                fix=fix,
-            )
-        )
+        result.append(replace(finding, fix=fix))  # the Finding's message then says it is fixable
     return result
 
 

@@ -221,6 +221,8 @@ class ProjectIndex:
         # kept when the index starts afresh (for a process that lints the same project again
         # and again: a language server)
         self._unmentioned: dict[str, tuple[tuple[int, int], set]] = {}
+        # (question, file) -> ((length, hash) of the text, verdict): see _remembered
+        self._verdicts: dict[tuple[str, str], tuple[tuple[int, int], bool]] = {}
 
     def path_of(self, filename: str) -> Path:
         return real_path(filename)
@@ -639,7 +641,7 @@ class ProjectIndex:
                 # search for Keras, as before: a checkout may hold many more files than a run
                 # lints)
                 self._words_checked.add(str(path))
-                if _names_keras(data) and not self._names_needed_words(data):
+                if _names_keras(data) and not self._names_needed_words(path, data):
                     self._wordless[path] = (stamp.st_size, stamp.st_mtime_ns)
             installed = first and _names_keras(data) and self._imports_installed_loader_bytes(path, data)
             if first and path in self._wordless and not installed:
@@ -689,14 +691,31 @@ class ProjectIndex:
         parsed.forget()  # the summary is what other questions need; the tree can go
         return summary
 
-    def _names_needed_words(self, data: bytes) -> bool:
+    def _names_needed_words(self, path: Path, data: bytes) -> bool:
         """Whether a file's bytes name a word of the engine's pre-filter (True when they cannot
         be decoded: no verdict then)."""
         try:
             text = _normalised(decode_source(data))
         except (UnicodeDecodeError, LookupError, SyntaxError):
             return True
-        return names_needed_words(text, self.options)
+        return self.needed_words(path, text)
+
+    def _remembered(self, question: str, path: Path, text: str, answer) -> bool:
+        """A verdict about a module's (normalised) text, asked once per text: the scan and the
+        engine's pre-filter ask the same questions of the same file. One verdict per question
+        and file is kept, with the text's length and hash."""
+        key = (question, str(path))
+        stamp = (len(text), hash(text))
+        known = self._verdicts.get(key)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        verdict = answer()
+        self._verdicts[key] = (stamp, verdict)
+        return verdict
+
+    def needed_words(self, path: Path, text: str) -> bool:
+        """``prefilter.names_needed_words`` of a module's normalised text, remembered."""
+        return self._remembered("words", path, text, lambda: names_needed_words(text, self.options))
 
     @silent(False)
     def known_silent(self, path: Path) -> bool:
@@ -743,6 +762,11 @@ class ProjectIndex:
             return False
 
     def _imports_installed_loader(self, path: Path, text: str) -> bool:
+        return self._remembered(
+            "installed", path, text, lambda: self._imports_installed_loader_now(path, text)
+        )
+
+    def _imports_installed_loader_now(self, path: Path, text: str) -> bool:
         """Whether the text imports, from an installed package, a class that derives from a
         Keras loader base (read from the package's source, never imported): ``from
         keras_retinanet.preprocessing.generator import Generator``. Only class-like names (an

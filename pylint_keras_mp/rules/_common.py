@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import re
 
-from ..facts import is_super_init, source_text, walk_scope
+from ..facts import is_self_attribute, is_super_init, self_name_of, source_text, walk_scope
+from ..facts.syntax import child_bodies
 
 # Methods that change a list, dict, set or deque in place.
 MUTATING_METHODS = frozenset(
@@ -121,3 +123,64 @@ def launch_related(loader, site) -> tuple[tuple, ...]:
     path, line, col = site
     message = f"{loader.name} runs in worker processes because of this"
     return ((line, col, message, str(path) if path is not None else None),)
+
+
+# What takes a lock in a with statement: a lock made by one of these, or named a lock.
+LOCK_CONSTRUCTORS = frozenset(
+    f"{module}.{name}"
+    for module in ("threading", "multiprocessing")
+    for name in ("Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore")
+)
+LOCK_WORDS = frozenset({"lock", "rlock", "mutex"})
+
+
+def takes_lock(facts, expr: ast.expr, fn) -> bool:
+    """``with self.lock:``, ``with LOCK:``, ``with threading.Lock():``: an object made by a lock
+    constructor (stored on self by a method of the function's class, or bound to the name), or
+    named a lock (``self.preprocessor.thread_lock``, ``self._mutex``)."""
+    value, scope = expr, fn
+    attr = is_self_attribute(expr, self_name_of(fn))
+    owner = facts.walk.method_owner.get(id(fn))
+    if attr and owner is not None:
+        for method in facts.hierarchy.class_methods(owner).values():
+            for node in walk_scope(method):
+                if isinstance(node, ast.Assign) and any(
+                    is_self_attribute(target, self_name_of(method)) == attr for target in node.targets
+                ):
+                    value, scope = node.value, method
+    elif not attr:
+        value, scope = facts.resolver.follow(expr, fn)
+    if isinstance(value, ast.Call) and facts.resolver.qualname(value.func, scope) in LOCK_CONSTRUCTORS:
+        return True
+    name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
+    words = {word.lower() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)}
+    return bool(words & LOCK_WORDS)
+
+
+def locked_nodes(facts, fn, cache: dict) -> set[int]:
+    """``id()`` of the statements and expressions of a function inside a ``with`` block that
+    takes a lock: a write there is safe on threads, and still lost in worker processes (the
+    messages say so). ``cache``: the answers so far, by ``id()`` of the function."""
+    if id(fn) in cache:
+        return cache[id(fn)]
+    locked: set[int] = set()
+    pending = [(fn.body, False)]
+    while pending:
+        body, inside = pending.pop()
+        for stmt in body:
+            if inside:
+                locked.update(id(node) for node in ast.walk(stmt))
+                continue
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            takes = isinstance(stmt, (ast.With, ast.AsyncWith)) and any(
+                takes_lock(facts, item.context_expr, fn) for item in stmt.items
+            )
+            pending.extend((child, takes) for child in child_bodies(stmt))
+    cache[id(fn)] = locked
+    return locked
+
+
+def listed(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

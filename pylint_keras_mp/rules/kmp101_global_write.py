@@ -6,7 +6,7 @@ import ast
 
 from ..facts import root_name, walk_scope
 from ..rule import Rule
-from ._common import MUTATING_METHODS, worker_code
+from ._common import MUTATING_METHODS, listed, locked_nodes, worker_code
 
 RULE = Rule(
     code="KMP101",
@@ -14,10 +14,18 @@ RULE = Rule(
     severity="W",
     summary="Worker code of a data loader writes a module global; the write never reaches the parent",
     template=(
-        "{loader}.{method} {action} module global '{name}': updates made in worker processes "
-        "never reach the parent and race on threads"
+        "{loader}.{method} {writes}: updates made in worker processes never reach the parent "
+        "and race on threads"
     ),
     fix="keep the state on the parent side (on_epoch_end) or return it with the batch",
+    forms=(
+        (
+            "locked",
+            "{loader}.{method} {writes} under a lock: the lock makes it safe on threads, but "
+            "updates made in worker processes never reach the parent",
+            "keep the state on the parent side (on_epoch_end) or return it with the batch",
+        ),
+    ),
     words=("Sequence", "PyDataset", "torch+Dataset", "IterableDataset"),
     options=("sequence-bases",),
 )
@@ -102,10 +110,46 @@ def _may_write_globals(facts) -> bool:
     return False
 
 
+def _writes_text(writes: list[tuple[str, str]]) -> str:
+    """``rebinds module global 'A'``, ``rebinds module globals 'A' and 'B'``, from (action,
+    name) in the statement's order."""
+    parts: list[tuple[str, list[str]]] = []
+    for action, name in writes:
+        if parts and parts[-1][0] == action:
+            parts[-1][1].append(f"'{name}'")
+        else:
+            parts.append((action, [f"'{name}'"]))
+    return " and ".join(
+        f"{action} module global{'s' if len(names) > 1 else ''} {listed(names)}"
+        for action, names in parts
+    )
+
+
 def check(facts, report) -> None:
     def writes(fn):
         return any(True for _ in global_writes_in(facts, fn))
 
+    # One finding per hazard: each global at its first write in worker code (source order), and
+    # the globals one statement writes first in one finding.
+    locked_cache: dict[int, set[int]] = {}
+    found = []
     for fn, loader, method_name in worker_code(facts, writes if _may_write_globals(facts) else None):
         for node, action, name in global_writes_in(facts, fn):
-            report("KMP101", node, loader=loader.name, method=method_name, action=action, name=name)
+            locked = id(node) in locked_nodes(facts, fn, locked_cache)
+            found.append((node, action, name, loader.name, method_name, locked))
+    first: dict[str, tuple] = {}
+    for write in sorted(found, key=lambda w: (w[0].lineno, w[0].col_offset)):
+        first.setdefault(write[2], write)
+    statements: dict[tuple, list[tuple]] = {}
+    for node, action, name, loader, method, locked in first.values():
+        statements.setdefault((id(node), loader, method, locked), []).append((node, action, name))
+    for (_, loader, method, locked), group in statements.items():
+        report(
+            "KMP101",
+            group[0][0],
+            loader=loader,
+            method=method,
+            writes=_writes_text([(action, name) for _node, action, name in group]),
+            form="locked" if locked else None,
+        )
+

@@ -40,6 +40,13 @@ RULE = Rule(
     fix="store the path or settings and open it lazily in __getitem__ (if self.{attr} is None: ...)",
     forms=(
         (
+            "lock",
+            "{loader} stores {what} in self.{attr}: it cannot be pickled into spawn/forkserver "
+            "workers{extra}",
+            "make one per worker lazily in __getitem__ (if self.{attr} is None: ...), or drop it: "
+            "each worker process has its own copy of the state it guards",
+        ),
+        (
             "launch",
             "{launch} feeds {what} that holds a threading.Lock, to worker processes{when}: it cannot "
             "be pickled into spawn/forkserver workers",
@@ -68,6 +75,9 @@ RULE = Rule(
 )
 
 GENERATOR = "a generator"
+# What is never opened: a lock or another synchronisation object guards the threads of one
+# process, so a worker makes its own or needs none (the fix says so).
+SYNCHRONISATION = ("a lock", "a condition variable", "an event", "a semaphore", "a barrier")
 COMPREHENSIONS = {
     ast.ListComp: "list comprehension",
     ast.SetComp: "set comprehension",
@@ -267,6 +277,16 @@ def check_launch_inputs(facts, report) -> None:
 
 def check(facts, report) -> None:
     _grain.check(facts, report, "KMP202")
+
+    def report_attribute(code, node, **fields):
+        if not fields.get("form") and str(fields.get("what", "")).startswith(SYNCHRONISATION):
+            fields["form"] = "lock"
+        report(code, node, **fields)
+
+    _check_attributes(facts, report_attribute)
+
+
+def _check_attributes(facts, report) -> None:
     if "Iterator" in facts.source or "flow" in facts.source:
         check_launch_inputs(facts, report)
     if not facts.hierarchy.data_loaders and facts.project is None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 from ..facts import is_self_attribute, self_name_of, walk_scope
-from ..facts.self_state import self_attribute_uses_in
+from ..facts.self_state import SelfAttributeUse, self_attribute_uses_in
 from ..rule import Rule
-from ._common import MUTATING_METHODS
+from ._common import MUTATING_METHODS, listed, locked_nodes
+
+FIX = "compute it in __init__ or on_epoch_end, or return it with the batch"
+REPLAY_FIX = "read the item for the index (self.items[index]) instead of advancing an iterator"
 
 RULE = Rule(
     code="KMP401",
@@ -15,16 +19,28 @@ RULE = Rule(
     severity="W",
     summary="Worker code of a data loader mutates self state that is lost in worker processes",
     template=(
-        "{loader}.{method} {action} self.{attr}: in worker processes the change is made on a "
-        "copy and lost, on threads it races"
+        "{loader}.{method} {writes}: in worker processes the change is made on a copy and lost, "
+        "on threads it races"
     ),
-    fix="compute it in __init__ or on_epoch_end, or return it with the batch",
+    fix=FIX,
     forms=(
         (
+            "locked",
+            "{loader}.{method} {writes} under a lock: the lock makes it safe on threads, but in "
+            "worker processes the change is made on a copy and lost",
+            FIX,
+        ),
+        (
             "iterator",
-            "{loader}.{method} advances the iterator self.{attr}: each worker process advances "
-            "its own copy and replays the stream, on threads the workers race on it",
-            "read the item for the index (self.items[index]) instead of advancing an iterator",
+            "{loader}.{method} advances {writes}: each worker process advances its own copy and "
+            "replays the stream, on threads the workers race on it",
+            REPLAY_FIX,
+        ),
+        (
+            "locked iterator",
+            "{loader}.{method} advances {writes} under a lock: the lock makes it safe on threads, "
+            "but each worker process advances its own copy and replays the stream",
+            REPLAY_FIX,
         ),
     ),
     words=("Sequence", "PyDataset", "torch+Dataset", "IterableDataset"),
@@ -46,7 +62,7 @@ ADVANCING_METHODS = frozenset({"__next__", "send"})
 ADVANCE = "advance"
 
 ACTIONS = {
-    ADVANCE: "advances the iterator",
+    ADVANCE: "advances",
     "rebind": "rebinds",
     "delete": "deletes",
     "augment": "updates",
@@ -275,28 +291,97 @@ def _held_state_writes(facts, fn):
             yield use, "rebind"
 
 
-def _check_held(facts, report) -> None:
+def _check_held(facts, report, locked_cache: dict) -> None:
     """State writes in the methods of project objects that worker code of a loader calls."""
     candidates = [fn for fn in facts.worker_code.methods_reached() if any(True for _ in _held_state_writes(facts, fn))]
+    writes = []
     for fn, loader, label in facts.worker_code.worker_helpers(candidates):
         if loader_runs_in_main_thread(facts.hierarchy.owner_of(loader), loader):
             continue
+        owner = facts.walk.method_owner[id(fn)]
         for use, kind in _held_state_writes(facts, fn):
-            report(
-                "KMP401",
-                use.stmt,
-                loader=loader.name,
-                method=label,
-                action=ACTIONS[kind],
-                attr=use.attr,
-                form="iterator" if kind == ADVANCE else None,
+            locked = locked_nodes(facts, fn, locked_cache)
+            writes.append(
+                Write(loader.name, label, use, ACTIONS[kind], (loader.name, id(owner), use.attr),
+                      kind == ADVANCE, id(use.stmt) in locked)
             )
+    _report_hazards(report, writes)
+
+
+# --- one finding per hazard -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Write:
+    """A write worker code makes to state that outlives the batch, before the findings are
+    chosen: one per hazard."""
+
+    loader: str  # the loader whose worker code makes it
+    method: str  # how the message names the method (with the path to a held object's method)
+    use: SelfAttributeUse
+    action: str  # "updates", "calls .pop() on"...
+    state: tuple  # whose attribute it is: (loader, class of a held object or None, attribute)
+    replay: bool  # it advances an iterator
+    locked: bool  # inside ``with <lock>:``
+
+
+def _writes_text(group: list[Write]) -> str:
+    """What a statement writes: ``updates self.n``, ``rebinds self.net_h and self.net_w``,
+    ``the iterator self.it`` (after "advances")."""
+    if group[0].replay:
+        attrs = [f"self.{write.use.attr}" for write in group]
+        return f"the iterator{'s' if len(attrs) > 1 else ''} {listed(attrs)}"
+    parts: list[tuple[str, list[str]]] = []
+    for write in group:
+        if parts and parts[-1][0] == write.action:
+            parts[-1][1].append(f"self.{write.use.attr}")
+        else:
+            parts.append((write.action, [f"self.{write.use.attr}"]))
+    return " and ".join(f"{action} {listed(attrs)}" for action, attrs in parts)
+
+
+# (under a lock, advancing an iterator) -> the form of the message
+FORMS = {
+    (False, False): None,
+    (True, False): "locked",
+    (False, True): "iterator",
+    (True, True): "locked iterator",
+}
+
+
+def _report_hazards(report, writes: list[Write]) -> None:
+    """One finding per hazard: each attribute of a loader's (or a held object's) state at its
+    first write in worker code, in source order; the attributes whose first write is one
+    statement in one finding that names them all."""
+    first: dict[tuple, Write] = {}
+    for write in sorted(
+        writes,
+        key=lambda w: (w.use.stmt.lineno, w.use.stmt.col_offset, w.use.node.lineno, w.use.node.col_offset),
+    ):
+        first.setdefault(write.state, write)
+    statements: dict[tuple, list[Write]] = {}
+    for write in first.values():
+        key = (write.loader, write.method, id(write.use.stmt), write.replay, write.locked)
+        statements.setdefault(key, []).append(write)
+    for group in statements.values():
+        write = group[0]
+        form = FORMS[write.locked, write.replay]
+        report(
+            "KMP401",
+            write.use.stmt,
+            loader=write.loader,
+            method=write.method,
+            writes=_writes_text(group),
+            form=form,
+        )
 
 
 def check(facts, report) -> None:
+    locked_cache: dict[int, set[int]] = {}
     if facts.project is not None or facts.hierarchy.data_loaders:
-        _check_held(facts, report)
+        _check_held(facts, report, locked_cache)
     reads_outside = None
+    writes: list[Write] = []
     for loader in facts.hierarchy.data_loaders:
         if not loader.worker_methods or loader_runs_in_main_thread(facts, loader):
             continue
@@ -386,12 +471,9 @@ def check(facts, report) -> None:
             else:
                 continue
             action = f"calls .{use.name}() on" if kind == "call" else ACTIONS[kind]
-            report(
-                "KMP401",
-                use.stmt,
-                loader=loader.name,
-                method=use.method.name,
-                action=action,
-                attr=attr,
-                form="iterator" if kind == ADVANCE else None,
+            locked = locked_nodes(facts, use.method, locked_cache)
+            writes.append(
+                Write(loader.name, use.method.name, use, action, (loader.name, None, attr),
+                      kind == ADVANCE, id(use.stmt) in locked)
             )
+    _report_hazards(report, writes)
