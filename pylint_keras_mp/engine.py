@@ -201,7 +201,7 @@ def may_hold_findings(source: str, options: Options, index=None, path=None) -> b
     identifiers, after NFKC normalisation as the parser does."""
     text = _normalised(source)
     if index is not None and path is not None:
-        if index.needed_words(path, text):  # the project scan may have asked already
+        if index.needed_words(path, text, last=True):  # the project scan may have asked already
             return True
     elif names_needed_words(text, options):
         return True

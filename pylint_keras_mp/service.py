@@ -44,7 +44,8 @@ class LintResult:
     findings: list[Finding] = field(default_factory=list)  # kept ones, sorted
     suppressed: int = 0  # hidden by per-file ignores and suppression comments
     # The lines of the linted text as output counts them (a notebook: its code cells
-    # concatenated), so fingerprints and SARIF regions need no second read.
+    # concatenated), so fingerprints and SARIF regions need no second read; kept only when
+    # there are findings.
     lines: tuple[str, ...] = ()
     skipped: str | None = None  # why the file was not linted (the user's file), else None
 
@@ -117,7 +118,9 @@ def _lint_source(
         lines = tuple(text.splitlines(keepends=True)) if text is not None else ()
         kept, hidden = _kept(findings, path, settings, text if suppress else None, False)
     kept = with_applicability(kept, settings) if want_fixes else without_fixes(kept)
-    return LintResult(path, sorted(kept), hidden, lines)
+    # the lines serve the findings' output: a file without findings keeps none (a run over a
+    # large project would otherwise hold the text of every file until the end)
+    return LintResult(path, sorted(kept), hidden, lines if kept else ())
 
 
 def without_fixes(findings: Sequence[Finding]) -> list[Finding]:

@@ -162,3 +162,25 @@ def test_pylint_keeps_no_tree_between_files(tmp_path):
     alive = _alive(proc.stderr)
     assert len(alive) == len(files)
     assert max(alive) == 0, alive
+
+
+def test_the_command_line_keeps_the_text_of_files_with_findings_only(tmp_path):
+    """A run over a large project holds every file's result until the output: a file without
+    findings must not keep its text (a 5,000-file project peaked at 297 MB when each did)."""
+    from pylint_keras_mp.arguments import build_parser
+    from pylint_keras_mp.project_config import ProjectConfig
+    from pylint_keras_mp.service import lint_file
+    from pylint_keras_mp.settings import Settings
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "plain.py").write_text("import keras\n\nVALUE = 1\n" * 50)
+    (tmp_path / "loader.py").write_text(
+        "import keras\n\n\nclass Batches(keras.utils.PyDataset):\n"
+        "    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
+        "        self.post = lambda batch: batch\n"
+    )
+    settings = Settings(build_parser().parse_args(["--no-cache", str(tmp_path)]), ProjectConfig(None, {}))
+    plain = lint_file(str(tmp_path / "plain.py"), settings, want_fixes=True)
+    loader = lint_file(str(tmp_path / "loader.py"), settings, want_fixes=True)
+    assert not plain.findings and plain.lines == ()
+    assert loader.findings and loader.lines[6] == "        self.post = lambda batch: batch\n"

@@ -41,9 +41,11 @@ from .star_imports import star_imported_names
 # source text (in characters) beyond those (see ``keep_facts``).
 FACTS_KEPT = 8
 FACTS_KEPT_CHARS = 0
-# What the command line keeps: within a run each module is then parsed once in most projects
-# (a tree and its facts cost about 15 bytes of memory per character of source).
-COMMAND_LINE_KEPT_CHARS = 3_000_000
+# What the command line keeps: within a run fewer modules are parsed again (Keras' source as one
+# project: 159 parses of 131 modules, 218 with the eight alone), for at most about 30 MB (a tree
+# and its facts cost about 30 bytes of memory per character of source; a 20,000-file project
+# peaks at 190 MB with it, 170 MB with half of it).
+COMMAND_LINE_KEPT_CHARS = 1_000_000
 # How often files already read are checked for changes on disk.
 RECHECK_SECONDS = 2.0
 # How many modules the project scan summarises at most (in file order); a project with more
@@ -700,22 +702,28 @@ class ProjectIndex:
             return True
         return self.needed_words(path, text)
 
-    def _remembered(self, question: str, path: Path, text: str, answer) -> bool:
-        """A verdict about a module's (normalised) text, asked once per text: the scan and the
-        engine's pre-filter ask the same questions of the same file. One verdict per question
-        and file is kept, with the text's length and hash."""
+    def _remembered(self, question: str, path: Path, text: str, answer, last: bool) -> bool:
+        """A verdict about a module's (normalised) text, asked once per text: the scan asks
+        the engine's pre-filter questions first, and the engine asks them again of the same
+        file. One verdict per question and file is kept, with the text's length and hash, until
+        the ``last`` question (the engine's) takes it: a large project's run does not hold one
+        per file to its end."""
         key = (question, str(path))
         stamp = (len(text), hash(text))
-        known = self._verdicts.get(key)
+        known = self._verdicts.pop(key, None) if last else self._verdicts.get(key)
         if known is not None and known[0] == stamp:
             return known[1]
         verdict = answer()
-        self._verdicts[key] = (stamp, verdict)
+        if not last:
+            self._verdicts[key] = (stamp, verdict)
         return verdict
 
-    def needed_words(self, path: Path, text: str) -> bool:
-        """``prefilter.names_needed_words`` of a module's normalised text, remembered."""
-        return self._remembered("words", path, text, lambda: names_needed_words(text, self.options))
+    def needed_words(self, path: Path, text: str, last: bool = False) -> bool:
+        """``prefilter.names_needed_words`` of a module's normalised text, remembered until the
+        ``last`` question."""
+        return self._remembered(
+            "words", path, text, lambda: names_needed_words(text, self.options), last
+        )
 
     @silent(False)
     def known_silent(self, path: Path) -> bool:
@@ -751,7 +759,7 @@ class ProjectIndex:
         names = self._project_loader_names()
         if names and names_a_word(text, names):
             return True
-        return self._imports_installed_loader(path, text)
+        return self._imports_installed_loader(path, text, last=True)
 
     def _imports_installed_loader_bytes(self, path: Path, data: bytes) -> bool:
         """``_imports_installed_loader`` for a file's bytes (a module subclassing a loader of an
@@ -761,9 +769,9 @@ class ProjectIndex:
         except (UnicodeDecodeError, LookupError, SyntaxError):
             return False
 
-    def _imports_installed_loader(self, path: Path, text: str) -> bool:
+    def _imports_installed_loader(self, path: Path, text: str, last: bool = False) -> bool:
         return self._remembered(
-            "installed", path, text, lambda: self._imports_installed_loader_now(path, text)
+            "installed", path, text, lambda: self._imports_installed_loader_now(path, text), last
         )
 
     def _imports_installed_loader_now(self, path: Path, text: str) -> bool:
@@ -789,7 +797,7 @@ class ProjectIndex:
         a project loader), or the modules that mention a loader base import it, directly or
         through other project modules (its functions may run in worker processes). In a project
         where no module defines or uses a data loader, none can."""
-        if self._imports_installed_loader(path, source):
+        if self._imports_installed_loader(path, source, last=True):
             return True
         if not self.scan():
             return False
