@@ -80,6 +80,8 @@ IMPORT_STATEMENT = re.compile(
 )
 IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)[ \t].*$", re.MULTILINE)
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+# ``from . import x``, ``from .. import x``: names of the importer's own packages
+RELATIVE_PACKAGE_IMPORT = re.compile(r"^[ \t]*from[ \t]+\.+[ \t]+import\b")
 
 
 def _mentions(text: str | bytes, needs: list[tuple[frozenset, ...]]) -> bool:
@@ -225,6 +227,8 @@ class ProjectIndex:
         self._unmentioned: dict[str, tuple[tuple[int, int], set]] = {}
         # (question, file) -> ((length, hash) of the text, verdict): see _remembered
         self._verdicts: dict[tuple[str, str], tuple[tuple[int, int], bool]] = {}
+        # summaries of modules a change cannot have affected, for the next scan (see _reset)
+        self._kept_summaries: dict[Path, ModuleSummary] = {}
 
     def path_of(self, filename: str) -> Path:
         return real_path(filename)
@@ -299,13 +303,26 @@ class ProjectIndex:
         if known is not None and known.kind == kind:
             return known
         if path in self._facts or (self._current is not None and self._current.path == path):
-            self._reset()  # the file changed since it was summarised: answers may differ
+            # the file changed since it was summarised: answers about it (and about the
+            # modules that may reach it) may differ; --fix's passes and an editor's edits
+            self._reset(changed=[path])
         self.project.use_source(path, source)
         facts = ModuleFacts(tree, source, str(path), self.options, kind=kind, project=self, path=path)
         _LINTED[0] = facts  # one linted file at a time in the whole process
         return facts
 
-    def _reset(self) -> None:
+    def _reset(self, changed: list[Path] | None = None) -> None:
+        """Answer afresh. ``changed``: only these files' texts changed (not the listing): the
+        scan's summaries of the modules that cannot reach them are kept for the next scan
+        (``_unaffected``), and so are the top-level names of the other modules (a module's
+        own)."""
+        kept: dict[Path, ModuleSummary] = {}
+        names: dict = {}
+        if changed is not None:
+            unaffected = self._unaffected(set(changed))
+            kept = {p: summary for p, summary in (self._summaries or {}).items() if p in unaffected}
+            kept.update((p, summary) for p, summary in self._kept_summaries.items() if p in unaffected)
+            names = {p: found for p, found in self._names.items() if p not in changed}
         self._keras_version = None
         if self._current is not None:
             _LINTED[0] = None
@@ -318,10 +335,47 @@ class ProjectIndex:
         self._fed_with_processes = None
         self._configured = None
         self._definitions.clear()
-        self._names.clear()
+        self._names = names
         self._loader_words = None
         self._wordless.clear()
         self._words_checked.clear()
+        self._kept_summaries = kept
+
+    def _unaffected(self, changed: set[Path]) -> set[Path]:
+        """The project modules whose summaries cannot depend on the ``changed`` files: a module
+        reaches another only through its imports (re-exports, helpers and held objects follow
+        import statements, module by module), so a module is affected when an import statement
+        of it names the module name of a changed or affected module (any part of it: ``utils``
+        for ``from .utils import f``), or when it imports from its own package (``from . import
+        x``) and that package's ``__init__`` is affected. Read from the text of the import
+        lines, which over-approximates; a module that cannot be read is affected."""
+        words: dict[Path, set[str] | None] = {}
+        for path in self.project.all_files():
+            text = self.project.current_text(path)
+            if text is None:
+                words[path] = None
+                continue
+            lines = IMPORT_LINE.findall(text)
+            found = set(IDENTIFIER.findall(" ".join(lines)))
+            if any(RELATIVE_PACKAGE_IMPORT.match(line) for line in lines):
+                folder = path.parent
+                while (folder / "__init__.py").exists() and self.project.contains(folder / "__init__.py"):
+                    found.add(folder.name)
+                    folder = folder.parent
+            words[path] = found
+        affected_stems = {_module_stem(path) for path in changed}
+        affected = set(changed)
+        grew = True
+        while grew:
+            grew = False
+            for path, found in words.items():
+                if path in affected:
+                    continue
+                if found is None or found & affected_stems:
+                    affected.add(path)
+                    affected_stems.add(_module_stem(path))
+                    grew = True
+        return {path for path in words if path not in affected}
 
     # ------------------------------------------------------------------ Keras version
     def keras_version_of_project(self) -> tuple[int, str] | None:
@@ -618,6 +672,9 @@ class ProjectIndex:
     def _summarise(
         self, path: Path, needs: list[tuple[frozenset, ...]], first: bool = False
     ) -> ModuleSummary | None:
+        kept = self._kept_summaries.pop(path, None)
+        if kept is not None:
+            return kept  # summarised before a change that cannot reach it
         parsed = self.project.file(path)
         if parsed is None:
             return None
@@ -974,9 +1031,10 @@ def buffer_changed(filename: str, text: str | None, reset: bool = True) -> None:
     read before), reading the buffer instead of the disk."""
     touched = {id(project) for project in set_buffer(filename, text)}
     if reset:
+        changed = [real_path(filename)]
         for index in _INDEXES.values():
             if id(index.project) in touched:
-                index._reset()
+                index._reset(changed=changed)
 
 
 def index_for(path: str, options: Options) -> ProjectIndex | None:
@@ -994,10 +1052,14 @@ def index_for(path: str, options: Options) -> ProjectIndex | None:
     if now - index.checked > RECHECK_SECONDS:
         index.checked = now
         changed = project.changed_files()
-        if changed or project.listing_changed():
+        listing_changed = project.listing_changed()
+        if changed or listing_changed:
             for changed_path in changed:
                 project.files.pop(changed_path, None)
-            project.forget_listing()
-            project._resolved.clear()  # a new module can change where a name leads
-            index._reset()
+            if listing_changed:
+                project.forget_listing()
+                project._resolved.clear()  # a new module can change where a name leads
+                index._reset()
+            else:
+                index._reset(changed=changed)
     return index

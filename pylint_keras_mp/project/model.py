@@ -120,6 +120,9 @@ class ParsedFile:
         self._tree = tree
         self._parsed = tree is not None
         self.stamp: tuple | None = None  # (mtime, size) of the text read from disk
+        # the hash of the text this file last had (kept when the text is forgotten): a new text
+        # given for it is an edit when it differs
+        self.text_hash: int | None = hash(source) if source is not None else None
         # an editor's buffer (see set_buffer): its text is kept, never replaced by the disk's
         self.pinned = False
 
@@ -132,6 +135,7 @@ class ParsedFile:
                 self._source = _decode(data)
             except (OSError, UnicodeDecodeError, LookupError, SyntaxError):
                 self._source = ""
+            self.text_hash = hash(self._source)
         return self._source
 
     def use_read(self, data: bytes, info: os.stat_result) -> None:
@@ -141,6 +145,7 @@ class ParsedFile:
             self._source = _decode(data)
         except (UnicodeDecodeError, LookupError, SyntaxError):
             self._source = ""
+        self.text_hash = hash(self._source)
 
     def forget(self) -> None:
         """Drop the text and tree (read again if a question needs them; a buffer's text stays)."""
@@ -236,6 +241,20 @@ class Project:
             parsed = self.files[path] = _buffer_or_file(path)
         return parsed
 
+    def current_text(self, path: Path) -> str | None:
+        """A project file's text as questions read it (an editor's buffer, the text read
+        before, else the disk's), without keeping it; None when it cannot be read."""
+        parsed = self.files.get(path)
+        if parsed is not None and parsed._source is not None:
+            return parsed._source
+        buffer = _BUFFERS.get(path)
+        if buffer is not None:
+            return buffer
+        try:
+            return _decode(read_bytes(path)[0])
+        except (OSError, UnicodeDecodeError, LookupError, SyntaxError):
+            return None
+
     def changed_files(self) -> list[Path]:
         """Files read from disk that have changed there since (a long-running process, such as
         an editor's language server, must not answer from an old text)."""
@@ -246,11 +265,16 @@ class Project:
         ]
 
     def use_source(self, path: Path, source: str) -> None:
-        """The linted file's own text (an editor buffer may differ from the disk)."""
+        """The linted file's own text (an editor buffer may differ from the disk). A text that
+        replaces another one known for the file (``--fix``'s next pass) is kept for later
+        questions, never read again from the disk, where the old text still is."""
         current = self.files.get(path)
         if current is None or current._source != source:
+            edited = current is not None and (
+                current.pinned or (current.text_hash is not None and current.text_hash != hash(source))
+            )
             self.files[path] = ParsedFile(path, source)
-            self.files[path].pinned = path in _BUFFERS
+            self.files[path].pinned = path in _BUFFERS or edited
 
     def forget_listing(self) -> None:
         self._all_files = None
