@@ -229,6 +229,8 @@ class ProjectIndex:
         self._verdicts: dict[tuple[str, str], tuple[tuple[int, int], bool]] = {}
         # summaries of modules a change cannot have affected, for the next scan (see _reset)
         self._kept_summaries: dict[Path, ModuleSummary] = {}
+        # file -> (text_key, the words of its import lines), for _unaffected
+        self._import_words: dict[Path, tuple[tuple, set[str]]] = {}
 
     def path_of(self, filename: str) -> Path:
         return real_path(filename)
@@ -319,9 +321,10 @@ class ProjectIndex:
         kept: dict[Path, ModuleSummary] = {}
         names: dict = {}
         if changed is not None:
-            unaffected = self._unaffected(set(changed))
-            kept = {p: summary for p, summary in (self._summaries or {}).items() if p in unaffected}
-            kept.update((p, summary) for p, summary in self._kept_summaries.items() if p in unaffected)
+            if self._summaries or self._kept_summaries:
+                unaffected = self._unaffected(set(changed))
+                kept = {p: s for p, s in (self._summaries or {}).items() if p in unaffected}
+                kept.update((p, s) for p, s in self._kept_summaries.items() if p in unaffected)
             names = {p: found for p, found in self._names.items() if p not in changed}
         self._keras_version = None
         if self._current is not None:
@@ -351,6 +354,11 @@ class ProjectIndex:
         lines, which over-approximates; a module that cannot be read is affected."""
         words: dict[Path, set[str] | None] = {}
         for path in self.project.all_files():
+            key = self.project.text_key(path)
+            known = self._import_words.get(path)
+            if key is not None and known is not None and known[0] == key:
+                words[path] = known[1]
+                continue
             text = self.project.current_text(path)
             if text is None:
                 words[path] = None
@@ -363,6 +371,8 @@ class ProjectIndex:
                     found.add(folder.name)
                     folder = folder.parent
             words[path] = found
+            if key is not None:
+                self._import_words[path] = (key, found)
         affected_stems = {_module_stem(path) for path in changed}
         affected = set(changed)
         grew = True

@@ -201,11 +201,13 @@ class Project:
             part in SKIPPED_FOLDERS for part in text[len(self._root_prefix) :].split(os.sep)[:-1]
         )
 
-    def _entries(self, folder: str) -> dict[str, str | None]:
+    def _entries(self, folder: str) -> dict[str, str | None] | None:
         """A folder's entries: name -> "file", "folder" (symlinks followed) or None (anything
         else). Listed once while the folder's modification time stays the same (one ``stat``
-        per question instead of one per candidate module); a folder changed in the last two
-        seconds is listed again each time (its clock may not show a second change)."""
+        per question instead of one per candidate module). None for a folder changed in the
+        last two seconds (its clock may not show a second change): its files are then looked at
+        one by one, never listed again and again (a folder of a thousand modules an editor just
+        saved into)."""
         try:
             stamp = os.stat(folder).st_mtime_ns
         except OSError:
@@ -213,6 +215,8 @@ class Project:
         known = self._folder_entries.get(folder)
         if known is not None and known[0] == stamp:
             return known[1]
+        if time.time_ns() - stamp <= RECENT_NS:
+            return None
         entries: dict[str, str | None] = {}
         try:
             with os.scandir(folder) as listing:
@@ -224,13 +228,20 @@ class Project:
                     entries[entry.name] = kind
         except OSError:
             return {}
-        if time.time_ns() - stamp > RECENT_NS:
-            self._folder_entries[folder] = (stamp, entries)
+        self._folder_entries[folder] = (stamp, entries)
         return entries
 
     def _kind(self, path: Path) -> str | None:
+        """"file", "folder" (symlinks followed) or None."""
         folder, name = os.path.split(str(path))
-        return self._entries(folder).get(name)
+        entries = self._entries(folder)
+        if entries is not None:
+            return entries.get(name)
+        try:
+            info = os.stat(path)
+        except (OSError, ValueError):
+            return None
+        return "file" if stat.S_ISREG(info.st_mode) else "folder" if stat.S_ISDIR(info.st_mode) else None
 
     def file(self, path: Path) -> ParsedFile | None:
         """The parsed file at ``path`` (absolute, resolved), when it is in the project."""
@@ -254,6 +265,23 @@ class Project:
             return _decode(read_bytes(path)[0])
         except (OSError, UnicodeDecodeError, LookupError, SyntaxError):
             return None
+
+    def text_key(self, path: Path) -> tuple | None:
+        """What tells, without reading it, that a file's text (``current_text``) is the one
+        seen before: the length and hash of a text in memory, the size and modification time
+        of the disk's; None when that cannot be told (a file changed on disk in the last two
+        seconds: its clock may not show a second change)."""
+        parsed = self.files.get(path)
+        text = parsed._source if parsed is not None and parsed._source is not None else _BUFFERS.get(path)
+        if text is not None:
+            return ("text", len(text), hash(text))
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        if time.time_ns() - info.st_mtime_ns <= RECENT_NS:
+            return None
+        return ("disk", info.st_size, info.st_mtime_ns)
 
     def changed_files(self) -> list[Path]:
         """Files read from disk that have changed there since (a long-running process, such as
@@ -367,9 +395,8 @@ class Project:
             if not part.isidentifier():
                 break
             candidate = None
-            entries = self._entries(str(current))
-            module = entries.get(part + ".py") == "file"
-            is_folder = entries.get(part) == "folder"
+            module = self._kind(current / (part + ".py")) == "file"
+            is_folder = self._kind(current / part) == "folder"
             if module and self._is_file(current / (part + ".py")):
                 candidate = current / (part + ".py")
             elif is_folder and self._is_file(current / part / "__init__.py"):
