@@ -261,6 +261,7 @@ def handles(ctx, loader) -> list[Handle] | None:
     self_name = init.args.args[0].arg
     writes = ctx.memo("kmp202 writes", lambda: _attribute_writes(facts))
     found = []
+    chosen: set[str] = set()
     for assignment in stored_attributes(facts, loader):
         stmt = assignment.node
         if assignment.method is not init or not any(stmt is s for s in init.body):
@@ -287,11 +288,16 @@ def handles(ctx, loader) -> list[Handle] | None:
             continue
         if not _keepable(facts, loader, init, call, self_name):
             continue
-        found.append(Handle(stmt, attr, call, UNPICKLABLE_CONSTRUCTORS[qualname]))
+        handle = Handle(stmt, attr, call, UNPICKLABLE_CONSTRUCTORS[qualname])
+        added = [name for name in _names(handle) if name is not None]
+        if any(name in _taken(ctx) or name in chosen for name in added):
+            continue  # the names the fix would add are used already
+        chosen.update(added)
+        found.append(handle)
     return found
 
 
-def _names(ctx, handle: Handle) -> tuple[str | None, str | None]:
+def _names(handle: Handle) -> tuple[str | None, str | None]:
     """The attributes that keep the positional and the keyword arguments, when there are."""
     stem = handle.attr.lstrip("_")
     args = f"_{stem}_args" if handle.call.args else None
@@ -335,18 +341,11 @@ def _reason(what: str) -> str:
 def rewrite(ctx, loader, found: list[Handle]) -> Rewrite | None:
     init = loader.methods["__init__"]
     self_name = init.args.args[0].arg
-    taken = _taken(ctx)
     newline = ctx.newline
     edits = []
     remade = []
-    new_names: set[str] = set()
     for handle in found:
-        args, kwargs = _names(ctx, handle)
-        for name in (args, kwargs):
-            if name is not None and (name in taken or name in new_names):
-                return None
-            if name is not None:
-                new_names.add(name)
+        args, kwargs = _names(handle)
         first = ctx.lines[handle.stmt.lineno - 1]
         indent = first[: len(first) - len(first.lstrip())]
         parts = [ctx.segment(a) for a in handle.call.args]
@@ -386,6 +385,8 @@ def rewrite(ctx, loader, found: list[Handle]) -> Rewrite | None:
         *(f"{inner}self.{h.attr} = {text}" for h, text in remade),
     ]
     after = init.end_lineno + 1
+    if after <= len(ctx.lines) and ctx.lines[after - 1].strip():
+        methods.append("")  # a blank line before what follows __init__ directly
     edits.append(Edit(after, after, newline.join(methods) + newline))
     # the class, rewritten, is what must compile
     first = min([loader.node.lineno, *(d.lineno for d in loader.node.decorator_list)])
