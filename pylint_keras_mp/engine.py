@@ -158,7 +158,7 @@ def defining_classes(facts):
     a node outside them (a helper function, a held object's method) or an unknown loader."""
 
     def defining_class(name: str, node: ast.AST) -> str | None:
-        loader = facts.data_loaders_by_name.get(name)
+        loader = facts.hierarchy.data_loaders_by_name.get(name)
         line = getattr(node, "lineno", None)
         if loader is None or line is None:
             return None
@@ -416,7 +416,7 @@ def _run_rules(facts, options: Options, fixes: bool = True) -> list[Finding]:
     ]
     if not checks:
         return []
-    reporter = Reporter(options, getattr(facts, "loader_note", None), defining_classes(facts))
+    reporter = Reporter(options, facts.pipelines.loader_note, defining_classes(facts))
     failure: str | None = None
     for codes, check in checks:
         # One rule's failure must not cost the other rules' findings; it is reported once.

@@ -39,16 +39,16 @@ def test_step_stops_at_a_cycle_and_at_the_bound():
 @pytest.mark.parametrize("hops", [FOLLOW_DEPTH - 2, FOLLOW_DEPTH - 1])
 def test_a_chain_within_the_bound_is_followed(hops):
     facts = _facts(_chain(hops))
-    value, _ = facts.follow(ast.Name(id=f"n{hops}", ctx=ast.Load()), None)
+    value, _ = facts.resolver.follow(ast.Name(id=f"n{hops}", ctx=ast.Load()), None)
     assert isinstance(value, ast.Constant) and value.value == 3
-    assert facts.resolve(ast.Name(id=f"n{hops}", ctx=ast.Load())) == 3
+    assert facts.resolver.resolve(ast.Name(id=f"n{hops}", ctx=ast.Load())) == 3
 
 
 def test_a_longer_chain_and_a_cycle_are_unknown():
     facts = _facts(_chain(FOLLOW_DEPTH))
-    assert facts.follow(ast.Name(id=f"n{FOLLOW_DEPTH}", ctx=ast.Load()), None) == (None, None)
+    assert facts.resolver.follow(ast.Name(id=f"n{FOLLOW_DEPTH}", ctx=ast.Load()), None) == (None, None)
     cycle = _facts("a = b\nb = a\n")
-    assert cycle.follow(ast.Name(id="a", ctx=ast.Load()), None) == (None, None)
+    assert cycle.resolver.follow(ast.Name(id="a", ctx=ast.Load()), None) == (None, None)
 
 
 # a comparison of a depth counter with a number: a limit of its own instead of ``too_deep``

@@ -96,7 +96,7 @@ def test_the_simulation_reaches_the_analysis(installed):
 
 def version_of(source: str, **options) -> int | None:
     source = textwrap.dedent(source)
-    return ModuleFacts(ast.parse(source), source, "m.py", Options(**options)).keras_version
+    return ModuleFacts(ast.parse(source), source, "m.py", Options(**options)).version.keras_version
 
 
 TF_KERAS = "import tensorflow as tf\nLoader = tf.keras.utils.Sequence\n"
@@ -220,7 +220,7 @@ NOT_KERAS_IMPORTS = [
 
 
 def uses_keras(source: str) -> bool:
-    return ModuleFacts(ast.parse(source), source, "m.py", Options()).uses_keras
+    return ModuleFacts(ast.parse(source), source, "m.py", Options()).version.uses_keras
 
 
 @pytest.mark.parametrize("line", KERAS_IMPORTS)

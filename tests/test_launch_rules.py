@@ -25,7 +25,7 @@ def codes(source: str, **options) -> list[tuple[int, str]]:
 def workers_value(source: str):
     facts = facts_of(source)
     call = next(node for node in ast.walk(facts.tree) if isinstance(node, ast.Call) and node.keywords)
-    return facts.resolve_int(call.keywords[0].value, None)
+    return facts.resolver.resolve_int(call.keywords[0].value, None)
 
 
 @pytest.mark.parametrize(
@@ -139,9 +139,9 @@ def test_autotune_workers_start_no_process_so_kmp303_not_kmp301():
 )
 def test_iterators_are_neither_datasets_nor_arrays(expression):
     facts = facts_of(f"import numpy as np\nimport pandas as pd\nimport tensorflow as tf\nv = {expression}\n")
-    value = facts.module_constant("v")
-    assert not facts.is_dataset_value(value, None)
-    assert not facts.is_in_memory_value(value, None)
+    value = facts.resolver.module_constant("v")
+    assert not facts.data_kinds.is_dataset_value(value, None)
+    assert not facts.data_kinds.is_in_memory_value(value, None)
 
 
 @pytest.mark.parametrize(
@@ -155,9 +155,9 @@ def test_iterators_are_neither_datasets_nor_arrays(expression):
 )
 def test_datasets_and_arrays_built_in_the_module_are_known(expression, dataset):
     facts = facts_of(f"import numpy as np\nimport pandas as pd\nimport tensorflow as tf\nv = {expression}\n")
-    value = facts.module_constant("v")
-    assert facts.is_dataset_value(value, None) is dataset
-    assert facts.is_in_memory_value(value, None) is (not dataset)
+    value = facts.resolver.module_constant("v")
+    assert facts.data_kinds.is_dataset_value(value, None) is dataset
+    assert facts.data_kinds.is_in_memory_value(value, None) is (not dataset)
 
 
 @pytest.mark.parametrize(
@@ -348,8 +348,8 @@ def test_data_kinds_through_every_binding(lines, kind):
     facts = facts_of(header + lines + "\n")
     name = "ds" if lines.lstrip().startswith("ds") or "ds = tx" in lines else "x"
     value = ast.Name(id=name, ctx=ast.Load())
-    assert facts.is_dataset_value(value, None) is (kind == "dataset")
-    assert facts.is_in_memory_value(value, None) is (kind == "arrays")
+    assert facts.data_kinds.is_dataset_value(value, None) is (kind == "dataset")
+    assert facts.data_kinds.is_in_memory_value(value, None) is (kind == "arrays")
 
 
 def test_validation_split_zero_or_unknown_is_no_evidence_of_arrays():

@@ -334,11 +334,11 @@ def test_a_return_summary_says_what_every_return_gives_and_holds_no_tree(tmp_pat
     )
     index = project_index.index_for(str(tmp_path / "returning.py"), Options())
     facts = index.facts_of(index.path_of(str(tmp_path / "returning.py")))
-    functions = dict(facts.functions)
-    functions["own"] = facts.class_methods(facts.classes["Box"])["own"]
+    functions = dict(facts.walk.functions)
+    functions["own"] = facts.hierarchy.class_methods(facts.walk.classes["Box"])["own"]
 
     def summary(name):
-        found = facts.returns_of(functions[name])
+        found = facts.returns.returns_of(functions[name])
         return None if found is None else (found.kind, found.what, found.qualname)
 
     assert summary("nested") == ("local", "the nested function 'inner'", None)
@@ -351,10 +351,10 @@ def test_a_return_summary_says_what_every_return_gives_and_holds_no_tree(tmp_pat
     assert summary("counts")[0] == "generator"
     assert summary("own")[0] == "generator"  # self.method(...) of a generator staticmethod
     assert summary("box")[0] == "instance"
-    found = facts.returns_of(functions["box"])
-    assert found.where[1:] == ("Box", facts.classes["Box"].lineno)
+    found = facts.returns.returns_of(functions["box"])
+    assert found.where[1:] == ("Box", facts.walk.classes["Box"].lineno)
     # computed once per function, and made of strings and tuples only (no tree kept alive)
-    assert facts.returns_of(functions["box"]) is found
+    assert facts.returns.returns_of(functions["box"]) is found
     for value in vars(found).values():
         assert value is None or isinstance(value, (str, tuple))
         assert not any(isinstance(part, ast.AST) for part in (value if isinstance(value, tuple) else (value,)))

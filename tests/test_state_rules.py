@@ -235,7 +235,7 @@ def test_self_attribute_uses_are_classified():
         """
     )
     facts = ModuleFacts(ast.parse(source), source, "case.py", Options())
-    uses = {use.attr: use.use for use in facts.self_attribute_uses(facts.data_loaders[0])}
+    uses = {use.attr: use.use for use in facts.self_state.self_attribute_uses(facts.hierarchy.data_loaders[0])}
     assert uses == {
         "a": "rebind",
         "b": "augment",

@@ -1,21 +1,29 @@
 """Facts about one module, computed once and shared by every rule.
 
 Everything here works on the standard library's ``ast``: the linted code is never imported,
-and neither Keras nor TensorFlow needs to be installed. The modules, in dependency order:
+and neither Keras nor TensorFlow needs to be installed. The modules, in dependency order (a
+seam is a small object, ``ModuleFacts.<attribute>``, built on the module walk and the seams
+before it):
 
 - ``syntax``: the shape of the tree (scopes, targets, ``self.x``, the main guard test);
 - ``keras_api`` and ``values``: Keras names, and the values the resolver can know;
 - ``bindings``: the binding table, one answer to "bound exactly once, to what";
-- ``module``: the module walk (imports, import-time code, the main guard);
-- ``resolver``: qualified names, ``follow`` (a name to its value) and literal values;
-- ``version``: the Keras version a module is written for;
-- ``hierarchy``: the class-hierarchy walk and the data loaders;
-- ``returns``: what project functions return, and the project objects a class holds;
-- ``worker_code``: the functions and held objects' methods worker code reaches;
-- ``self_state``: what a loader's methods do with ``self.<attr>``;
-- ``data_kinds``: datasets, in-memory arrays and plain iterators;
-- ``launches``: fit/evaluate/predict and the worker settings;
-- ``module_facts``: ``ModuleFacts``, the facade the rules receive.
+- ``module``: the module walk (imports, import-time code, the main guard), ``walk``;
+- ``resolver``: qualified names, ``follow`` (a name to its value) and literal values, the class
+  a name is an instance of, ``resolver``;
+- ``version``: the Keras version a module is written for, ``version``;
+- ``switches``: worker switches the code leaves open and ``WorkerSettings``, ``switches``;
+- ``hierarchy``: the class-hierarchy walk and the data loaders, ``hierarchy``;
+- ``returns``: what calls run and project functions return, the project objects a class holds,
+  ``returns``;
+- ``worker_code``: the functions and held objects' methods worker code reaches, ``worker_code``;
+- ``self_state``: what a loader's methods do with ``self.<attr>``, ``self_state``;
+- ``data_kinds``: datasets, in-memory arrays and plain iterators, ``data_kinds``;
+- ``pipelines``: torch DataLoaders and grain, and the torch datasets they run, ``pipelines``;
+- ``launches``: fit/evaluate/predict, the worker settings, and which loaders run in worker
+  processes (a torch dataset's answer comes from ``pipelines``), ``launches``;
+- ``constructors``: what a loader's constructor stores from its arguments, ``constructors``;
+- ``module_facts``: ``ModuleFacts``, the module and its seams, what the rules receive.
 """
 
 from __future__ import annotations

@@ -8,10 +8,13 @@ import ast
 from dataclasses import dataclass, field
 
 from .follow import too_deep
-from .hierarchy import DataLoader
+from .hierarchy import DataLoader, LoaderHierarchy
+from .launches import Launches
+from .module import ModuleWalk
+from .resolver import Resolver
+from .returns import INSTANCE, ReturnSummaries
 from .self_state import self_assignments_in
 from .syntax import is_super_init, self_name_of, walk_scope
-
 
 
 @dataclass
@@ -56,7 +59,7 @@ def argument_map(chain: list, index: int = 0, depth: int = 0) -> ArgumentMap:
         defaults.update(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
     defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
     kwargs = args.kwarg.arg if args.kwarg else None
-    counts = owner.scope(init).table.counts
+    counts = owner.walk.scope(init).table.counts
     usable = {name for name in params if not counts.get(name)}  # never rebound in the body
     stored: dict[str, set[str]] = {name: set() for name in params}
     self_name = self_name_of(init)
@@ -88,21 +91,35 @@ def argument_map(chain: list, index: int = 0, depth: int = 0) -> ArgumentMap:
 
 
 class Constructors:
-    """Construction sites, on top of the class hierarchy, self state and launches."""
+    """Construction sites, on top of the resolver, the hierarchy, return summaries and launches."""
+
+    def __init__(
+        self,
+        walk: ModuleWalk,
+        resolver: Resolver,
+        hierarchy: LoaderHierarchy,
+        returns: ReturnSummaries,
+        launches: Launches,
+    ) -> None:
+        self.walk = walk
+        self.resolver = resolver
+        self.hierarchy = hierarchy
+        self.returns = returns
+        self.launches = launches
 
     def stored_arguments(self, loader: DataLoader) -> ArgumentMap:
         """What constructing the loader stores on self from each argument."""
         cache = self.__dict__.setdefault("_argument_maps", {})
         if id(loader) not in cache:
-            cache[id(loader)] = argument_map(list(self._init_chain(loader)))
+            cache[id(loader)] = argument_map(list(self.launches.init_chain(loader)))
         return cache[id(loader)]
 
     def construction_arguments(self):
         """(loader, attribute, argument, enclosing function, how it is passed) for every
         argument of a loader construction in this module that the constructor stores on self."""
-        for call, fn, loader in self.loader_constructions:
-            owner = self.owner_of(loader)
-            arguments = owner.stored_arguments(loader)
+        for call, fn, loader in self.launches.loader_constructions:
+            owner = self.hierarchy.owner_of(loader)
+            arguments = owner.constructors.stored_arguments(loader)
             for position, arg in enumerate(call.args):
                 if isinstance(arg, ast.Starred):
                     break
@@ -112,3 +129,18 @@ class Constructors:
                 if kw.arg is not None:
                     for attr in sorted(arguments.by_keyword(kw.arg)):
                         yield loader, attr, kw.value, fn, f"{kw.arg}="
+
+    def held_arguments(self) -> list[tuple]:
+        """(loader key, attribute, class (file, name, line)) for the instances of project classes
+        (no data loaders) that constructions of this module pass to a loader's constructor, which
+        stores them on self."""
+        found = []
+        for loader, attr, value, fn, _passed in self.construction_arguments():
+            value, scope = self.resolver.follow(value, fn, at_launch=True)
+            returned = self.returns.value_returned(value, scope) if value is not None else None
+            if returned is None or returned.kind != INSTANCE:
+                continue
+            target = self.returns.class_at(returned.where)
+            if target is not None and target[0].hierarchy.loader_for_class(target[1]) is None:
+                found.append((loader.key, attr, returned.where))
+        return found

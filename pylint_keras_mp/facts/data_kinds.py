@@ -9,7 +9,13 @@ from typing import NamedTuple
 from .bindings import Unpacked
 from .follow import too_deep
 from .keras_api import KERAS_ROOTS
-from .syntax import FunctionNode, is_generator_function, keyword, source_text, walk_scope
+from .syntax import (
+    FunctionNode,
+    is_generator_function,
+    keyword,
+    source_text,
+    walk_scope,
+)
 
 # tf.data.Dataset methods that return a Dataset (as_numpy_iterator() and friends do not).
 DATASET_METHODS = frozenset(
@@ -104,6 +110,9 @@ CONTAINER_NODES = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.Set
 MATERIALISING_CALLS = frozenset(
     {"builtins.list", "builtins.tuple", "builtins.set", "builtins.dict", "builtins.sorted"}
 )
+from .hierarchy import LoaderHierarchy
+from .module import ModuleWalk
+from .resolver import Resolver
 
 
 class PlainIterator(NamedTuple):
@@ -133,6 +142,11 @@ def _mentions(node: ast.AST, name: str) -> bool:
 class DataKinds:
     """What kind of data an expression is, on top of the resolver and the class hierarchy."""
 
+    def __init__(self, walk: ModuleWalk, resolver: Resolver, hierarchy: LoaderHierarchy) -> None:
+        self.walk = walk
+        self.resolver = resolver
+        self.hierarchy = hierarchy
+
     def plain_iterator(self, node: ast.AST | None, fn: FunctionNode | None, _depth: int = 0):
         """A ``PlainIterator`` when an expression is a plain Python generator (a generator
         expression, a call of a generator function or method defined in the module, also one
@@ -140,7 +154,7 @@ class DataKinds:
         an instance of a module class that defines ``__next__`` and is no data loader; else None."""
         if too_deep(_depth):
             return None
-        node, fn, names = self.follow_names(node, fn, at_launch=True)
+        node, fn, names = self.resolver.follow_names(node, fn, at_launch=True)
         if node is None:
             return None
         found = self._plain_iterator_value(node, fn, _depth)
@@ -155,27 +169,27 @@ class DataKinds:
             return None
         func = node.func
         if isinstance(func, ast.Name):
-            definition = self.definition_of(func.id, fn)
+            definition = self.resolver.definition_of(func.id, fn)
             if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                return self._iterator_of_definition(self, definition, node, fn, depth)
-            if self.qualname(func, fn) == "builtins.iter":
+                return self._iterator_of_definition(self.walk.facts, definition, node, fn, depth)
+            if self.resolver.qualname(func, fn) == "builtins.iter":
                 return self._wrapped_iterator(node, fn, depth)  # iter() of a generator is itself
-            if self.project is not None:
+            if self.walk.project is not None:
                 # a function or class of another project module, judged with that module's
                 # facts (its own decorators and wrappers)
-                imported = self.project.imported_definition(self, func, fn)
+                imported = self.walk.project.imported_definition(self.walk.facts, func, fn)
                 if imported is not None:
                     return self._iterator_of_definition(*imported, node, fn, depth)
             return None
         if isinstance(func, ast.Attribute):
-            if self.project is not None:
+            if self.walk.project is not None:
                 # ``data_processor.generator(...)``: a function of an imported project module
-                imported = self.project.imported_definition(self, func, fn)
+                imported = self.walk.project.imported_definition(self.walk.facts, func, fn)
                 if imported is not None:
                     return self._iterator_of_definition(*imported, node, fn, depth)
-            owner = self.instance_class(func.value, fn)
+            owner = self.resolver.instance_class(func.value, fn)
             if owner is not None:
-                method = self.class_methods(owner).get(func.attr)
+                method = self.hierarchy.class_methods(owner).get(func.attr)
                 if method is not None and is_generator_function(method):
                     return PlainIterator("generator", True, False, name=source_text(func))
         return None
@@ -189,15 +203,15 @@ class DataKinds:
         if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if is_generator_function(definition):
                 return PlainIterator("generator", True, False, name=name)
-            decorator = owner._own_decorator_of_generator(definition)
+            decorator = owner.data_kinds._own_decorator_of_generator(definition)
             if decorator is not None:
                 return PlainIterator("decorated", True, True, name=name, decorator=decorator)
             inner = self._wrapped_iterator(call, fn, depth)
-            if inner is not None and not owner._materialises(definition):
+            if inner is not None and not owner.data_kinds._materialises(definition):
                 return PlainIterator("wrapped", inner.is_generator, True, name=name, inner=inner)
         elif isinstance(definition, ast.ClassDef):
-            if not any(loader.node is definition for loader in owner.data_loaders) and (
-                "__next__" in owner.class_methods(definition)
+            if not any(loader.node is definition for loader in owner.hierarchy.data_loaders) and (
+                "__next__" in owner.hierarchy.class_methods(definition)
             ):
                 inner = self._wrapped_iterator(call, fn, depth)
                 if inner is not None:  # threadsafe_iter(gen()): a wrapper class of the module
@@ -221,7 +235,7 @@ class DataKinds:
             if isinstance(value, CONTAINER_NODES):
                 return True
             if isinstance(value, ast.Call):
-                qualname = self.qualname(value.func, function) or ""
+                qualname = self.resolver.qualname(value.func, function) or ""
                 if qualname in MATERIALISING_CALLS or qualname.startswith("numpy."):
                     return True
         return False
@@ -238,10 +252,11 @@ class DataKinds:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             if not isinstance(target, ast.Name):
                 return None
-            if isinstance(self.definition_of(target.id, None), (ast.FunctionDef, ast.ClassDef)):
+            if isinstance(self.resolver.definition_of(target.id, None), (ast.FunctionDef, ast.ClassDef)):
                 continue
             # a decorator of another project module (``from .utils import threadsafe_generator``)
-            if self.project is None or self.project.imported_definition(self, target) is None:
+            project = self.walk.project
+            if project is None or project.imported_definition(self.walk.facts, target) is None:
                 return None
         return "@" + source_text(definition.decorator_list[0])
 
@@ -249,7 +264,7 @@ class DataKinds:
         """Whether every binding of a name has a data kind (a name bound once is the simple
         case; ``ds = ds.batch(32)`` rebinds it step by step): while its bindings are checked,
         the name itself counts as having the kind, and one binding must not mention it."""
-        sources, scope = self.binding_sources(name, fn, at_launch=True)
+        sources, scope = self.resolver.binding_sources(name, fn, at_launch=True)
         key = (name, id(scope))
         if key in assumed:
             return True
@@ -300,7 +315,7 @@ class DataKinds:
             )
         if not isinstance(node, ast.Call):
             return False
-        qualname = self.qualname(node.func, fn)
+        qualname = self.resolver.qualname(node.func, fn)
         if qualname is not None:
             return is_dataset_constructor(qualname)
         func = node.func
@@ -317,7 +332,7 @@ class DataKinds:
         ``node``. None when it is no parameter, is rebound anywhere else, or not before."""
         if fn is None:
             return None
-        scope = self.scope(fn)
+        scope = self.walk.scope(fn)
         name = node.id
         if name not in scope.params or name in scope.globals:
             return None
@@ -339,7 +354,7 @@ class DataKinds:
         value = source.value
         if len(source.path) != 1 or not isinstance(value, ast.Call):
             return False
-        qualname = self.qualname(value.func, fn) or ""
+        qualname = self.resolver.qualname(value.func, fn) or ""
         subset = keyword(value, "subset")
         return (
             qualname.rpartition(".")[2] in KERAS_DATASET_HELPERS
@@ -370,14 +385,14 @@ class DataKinds:
                 for side in (node.left, node.right)
             )
         if isinstance(node, ast.Attribute):
-            if node.attr in ARRAY_RESULTS and self.qualname(node.value, fn) is None:
+            if node.attr in ARRAY_RESULTS and self.resolver.qualname(node.value, fn) is None:
                 return True
             return node.attr in ARRAY_ATTRIBUTES and self.is_in_memory_value(
                 node.value, fn, _depth + 1, _assumed
             )
         if not isinstance(node, ast.Call):
             return False
-        qualname = self.qualname(node.func, fn)
+        qualname = self.resolver.qualname(node.func, fn)
         if qualname is not None:
             return is_array_constructor(qualname, node)
         func = node.func
@@ -397,7 +412,7 @@ class DataKinds:
         value = source.value
         if not isinstance(value, ast.Call):
             return False
-        qualname = self.qualname(value.func, fn) or ""
+        qualname = self.resolver.qualname(value.func, fn) or ""
         if is_keras_dataset_loader(qualname):
             return len(source.path) <= 2
         return len(source.path) == 1 and (
@@ -408,8 +423,8 @@ class DataKinds:
     def is_sklearn_object(self, node: ast.AST | None, fn: FunctionNode | None) -> bool:
         """An object built by a scikit-learn constructor (``StandardScaler()``,
         ``make_pipeline(...)``), directly or through a name bound once."""
-        node, fn = self.follow(node, fn, at_launch=True)
+        node, fn = self.resolver.follow(node, fn, at_launch=True)
         if not isinstance(node, ast.Call):
             return False
-        qualname = self.qualname(node.func, fn)
+        qualname = self.resolver.qualname(node.func, fn)
         return qualname is not None and qualname.startswith("sklearn.")

@@ -25,7 +25,16 @@ from .keras_api import (
     imports_keras,
     is_keras_loader_base,
 )
-from .syntax import FunctionNode, is_self_attribute, keyword, self_name_of, target_names, walk_scope
+from .module import ModuleWalk
+from .resolver import Resolver
+from .syntax import (
+    FunctionNode,
+    is_self_attribute,
+    keyword,
+    self_name_of,
+    target_names,
+    walk_scope,
+)
 from .torch_api import TORCH_DATASET_BASES, TORCH_ITERABLE_DATASETS
 
 
@@ -145,21 +154,31 @@ def reachable_methods(methods: dict[str, FunctionNode], entry: str) -> dict[str,
 class LoaderHierarchy:
     """Data loaders and class hierarchies, on top of the module walk and the resolver."""
 
+    def __init__(self, walk: ModuleWalk, resolver: Resolver) -> None:
+        self.walk = walk
+        self.resolver = resolver
+
     @functools.cached_property
     def data_loaders(self) -> list[DataLoader]:
         """The module's data loader classes, in ast.walk's order."""
         loaders = []
         used = self.classes_given_to_keras
-        for node in self.nodes_of(ast.ClassDef):
+        for node in self.walk.nodes_of(ast.ClassDef):
             bases = self.class_keras_bases(node)
             if not bases and id(node) in used:
                 bases = [GIVEN_TO_KERAS]
             if bases:
                 mro = self.class_mro(node)
                 loader = DataLoader(
-                    node, bases, mro, methods_of(mro), owner_ref=weakref.ref(self), path=self.path
+                    node,
+                    bases,
+                    mro,
+                    methods_of(mro),
+                    owner_ref=weakref.ref(self.walk.facts),
+                    path=self.walk.path,
                 )
-                loader.foreign = self.project.foreign_mro(self, mro) if self.project else []
+                project = self.walk.project
+                loader.foreign = project.foreign_mro(self.walk.facts, mro) if project else []
                 loader.worker_methods = self._worker_methods(loader)
                 loaders.append(loader)
         return loaders
@@ -172,30 +191,34 @@ class LoaderHierarchy:
         ``__len__``, and one of its bases is unknown here (reached at run time, or from a package
         that is not installed) while none is known to be something else. Installed packages
         play no part: the use is the proof."""
-        if not self.classes or not imports_keras(self.import_paths):
+        if not self.walk.classes or not imports_keras(self.walk.import_paths):
             return set()
         shaped = [
             cls
-            for cls in self.classes.values()
+            for cls in self.walk.classes.values()
             if any(stmt.name == "__getitem__" for cls_ in self.class_mro(cls) for stmt in cls_.body if isinstance(stmt, ast.FunctionDef))
         ]
         if not shaped:
             return set()  # no class could be a loader by use
         found: set[int] = set()
-        for call, fn in self.calls_by_function:
+        for call, fn in self.walk.calls_by_function:
             func = call.func
             last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
             if last in LAUNCH_METHODS and isinstance(func, ast.Attribute):
                 data = call.args[0] if call.args else keyword(call, "x")
-            elif last in ENQUEUERS and import_path_uses_keras(self.qualname(func, fn) or ""):
+            elif last in ENQUEUERS and import_path_uses_keras(self.resolver.qualname(func, fn) or ""):
                 data = call.args[0] if call.args else keyword(call, "sequence")
             else:
                 continue
-            value, scope = self.follow(data, fn, at_launch=True)
+            value, scope = self.resolver.follow(data, fn, at_launch=True)
             if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
                 continue
-            cls = self.definition_of(value.func.id, scope)
-            if isinstance(cls, ast.ClassDef) and self.classes.get(cls.name) is cls and self._loader_shaped(cls):
+            cls = self.resolver.definition_of(value.func.id, scope)
+            if (
+                isinstance(cls, ast.ClassDef)
+                and self.walk.classes.get(cls.name) is cls
+                and self._loader_shaped(cls)
+            ):
                 found.add(id(cls))
         return found
 
@@ -214,7 +237,7 @@ class LoaderHierarchy:
                 if qualname is None:
                     unknown = unknown or isinstance(base, (ast.Name, ast.Attribute))
                 elif qualname.split(".")[0] in NOT_LOADER_ROOTS or qualname.startswith(".") or (
-                    self.project is not None and self._in_project(qualname)
+                    self.walk.project is not None and self._in_project(qualname)
                 ):
                     return False  # known to be something else (a project class on no loader base)
                 else:
@@ -228,9 +251,9 @@ class LoaderHierarchy:
     def owner_of(self, loader: DataLoader):
         """The facts of the module that defines a loader: this one, or another project module."""
         owner = loader.owner
-        if owner is None and self.project is not None and loader.path is not None:
-            owner = self.project.facts_of(loader.path)
-        return owner if owner is not None else self
+        if owner is None and self.walk.project is not None and loader.path is not None:
+            owner = self.walk.project.facts_of(loader.path)
+        return owner if owner is not None else self.walk.facts
 
     def loader_for_class(self, cls: ast.ClassDef) -> DataLoader | None:
         for loader in self.data_loaders:
@@ -255,7 +278,7 @@ class LoaderHierarchy:
         """The qualified Keras (or configured) loader bases a class of the module reaches through
         its bases: in-module ones, project classes of other modules, and classes of installed
         packages read from their source (``installed_seen``: the installed classes on the way)."""
-        configured = set(self.options.sequence_bases)
+        configured = set(self.walk.options.sequence_bases)
         verdicts = self._keras_base_verdicts
         if verdicts.get(cls.name) is not None:
             return verdicts[cls.name]
@@ -285,11 +308,14 @@ class LoaderHierarchy:
                 if cached is not None:
                     found.extend(cached)
                 else:
-                    stack.append([self.classes[base.id], current_seen | {base.id}, 0, []])
+                    stack.append([self.walk.classes[base.id], current_seen | {base.id}, 0, []])
             elif local is None:
-                through = self.project.keras_bases_of_base(self, base) if self.project is not None else []
+                project = self.walk.project
+                through = project.keras_bases_of_base(self.walk.facts, base) if project is not None else []
                 if not through and qualname and not self._in_project(qualname):
-                    through = installed_loader_bases(qualname, self.options, type(self), installed_seen)
+                    through = installed_loader_bases(
+                        qualname, self.walk.options, type(self.walk.facts), installed_seen
+                    )
                 found.extend(through)
         return returned if returned is not None else []
 
@@ -297,8 +323,8 @@ class LoaderHierarchy:
         """A dotted name that leads into the project (relative, or a project module)."""
         if qualname.startswith("."):
             return True
-        return self.project is not None and self.path is not None and (
-            self.project.project.resolve_name(qualname, self.path) is not None
+        return self.walk.project is not None and self.walk.path is not None and (
+            self.walk.project.project.resolve_name(qualname, self.walk.path) is not None
         )
 
     def base_qualname(self, base: ast.AST, _depth: int = 0) -> str | None:
@@ -307,15 +333,16 @@ class LoaderHierarchy:
         ``utils = keras.utils`` then ``utils.Sequence``, ``get_keras_submodule("utils").Sequence``).
         A name bound more than once counts when every value means the same, fallbacks to
         ``object`` aside (``try: Base = ... except ImportError: Base = object``)."""
-        qualname = self.qualname(base)
+        qualname = self.resolver.qualname(base)
         if qualname is not None or too_deep(_depth):
             return qualname
         if isinstance(base, ast.Name):
-            if base.id in self.global_writes or base.id in self.imports or base.id in self.classes:
+            walk = self.walk
+            if base.id in walk.global_writes or base.id in walk.imports or base.id in walk.classes:
                 return None
             sources = [
                 source
-                for source in self.module_table.sources.get(base.id, ())
+                for source in self.walk.module_table.sources.get(base.id, ())
                 if source is not COUNTED_AGAIN
             ]
             found = set()
@@ -330,7 +357,7 @@ class LoaderHierarchy:
             owner = self.base_qualname(base.value, _depth + 1)
             return f"{owner}.{base.attr}" if owner else None
         if isinstance(base, ast.Call) and len(base.args) == 1 and not base.keywords:
-            helper = self.qualname(base.func)
+            helper = self.resolver.qualname(base.func)
             name = base.args[0].value if isinstance(base.args[0], ast.Constant) else None
             if helper in KERAS_SUBMODULE_HELPERS and name in KERAS_SUBMODULES:
                 return f"keras.{name}"
@@ -347,7 +374,7 @@ class LoaderHierarchy:
     @functools.cached_property
     def _import_lines(self) -> dict[str, list[int]]:
         lines: dict[str, list[int]] = {}
-        for node in self._import_nodes:
+        for node in self.walk.import_nodes:
             for alias in node.names:
                 name = alias.asname or alias.name.split(".")[0]
                 lines.setdefault(name, []).append(node.lineno)
@@ -356,10 +383,10 @@ class LoaderHierarchy:
     def local_base_class(self, base: ast.AST, cls: ast.ClassDef) -> ast.ClassDef | None:
         """The module class a base name refers to when ``cls`` is defined: a local class that is
         not an import, or one that shadows an earlier import of the same name."""
-        if not isinstance(base, ast.Name) or base.id not in self.classes:
+        if not isinstance(base, ast.Name) or base.id not in self.walk.classes:
             return None
-        local = self.classes[base.id]
-        if base.id not in self.imports:
+        local = self.walk.classes[base.id]
+        if base.id not in self.walk.imports:
             return local
         if local.lineno >= cls.lineno:
             return None  # the import is what the name means at this point
@@ -393,66 +420,25 @@ class LoaderHierarchy:
         """``id()`` of every statement written directly in the body of a data loader class."""
         return {id(stmt) for loader in self.data_loaders for stmt in loader.node.body}
 
-    def loader_for_instance(
-        self, node: ast.AST | None, fn: FunctionNode | None
-    ) -> tuple[DataLoader | None, ast.Call | None]:
-        """The data loader class and constructor call an expression evaluates to, if known (no
-        call when a project function returns the loader)."""
-        node, _scope = self.follow(node, fn)
-        if not isinstance(node, ast.Call):
-            return None, None
-        if isinstance(node.func, ast.Name):
-            if fn is None or node.func.id not in self.scope(fn).locals:
-                loader = self.data_loaders_by_name.get(node.func.id)
-                if loader is not None:
-                    return loader, node
-        loader = self.imported_loader_called(node, fn)
-        if loader is not None:
-            return loader, node
-        return self.loader_returned(node, fn), None
-
-    def loader_returned(self, call: ast.Call, fn: FunctionNode | None) -> DataLoader | None:
-        """The data loader a project function returns an instance of (``def train_gen(): return
-        Frames("train")``), by its return summary; the construction is the function's own."""
-        target = self.function_called(call, fn)
-        returned = target[0].returns_of(target[1]) if target is not None else None
-        if returned is None or returned.where is None:
-            return None
-        found = self.class_at(returned.where)
-        return found[0].loader_for_class(found[1]) if found is not None else None
-
     def imported_loader_called(self, call: ast.Call, fn: FunctionNode | None) -> DataLoader | None:
         """The data loader of another project module that a call constructs, through an import."""
-        if self.project is None or not isinstance(call.func, (ast.Name, ast.Attribute)):
+        if self.walk.project is None or not isinstance(call.func, (ast.Name, ast.Attribute)):
             return None
         root = call.func
         while isinstance(root, ast.Attribute):
             root = root.value
-        if not isinstance(root, ast.Name) or root.id not in self.imports:
+        if not isinstance(root, ast.Name) or root.id not in self.walk.imports:
             return None
-        if fn is not None and root.id not in self.module_table and root.id in self.scope(fn).locals:
+        if fn is not None and root.id not in self.walk.module_table and root.id in self.walk.scope(fn).locals:
             # imported in the function only (the function's scope is built only then: most calls
             # are of module-level imports)
-            if self.local_import(root.id, fn) is None:
+            if self.resolver.local_import(root.id, fn) is None:
                 return None
-            qualname = self.qualname(call.func, fn)
+            qualname = self.resolver.qualname(call.func, fn)
         else:
-            qualname = self.qualname(call.func)  # what the module's import makes of it
+            qualname = self.resolver.qualname(call.func)  # what the module's import makes of it
         if qualname not in self._imported_loaders:
-            self._imported_loaders[qualname] = self.project.names_loader(self, qualname)
+            self._imported_loaders[qualname] = self.walk.project.names_loader(self.walk.facts, qualname)
         if not self._imported_loaders[qualname]:
             return None
-        return self.project.loader_of(self, call.func, fn)
-
-    def instance_class(self, node: ast.AST, fn: FunctionNode | None) -> ast.ClassDef | None:
-        """The module class of ``self`` in a method, or of a name bound once to ``Class(...)``."""
-        if not isinstance(node, ast.Name):
-            return None
-        if fn is not None and node.id == self_name_of(fn) and node.id in self.scope(fn).params:
-            return self.method_owner.get(id(fn))
-        value, scope = self.follow(node, fn, at_launch=True)
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
-            definition = self.definition_of(value.func.id, scope)
-            if isinstance(definition, ast.ClassDef):
-                return definition
-        return None
+        return self.walk.project.loader_of(self.walk.facts, call.func, fn)

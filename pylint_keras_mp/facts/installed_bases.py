@@ -77,11 +77,11 @@ def _read_bases(qualname: str, options, facts_class, seen: frozenset) -> list[st
     facts = _installed_facts(path, options, facts_class)
     if facts is None:
         return []
-    cls = facts.classes.get(name)
-    if cls is not None and facts.module_table.bound_once(name):
-        return facts.class_keras_bases(cls, installed_seen=seen)
-    target = facts.imports.get(name)
-    if target is not None and facts.module_table.bound_once(name):
+    cls = facts.walk.classes.get(name)
+    if cls is not None and facts.walk.module_table.bound_once(name):
+        return facts.hierarchy.class_keras_bases(cls, installed_seen=seen)
+    target = facts.walk.imports.get(name)
+    if target is not None and facts.walk.module_table.bound_once(name):
         if target.startswith("."):
             target = _absolute(module, path, target)
         return installed_loader_bases(target, options, facts_class, seen) if target else []

@@ -7,15 +7,17 @@ import ast
 import functools
 from dataclasses import dataclass, field, replace
 
-from .hierarchy import DataLoader
+from .data_kinds import DataKinds
+from .hierarchy import DataLoader, LoaderHierarchy
 from .keras_api import LAUNCH_METHODS, WORKER_ARGUMENTS
-from .switches import PROCESSES, OpenSwitch, WorkerSettings, settings_of
+from .module import ModuleWalk
+from .pipelines import Pipelines
+from .resolver import Resolver
+from .returns import ReturnSummaries
+from .switches import PROCESSES, OpenSwitch, Switches, WorkerSettings, settings_of
 from .syntax import FunctionNode, is_super_init, keyword, walk_scope
 from .values import UNKNOWN
-
-
-# Methods that change a dict in place: an options dict they are called on is not known.
-DICT_MUTATORS = frozenset({"update", "pop", "popitem", "clear", "setdefault", "__setitem__", "__delitem__"})
+from .version import KerasVersion
 
 
 @dataclass(frozen=True)
@@ -54,13 +56,34 @@ class Launch:
 
 
 class Launches:
-    """Launches and worker settings, on top of the resolver, the hierarchy and the data kinds."""
+    """Launches and worker settings, on top of the resolver, the Keras version, switches, the
+    hierarchy, return summaries, the data kinds and pipelines (which answer for torch datasets)."""
+
+    def __init__(
+        self,
+        walk: ModuleWalk,
+        resolver: Resolver,
+        version: KerasVersion,
+        switches: Switches,
+        hierarchy: LoaderHierarchy,
+        returns: ReturnSummaries,
+        data_kinds: DataKinds,
+        pipelines: Pipelines,
+    ) -> None:
+        self.walk = walk
+        self.resolver = resolver
+        self.version = version
+        self.switches = switches
+        self.hierarchy = hierarchy
+        self.returns = returns
+        self.data_kinds = data_kinds
+        self.pipelines = pipelines
 
     @functools.cached_property
     def launch_calls(self) -> list[Launch]:
         """Every fit/evaluate/predict(_generator) method call, with its data argument."""
         launches = []
-        for call, fn in self.calls_by_function:
+        for call, fn in self.walk.calls_by_function:
             if not (isinstance(call.func, ast.Attribute) and call.func.attr in LAUNCH_METHODS):
                 continue
             if self._project_api_receiver(call.func, fn):
@@ -69,7 +92,7 @@ class Launches:
             if data is None and call.func.attr.endswith("_generator"):
                 data = keyword(call, "generator")
             launch = Launch(call, call.func.attr, fn, data)
-            launch.loader, launch.loader_call = self.loader_for_instance(data, fn)
+            launch.loader, launch.loader_call = self.returns.loader_for_instance(data, fn)
             if launch.loader is None:
                 launch.loader, launch.loader_call = self._local_loader_instance(data, fn)
             launch.arguments, launch.unresolved_kwargs = self.call_arguments(call, fn)
@@ -81,18 +104,18 @@ class Launches:
         that method itself (or in a project base) and derives from no Keras class: the project's
         own API, not a Keras launch."""
         receiver = func.value
-        owner, cls = self, self.instance_class(receiver, fn)
-        if cls is None and self.project is not None and isinstance(receiver, ast.Name):
-            value, scope = self.follow(receiver, fn, at_launch=True)
+        owner, cls = self.walk.facts, self.resolver.instance_class(receiver, fn)
+        if cls is None and self.walk.project is not None and isinstance(receiver, ast.Name):
+            value, scope = self.resolver.follow(receiver, fn, at_launch=True)
             if isinstance(value, ast.Call) and isinstance(value.func, (ast.Name, ast.Attribute)):
-                found = self.project.class_of(self, value.func, scope)
+                found = self.walk.project.class_of(self.walk.facts, value.func, scope)
                 if found is not None and isinstance(found[1], ast.ClassDef):
                     owner, cls = found
-        if cls is None or func.attr not in owner.class_methods(cls):
+        if cls is None or func.attr not in owner.hierarchy.class_methods(cls):
             return False
-        for klass in owner.class_mro(cls):
+        for klass in owner.hierarchy.class_mro(cls):
             for base in klass.bases:
-                qualname = owner.qualname(base) or ""
+                qualname = owner.resolver.qualname(base) or ""
                 if qualname.split(".")[0] in ("keras", "tensorflow", "tf_keras"):
                     return False
         return True
@@ -118,9 +141,9 @@ class Launches:
     def options_dict(self, node: ast.AST, fn: FunctionNode | None) -> list[Argument] | None:
         """The entries of a dict literal or ``dict(k=v, ...)`` an expression stands for, or None."""
         via = node.id if isinstance(node, ast.Name) else None
-        if via is not None and self.dict_changed_in_place(via):
+        if via is not None and self.resolver.dict_changed_in_place(via):
             return None
-        value, scope = self.follow(node, fn, at_launch=True)
+        value, scope = self.resolver.follow(node, fn, at_launch=True)
         entries: list[Argument] = []
         if isinstance(value, ast.Dict):
             for key, item in zip(value.keys, value.values):
@@ -131,49 +154,34 @@ class Launches:
         if (
             isinstance(value, ast.Call)
             and not value.args
-            and self.qualname(value.func, scope) == "builtins.dict"
+            and self.resolver.qualname(value.func, scope) == "builtins.dict"
             and all(kw.arg is not None for kw in value.keywords)
         ):
             return [Argument(kw.arg, kw.value, scope, via) for kw in value.keywords]
         return None
 
-    def dict_changed_in_place(self, name: str) -> bool:
-        """``name[k] = v``, ``del name[k]`` or ``name.update(...)`` (and the like) anywhere in the
-        module, in any scope: then what a ``**name`` passes is not known."""
-        for node in self.nodes_of(ast.Subscript):
-            if (
-                isinstance(node.ctx, (ast.Store, ast.Del))
-                and isinstance(node.value, ast.Name)
-                and node.value.id == name
-            ):
-                return True
-        return any(
-            isinstance(node.value, ast.Name) and node.value.id == name and node.attr in DICT_MUTATORS
-            for node in self.nodes_of(ast.Attribute)
-        )
-
     def launch_bool(self, launch: Launch, name: str):
         """A launch's keyword argument resolved as a bool (UNKNOWN when absent or unresolvable)."""
         found = launch.argument(name)
-        return self.resolve_bool(found.value, found.scope) if found is not None else UNKNOWN
+        return self.resolver.resolve_bool(found.value, found.scope) if found is not None else UNKNOWN
 
     def launch_int(self, launch: Launch, name: str):
         """A launch's keyword argument resolved as an int (UNKNOWN when absent or unresolvable)."""
         found = launch.argument(name)
-        return self.resolve_int(found.value, found.scope) if found is not None else UNKNOWN
+        return self.resolver.resolve_int(found.value, found.scope) if found is not None else UNKNOWN
 
     def use_multiprocessing(self, launch: Launch):
         """Whether a launch starts worker processes: True, False, UNKNOWN, or the
         ``OpenSwitch`` that turns them on."""
-        if launch.method.endswith("_generator") and self.keras_version == 3:
+        if launch.method.endswith("_generator") and self.version.keras_version == 3:
             return False  # Keras 3 has no such method: AttributeError first (KMP306)
         if launch.argument("use_multiprocessing") is not None:
-            if self.keras_version == 3:
+            if self.version.keras_version == 3:
                 return False  # Keras 3 rejects the argument before starting anything (KMP305)
             if self.input_takes_no_workers(launch) is not None:
                 return False  # arrays and datasets never go through the worker pool (KMP303)
             found = launch.argument("use_multiprocessing")
-            mp = self.switch_value(found.value, found.scope)
+            mp = self.switches.switch_value(found.value, found.scope)
             workers = self.launch_int(launch, "workers")
         elif launch.loader is not None:
             mp, workers = self.loader_worker_settings(launch.loader, launch.loader_call, launch.function)
@@ -184,7 +192,7 @@ class Launches:
         else:
             return False
         if mp is UNKNOWN:
-            mp = True if self.options.assume_multiprocessing else UNKNOWN
+            mp = True if self.walk.options.assume_multiprocessing else UNKNOWN
         if (mp is True or isinstance(mp, OpenSwitch)) and workers is not UNKNOWN and workers <= 0:
             return False
         return mp
@@ -206,7 +214,7 @@ class Launches:
         style: Keras 3 rejects it on the launch), unless the data never reaches the workers."""
         return (
             launch.unresolved_kwargs
-            and self.keras_version != 3
+            and self.version.keras_version != 3
             and self.input_takes_no_workers(launch) is None
         )
 
@@ -223,13 +231,13 @@ class Launches:
             if not (
                 (isinstance(value, ast.Constant) and value.value is None)
                 or isinstance(value, (ast.Tuple, ast.List))
-                or self.is_dataset_value(value, scope)
-                or self.is_in_memory_value(value, scope)
+                or self.data_kinds.is_dataset_value(value, scope)
+                or self.data_kinds.is_in_memory_value(value, scope)
             ):
                 return None  # Keras feeds a validation loader or generator through the same workers
         if any(isinstance(arg, ast.Starred) for arg in call.args[:2]):
             return None
-        if self.is_dataset_value(launch.data, fn):
+        if self.data_kinds.is_dataset_value(launch.data, fn):
             return "dataset"
         if launch.method in ("fit", "evaluate"):
             y = call.args[1] if len(call.args) > 1 else launch.value("y")
@@ -238,7 +246,7 @@ class Launches:
         # Keras tests validation_split for truth: 0.0 (or a value not known) is no evidence.
         if launch.method == "fit" and self.launch_bool(launch, "validation_split") is True:
             return "validation_split"
-        if self.is_in_memory_value(launch.data, fn):
+        if self.data_kinds.is_in_memory_value(launch.data, fn):
             return "arrays"
         return None
 
@@ -251,11 +259,11 @@ class Launches:
             arguments, unresolved = self.call_arguments(call, fn)
             if "use_multiprocessing" in arguments:
                 found = arguments["use_multiprocessing"]
-                mp = self.switch_value(found.value, found.scope)
+                mp = self.switches.switch_value(found.value, found.scope)
             if "workers" in arguments:
                 found = arguments["workers"]
-                workers = self.resolve_int(found.value, found.scope)
-        class_mp, class_workers = self.owner_of(loader).class_worker_settings(loader)
+                workers = self.resolver.resolve_int(found.value, found.scope)
+        class_mp, class_workers = self.hierarchy.owner_of(loader).launches.class_worker_settings(loader)
         if mp is None:
             mp = class_mp
             if mp is None:
@@ -269,7 +277,7 @@ class Launches:
     def construction_settings(self, loader: DataLoader, call: ast.Call | None, fn) -> WorkerSettings:
         """The ``WorkerSettings`` a loader construction (or, without one, its class) gives."""
         mp, workers = self.loader_worker_settings(loader, call, fn)
-        if mp is UNKNOWN and self.options.assume_multiprocessing:
+        if mp is UNKNOWN and self.walk.options.assume_multiprocessing:
             mp = True
         return settings_of(mp, workers)
 
@@ -279,22 +287,22 @@ class Launches:
         construction: ``Loader(x, use_mp=args.mp)``), or a switch the class reads itself
         (``os.environ``...). True, False, an ``OpenSwitch``, UNKNOWN, or None when the class
         passes none."""
-        for owner, init in self._init_chain(loader):
+        for owner, init in self.init_chain(loader):
             for node in walk_scope(init):
                 if not (isinstance(node, ast.Call) and is_super_init(node)):
                     continue
                 value = keyword(node, "use_multiprocessing")
                 if value is None:
                     continue
-                if isinstance(value, ast.Name) and value.id in owner.scope(init).params:
-                    first = next(iter(self._init_chain(loader)), (None, None))[1]
+                if isinstance(value, ast.Name) and value.id in owner.walk.scope(init).params:
+                    first = next(iter(self.init_chain(loader)), (None, None))[1]
                     if init is not first or call is None:
                         return UNKNOWN
-                    passed = self.passed_argument(call, init, value.id, 1)
+                    passed = self.switches.passed_argument(call, init, value.id, 1)
                     if not isinstance(passed, ast.AST):
                         return UNKNOWN  # not passed, or only through *args/**mapping
-                    return self.switch_value(passed, fn)
-                return owner.switch_value(value, init)
+                    return self.switches.switch_value(passed, fn)
+                return owner.switches.switch_value(value, init)
             return None  # the first __init__ decides whether a base's is reached
         return None
 
@@ -303,24 +311,24 @@ class Launches:
         first ``__init__`` along its MRO that passes each one (in this module or, through the
         bases' ``super().__init__()`` calls, in another project module)."""
         settings: dict[str, object] = {}
-        for owner, init in self._init_chain(loader):
+        for owner, init in self.init_chain(loader):
             calls = [node for node in walk_scope(init) if isinstance(node, ast.Call) and is_super_init(node)]
             for node in calls:
                 if keyword(node, "use_multiprocessing") is not None:
-                    mp = owner.resolve_bool(keyword(node, "use_multiprocessing"), None)
+                    mp = owner.resolver.resolve_bool(keyword(node, "use_multiprocessing"), None)
                     # forwarded from the caller (UNKNOWN): decided at the construction
                     settings.setdefault("mp", None if mp is UNKNOWN else mp)
                 if keyword(node, "workers") is not None:
-                    value = owner.resolve_int(keyword(node, "workers"), None)
+                    value = owner.resolver.resolve_int(keyword(node, "workers"), None)
                     settings.setdefault("workers", None if value is UNKNOWN else value)
             if not calls or len(settings) == 2:
                 break
         return settings.get("mp"), settings.get("workers")
 
-    def _init_chain(self, loader: DataLoader):
+    def init_chain(self, loader: DataLoader):
         """(facts, __init__) along the loader's MRO, from the one it runs to those that
         ``super().__init__()`` reaches."""
-        chain = [(self, cls) for cls in loader.mro] + list(loader.foreign)
+        chain = [(self.walk.facts, cls) for cls in loader.mro] + list(loader.foreign)
         for owner, cls in chain:
             for stmt in cls.body:
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "__init__":
@@ -340,7 +348,7 @@ class Launches:
         """fit/evaluate/predict... defined in the module with a workers-like parameter: calls of
         those names may be the module's own methods rather than Keras'."""
         names = set()
-        for fn in self.all_functions:
+        for fn in self.walk.all_functions:
             params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
             if fn.name in LAUNCH_METHODS and params & WORKER_ARGUMENTS:
                 names.add(fn.name)
@@ -360,43 +368,43 @@ class Launches:
         """Every ``Loader(...)`` call of a data loader class defined in the module, or imported
         from another project module."""
         found = []
-        if not self.data_loaders_by_name and self.project is None:
+        if not self.hierarchy.data_loaders_by_name and self.walk.project is None:
             return found
         # a call by a bare name makes a loader only when some loader class has that name (the
         # function's scope, costly to build, is looked at only then)
-        names = {loader.name for loader in self.data_loaders}
-        for call, fn in self.calls_by_function:
-            if not isinstance(call.func, ast.Name) or call.func.id in self.imports:
-                loader = self.imported_loader_called(call, fn)
+        names = {loader.name for loader in self.hierarchy.data_loaders}
+        for call, fn in self.walk.calls_by_function:
+            if not isinstance(call.func, ast.Name) or call.func.id in self.walk.imports:
+                loader = self.hierarchy.imported_loader_called(call, fn)
                 if loader is not None:
                     found.append((call, fn, loader))
                 continue
             if call.func.id not in names:
                 continue
-            if fn is not None and call.func.id in self.scope(fn).locals:
+            if fn is not None and call.func.id in self.walk.scope(fn).locals:
                 loader = self.local_loader_class(call.func.id, fn)
             else:
-                loader = self.data_loaders_by_name.get(call.func.id)
+                loader = self.hierarchy.data_loaders_by_name.get(call.func.id)
             if loader is not None:
                 found.append((call, fn, loader))
         return found
 
     def local_loader_class(self, name: str, fn: FunctionNode) -> DataLoader | None:
         """The data loader class a function defines under ``name`` (a local class), if any."""
-        definition = self.scope(fn).single_definition(name)
+        definition = self.walk.scope(fn).single_definition(name)
         if not isinstance(definition, ast.ClassDef):
             return None
-        return next((loader for loader in self.data_loaders if loader.node is definition), None)
+        return next((loader for loader in self.hierarchy.data_loaders if loader.node is definition), None)
 
     def _local_loader_instance(self, node: ast.AST | None, fn: FunctionNode | None):
         """(loader, construction) for ``Local(...)`` of a loader class the function defines,
         directly or through a name bound once."""
-        node, scope = self.follow(node, fn)
+        node, scope = self.resolver.follow(node, fn)
         if (
             scope is not None
             and isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
-            and node.func.id in self.scope(scope).locals
+            and node.func.id in self.walk.scope(scope).locals
         ):
             loader = self.local_loader_class(node.func.id, scope)
             if loader is not None:
@@ -411,6 +419,8 @@ class Launches:
     def processes_site(self, loader: DataLoader) -> tuple[object, int, int] | None:
         """Where the loader is made to run in worker processes (or would be, when an open switch
         is on), as (file, line, column); None when it is not."""
+        if loader.pipeline == "torch":
+            return self.pipelines.dataset_processes_site(loader)
         settings = self.loader_process_settings(loader)
         return settings.site if settings.may_use_processes else None
 
@@ -420,7 +430,10 @@ class Launches:
         it), a construction passing ``use_multiprocessing=True``, or the class's own
         ``super().__init__(use_multiprocessing=True)``; or another project module shows one of
         those for it or a subclass (never for unknown data there). Processes for certain win
-        over processes behind an open switch; "none" when nothing shows either."""
+        over processes behind an open switch; "none" when nothing shows either. A torch dataset
+        runs in processes where a DataLoader with workers runs it (``Pipelines``)."""
+        if loader.pipeline == "torch":
+            return self.pipelines.dataset_process_settings(loader)
         cache = self.__dict__.setdefault("_process_settings_memo", {})
         if id(loader) not in cache:
             cache[id(loader)] = self._loader_process_settings(loader)
@@ -437,7 +450,7 @@ class Launches:
                 opened = settings
             return False
 
-        here = self.path
+        here = self.walk.path
         for launch in self.multiprocessing_launches:
             settings = replace(
                 self.launch_settings(launch), site=(here, launch.call.lineno, launch.call.col_offset)
@@ -447,15 +460,15 @@ class Launches:
                     return settings
                 continue
             data, fn = launch.data, launch.function
-            cls = self.instance_class(data, fn) if data is not None else None
+            cls = self.resolver.instance_class(data, fn) if data is not None else None
             if cls is not None:
                 if cls is loader.node and consider(settings):
                     return settings
                 continue
             if data is not None and not (
-                self.plain_iterator(data, fn)
-                or self.is_dataset_value(data, fn)
-                or self.is_in_memory_value(data, fn)
+                self.data_kinds.plain_iterator(data, fn)
+                or self.data_kinds.is_dataset_value(data, fn)
+                or self.data_kinds.is_in_memory_value(data, fn)
             ):
                 if consider(settings):
                     return settings
@@ -472,8 +485,8 @@ class Launches:
             return replace(settings, site=(here, loader.node.lineno, loader.node.col_offset))
         if settings.kind == "open" and opened is settings:
             opened = replace(settings, site=(here, loader.node.lineno, loader.node.col_offset))
-        if self.project is not None:
-            found = self.project.process_launch_of(loader.key)
+        if self.walk.project is not None:
+            found = self.walk.project.process_launch_of(loader.key)
             if found is not None:
                 path, line, col, condition = found
                 if condition is None:
@@ -498,7 +511,8 @@ class Launches:
         """Data loaders (of this or another project module) that this module runs in worker
         processes, each with where and the settings (processes, or open with its switch): a
         launch with processes fed a known loader, a construction that sets
-        ``use_multiprocessing=True``, or a class of the module that sets it itself."""
+        ``use_multiprocessing=True``, or a class of the module that sets it itself; and the torch
+        datasets a DataLoader of the module with workers runs."""
         found = [
             (launch.loader, launch.call, self.launch_settings(launch))
             for launch in self.multiprocessing_launches
@@ -508,8 +522,9 @@ class Launches:
             settings = self.construction_settings(loader, call, fn)
             if settings.may_use_processes:
                 found.append((loader, call, settings))
-        for loader in self.data_loaders:
+        for loader in self.hierarchy.data_loaders:
             settings = self.class_settings(loader)
             if settings.may_use_processes:
                 found.append((loader, loader.node, settings))
-        return found
+        found = [entry for entry in found if entry[0].pipeline != "torch"]
+        return found + self.pipelines.datasets_started_with_processes()

@@ -5,10 +5,23 @@ from __future__ import annotations
 
 import ast
 import functools
+import weakref
 from typing import Iterator
 
-from .bindings import COUNTED_AGAIN, BindingTable, FunctionScope, assignment_sources, record_bindings
-from .syntax import FunctionNode, child_bodies, is_main_guard, own_expressions, walk_scope
+from .bindings import (
+    COUNTED_AGAIN,
+    BindingTable,
+    FunctionScope,
+    assignment_sources,
+    record_bindings,
+)
+from .syntax import (
+    FunctionNode,
+    child_bodies,
+    is_main_guard,
+    own_expressions,
+    walk_scope,
+)
 
 
 def walk_import_time(stmt: ast.stmt) -> Iterator[ast.AST]:
@@ -41,9 +54,28 @@ def module_statements(body: list[ast.stmt], in_guard: bool = False):
 
 class ModuleWalk:
     """The module's layout: its imports, classes and functions, the names bound at import time
-    and under the main guard, and an index of its nodes by type."""
+    and under the main guard, and an index of its nodes by type; and what every seam needs to
+    know of the module (its tree, options, file, project), read from its ``ModuleFacts``.
 
-    tree: ast.Module
+    ``facts`` is that ``ModuleFacts`` (held by a weak reference: no cycle keeps a tree alive):
+    the seams name their module by it to the project layer and in (facts, node) pairs, never to
+    reach a seam through it."""
+
+    def __init__(self, facts) -> None:
+        self.tree: ast.Module = facts.tree
+        self.source: str = facts.source
+        self.filename: str = facts.filename
+        self.options = facts.options
+        self.kind: str = facts.kind
+        self.project = facts.project
+        self.path = facts.path
+        self._facts = weakref.ref(facts)
+        self._walk_module()
+
+    @property
+    def facts(self):
+        """The ``ModuleFacts`` of the module."""
+        return self._facts()
 
     def _walk_module(self) -> None:
         self.imports: dict[str, str] = {}
@@ -110,7 +142,7 @@ class ModuleWalk:
             level, contexts = next_level, next_contexts
         self.nodes_by_type = nodes_by_type
         self._calls_with_function = calls
-        self._import_nodes = import_nodes
+        self.import_nodes = import_nodes
         self.all_functions: list[FunctionNode] = def_nodes
         globals_by_scope: dict[int, list[str]] = {}
         for node, scope in global_scopes:
@@ -125,7 +157,7 @@ class ModuleWalk:
 
     def _collect_imports(self) -> None:
         """Local name -> dotted target, for every import in the module (the first one wins)."""
-        for node in self._import_nodes:
+        for node in self.import_nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -197,7 +229,7 @@ class ModuleWalk:
         """The dotted path of every import in the module, at any depth: ``import a.b`` gives
         ``a.b``, ``from .a import b`` gives ``.a`` and ``.a.b``."""
         paths: list[str] = []
-        for node in self._import_nodes:
+        for node in self.import_nodes:
             if isinstance(node, ast.Import):
                 paths.extend(alias.name for alias in node.names)
             else:

@@ -3,8 +3,10 @@ worker processes, where they are iterated, and the start method a program pins.
 
 A torch ``Dataset`` subclass is a data loader of the hierarchy (``DataLoader.pipeline ==
 "torch"``), but its worker code runs in processes only where a ``DataLoader(num_workers>0)``
-that is iterated runs it, in this module or another project module: ``loader_uses_processes``
-answers that for torch datasets, and ``loaders_started_with_processes`` tells the project.
+that is iterated runs it, in this module or another project module: ``dataset_process_settings``
+answers that, which ``Launches.loader_process_settings`` (and ``loader_uses_processes``) asks for
+torch datasets, and ``datasets_started_with_processes`` joins ``Launches.loaders_started_with_processes``,
+which tells the project.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import ast
 import functools
 from dataclasses import dataclass, replace
 
-from .hierarchy import DataLoader
-from .module import module_statements, walk_import_time
-from .switches import PROCESSES, OpenSwitch, WorkerSettings
+from .hierarchy import DataLoader, LoaderHierarchy
+from .module import ModuleWalk, module_statements, walk_import_time
+from .resolver import Resolver
+from .returns import ReturnSummaries
+from .switches import PROCESSES, OpenSwitch, Switches, WorkerSettings
 from .syntax import FunctionNode, keyword, source_text, walk_scope
 from .torch_api import (
     DATALOADER_PARAMETERS,
@@ -94,18 +98,33 @@ def argument(call: ast.Call, name: str) -> ast.expr | None:
 
 
 class Pipelines:
-    """torch DataLoaders and start methods, on top of the resolver, the hierarchy and launches."""
+    """torch DataLoaders, grain and start methods, on top of the resolver, switches (worker
+    counts), the hierarchy and return summaries."""
+
+    def __init__(
+        self,
+        walk: ModuleWalk,
+        resolver: Resolver,
+        switches: Switches,
+        hierarchy: LoaderHierarchy,
+        returns: ReturnSummaries,
+    ) -> None:
+        self.walk = walk
+        self.resolver = resolver
+        self.switches = switches
+        self.hierarchy = hierarchy
+        self.returns = returns
 
     @functools.cached_property
     def torch_loaders(self) -> list[TorchLoader]:
-        if "torch" not in " ".join(self.imports.values()):
+        if "torch" not in " ".join(self.walk.imports.values()):
             return []
         found = []
-        for call, fn in self.calls_by_function:
-            if self.qualname(call.func, fn) not in TORCH_DATALOADERS:
+        for call, fn in self.walk.calls_by_function:
+            if self.resolver.qualname(call.func, fn) not in TORCH_DATALOADERS:
                 continue
             dataset = argument(call, "dataset")
-            loader = self.loader_for_instance(dataset, fn)[0] if dataset is not None else None
+            loader = self.returns.loader_for_instance(dataset, fn)[0] if dataset is not None else None
             if loader is None and dataset is not None:
                 loader = self._local_dataset(dataset, fn)
             if loader is not None and loader.pipeline != "torch":
@@ -125,13 +144,13 @@ class Pipelines:
     def _local_dataset(self, node: ast.expr, fn) -> DataLoader | None:
         """The dataset class defined in a function that an expression constructs there
         (``DataLoader(Rows(), ...)`` with ``class Rows(Dataset)`` local to the function)."""
-        value, scope = self.follow(node, fn)
+        value, scope = self.resolver.follow(node, fn)
         if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and scope is not None):
             return None
-        definition = self.definition_of(value.func.id, scope)
+        definition = self.resolver.definition_of(value.func.id, scope)
         if not isinstance(definition, ast.ClassDef):
             return None
-        return next((loader for loader in self.data_loaders if loader.node is definition), None)
+        return next((loader for loader in self.hierarchy.data_loaders if loader.node is definition), None)
 
     def _torch_workers(self, node: ast.expr | None, fn) -> tuple[object, str, OpenSwitch | None]:
         """(workers, "num_workers=...", switch): workers is an int, OPEN or UNKNOWN; switch is
@@ -139,24 +158,24 @@ class Pipelines:
         if node is None:
             return 0, "num_workers=0", None
         text = f"num_workers={source_text(node)}"
-        value = self.worker_count(node, fn)
+        value = self.switches.worker_count(node, fn)
         if isinstance(value, OpenSwitch):
             return OPEN, text, value
         if value is not UNKNOWN:
             return value, text, None
-        followed, scope = self.follow(node, fn, at_launch=True)
-        if isinstance(followed, ast.Call) and self.qualname(followed.func, scope) in CPU_COUNTS:
+        followed, scope = self.resolver.follow(node, fn, at_launch=True)
+        if isinstance(followed, ast.Call) and self.resolver.qualname(followed.func, scope) in CPU_COUNTS:
             return 2, text, None  # more than one
         if isinstance(node, (ast.Attribute, ast.Subscript)):
             return OPEN, text, None
-        if isinstance(node, ast.Name) and fn is not None and node.id in self.scope(fn).params:
+        if isinstance(node, ast.Name) and fn is not None and node.id in self.walk.scope(fn).params:
             return OPEN, text, None
         return UNKNOWN, text, None
 
     def _is_used(self, call: ast.Call, fn) -> bool:
         """A DataLoader whose value goes somewhere: not a bare expression statement, and not
         bound to a plain name that its scope never reads."""
-        body = fn.body if fn is not None else self.tree.body
+        body = fn.body if fn is not None else self.walk.tree.body
         for stmt in (node for part in body for node in ast.walk(part)):
             if isinstance(stmt, ast.Expr) and stmt.value is call:
                 return False
@@ -165,7 +184,7 @@ class Pipelines:
                 if not all(isinstance(target, ast.Name) for target in targets):
                     return True
                 names = {target.id for target in targets}
-                scope_nodes = walk_scope(fn) if fn is not None else ast.walk(self.tree)
+                scope_nodes = walk_scope(fn) if fn is not None else ast.walk(self.walk.tree)
                 return any(
                     isinstance(node, ast.Name) and node.id in names and isinstance(node.ctx, ast.Load)
                     for node in scope_nodes
@@ -184,34 +203,26 @@ class Pipelines:
                 return found
         return None
 
-    def processes_site(self, loader: DataLoader):
+    def dataset_processes_site(self, loader: DataLoader):
         """For a torch dataset: the DataLoader with workers that runs it, here or in another
         project module, as (file, line, column); never a Keras launch or construction."""
-        if loader.pipeline != "torch":
-            return super().processes_site(loader)
         running = self.torch_loader_running(loader)
         if running is not None:
-            return (self.path, running.call.lineno, running.call.col_offset)
-        if self.project is None:
+            return (self.walk.path, running.call.lineno, running.call.col_offset)
+        if self.walk.project is None:
             return None
-        found = self.project.process_launch_of(loader.key)
+        found = self.walk.project.process_launch_of(loader.key)
         return found[:3] if found is not None else None
 
-    def loader_process_settings(self, loader: DataLoader) -> WorkerSettings:
+    def dataset_process_settings(self, loader: DataLoader) -> WorkerSettings:
         """For a torch dataset: processes where a DataLoader with workers runs it (its site),
-        else none; a Keras loader's settings otherwise."""
-        if loader.pipeline != "torch":
-            return super().loader_process_settings(loader)
-        site = self.processes_site(loader)
+        else none (``Launches.loader_process_settings`` asks here for torch datasets)."""
+        site = self.dataset_processes_site(loader)
         return replace(PROCESSES, site=site) if site is not None else WorkerSettings("none")
 
-    def loaders_started_with_processes(self) -> list[tuple[DataLoader, ast.AST, WorkerSettings]]:
-        found = [
-            (loader, node, settings)
-            for loader, node, settings in super().loaders_started_with_processes()
-            if loader.pipeline != "torch"
-        ]
-        return found + [
+    def datasets_started_with_processes(self) -> list[tuple[DataLoader, ast.AST, WorkerSettings]]:
+        """The torch datasets that a DataLoader of this module with workers runs."""
+        return [
             (tl.loader, tl.call, PROCESSES)
             for tl in self.torch_loaders_with_workers
             if tl.loader is not None
@@ -221,7 +232,9 @@ class Pipelines:
         """Whether the rules that need worker processes judge this loader: a Keras loader
         always (the loader exists to be fed to Keras' workers), a torch dataset only where a
         DataLoader with workers runs it (a Dataset alone runs in the main process)."""
-        return loader.pipeline != "torch" or self.owner_of(loader).loader_uses_processes(loader)
+        if loader.pipeline != "torch":
+            return True
+        return self.hierarchy.owner_of(loader).pipelines.dataset_process_settings(loader).may_use_processes
 
     @functools.cached_property
     def torch_import_time_iterations(self) -> list[tuple[ast.AST, TorchLoader, FunctionNode | None]]:
@@ -231,10 +244,10 @@ class Pipelines:
         if not self.torch_loaders_with_workers:
             return []
         found = []
-        statements = [stmt for stmt, in_guard in module_statements(self.tree.body) if not in_guard]
+        statements = [stmt for stmt, in_guard in module_statements(self.walk.tree.body) if not in_guard]
         nodes = [(node, None) for stmt in statements for node in walk_import_time(stmt)]
-        for name in self.import_time_functions:
-            fn = self.functions[name]
+        for name in self.walk.import_time_functions:
+            fn = self.walk.functions[name]
             nodes.extend((node, fn) for node in walk_scope(fn))
         loop_iterables = {id(node.iter) for node, _fn in nodes if isinstance(node, (ast.For, ast.comprehension))}
         for node, fn in nodes:
@@ -243,7 +256,7 @@ class Pipelines:
             elif id(node) in loop_iterables:
                 continue  # ``for i, batch in enumerate(loader)``: the loop is the finding
             elif isinstance(node, ast.Call) and (
-                self.qualname(node.func, fn) in ITERATING_BUILTINS
+                self.resolver.qualname(node.func, fn) in ITERATING_BUILTINS
                 or (isinstance(node.func, ast.Attribute) and node.func.attr in ITERATING_METHODS)
             ):
                 iterated = node.args[0] if node.args else keyword(node, "x")
@@ -270,28 +283,28 @@ class Pipelines:
         for node, fn in self._import_time_nodes():
             if isinstance(node, (ast.For, ast.comprehension)):
                 iterated = node.iter
-            elif isinstance(node, ast.Call) and self.qualname(node.func, fn) in ITERATING_BUILTINS:
+            elif isinstance(node, ast.Call) and self.resolver.qualname(node.func, fn) in ITERATING_BUILTINS:
                 iterated = node.args[0] if node.args else None
             else:
                 continue
-            value, _scope = self.follow(iterated, fn)
+            value, _scope = self.resolver.follow(iterated, fn)
             if isinstance(value, ast.Call) and id(value) in starts:
                 found.append((node, starts[id(value)]))
         return found
 
     def _import_time_nodes(self):
-        statements = [stmt for stmt, in_guard in module_statements(self.tree.body) if not in_guard]
+        statements = [stmt for stmt, in_guard in module_statements(self.walk.tree.body) if not in_guard]
         nodes = [(node, None) for stmt in statements for node in walk_import_time(stmt)]
-        for name in self.import_time_functions:
-            fn = self.functions[name]
+        for name in self.walk.import_time_functions:
+            fn = self.walk.functions[name]
             nodes.extend((node, fn) for node in walk_scope(fn))
         return nodes
 
     def _torch_loader_of(self, node: ast.AST | None, fn) -> TorchLoader | None:
         """The DataLoader with workers an expression evaluates to (``loader``, ``enumerate(loader)``)."""
-        if isinstance(node, ast.Call) and self.qualname(node.func, fn) in ITERATING_BUILTINS and node.args:
+        if isinstance(node, ast.Call) and self.resolver.qualname(node.func, fn) in ITERATING_BUILTINS and node.args:
             node = node.args[0]
-        value, _scope = self.follow(node, fn)
+        value, _scope = self.resolver.follow(node, fn)
         for found in self.torch_loaders_with_workers:
             if found.call is value:
                 return found
@@ -302,8 +315,8 @@ class Pipelines:
         """(start method, call) for every literal ``set_start_method("spawn")`` (multiprocessing
         or torch.multiprocessing) in the module, in source order."""
         pins = []
-        for call, fn in self.calls_by_function:
-            if self.qualname(call.func, fn) not in SET_START_METHOD:
+        for call, fn in self.walk.calls_by_function:
+            if self.resolver.qualname(call.func, fn) not in SET_START_METHOD:
                 continue
             method = call.args[0] if call.args else keyword(call, "method")
             if isinstance(method, ast.Constant) and method.value in START_METHODS:
@@ -327,7 +340,7 @@ class Pipelines:
         decides (spawn on Windows and macOS, forkserver on Linux from Python 3.14). None: it
         fails on no targeted platform. Never the Python or platform that runs the linter."""
         method = self.start_method_for(torch_loader)
-        targets = set(self.options.target_platforms)
+        targets = set(self.walk.options.target_platforms)
         if torch_loader.context is not None:
             where = f"multiprocessing_context={torch_loader.context!r}"
         else:
@@ -342,26 +355,26 @@ class Pipelines:
             return f"it runs on Linux only because of {where}: {' and '.join(others)} cannot fork"
         places = list(others)
         if "linux" in targets:
-            places.append("Linux" if self.options.python_minor >= (3, 14) else "on Linux with Python 3.14+")
+            places.append("Linux" if self.walk.options.python_minor >= (3, 14) else "on Linux with Python 3.14+")
         if not places:
             return None
         if len(places) > 1:
             return f"it fails on {', '.join(places[:-1])} and {places[-1]}"
         return f"it fails on {places[0]}" if not places[0].startswith("on ") else f"it fails {places[0]}"
 
-    def dataset_runner(self, loader: DataLoader) -> tuple[Pipelines, TorchLoader] | None:
+    def dataset_runner(self, loader: DataLoader) -> tuple[object, TorchLoader] | None:
         """(module facts, DataLoader) of the DataLoader with workers that runs a torch dataset:
         one of this module, else the first of the project that does; None when none is known."""
         running = self.torch_loader_running(loader)
         if running is not None:
-            return self, running
-        if self.project is None:
+            return self.walk.facts, running
+        if self.walk.project is None:
             return None
-        found = self.project.process_launch_of(loader.key)
+        found = self.walk.project.process_launch_of(loader.key)
         if found is None:
             return None
-        facts = self.project.facts_of(found[0])
-        for torch_loader in getattr(facts, "torch_loaders_with_workers", ()):
+        facts = self.walk.project.facts_of(found[0])
+        for torch_loader in facts.pipelines.torch_loaders_with_workers if facts is not None else ():
             if (torch_loader.call.lineno, torch_loader.call.col_offset) == (found[1], found[2]):
                 return facts, torch_loader
         return None
@@ -378,13 +391,13 @@ class Pipelines:
                 return ""
             reach = self.pickling_reach(torch_loader)
             return f" ({reach})" if reach else None
-        loader = self.data_loaders_by_name.get(str(fields.get("loader", "")))
+        loader = self.hierarchy.data_loaders_by_name.get(str(fields.get("loader", "")))
         if loader is None or loader.pipeline != "torch" or "dataloader" in fields:
             return ""
         runner = self.dataset_runner(loader)
         reach = ""
         if code in PICKLING_CODES and runner is not None:
-            reach = runner[0].pickling_reach(runner[1])
+            reach = runner[0].pipelines.pickling_reach(runner[1])
             if reach is None:
                 if not fields.get("extra"):
                     return None
@@ -392,7 +405,7 @@ class Pipelines:
         if fields.get("form") == "dataloader":  # the message names the DataLoader itself
             return f" ({reach})" if reach else ""
         reach = f"; {reach}" if reach else ""
-        running = runner[1] if runner is not None and runner[0] is self else None
+        running = runner[1] if runner is not None and runner[0] is self.walk.facts else None
         if running is None:
             condition = runner[1].condition if runner is not None else ""
             return (
@@ -409,19 +422,19 @@ class Pipelines:
         """(call, workers, label) for each grain multiprocessing start of the module:
         ``.mp_prefetch(MultiprocessingOptions(num_workers=N))`` and
         ``grain.DataLoader(worker_count=N)``; workers is an int, OPEN or UNKNOWN."""
-        if "grain" not in " ".join(self.imports.values()):
+        if "grain" not in " ".join(self.walk.imports.values()):
             return []
         found = []
-        for call, fn in self.calls_by_function:
+        for call, fn in self.walk.calls_by_function:
             if isinstance(call.func, ast.Attribute) and call.func.attr == "mp_prefetch":
                 options = call.args[0] if call.args else keyword(call, "options")
-                options, scope = self.follow(options, fn)
-                if isinstance(options, ast.Call) and self.qualname(options.func, scope) in GRAIN_OPTIONS:
+                options, scope = self.resolver.follow(options, fn)
+                if isinstance(options, ast.Call) and self.resolver.qualname(options.func, scope) in GRAIN_OPTIONS:
                     count = options.args[0] if options.args else keyword(options, "num_workers")
                     if count is not None:
                         workers, text, _switch = self._torch_workers(count, scope)
                         found.append((call, workers, f"mp_prefetch({text})"))
-            elif self.qualname(call.func, fn) in GRAIN_DATALOADERS:
+            elif self.resolver.qualname(call.func, fn) in GRAIN_DATALOADERS:
                 count = keyword(call, "worker_count")
                 if count is not None:
                     workers, text, _switch = self._torch_workers(count, fn)
@@ -440,10 +453,10 @@ class Pipelines:
     @functools.cached_property
     def grain_transforms(self) -> list[ast.ClassDef]:
         """Classes of the module deriving directly from a grain transform base."""
-        if "grain" not in " ".join(self.imports.values()):
+        if "grain" not in " ".join(self.walk.imports.values()):
             return []
         return [
             node
-            for node in self.nodes_of(ast.ClassDef)
-            if any(self.qualname(base) in GRAIN_TRANSFORM_BASES for base in node.bases)
+            for node in self.walk.nodes_of(ast.ClassDef)
+            if any(self.resolver.qualname(base) in GRAIN_TRANSFORM_BASES for base in node.bases)
         ]

@@ -11,20 +11,28 @@ import functools
 
 from .bindings import COUNTED_AGAIN
 from .follow import FOLLOW_DEPTH, too_deep
-from .syntax import BUILTIN_NAMES, FunctionNode
+from .module import ModuleWalk
+from .syntax import BUILTIN_NAMES, FunctionNode, self_name_of
 from .values import AUTOTUNE_ATTRIBUTES, MANY_CALLS, UNKNOWN, Autotune, Many
+
+# Methods that change a dict in place: an options dict they are called on is not known.
+DICT_MUTATORS = frozenset({"update", "pop", "popitem", "clear", "setdefault", "__setitem__", "__delitem__"})
+
 
 class Resolver:
     """Names and values, on top of the module walk."""
 
+    def __init__(self, walk: ModuleWalk) -> None:
+        self.walk = walk
+
     def qualname(self, node: ast.AST, fn: FunctionNode | None = None) -> str | None:
         """The dotted name an expression refers to through the module's imports."""
         if isinstance(node, ast.Name):
-            if fn is not None and node.id in self.scope(fn).locals:
+            if fn is not None and node.id in self.walk.scope(fn).locals:
                 return self.local_import(node.id, fn)
-            if node.id in self.imports:
-                return self.imports[node.id]
-            if node.id in self.module_bound or node.id in self.main_guard_bound:
+            if node.id in self.walk.imports:
+                return self.walk.imports[node.id]
+            if node.id in self.walk.module_bound or node.id in self.walk.main_guard_bound:
                 return None
             if node.id in BUILTIN_NAMES:
                 return "builtins." + node.id
@@ -42,11 +50,11 @@ class Resolver:
     def local_import(self, name: str, fn: FunctionNode) -> str | None:
         """The dotted target of a local of ``fn`` bound exactly once, by an import statement in
         the function (``def train(): from generators.pascal import PascalVocGenerator``)."""
-        table = self.scope(fn).table
+        table = self.walk.scope(fn).table
         node = table.nodes.get(name)
         if table.counts.get(name) != 1 or not isinstance(node, (ast.Import, ast.ImportFrom)):
             return None
-        if name in self.scope(fn).params or name in self.scope(fn).globals:
+        if name in self.walk.scope(fn).params or name in self.walk.scope(fn).globals:
             return None
         for alias in node.names:
             if isinstance(node, ast.Import):
@@ -65,27 +73,27 @@ class Resolver:
 
     def module_constant(self, name: str) -> ast.expr | None:
         """The value of a module-level name assigned exactly once and never rebound elsewhere."""
-        if name in self.global_writes or name in self.main_guard_bound:
+        if name in self.walk.global_writes or name in self.walk.main_guard_bound:
             return None
-        return self.module_table.single_value(name)
+        return self.walk.module_table.single_value(name)
 
     @functools.cached_property
     def main_guard_values(self) -> dict[str, ast.expr]:
         """Names bound exactly once under ``if __name__ == "__main__":`` and nowhere else at
         module level -> their value (a launch under the guard sees that binding)."""
-        table = self.guard_table
+        table = self.walk.guard_table
         return {
             name: value
             for name in table.values
             if (value := table.single_value(name)) is not None
-            and name not in self.module_bound
-            and name not in self.global_writes
+            and name not in self.walk.module_bound
+            and name not in self.walk.global_writes
         }
 
     def binding_of(self, name: str, fn: FunctionNode | None):
         """(expression, scope) of the single binding of a name in the function, else the module."""
         if fn is not None:
-            scope = self.scope(fn)
+            scope = self.walk.scope(fn)
             if name in scope.locals:
                 return scope.single_value(name), fn
         return self.module_constant(name), None
@@ -103,20 +111,20 @@ class Resolver:
         code also sees names bound only under the main guard. ``(None, scope)`` when the name
         is a parameter, declared global, written from a function, or not bound at all."""
         if fn is not None:
-            scope = self.scope(fn)
+            scope = self.walk.scope(fn)
             if name in scope.locals:
                 if name in scope.params or name in scope.globals:
                     return None, fn
                 return scope.table.sources.get(name), fn
-        if name in self.global_writes:
+        if name in self.walk.global_writes:
             return None, None
-        if name in self.module_table:
-            if name in self.main_guard_bound:
+        if name in self.walk.module_table:
+            if name in self.walk.main_guard_bound:
                 return None, None
-            sources = self.module_table.sources.get(name, [])
+            sources = self.walk.module_table.sources.get(name, [])
             return [source for source in sources if source is not COUNTED_AGAIN], None
-        if at_launch and fn is None and name in self.guard_table:
-            return self.guard_table.sources.get(name), None
+        if at_launch and fn is None and name in self.walk.guard_table:
+            return self.walk.guard_table.sources.get(name), None
         return None, None
 
     def follow(self, node: ast.AST | None, fn: FunctionNode | None, at_launch: bool = False):
@@ -146,7 +154,7 @@ class Resolver:
         assignments (one per branch of an ``if``); None otherwise."""
         if fn is None:
             return None
-        scope = self.scope(fn)
+        scope = self.walk.scope(fn)
         if name not in scope.locals or name in scope.params or name in scope.globals:
             return None
         return scope.table.every_value(name)
@@ -157,11 +165,11 @@ class Resolver:
     def definition_of(self, name: str, fn: FunctionNode | None) -> ast.AST | None:
         """The def or class statement a name refers to: a local one bound once in ``fn``, else a
         module-level one bound once; None for imports, parameters and rebound names."""
-        if fn is not None and name in self.scope(fn).locals:
-            return self.scope(fn).single_definition(name)
-        if name in self.imports or name in self.global_writes:
+        if fn is not None and name in self.walk.scope(fn).locals:
+            return self.walk.scope(fn).single_definition(name)
+        if name in self.walk.imports or name in self.walk.global_writes:
             return None
-        return self.module_table.single_definition(name)
+        return self.walk.module_table.single_definition(name)
 
     def resolve(self, node: ast.AST | None, fn: FunctionNode | None = None, _depth: int = 0):
         """A literal value, ``Many`` for cpu counts, or UNKNOWN."""
@@ -201,3 +209,31 @@ class Resolver:
         if isinstance(value, bool) or not isinstance(value, int):
             return UNKNOWN
         return value
+
+    def instance_class(self, node: ast.AST, fn: FunctionNode | None) -> ast.ClassDef | None:
+        """The module class of ``self`` in a method, or of a name bound once to ``Class(...)``."""
+        if not isinstance(node, ast.Name):
+            return None
+        if fn is not None and node.id == self_name_of(fn) and node.id in self.walk.scope(fn).params:
+            return self.walk.method_owner.get(id(fn))
+        value, scope = self.follow(node, fn, at_launch=True)
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+            definition = self.definition_of(value.func.id, scope)
+            if isinstance(definition, ast.ClassDef):
+                return definition
+        return None
+
+    def dict_changed_in_place(self, name: str) -> bool:
+        """``name[k] = v``, ``del name[k]`` or ``name.update(...)`` (and the like) anywhere in the
+        module, in any scope: then what a ``**name`` passes is not known."""
+        for node in self.walk.nodes_of(ast.Subscript):
+            if (
+                isinstance(node.ctx, (ast.Store, ast.Del))
+                and isinstance(node.value, ast.Name)
+                and node.value.id == name
+            ):
+                return True
+        return any(
+            isinstance(node.value, ast.Name) and node.value.id == name and node.attr in DICT_MUTATORS
+            for node in self.walk.nodes_of(ast.Attribute)
+        )

@@ -17,7 +17,9 @@ import functools
 from dataclasses import dataclass
 
 from .follow import too_deep
-from .hierarchy import reachable_methods
+from .hierarchy import DataLoader, LoaderHierarchy, reachable_methods
+from .module import ModuleWalk
+from .resolver import Resolver
 from .self_state import self_assignments_in
 from .syntax import FunctionNode, is_self_attribute, self_name_of, walk_scope
 
@@ -66,32 +68,51 @@ def _is_none(node: ast.expr | None) -> bool:
 
 
 class ReturnSummaries:
-    """Return summaries and held objects, on top of the resolver and the class hierarchy."""
+    """What calls run and return, and held objects, on top of the resolver and the hierarchy."""
+
+    def __init__(self, walk: ModuleWalk, resolver: Resolver, hierarchy: LoaderHierarchy) -> None:
+        self.walk = walk
+        self.resolver = resolver
+        self.hierarchy = hierarchy
 
     @functools.cached_property
     def reachable_functions(self) -> list[FunctionNode]:
         """The functions worker code can reach outside a loader's own methods: module-level
         functions, and the methods of the module's classes that are no data loaders."""
-        loaders = {id(loader.node) for loader in self.data_loaders}
+        loaders = {id(loader.node) for loader in self.hierarchy.data_loaders}
         methods = [
             stmt
-            for cls in self.classes.values()
+            for cls in self.walk.classes.values()
             if id(cls) not in loaders
             for stmt in cls.body
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
         ]
-        return list(self.functions.values()) + methods
+        return list(self.walk.functions.values()) + methods
 
     # ------------------------------------------------------------------ what a call runs
+    def called_function(self, call: ast.Call, fn: FunctionNode | None):
+        """(facts, def) of the module-level function a call runs: one of this module bound
+        once, or one of another project module through an import; None otherwise."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            definition = self.resolver.definition_of(func.id, fn)
+            if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if self.walk.functions.get(func.id) is definition:
+                    return self.walk.facts, definition
+                return None
+        if self.walk.project is not None and isinstance(func, (ast.Name, ast.Attribute)):
+            return self.walk.project.function_of(self.walk.facts, func, fn)
+        return None
+
     def class_instantiated(self, call: ast.Call, fn: FunctionNode | None):
         """(facts, ClassDef) of the module-level or imported project class a call instantiates."""
         func = call.func
         if isinstance(func, ast.Name):
-            definition = self.definition_of(func.id, fn)
+            definition = self.resolver.definition_of(func.id, fn)
             if isinstance(definition, ast.ClassDef):
-                return (self, definition) if self.classes.get(func.id) is definition else None
-        if self.project is not None and isinstance(func, (ast.Name, ast.Attribute)):
-            return self.project.class_of(self, func, fn)
+                return (self.walk.facts, definition) if self.walk.classes.get(func.id) is definition else None
+        if self.walk.project is not None and isinstance(func, (ast.Name, ast.Attribute)):
+            return self.walk.project.class_of(self.walk.facts, func, fn)
         return None
 
     def method_called(self, call: ast.Call, fn: FunctionNode | None):
@@ -100,25 +121,58 @@ class ReturnSummaries:
         func = call.func
         if not isinstance(func, ast.Attribute):
             return None
-        owner, cls = self, None
+        owner, cls = self.walk.facts, None
         name = func.value.id if isinstance(func.value, ast.Name) else None
-        if fn is not None and name is not None and name == self_name_of(fn) and name in self.scope(fn).params:
-            cls = self.method_owner.get(id(fn))
-        elif name is not None and isinstance(self.definition_of(name, fn), ast.ClassDef):
-            definition = self.definition_of(name, fn)
-            cls = definition if self.classes.get(name) is definition else None
-        elif self.project is not None and isinstance(func.value, (ast.Name, ast.Attribute)):
-            found = self.project.class_of(self, func.value, fn)  # an imported project class
+        if (
+            fn is not None
+            and name is not None
+            and name == self_name_of(fn)
+            and name in self.walk.scope(fn).params
+        ):
+            cls = self.walk.method_owner.get(id(fn))
+        elif name is not None and isinstance(self.resolver.definition_of(name, fn), ast.ClassDef):
+            definition = self.resolver.definition_of(name, fn)
+            cls = definition if self.walk.classes.get(name) is definition else None
+        elif self.walk.project is not None and isinstance(func.value, (ast.Name, ast.Attribute)):
+            found = self.walk.project.class_of(self.walk.facts, func.value, fn)  # an imported project class
             if found is not None:
                 owner, cls = found
         if cls is None:
             return None
-        method = owner.class_methods(cls).get(func.attr)
+        method = owner.hierarchy.class_methods(cls).get(func.attr)
         return (owner, method) if method is not None else None
 
     def function_called(self, call: ast.Call, fn: FunctionNode | None):
         """(facts, def) of the project function or method a call runs, when known."""
         return self.called_function(call, fn) or self.method_called(call, fn)
+
+    def loader_for_instance(
+        self, node: ast.AST | None, fn: FunctionNode | None
+    ) -> tuple[DataLoader | None, ast.Call | None]:
+        """The data loader class and constructor call an expression evaluates to, if known (no
+        call when a project function returns the loader)."""
+        node, _scope = self.resolver.follow(node, fn)
+        if not isinstance(node, ast.Call):
+            return None, None
+        if isinstance(node.func, ast.Name):
+            if fn is None or node.func.id not in self.walk.scope(fn).locals:
+                loader = self.hierarchy.data_loaders_by_name.get(node.func.id)
+                if loader is not None:
+                    return loader, node
+        loader = self.hierarchy.imported_loader_called(node, fn)
+        if loader is not None:
+            return loader, node
+        return self.loader_returned(node, fn), None
+
+    def loader_returned(self, call: ast.Call, fn: FunctionNode | None) -> DataLoader | None:
+        """The data loader a project function returns an instance of (``def train_gen(): return
+        Frames("train")``), by its return summary; the construction is the function's own."""
+        target = self.function_called(call, fn)
+        returned = target[0].returns.returns_of(target[1]) if target is not None else None
+        if returned is None or returned.where is None:
+            return None
+        found = self.class_at(returned.where)
+        return found[0].hierarchy.loader_for_class(found[1]) if found is not None else None
 
     # ------------------------------------------------------------------ return summaries
     def returns_of(self, fn: FunctionNode, _depth: int = 0) -> Returned | None:
@@ -169,8 +223,8 @@ class ReturnSummaries:
         return None
 
     def _name_returned(self, value: ast.Name, fn, depth) -> Returned | None:
-        if fn is not None and value.id in self.scope(fn).locals:
-            scope = self.scope(fn)
+        if fn is not None and value.id in self.walk.scope(fn).locals:
+            scope = self.walk.scope(fn)
             definition = scope.single_definition(value.id)
             if isinstance(definition, ast.ClassDef):
                 return Returned(LOCAL, f"the local class '{value.id}'")
@@ -178,7 +232,7 @@ class ReturnSummaries:
                 return Returned(LOCAL, f"the nested function '{value.id}'")
             bound = scope.single_value(value.id)
             return self.value_returned(bound, fn, depth + 1) if bound is not None else None
-        definition = self.definition_of(value.id, None)
+        definition = self.resolver.definition_of(value.id, None)
         if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return Returned(FUNCTION, f"the module-level function '{value.id}'")
         return None
@@ -187,14 +241,14 @@ class ReturnSummaries:
         """What a call gives: a local class's instance, a project class's instance, what a
         project function returns (by its summary), or what an outside callable makes."""
         func = call.func
-        if isinstance(func, ast.Name) and fn is not None and func.id in self.scope(fn).locals:
-            if isinstance(self.scope(fn).single_definition(func.id), ast.ClassDef):
+        if isinstance(func, ast.Name) and fn is not None and func.id in self.walk.scope(fn).locals:
+            if isinstance(self.walk.scope(fn).single_definition(func.id), ast.ClassDef):
                 return Returned(LOCAL, f"an instance of the local class '{func.id}'")
             return None
         target = self.function_called(call, fn)
         if target is not None:
             owner, function = target
-            found = owner.returns_of(function, depth + 1)
+            found = owner.returns.returns_of(function, depth + 1)
             if found is None or found.kind == INSTANCE or found.kind == FUNCTION:
                 return found
             return Returned(found.kind, f"{found.what} returned by {function.name}()", found.qualname)
@@ -202,7 +256,7 @@ class ReturnSummaries:
         if cls is not None:
             owner, node = cls
             return Returned(INSTANCE, f"a {node.name} object", where=(owner.path, node.name, node.lineno))
-        qualname = self.qualname(func, fn)
+        qualname = self.resolver.qualname(func, fn)
         if qualname is not None:
             return Returned(MADE_BY, qualname, qualname)
         return None
@@ -210,10 +264,10 @@ class ReturnSummaries:
     def class_at(self, where: tuple):
         """(facts, ClassDef) of a class an INSTANCE summary names."""
         path, name, line = where
-        owner = self
-        if path is not None and path != self.path:
-            owner = self.project.facts_of(path) if self.project is not None else None
-        cls = owner.classes.get(name) if owner is not None else None
+        owner = self.walk.facts
+        if path is not None and path != self.walk.path:
+            owner = self.walk.project.facts_of(path) if self.walk.project is not None else None
+        cls = owner.walk.classes.get(name) if owner is not None else None
         return (owner, cls) if cls is not None and cls.lineno == line else None
 
     def loader_factories(self) -> list[str]:
@@ -221,32 +275,32 @@ class ReturnSummaries:
         loader (``def train_gen(): return Frames("train")``)."""
         returned_calls = {
             id(node.value)
-            for node in self.nodes_of(ast.Return)
+            for node in self.walk.nodes_of(ast.Return)
             if isinstance(node.value, ast.Call) and self._may_name_loader(node.value.func)
         }
         if not returned_calls:
             return []
-        module_functions = {id(fn) for fn in self.functions.values()}
-        returning = {id(fn) for call, fn in self.calls_by_function if id(call) in returned_calls}
+        module_functions = {id(fn) for fn in self.walk.functions.values()}
+        returning = {id(fn) for call, fn in self.walk.calls_by_function if id(call) in returned_calls}
         found = []
-        for name, fn in self.functions.items():
+        for name, fn in self.walk.functions.items():
             if id(fn) not in returning or id(fn) not in module_functions:
                 continue  # returns no call: no instance
             returned = self.returns_of(fn)
             if returned is not None and returned.kind == INSTANCE:
                 cls = self.class_at(returned.where)
-                if cls is not None and cls[0].loader_for_class(cls[1]) is not None:
+                if cls is not None and cls[0].hierarchy.loader_for_class(cls[1]) is not None:
                     found.append(name)
         return found
 
     def _may_name_loader(self, func: ast.expr) -> bool:
         """A callee that may be a loader class: one of the module's, or an imported name."""
         if isinstance(func, ast.Name):
-            return func.id in self.data_loaders_by_name or func.id in self.imports
+            return func.id in self.hierarchy.data_loaders_by_name or func.id in self.walk.imports
         root = func
         while isinstance(root, ast.Attribute):
             root = root.value
-        return isinstance(root, ast.Name) and root.id in self.imports
+        return isinstance(root, ast.Name) and root.id in self.walk.imports
 
     # ------------------------------------------------------------------ held objects
     def held_objects(self, cls: ast.ClassDef, parent_methods) -> dict[str, tuple]:
@@ -263,29 +317,14 @@ class ReturnSummaries:
             for assignment in self_assignments_in(method, method.body, self_name, ()):
                 value = assignment.value
                 if isinstance(value, ast.Name):
-                    value, _scope = self.follow(value, method)
+                    value, _scope = self.resolver.follow(value, method)
                 found = self.value_returned(value, method) if value is not None else None
                 target = self.class_at(found.where) if found is not None and found.kind == INSTANCE else None
-                if target is None or target[0].loader_for_class(target[1]) is not None:
+                if target is None or target[0].hierarchy.loader_for_class(target[1]) is not None:
                     other.add(assignment.attr)
                 else:
                     held.setdefault(assignment.attr, target)
         return {attr: target for attr, target in held.items() if attr not in other}
-
-    def held_arguments(self) -> list[tuple]:
-        """(loader key, attribute, class (file, name, line)) for the instances of project classes
-        (no data loaders) that constructions of this module pass to a loader's constructor, which
-        stores them on self."""
-        found = []
-        for loader, attr, value, fn, _passed in self.construction_arguments():
-            value, scope = self.follow(value, fn, at_launch=True)
-            returned = self.value_returned(value, scope) if value is not None else None
-            if returned is None or returned.kind != INSTANCE:
-                continue
-            target = self.class_at(returned.where)
-            if target is not None and target[0].loader_for_class(target[1]) is None:
-                found.append((loader.key, attr, returned.where))
-        return found
 
     def held_calls(self, fn: FunctionNode, held: dict[str, tuple]):
         """(label, facts, method) for each ``self.<attr>.<method>(...)`` in ``fn`` on an object it
@@ -305,6 +344,6 @@ class ReturnSummaries:
             if attr is None or attr not in held:
                 continue
             owner, cls = held[attr]
-            methods = owner.class_methods(cls)
+            methods = owner.hierarchy.class_methods(cls)
             for name, method in reachable_methods(methods, entry).items():
                 yield (called if name == entry else f"{called} -> {name}()"), owner, method, cls

@@ -8,7 +8,8 @@ import functools
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from .hierarchy import DataLoader
+from .hierarchy import DataLoader, LoaderHierarchy
+from .module import ModuleWalk
 from .syntax import (
     FunctionNode,
     assigned_value,
@@ -258,7 +259,11 @@ def self_assignments_in(fn, body, self_name, outer_guards) -> Iterator[SelfAssig
 
 
 class SelfState:
-    """Self assignments and uses of the module's data loaders."""
+    """Self assignments and uses of the module's data loaders, on top of the hierarchy."""
+
+    def __init__(self, walk: ModuleWalk, hierarchy: LoaderHierarchy) -> None:
+        self.walk = walk
+        self.hierarchy = hierarchy
 
     def self_assignments(self, loader: DataLoader) -> list[SelfAssignment]:
         """Every ``self.x = ...`` in the loader's methods (its own and in-module bases')."""
@@ -273,7 +278,7 @@ class SelfState:
     @functools.cached_property
     def _self_attribute_uses(self) -> dict[int, list[SelfAttributeUse]]:
         by_loader: dict[int, list[SelfAttributeUse]] = {}
-        for loader in self.data_loaders:
+        for loader in self.hierarchy.data_loaders:
             uses = [use for fn in loader.methods.values() for use in self_attribute_uses_in(fn)]
             inherited = helper_guards(loader, uses)
             by_loader[id(loader.node)] = [

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from .bindings import Unpacked
 from .follow import too_deep
+from .module import ModuleWalk
+from .resolver import Resolver
 from .syntax import FunctionNode, parameter_names, self_name_of, source_text, walk_scope
 from .values import UNKNOWN
 
@@ -164,11 +166,15 @@ def _assigned_literal(body: list[ast.stmt], name: str):
 class Switches:
     """Worker switches, on top of the module walk and the resolver."""
 
+    def __init__(self, walk: ModuleWalk, resolver: Resolver) -> None:
+        self.walk = walk
+        self.resolver = resolver
+
     def switch_value(self, node: ast.AST | None, fn: FunctionNode | None, _depth: int = 0):
         """A worker setting read as a truth value: True, False, an ``OpenSwitch``, or UNKNOWN."""
         if node is None or too_deep(_depth):
             return UNKNOWN
-        value = self.resolve_bool(node, fn)
+        value = self.resolver.resolve_bool(node, fn)
         if value is not UNKNOWN:
             return value
         written = node
@@ -180,7 +186,7 @@ class Switches:
             parameter = self._parameter_switch(node.id, fn, _depth)
             if parameter is not None:
                 return parameter
-            node, scope = self.follow(node, fn, at_launch=True)
+            node, scope = self.resolver.follow(node, fn, at_launch=True)
             if node is None:
                 return self._branch_switch(written.id, fn, _depth)
             if node is not written:
@@ -200,14 +206,14 @@ class Switches:
         one), UNKNOWN otherwise. A parameter every call site fills with a count is the largest."""
         if node is None or too_deep(_depth):
             return UNKNOWN
-        value = self.resolve_int(node, fn)
+        value = self.resolver.resolve_int(node, fn)
         if value is not UNKNOWN:
             return value
         if (
             isinstance(node, ast.Call)
             and len(node.args) == 1
             and not node.keywords
-            and self.qualname(node.func, fn) in COUNT_CONVERSIONS
+            and self.resolver.qualname(node.func, fn) in COUNT_CONVERSIONS
         ):
             inner = node.args[0]
             if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
@@ -220,7 +226,7 @@ class Switches:
             counted = self._parameter_count(node.id, fn, _depth)
             if counted is not None:
                 return counted
-            followed, scope = self.follow(node, fn, at_launch=True)
+            followed, scope = self.resolver.follow(node, fn, at_launch=True)
             if followed is None or followed is node:
                 return UNKNOWN
             found = self.worker_count(followed, scope, _depth + 1)
@@ -266,7 +272,7 @@ class Switches:
         """``if args.workers > 0: mp = True`` / ``else: mp = False``: a name bound to a literal
         on each branch of a test that is itself an open switch is that switch (negated when the
         true branch turns processes off). UNKNOWN for any other shape."""
-        body = fn.body if fn is not None else self.tree.body
+        body = fn.body if fn is not None else self.walk.tree.body
         nodes = walk_scope(fn) if fn is not None else ast.walk(ast.Module(body=body, type_ignores=[]))
         branches = [
             node for node in nodes
@@ -276,7 +282,7 @@ class Switches:
         if len(branches) != 1:
             return UNKNOWN
         branch = branches[0]
-        counts = self.scope(fn).table.counts if fn is not None else self.module_table.counts
+        counts = self.walk.scope(fn).table.counts if fn is not None else self.walk.module_table.counts
         if counts.get(name) != 2:
             return UNKNOWN  # bound elsewhere too
         on, off = _assigned_literal(branch.body, name), _assigned_literal(branch.orelse, name)
@@ -296,9 +302,9 @@ class Switches:
         key = _string(node.slice)
         if key is None or not isinstance(node.value, ast.Name):
             return None
-        if self.dict_changed_in_place(node.value.id):
+        if self.resolver.dict_changed_in_place(node.value.id):
             return None
-        value, scope = self.follow(node.value, fn, at_launch=True)
+        value, scope = self.resolver.follow(node.value, fn, at_launch=True)
         if isinstance(value, ast.Dict):
             for entry_key, entry_value in zip(value.keys, value.values):
                 if entry_key is None:
@@ -312,7 +318,7 @@ class Switches:
         ``os.environ.get("MP") == "1"``, ``not args.threads``, ``cfg.mode.lower() == "mp"``."""
         inner = None
         if isinstance(node, ast.Call):
-            qualname = self.qualname(node.func, fn) or (
+            qualname = self.resolver.qualname(node.func, fn) or (
                 node.func.id if isinstance(node.func, ast.Name) else None
             )
             if qualname in CONVERTING_CALLS and len(node.args) == 1 and not node.keywords:
@@ -340,12 +346,12 @@ class Switches:
     def _is_literal(self, node: ast.AST, fn: FunctionNode | None) -> bool:
         if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
             return all(self._is_literal(element, fn) for element in node.elts)
-        return self.resolve(node, fn) is not UNKNOWN
+        return self.resolver.resolve(node, fn) is not UNKNOWN
 
     def _open_source(self, node: ast.AST, fn: FunctionNode | None, depth: int) -> OpenSwitch | None:
         """An argparse attribute, a flag, a config lookup or an environment variable read."""
         if isinstance(node, ast.Call):
-            qualname = self.qualname(node.func, fn)
+            qualname = self.resolver.qualname(node.func, fn)
             if qualname in ENVIRONMENT_CALLS:
                 return OpenSwitch(source_text(node, limit=60), ENVIRONMENT, node)
             func = node.func
@@ -355,19 +361,19 @@ class Switches:
                 and node.args
                 and _string(node.args[0]) is not None
             ):
-                if self.qualname(func.value, fn) in ENVIRONMENT_MAPPINGS:
+                if self.resolver.qualname(func.value, fn) in ENVIRONMENT_MAPPINGS:
                     return OpenSwitch(source_text(node, limit=60), ENVIRONMENT, node)
                 if self._config_object(func.value, fn, depth) is not None:
                     return OpenSwitch(source_text(node, limit=60), CONFIG, node)
             return None
         if isinstance(node, ast.Subscript) and _string(node.slice) is not None:
-            if self.qualname(node.value, fn) in ENVIRONMENT_MAPPINGS:
+            if self.resolver.qualname(node.value, fn) in ENVIRONMENT_MAPPINGS:
                 return OpenSwitch(source_text(node, limit=60), ENVIRONMENT, node)
             if self._config_object(node.value, fn, depth) is not None:
                 return OpenSwitch(source_text(node, limit=60), CONFIG, node)
             return None
         if isinstance(node, ast.Attribute):
-            if self.qualname(node.value, fn) in FLAG_OBJECTS:
+            if self.resolver.qualname(node.value, fn) in FLAG_OBJECTS:
                 return OpenSwitch(source_text(node, limit=60), FLAG, node)
             kind = self._config_object(node.value, fn, depth)
             if kind is not None:
@@ -381,7 +387,7 @@ class Switches:
         A dict the module writes itself is no config: its entries are read as values."""
         if too_deep(depth):
             return None
-        if isinstance(node, ast.Attribute) and self.qualname(node, fn) in FLAG_OBJECTS:
+        if isinstance(node, ast.Attribute) and self.resolver.qualname(node, fn) in FLAG_OBJECTS:
             return FLAG  # FLAGS = flags.FLAGS
         if isinstance(node, (ast.Attribute, ast.Subscript)):
             if isinstance(node, ast.Subscript) and _string(node.slice) is None:
@@ -389,9 +395,9 @@ class Switches:
             inner = self._config_object(node.value, fn, depth + 1)
             return CONFIG if inner is not None else None
         if isinstance(node, ast.Name):
-            if fn is not None and node.id in self.scope(fn).params:
+            if fn is not None and node.id in self.walk.scope(fn).params:
                 return self._parameter_object(node.id, fn, depth)
-            sources, scope = self.binding_sources(node.id, fn, at_launch=True)
+            sources, scope = self.resolver.binding_sources(node.id, fn, at_launch=True)
             if not sources or any(source is None for source in sources):
                 return None
             kinds = set()
@@ -420,7 +426,7 @@ class Switches:
                 and _string(node.args[0]) is not None
             ):
                 return CONFIG if self._config_object(func.value, fn, depth + 1) else None
-            qualname = self.qualname(node.func, fn)
+            qualname = self.resolver.qualname(node.func, fn)
             if qualname in CONFIG_READERS:
                 return CONFIG
             if qualname == "builtins.vars" and len(node.args) == 1:
@@ -428,15 +434,15 @@ class Switches:
                 return CONFIG if inner is not None else None  # vars(parser.parse_args())
             if isinstance(node.func, ast.Name):
                 # a function of the module that returns the parsed arguments or a config
-                definition = self.definition_of(node.func.id, fn)
+                definition = self.resolver.definition_of(node.func.id, fn)
                 if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     return self._returned_object(definition, depth + 1)
-            if self.project is not None and isinstance(node.func, (ast.Name, ast.Attribute)):
+            if self.walk.project is not None and isinstance(node.func, (ast.Name, ast.Attribute)):
                 # the same, from another project module (``from utils import load_config``)
-                found = self.project.function_of(self, node.func, fn)
+                found = self.walk.project.function_of(self.walk.facts, node.func, fn)
                 if found is not None:
                     owner, definition = found
-                    return owner._returned_object(definition, depth + 1)
+                    return owner.switches._returned_object(definition, depth + 1)
         return None
 
     def _argparse_call(self, node: ast.AST, fn: FunctionNode | None) -> bool:
@@ -472,19 +478,19 @@ class Switches:
         if key in cache:
             return cache[key]
         found = []
-        owner = self.method_owner.get(id(function))
-        if owner is None and self.functions.get(function.name) is function:
-            for call, fn in self.calls_by_function:
+        owner = self.walk.method_owner.get(id(function))
+        if owner is None and self.walk.functions.get(function.name) is function:
+            for call, fn in self.walk.calls_by_function:
                 func = call.func
                 if (
                     isinstance(func, ast.Name)
                     and func.id == function.name
-                    and (fn is None or func.id not in self.scope(fn).locals)
+                    and (fn is None or func.id not in self.walk.scope(fn).locals)
                 ):
                     found.append((call, fn, 0))
         elif owner is not None and not function.decorator_list:
             methods = {id(stmt) for stmt in owner.body if isinstance(stmt, ast.FunctionDef)}
-            for call, fn in self.calls_by_function:
+            for call, fn in self.walk.calls_by_function:
                 func = call.func
                 if not (isinstance(func, ast.Attribute) and func.attr == function.name):
                     continue
@@ -497,9 +503,9 @@ class Switches:
                 ):
                     found.append((call, fn, 1))  # self.train(...)
                 elif isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name):
-                    if self.definition_of(receiver.func.id, fn) is owner:
+                    if self.resolver.definition_of(receiver.func.id, fn) is owner:
                         found.append((call, fn, 1))  # Trainer(...).train(...)
-                elif isinstance(receiver, ast.Name) and self.instance_class(receiver, fn) is owner:
+                elif isinstance(receiver, ast.Name) and self.resolver.instance_class(receiver, fn) is owner:
                     found.append((call, fn, 1))  # trainer = Trainer(...); trainer.train(...)
         cache[key] = found
         return found
@@ -535,12 +541,12 @@ class Switches:
     def _parameter_values(self, name: str, fn: FunctionNode, depth: int):
         """(value, call, caller) for every call site of ``fn`` in the module, or None when the
         name is no parameter of ``fn``, is rebound in its body, or ``fn`` has no call site."""
-        scope = self.scope(fn)
+        scope = self.walk.scope(fn)
         if name not in scope.params or scope.table.counts.get(name) or name in scope.globals:
             return None
         if name not in parameter_names(fn):
             return None
-        if id(fn) in self.method_owner and name == self_name_of(fn):
+        if id(fn) in self.walk.method_owner and name == self_name_of(fn):
             return None
         sites = self.call_sites(fn)
         if not sites:

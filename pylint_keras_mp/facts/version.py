@@ -7,7 +7,12 @@ import functools
 import os
 
 from ..installed import version
-from .keras_api import WORKER_ARGUMENTS, import_path_uses_keras, imports_keras, is_keras_loader_base
+from .keras_api import (
+    WORKER_ARGUMENTS,
+    import_path_uses_keras,
+    imports_keras,
+    is_keras_loader_base,
+)
 from .syntax import is_super_init, source_text, walk_scope
 
 # Keras-version evidence in a module (qualified-name prefixes). A call of fit_generator & co. is
@@ -61,6 +66,9 @@ TENSORFLOW_DISTRIBUTIONS = (
     "tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos", "tensorflow-intel",
     "tf-nightly", "tf-nightly-cpu",
 )
+from .module import ModuleWalk
+from .resolver import Resolver
+
 TF_KERAS3_FROM = (2, 16)
 LEGACY_KERAS_VALUES = ("1", "true", "True")
 
@@ -126,16 +134,20 @@ def evidence_text(node: ast.AST) -> str:
 class KerasVersion:
     """The Keras version of the module, on top of the module walk and the resolver."""
 
+    def __init__(self, walk: ModuleWalk, resolver: Resolver) -> None:
+        self.walk = walk
+        self.resolver = resolver
+
     @functools.cached_property
     def uses_keras(self) -> bool:
         """The module uses Keras (one of its imports has a keras/tensorflow/tf_keras component),
         so its fit/evaluate/predict are Keras'."""
-        return imports_keras(self.import_paths)
+        return imports_keras(self.walk.import_paths)
 
     @functools.cached_property
     def imports_tf_keras(self) -> bool:
         """The module imports ``tf_keras``: Keras 2, whatever the option says."""
-        return any(path.split(".")[0] == "tf_keras" for path in self.import_paths)
+        return any(path.split(".")[0] == "tf_keras" for path in self.walk.import_paths)
 
     @functools.cached_property
     def keras_version_evidence(self) -> dict[int, ast.AST]:
@@ -143,9 +155,9 @@ class KerasVersion:
         evidence: dict[int, ast.AST] = {}
         version_attrs = {"PyDataset", "src", "ops", "config", "data_utils", "engine"}
         # From the module's index, not a new walk; "first" is first in source order.
-        candidates = self._import_nodes + [
+        candidates = self.walk.import_nodes + [
             node
-            for node in self.nodes_of(ast.Attribute)
+            for node in self.walk.nodes_of(ast.Attribute)
             if node.attr in version_attrs
         ]
         candidates.sort(key=lambda node: (node.lineno, node.col_offset))
@@ -163,7 +175,7 @@ class KerasVersion:
                 names = [f"{node.module}.{alias.name}" for alias in node.names]
             elif isinstance(node, ast.Attribute):
                 if node.attr in version_attrs:
-                    qualname = self.qualname(node)
+                    qualname = self.resolver.qualname(node)
                     names = [qualname] if qualname else []
             for name in names:
                 if name.startswith(KERAS3_PREFIXES) or name.endswith(".PyDataset"):
@@ -176,8 +188,8 @@ class KerasVersion:
         """``super().__init__(workers=..., ...)`` in the ``__init__`` of a class whose base is
         Keras' ``Sequence`` (or ``PyDataset``): only Keras 3's base takes worker arguments."""
         found = []
-        for cls in self.nodes_of(ast.ClassDef):
-            if not any(is_keras_loader_base(self.qualname(base) or "") for base in cls.bases):
+        for cls in self.walk.nodes_of(ast.ClassDef):
+            if not any(is_keras_loader_base(self.resolver.qualname(base) or "") for base in cls.bases):
                 continue
             for stmt in cls.body:
                 if not (isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__"):
@@ -198,7 +210,7 @@ class KerasVersion:
         only API in its other modules), else what is installed where the linter runs."""
         if self.imports_tf_keras:
             return 2, "this module imports tf_keras"
-        forced = self.options.keras_version
+        forced = self.walk.options.keras_version
         if forced in ("2", "3"):
             return int(forced), f"the keras-version option ({forced})"
         evidence = self.keras_version_evidence
@@ -207,8 +219,8 @@ class KerasVersion:
             return version, f"this module ({evidence_text(node)}, line {node.lineno})"
         if evidence or not self.uses_keras:
             return None, ""  # mixed signals, or no Keras at all
-        if self.project is not None:
-            found = self.project.keras_version_of_project()
+        if self.walk.project is not None:
+            found = self.walk.project.keras_version_of_project()
             if found is not None:
                 return found
         installed = self.installed_keras_version
@@ -229,10 +241,10 @@ class KerasVersion:
         """The Keras the module's imports get in the linting environment: ``tensorflow.*``
         (``tf.keras``) from the installed TensorFlow, any other Keras import from the installed
         ``keras``; None when that is not installed or the two disagree."""
-        via_tensorflow = any(path.split(".")[0] == "tensorflow" for path in self.import_paths)
+        via_tensorflow = any(path.split(".")[0] == "tensorflow" for path in self.walk.import_paths)
         via_keras = any(
             path.split(".")[0] != "tensorflow" and import_path_uses_keras(path)
-            for path in self.import_paths
+            for path in self.walk.import_paths
         )
         majors = set()
         if via_tensorflow:

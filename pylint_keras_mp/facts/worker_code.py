@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import ast
 
-from .hierarchy import DataLoader
+from .hierarchy import DataLoader, LoaderHierarchy
+from .module import ModuleWalk
+from .returns import ReturnSummaries
 from .syntax import FunctionNode, walk_scope
 
 # How many helper functions are followed from one loader's worker code.
@@ -14,21 +16,17 @@ HELPER_LIMIT = 200
 
 
 class WorkerCode:
-    """Helpers of worker code, on top of the resolver and the class hierarchy."""
+    """Helpers of worker code, on top of the class hierarchy and return summaries."""
 
-    def called_function(self, call: ast.Call, fn: FunctionNode | None):
-        """(facts, def) of the module-level function a call runs: one of this module bound
-        once, or one of another project module through an import; None otherwise."""
-        func = call.func
-        if isinstance(func, ast.Name):
-            definition = self.definition_of(func.id, fn)
-            if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if self.functions.get(func.id) is definition:
-                    return self, definition
-                return None
-        if self.project is not None and isinstance(func, (ast.Name, ast.Attribute)):
-            return self.project.function_of(self, func, fn)
-        return None
+    def __init__(
+        self,
+        walk: ModuleWalk,
+        hierarchy: LoaderHierarchy,
+        returns: ReturnSummaries,
+    ) -> None:
+        self.walk = walk
+        self.hierarchy = hierarchy
+        self.returns = returns
 
     def helpers_reached(self, loader: DataLoader, given=None) -> list[tuple[object, FunctionNode, str]]:
         """[(facts, function, label)] for the functions that the loader's worker methods call,
@@ -41,13 +39,13 @@ class WorkerCode:
         held = self.loader_held_objects(loader)
         if given:
             held = {**given, **held}  # objects its constructions give it to hold, (attr -> class)
-        pending = [(self, fn, name, name, held) for name, fn in loader.worker_methods.items()]
+        pending = [(self.walk.facts, fn, name, name, held) for name, fn in loader.worker_methods.items()]
         while pending and len(found) < HELPER_LIMIT:
             owner, fn, entry, label, held = pending.pop(0)
             for node in walk_scope(fn):
                 if not isinstance(node, ast.Call):
                     continue
-                target = owner.called_function(node, fn)
+                target = owner.returns.called_function(node, fn)
                 if target is None or id(target[1]) in seen:
                     continue
                 seen.add(id(target[1]))
@@ -55,13 +53,14 @@ class WorkerCode:
                 reached = f"{entry} -> {target[1].name}()"
                 found.append((target[0], target[1], reached))
                 pending.append((target[0], target[1], entry, reached, {}))
-            for via, held_owner, method, cls in owner.held_calls(fn, held):
+            for via, held_owner, method, cls in owner.returns.held_calls(fn, held):
                 if id(method) in seen:
                     continue
                 seen.add(id(method))
                 reached = f"{label} -> {via}"
                 found.append((held_owner, method, reached))
-                pending.append((held_owner, method, entry, reached, held_owner.class_held_objects(cls)))
+                holds = held_owner.worker_code.class_held_objects(cls)
+                pending.append((held_owner, method, entry, reached, holds))
         return found
 
     def loader_held_objects(self, loader: DataLoader) -> dict[str, tuple]:
@@ -71,7 +70,7 @@ class WorkerCode:
         if key not in cache:
             worker = {id(fn) for fn in loader.worker_methods.values()}
             parent = [fn for fn in loader.methods.values() if id(fn) not in worker]
-            cache[key] = self.held_objects(loader.node, parent)
+            cache[key] = self.returns.held_objects(loader.node, parent)
         return cache[key]
 
     def class_held_objects(self, cls) -> dict[str, tuple]:
@@ -80,8 +79,8 @@ class WorkerCode:
         key = id(cls)
         if key not in cache:
             cache[key] = {}  # a class that holds an instance of itself: nothing more
-            init = self.class_methods(cls).get("__init__")
-            cache[key] = self.held_objects(cls, [init] if init is not None else [])
+            init = self.hierarchy.class_methods(cls).get("__init__")
+            cache[key] = self.returns.held_objects(cls, [init] if init is not None else [])
         return cache[key]
 
     def reached_candidates(self, reports_in) -> list[FunctionNode]:
@@ -89,38 +88,38 @@ class WorkerCode:
         a rule would report: module-level functions (tested first: the project is searched for
         callers only when one of them qualifies), and the methods of its classes that worker
         code of a project loader reaches (found first: most methods are never reached)."""
-        found = [fn for fn in self.functions.values() if reports_in(fn)]
+        found = [fn for fn in self.walk.functions.values() if reports_in(fn)]
         return found + [fn for fn in self.methods_reached() if reports_in(fn)]
 
     def functions_reached(self) -> list[FunctionNode]:
         """Every function and method of this module that worker code of a project loader runs."""
-        if self.project is None:
+        if self.walk.project is None:
             reached = {
                 id(fn)
-                for loader in self.data_loaders
+                for loader in self.hierarchy.data_loaders
                 for owner, fn, _label in self.helpers_reached(loader)
-                if owner is self
+                if owner is self.walk.facts
             }
-            return [fn for fn in self.reachable_functions if id(fn) in reached]
-        keys = {(name, line) for name, line, *_ in self.project.worker_helpers().get(self.path, [])}
-        return [fn for fn in self.reachable_functions if (fn.name, fn.lineno) in keys]
+            return [fn for fn in self.returns.reachable_functions if id(fn) in reached]
+        keys = {(name, line) for name, line, *_ in self._project_helpers()}
+        return [fn for fn in self.returns.reachable_functions if (fn.name, fn.lineno) in keys]
 
     def methods_reached(self) -> list[FunctionNode]:
         """The methods of this module's classes (no data loaders) that worker code of a project
         loader runs, through the objects it holds."""
         if "_methods_reached" in self.__dict__:
             return self.__dict__["_methods_reached"]
-        methods = [fn for fn in self.reachable_functions if id(fn) in self.method_owner]
+        methods = [fn for fn in self.returns.reachable_functions if id(fn) in self.walk.method_owner]
         keys: set[tuple[str, int]] = set()
-        if methods and self.project is None:
+        if methods and self.walk.project is None:
             keys = {
                 (fn.name, fn.lineno)
-                for loader in self.data_loaders
+                for loader in self.hierarchy.data_loaders
                 for owner, fn, _label in self.helpers_reached(loader)
-                if owner is self
+                if owner is self.walk.facts
             }
         elif methods:
-            keys = {(name, line) for name, line, *_ in self.project.worker_helpers().get(self.path, [])}
+            keys = {(name, line) for name, line, *_ in self._project_helpers()}
         found = [fn for fn in methods if (fn.name, fn.lineno) in keys]
         self.__dict__["_methods_reached"] = found
         return found
@@ -133,18 +132,23 @@ class WorkerCode:
         wanted = {id(fn) for fn in candidates}
         if not wanted:
             return []
-        if self.project is None:
+        if self.walk.project is None:
             return [
                 (fn, loader, label)
-                for loader in self.data_loaders
+                for loader in self.hierarchy.data_loaders
                 for owner, fn, label in self.helpers_reached(loader)
-                if owner is self and id(fn) in wanted
+                if owner is self.walk.facts and id(fn) in wanted
             ]
         found = []
         by_line = {(fn.name, fn.lineno): fn for fn in candidates}
-        for name, line, key, label in self.project.worker_helpers().get(self.path, []):
+        for name, line, key, label in self._project_helpers():
             fn = by_line.get((name, line))
-            loader = self.project.loader_by_key(key) if fn is not None else None
+            loader = self.walk.project.loader_by_key(key) if fn is not None else None
             if loader is not None:
                 found.append((fn, loader, label))
         return found
+
+    def _project_helpers(self) -> list[tuple]:
+        """(name, line, loader key, label) of this module's functions that worker code of a
+        project loader runs, from the project's scan."""
+        return self.walk.project.worker_helpers().get(self.walk.path, [])

@@ -23,7 +23,7 @@ def _lambda_assignments(ctx) -> dict:
 
     def index():
         found = {}
-        for loader in ctx.facts.data_loaders:
+        for loader in ctx.facts.hierarchy.data_loaders:
             for assignment in stored_attributes(ctx.facts, loader):
                 if isinstance(assignment.value, ast.Lambda):
                     node = assignment.node
@@ -40,8 +40,8 @@ def _new_name(ctx, loader, assignment) -> str | None:
     facts = ctx.facts
     taken = ctx.memo(
         "taken names",
-        lambda: set(facts.module_bound)
-        | set(facts.main_guard_bound)
+        lambda: set(facts.walk.module_bound)
+        | set(facts.walk.main_guard_bound)
         | BUILTIN_NAMES
         | {n.id for n in ast.walk(facts.tree) if isinstance(n, ast.Name)},
     )
@@ -110,9 +110,9 @@ def fix(ctx, finding):
     free = free_names(lam)
     if free is None:
         return None
-    local = facts.scope(assignment.method).locals
+    local = facts.walk.scope(assignment.method).locals
     for name in free:
-        if name in local or (name not in facts.module_bound and name not in BUILTIN_NAMES):
+        if name in local or (name not in facts.walk.module_bound and name not in BUILTIN_NAMES):
             return None
     name = _new_name(ctx, loader, assignment)
     parts = _lambda_parts(ctx, lam) if name is not None else None

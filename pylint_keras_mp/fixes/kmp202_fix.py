@@ -132,7 +132,7 @@ def _keepable(facts, loader, init, call: ast.Call, self_name: str) -> bool:
     """Whether each argument can be stored on self and pickled with it."""
     if any(keyword.arg is None for keyword in call.keywords):
         return False
-    local = facts.scope(init).locals
+    local = facts.walk.scope(init).locals
     local_definitions = {
         node.name
         for node in ast.walk(init)
@@ -156,9 +156,9 @@ def _keepable(facts, loader, init, call: ast.Call, self_name: str) -> bool:
     root = call.func
     while isinstance(root, ast.Attribute):
         root = root.value
-    if not isinstance(root, ast.Name) or root.id in local or root.id in facts.global_writes:
+    if not isinstance(root, ast.Name) or root.id in local or root.id in facts.walk.global_writes:
         return False  # __setstate__ must find the same callable under the same name
-    return root.id in facts.imports or (root.id in BUILTIN_NAMES and root.id not in facts.module_bound)
+    return root.id in facts.walk.imports or (root.id in BUILTIN_NAMES and root.id not in facts.walk.module_bound)
 
 
 def _comment_free(ctx, node) -> bool:
@@ -194,9 +194,9 @@ def _bases_known(facts, loader) -> bool:
         if cls.keywords:
             return False
         for base in cls.bases:
-            if facts.local_base_class(base, cls) is not None:
+            if facts.hierarchy.local_base_class(base, cls) is not None:
                 continue
-            qualname = facts.base_qualname(base)
+            qualname = facts.hierarchy.base_qualname(base)
             if not qualname or not (is_keras_loader_base(qualname) or qualname == "builtins.object"):
                 return False
     return True
@@ -241,7 +241,7 @@ def _written_elsewhere(facts, loader, target: ast.Attribute, writes) -> bool:
         if node is target:
             continue
         if cls is None or any(c is cls for c in loader.mro) or any(
-            c is loader.node for c in facts.class_mro(cls)
+            c is loader.node for c in facts.hierarchy.class_mro(cls)
         ):
             return True
     return False
@@ -279,7 +279,7 @@ def handles(ctx, loader) -> list[Handle] | None:
         attr = target.attr
         if attr.startswith("__") and not attr.endswith("__"):
             continue  # mangled: the state's key is not the name written
-        qualname = facts.qualname(call.func, init)
+        qualname = facts.resolver.qualname(call.func, init)
         if qualname not in UNPICKLABLE_CONSTRUCTORS or not _made_again_the_same(qualname, call):
             continue
         if _written_elsewhere(facts, loader, target, writes):
@@ -398,7 +398,7 @@ def rewrite(ctx, loader, found: list[Handle]) -> Rewrite | None:
 
 def fix(ctx, finding):
     facts = ctx.facts
-    for loader in facts.data_loaders:
+    for loader in facts.hierarchy.data_loaders:
         node = loader.node
         if not (node.lineno <= finding.line <= (node.end_lineno or node.lineno)):
             continue

@@ -23,12 +23,12 @@ STAYING = (*DEFINITIONS, ast.Import, ast.ImportFrom)
 def _anchor(facts, finding) -> ast.AST | None:
     """The module-level code that starts the launch: the call itself, or the call of the function
     that reaches it."""
-    for launch in facts.multiprocessing_launches:
+    for launch in facts.launches.multiprocessing_launches:
         if (launch.call.lineno, launch.call.col_offset) != (finding.line, finding.col):
             continue
         if launch.function is None:
             return launch.call
-        return facts.import_time_functions.get(launch.function.name)
+        return facts.walk.import_time_functions.get(launch.function.name)
     return None
 
 

@@ -17,7 +17,7 @@ def reported_call(ctx, finding):
 
     def index():
         found = {}
-        for call, fn in ctx.facts.calls_by_function:
+        for call, fn in ctx.facts.walk.calls_by_function:
             if any(kw.arg in WORKER_ARGUMENTS for kw in call.keywords):
                 found.setdefault((call.lineno, call.col_offset), (call, fn))
         return found

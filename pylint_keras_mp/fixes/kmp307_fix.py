@@ -19,7 +19,7 @@ FLAG_KEYWORDS = frozenset({"type", "default", "help", "dest", "required"})
 def _reported_call(ctx, finding):
     def index():
         found = {}
-        for call, fn in ctx.facts.calls_by_function:
+        for call, fn in ctx.facts.walk.calls_by_function:
             if isinstance(call.func, ast.Attribute) and call.func.attr == "add_argument":
                 found.setdefault((call.lineno, call.col_offset), (call, fn))
         return found
@@ -29,7 +29,7 @@ def _reported_call(ctx, finding):
 
 def _argparse_name(facts) -> str | None:
     """The name the module imports the argparse module as (``import argparse``)."""
-    for name, target in facts.imports.items():
+    for name, target in facts.walk.imports.items():
         if target == "argparse":
             return name
     return None
@@ -40,7 +40,7 @@ def fix(ctx, finding):
     if call is None or any(kw.arg not in FLAG_KEYWORDS for kw in call.keywords):
         return None
     default = next((kw.value for kw in call.keywords if kw.arg == "default"), None)
-    value = ctx.facts.resolve(default, fn) if default is not None else False
+    value = ctx.facts.resolver.resolve(default, fn) if default is not None else False
     if value is False or value is None:
         action: cst.BaseExpression = cst.SimpleString('"store_true"')
     elif value is True:

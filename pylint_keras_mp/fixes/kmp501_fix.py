@@ -10,7 +10,7 @@ from .codemods import forwarding_replacements
 def _loader_at(ctx, finding):
     def index():
         found = {}
-        for loader in ctx.facts.data_loaders:
+        for loader in ctx.facts.hierarchy.data_loaders:
             init = loader_init(ctx.facts, loader)
             if init is not None:
                 found.setdefault((init.lineno, init.col_offset), loader)

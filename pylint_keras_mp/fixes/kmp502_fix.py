@@ -10,7 +10,7 @@ from .codemods import forwarding_replacements
 def _loader_at(ctx, finding):
     def index():
         found = {}
-        for loader in ctx.facts.data_loaders:
+        for loader in ctx.facts.hierarchy.data_loaders:
             init = loader_init(ctx.facts, loader)
             for call in super_init_calls(init) if init is not None else []:
                 found.setdefault((call.lineno, call.col_offset), loader)

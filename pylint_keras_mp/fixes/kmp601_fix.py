@@ -24,7 +24,7 @@ def _lambda_arguments(ctx) -> dict:
 
     def index():
         found = {}
-        for torch_loader in ctx.facts.torch_loaders_with_workers:
+        for torch_loader in ctx.facts.pipelines.torch_loaders_with_workers:
             for name in PICKLED_CALLABLES:
                 value = argument(torch_loader.call, name)
                 if isinstance(value, ast.Lambda):
@@ -41,8 +41,8 @@ def _new_name(ctx, name, lam) -> str | None:
     facts = ctx.facts
     taken = ctx.memo(
         "taken names",
-        lambda: set(facts.module_bound)
-        | set(facts.main_guard_bound)
+        lambda: set(facts.walk.module_bound)
+        | set(facts.walk.main_guard_bound)
         | BUILTIN_NAMES
         | {n.id for n in ast.walk(facts.tree) if isinstance(n, ast.Name)}
         | {n.name for n in ast.walk(facts.tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))},
@@ -60,9 +60,9 @@ def fix(ctx, finding):
     free = free_names(lam)
     if free is None:
         return None
-    local = facts.scope(fn).locals if fn is not None else set()
+    local = facts.walk.scope(fn).locals if fn is not None else set()
     for free_name in free:
-        if free_name in local or (free_name not in facts.module_bound and free_name not in BUILTIN_NAMES):
+        if free_name in local or (free_name not in facts.walk.module_bound and free_name not in BUILTIN_NAMES):
             return None
     new_name = _new_name(ctx, name, lam)
     index = ctx.top_level_index(lam)

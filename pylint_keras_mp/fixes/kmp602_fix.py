@@ -37,9 +37,9 @@ WORKER_INFO = "torch.utils.data.get_worker_info"
 def _worker_info_call(facts, method) -> str | None:
     """An expression that calls ``torch.utils.data.get_worker_info`` with the module's imports,
     none of whose names ``__iter__`` rebinds."""
-    local = facts.scope(method).locals
-    for name, qualname in sorted(facts.imports.items()):
-        if name in local or name in facts.global_writes:
+    local = facts.walk.scope(method).locals
+    for name, qualname in sorted(facts.walk.imports.items()):
+        if name in local or name in facts.walk.global_writes:
             continue
         if qualname == WORKER_INFO:
             return f"{name}()"
@@ -80,7 +80,7 @@ def _movable(ctx, loader, method) -> bool:
 def fix(ctx, finding):
     facts = ctx.facts
     found = None
-    for loader in facts.data_loaders:
+    for loader in facts.hierarchy.data_loaders:
         method = loader.methods.get("__iter__")
         if method is not None and (method.lineno, method.col_offset) == (finding.line, finding.col):
             found = loader, method

@@ -21,7 +21,7 @@ def launch_at(ctx, finding):
     """The launch a finding is reported on."""
     by_start = ctx.memo(
         "launches",
-        lambda: {(l.call.lineno, l.call.col_offset): l for l in reversed(ctx.facts.launch_calls)},
+        lambda: {(l.call.lineno, l.call.col_offset): l for l in reversed(ctx.facts.launches.launch_calls)},
     )
     return by_start.get((finding.line, finding.col))
 
@@ -48,14 +48,14 @@ def _bindings(nodes, name: str) -> list[ast.AST]:
 
 
 def _worker_texts(facts, call) -> tuple[str, ...]:
-    return tuple(sorted(ast.unparse(kw) for kw in facts.worker_arguments(call)))
+    return tuple(sorted(ast.unparse(kw) for kw in facts.launches.worker_arguments(call)))
 
 
 def _same_launches_only(facts, launch, name: str, nodes, on_constructor: bool) -> bool:
     """Every read of the loader's name is the x of a launch passing the same worker arguments
     (or none, when the constructor has them already): moving them changes nothing else."""
     wanted = _worker_texts(facts, launch.call)
-    launches = {id(l.data): l for l in facts.launch_calls if l.function is launch.function}
+    launches = {id(l.data): l for l in facts.launches.launch_calls if l.function is launch.function}
     for node in nodes:
         if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load):
             other = launches.get(id(node))
@@ -87,7 +87,7 @@ def move_to_constructor(ctx, launch) -> dict | None:
     if any(kw.arg is None for kw in call.keywords + construction.keywords):
         return None
     keywords = [kw for kw in call.keywords if kw.arg in WORKER_ARGUMENTS]
-    if not keywords or not facts.is_keras3_loader(loader):
+    if not keywords or not facts.version.is_keras3_loader(loader):
         return None
     nodes = _scope_nodes(facts, launch.function)
     if isinstance(launch.data, ast.Name):

@@ -149,19 +149,19 @@ def _from_imports(source: str) -> list[tuple[str, list[str]]]:
 
 def _top_level_names(facts) -> dict[str, tuple[str, str | None]]:
     names: dict[str, tuple[str, str | None]] = {}
-    for name in facts.module_table.counts:
-        if name in facts.imports:
-            if facts.module_table.bound_once(name):
-                names[name] = ("import", facts.imports[name])
+    for name in facts.walk.module_table.counts:
+        if name in facts.walk.imports:
+            if facts.walk.module_table.bound_once(name):
+                names[name] = ("import", facts.walk.imports[name])
             continue
-        node = facts.definition_of(name, None)
+        node = facts.resolver.definition_of(name, None)
         if node is not None:
             names[name] = ("class" if isinstance(node, ast.ClassDef) else "function", None)
         elif _may_alias_keras(facts, name):
             # an alias of Keras (a loader base or a module on the way to one) re-exports it:
             # ``Base = keras.utils.Sequence``, ``utils = keras.utils``,
             # ``get_keras_submodule("utils").Sequence``
-            meant = facts.base_qualname(ast.Name(id=name, ctx=ast.Load()))
+            meant = facts.hierarchy.base_qualname(ast.Name(id=name, ctx=ast.Load()))
             if meant is not None and import_path_uses_keras(meant):
                 names[name] = ("import", meant)
     return names
@@ -169,7 +169,7 @@ def _top_level_names(facts) -> dict[str, tuple[str, str | None]]:
 
 def _may_alias_keras(facts, name: str) -> bool:
     """A module-level name assigned an attribute (``keras.utils``, ``helper("utils").Sequence``)."""
-    return any(isinstance(source, ast.Attribute) for source in facts.module_table.sources.get(name, ()))
+    return any(isinstance(source, ast.Attribute) for source in facts.walk.module_table.sources.get(name, ()))
 
 
 def _import_root(facts, node: ast.AST) -> ast.Name | None:
@@ -177,7 +177,7 @@ def _import_root(facts, node: ast.AST) -> ast.Name | None:
     root = node
     while isinstance(root, ast.Attribute):
         root = root.value
-    return root if isinstance(root, ast.Name) and root.id in facts.imports else None
+    return root if isinstance(root, ast.Name) and root.id in facts.walk.imports else None
 
 
 @dataclass
@@ -264,10 +264,10 @@ class ProjectIndex:
         return self._names[path]
 
     @silent(dict)
-    def star_imported_names(self, facts) -> dict[str, str]:
-        """The names ``facts``' module binds with ``from module import *`` of project modules
+    def star_imported_names(self, walk) -> dict[str, str]:
+        """The names ``walk``'s module binds with ``from module import *`` of project modules
         (``star_imports.py``), for its import table."""
-        return star_imported_names(self, facts)
+        return star_imported_names(self, walk)
 
     def _remember(self, path: Path, facts) -> None:
         """Keep a module's facts among the process's most recently used (every project's)."""
@@ -410,7 +410,7 @@ class ProjectIndex:
         if where is None or (kind is not None and where[2] != kind):
             return None
         facts = self.facts_of(where[0])
-        node = facts.definition_of(where[1], None) if facts is not None else None
+        node = facts.resolver.definition_of(where[1], None) if facts is not None else None
         return (facts, node) if node is not None else None
 
     def _follow_definition(self, importer: Path, qualname: str | None):
@@ -446,10 +446,10 @@ class ProjectIndex:
         root = _import_root(facts, node)
         if root is None or facts.path is None:
             return None
-        local = fn is not None and root.id in facts.scope(fn).locals
-        if local and (root.id in facts.module_table or facts.local_import(root.id, fn) is None):
+        local = fn is not None and root.id in facts.walk.scope(fn).locals
+        if local and (root.id in facts.walk.module_table or facts.resolver.local_import(root.id, fn) is None):
             return None  # a local that shadows the module's import
-        found = self._definition(facts.path, facts.qualname(node, fn if local else None), kind)
+        found = self._definition(facts.path, facts.resolver.qualname(node, fn if local else None), kind)
         return found
 
     def class_of(self, facts, node: ast.AST, fn=None):
@@ -484,7 +484,7 @@ class ProjectIndex:
         project classes in other modules (or through a configured project class)."""
         found = self.class_of(facts, base)
         if found is None:
-            base_name = self.reexported_base(facts.path, facts.qualname(base))
+            base_name = self.reexported_base(facts.path, facts.resolver.qualname(base))
             return [base_name] if base_name is not None and _import_root(facts, base) else []
         return self.class_keras_bases(*found)
 
@@ -531,7 +531,7 @@ class ProjectIndex:
             return []  # an import cycle: unknown
         self._visiting.add(key)
         try:
-            bases = facts.class_keras_bases(cls)
+            bases = facts.hierarchy.class_keras_bases(cls)
         finally:
             self._visiting.discard(key)
         self._keras_bases[key] = bases
@@ -559,8 +559,8 @@ class ProjectIndex:
         root = _import_root(facts, node)
         if root is None or facts.path is None:
             return None
-        local = fn is not None and root.id not in facts.module_table and root.id in facts.scope(fn).locals
-        where = self._where(facts.path, facts.qualname(node, fn if local else None))
+        local = fn is not None and root.id not in facts.walk.module_table and root.id in facts.walk.scope(fn).locals
+        where = self._where(facts.path, facts.resolver.qualname(node, fn if local else None))
         if where is None or where[2] != "class" or self._keras_bases.get(where[:2]) == []:
             return None  # no project class, or one known to be no loader: no facts needed
         found = self.class_of(facts, node, fn)
@@ -569,7 +569,7 @@ class ProjectIndex:
         owner, cls = found
         if not self.class_keras_bases(owner, cls):
             return None
-        return owner.loader_for_class(cls)
+        return owner.hierarchy.loader_for_class(cls)
 
     @silent(list)
     def foreign_mro(self, facts, classes: list[ast.ClassDef]) -> list[tuple[object, ast.ClassDef]]:
@@ -582,7 +582,7 @@ class ProjectIndex:
         while pending:
             owner, cls = pending.pop(0)
             for base in cls.bases:
-                if owner.local_base_class(base, cls) is not None:
+                if owner.hierarchy.local_base_class(base, cls) is not None:
                     continue
                 found = self.class_of(owner, base)
                 if found is None:
@@ -591,7 +591,7 @@ class ProjectIndex:
                 if key in seen or id(found[1]) in local_ids:
                     continue
                 seen.add(key)
-                for member in found[0].class_mro(found[1]):
+                for member in found[0].hierarchy.class_mro(found[1]):
                     member_key = (found[0].path, member.name)
                     if member is not found[1] and member_key in seen:
                         continue
@@ -731,13 +731,13 @@ class ProjectIndex:
         if facts is None:
             return None
         summary = ModuleSummary()
-        for loader in facts.data_loaders:
+        for loader in facts.hierarchy.data_loaders:
             summary.loader_names.add(loader.name)
-            for owner, fn, label in facts.helpers_reached(loader):
+            for owner, fn, label in facts.worker_code.helpers_reached(loader):
                 summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, label))
-        for name in facts.loader_factories():
+        for name in facts.returns.loader_factories():
             summary.loader_names.add(name)  # a module that calls it may launch the loader
-        for loader, node, settings in facts.loaders_started_with_processes():
+        for loader, node, settings in facts.launches.loaders_started_with_processes():
             condition = settings.condition
             if condition is not None:
                 try:
@@ -750,8 +750,8 @@ class ProjectIndex:
                 else:
                     condition += f" in {where} (line {line})"
             summary.started.append((loader.lineage, node.lineno, node.col_offset, condition))
-        if facts.loader_constructions:
-            summary.held_arguments = facts.held_arguments()
+        if facts.launches.loader_constructions:
+            summary.held_arguments = facts.constructors.held_arguments()
         base_words = self.loader_words()
         for name, (kind, target) in (self.names_of(path) or {}).items():
             if kind == "import" and target and target.rpartition(".")[2] in base_words:
@@ -939,9 +939,9 @@ class ProjectIndex:
             owner = self.facts_of(key[0]) if loader is not None else None
             if owner is None:
                 continue
-            classes = {attr: owner.class_at(where) for attr, where in held.items()}
+            classes = {attr: owner.returns.class_at(where) for attr, where in held.items()}
             classes = {attr: target for attr, target in classes.items() if target is not None}
-            for fn_owner, fn, label in owner.helpers_reached(loader, classes):
+            for fn_owner, fn, label in owner.worker_code.helpers_reached(loader, classes):
                 found.append((fn_owner.path, fn.name, fn.lineno, key, label))
         return found
 
@@ -975,7 +975,7 @@ class ProjectIndex:
         facts = self.facts_of(path)
         if facts is None:
             return None
-        for loader in facts.data_loaders:
+        for loader in facts.hierarchy.data_loaders:
             if loader.name == name and loader.node.lineno == line:
                 return loader
         return None

@@ -45,11 +45,11 @@ def project_keras_version(index) -> tuple[int, str] | None:
         if read > MAX_EVIDENCE_MODULES:
             break
         facts = index.facts_of(path)
-        if facts is None or facts.imports_tf_keras:
+        if facts is None or facts.version.imports_tf_keras:
             if facts is not None:
                 seen.setdefault(2, f"{_relative(project, path)} imports tf_keras")
             continue
-        for version, node in facts.keras_version_evidence.items():
+        for version, node in facts.version.keras_version_evidence.items():
             where = f"{_relative(project, path)} ({evidence_text(node)}, line {node.lineno})"
             seen.setdefault(version, where)
         if len(seen) > 1:

@@ -17,21 +17,23 @@ from pathlib import Path
 _READING: set[tuple[int, Path]] = set()
 
 
-def star_import_modules(facts) -> list[str]:
-    """The modules a module star-imports, as written (``datasets``, ``.utils``)."""
+def star_import_modules(walk) -> list[str]:
+    """The modules a module star-imports, as written (``datasets``, ``.utils``), from its module
+    walk (``ModuleWalk``)."""
     found = []
-    for node in facts.nodes_of(ast.ImportFrom):
+    for node in walk.nodes_of(ast.ImportFrom):
         if any(alias.name == "*" for alias in node.names):
             found.append("." * node.level + (node.module or ""))
     return found
 
 
-def _exported(facts) -> set[str] | None:
-    """``__all__`` of a module when it is one literal list or tuple of strings; None when it has
-    none; an empty set when it has one the analysis cannot read (nothing is followed then)."""
-    if "__all__" not in facts.module_table.counts and "__all__" not in facts.main_guard_bound:
+def _exported(walk) -> set[str] | None:
+    """``__all__`` of a module (its module walk) when it is one literal list or tuple of strings;
+    None when it has none; an empty set when it has one the analysis cannot read (nothing is
+    followed then)."""
+    if "__all__" not in walk.module_table.counts and "__all__" not in walk.main_guard_bound:
         return None
-    value = facts.module_table.single_value("__all__")
+    value = walk.module_table.single_value("__all__")
     if not isinstance(value, (ast.List, ast.Tuple)):
         return set()
     names = set()
@@ -42,13 +44,14 @@ def _exported(facts) -> set[str] | None:
     return names
 
 
-def star_imported_names(index, facts) -> dict[str, str]:
-    """Local name -> dotted target of the names ``facts``' module binds through star imports of
+def star_imported_names(index, walk) -> dict[str, str]:
+    """Local name -> dotted target of the names ``walk``'s module (its ``ModuleWalk``, which asks
+    while it is built) binds through star imports of
     project modules, for its import table: a class or function of the star-imported module as
     ``module.Name`` (followed into it like any import), an import of it as its own target
     (``torch.utils.data.Dataset``), or as ``module.name`` when that target is relative or another
     project module (a re-export)."""
-    importer: Path | None = facts.path
+    importer: Path | None = walk.path
     if importer is None:
         return {}
     own = (id(index), importer)
@@ -56,16 +59,16 @@ def star_imported_names(index, facts) -> dict[str, str]:
         return {}
     _READING.add(own)
     try:
-        return _names(index, facts, importer)
+        return _names(index, walk, importer)
     finally:
         _READING.discard(own)
 
 
-def _names(index, facts, importer: Path) -> dict[str, str]:
-    bound = set(facts.imports) | set(facts.module_table.counts) | set(facts.main_guard_bound)
+def _names(index, walk, importer: Path) -> dict[str, str]:
+    bound = set(walk.imports) | set(walk.module_table.counts) | set(walk.main_guard_bound)
     found: dict[str, str] = {}
     conflicting: set[str] = set()
-    for module in star_import_modules(facts):
+    for module in star_import_modules(walk):
         resolved = index.project.resolve_name(module, importer) if module.strip(".") else None
         if resolved is None or resolved[1]:
             continue  # outside the project, or not a module
@@ -77,7 +80,7 @@ def _names(index, facts, importer: Path) -> dict[str, str]:
         names = index.names_of(path) if target_facts is not None else None
         if target_facts is None or names is None:
             continue
-        exported = _exported(target_facts)
+        exported = _exported(target_facts.walk)
         prefix = module if module.endswith(".") else module + "."
         for name, (kind, target) in names.items():
             if exported is None and name.startswith("_") or exported is not None and name not in exported:

@@ -133,9 +133,9 @@ def pickled_state_drops(loader) -> frozenset[str] | None:
 def stored_attributes(facts, loader):
     """Assignments to self.<attr> whose value travels with the pickled loader."""
     dropped = pickled_state_drops(loader)
-    if dropped is None or not facts.judged_in_workers(loader):
+    if dropped is None or not facts.pipelines.judged_in_workers(loader):
         return
-    for assignment in facts.self_assignments(loader):
+    for assignment in facts.self_state.self_assignments(loader):
         if assignment.value is None or assignment.attr in dropped:
             continue
         if assignment.guarded and assignment.method.name in loader.worker_methods:
@@ -180,23 +180,23 @@ def report_stored_arguments(facts, report, code, describe) -> None:
     """Report ``code`` where a value that ``describe(facts, fn, value)`` names is handed to a
     loader's constructor, which stores it on self: at the argument of each construction in this
     module, and at the parameter defaults of the module's own loaders' ``__init__``."""
-    for loader, attr, value, fn, passed in facts.construction_arguments():
+    for loader, attr, value, fn, passed in facts.constructors.construction_arguments():
         dropped = pickled_state_drops(loader)
-        if dropped is None or attr in dropped or not facts.judged_in_workers(loader):
+        if dropped is None or attr in dropped or not facts.pipelines.judged_in_workers(loader):
             continue
         found = describe(facts, fn, value)
         if found:
             what, extra = found
             what = f"{what}, passed as {passed},"
             report(code, value, loader=loader.name, what=what, attr=attr, extra=extra)
-    for loader in facts.data_loaders:
+    for loader in facts.hierarchy.data_loaders:
         init = loader.methods.get("__init__")
         dropped = pickled_state_drops(loader)
-        if dropped is None or init is None or id(init) not in facts.loader_class_statements:
+        if dropped is None or init is None or id(init) not in facts.hierarchy.loader_class_statements:
             continue
-        if not facts.judged_in_workers(loader):
+        if not facts.pipelines.judged_in_workers(loader):
             continue
-        arguments = facts.stored_arguments(loader)
+        arguments = facts.constructors.stored_arguments(loader)
         for name, default in arguments.defaults.items():
             found = describe(facts, None, default)
             if not found:
@@ -209,11 +209,11 @@ def report_stored_arguments(facts, report, code, describe) -> None:
 def class_called(facts, call, fn):
     """(facts, ClassDef) of the project class whose instance a call gives: the module-level or
     imported class it instantiates, or the class a project function's summary returns."""
-    found = facts.class_instantiated(call, fn)
+    found = facts.returns.class_instantiated(call, fn)
     if found is None:
-        returned = facts.call_returned(call, fn)
+        returned = facts.returns.call_returned(call, fn)
         if returned is not None and returned.kind == INSTANCE:
-            found = facts.class_at(returned.where)
+            found = facts.returns.class_at(returned.where)
     return found
 
 
@@ -241,9 +241,9 @@ def held_path(facts, fn, call, describe, seen):
     inner_seen = step(frozenset(seen), id(cls))  # a class met again on the way: a cycle
     if inner_seen is None:
         return None
-    if owner.loader_for_class(cls) is not None:
+    if owner.hierarchy.loader_for_class(cls) is not None:
         return None  # a data loader: its own findings say what it stores
-    methods = owner.class_methods(cls)
+    methods = owner.hierarchy.class_methods(cls)
     if any(name in PICKLE_HOOKS for name in methods):
         return None
     init = methods.get("__init__")
@@ -253,7 +253,7 @@ def held_path(facts, fn, call, describe, seen):
     for assignment in self_assignments_in(init, init.body, self_name, ()):
         if assignment.value is None:
             continue
-        value, scope = owner.follow(assignment.value, init)
+        value, scope = owner.resolver.follow(assignment.value, init)
         nested = held_path(owner, scope, value, describe, inner_seen) if value is not None else None
         if nested:
             _name, path, what, extra = nested

@@ -24,7 +24,7 @@ def keras3_decided(facts, loader=None) -> str:
     ``PyDataset`` (that decides it)."""
     if loader is not None and loader.is_pydataset:
         return ""
-    source = facts.keras_version_source
+    source = facts.version.keras_version_source
     if not source or source.startswith(("this module", "the keras-version option")):
         return ""  # the module itself, or the user's own setting, says so
     return f" (Keras 3: {source})"
@@ -40,7 +40,7 @@ def launch_label(launch) -> str:
 
 def imports_any(facts, roots) -> bool:
     """The module imports one of these top-level packages (a cheap test before a costly one)."""
-    return any(target.lstrip(".").split(".")[0] in roots for target in facts.imports.values())
+    return any(target.lstrip(".").split(".")[0] in roots for target in facts.walk.imports.values())
 
 
 def worker_code(facts, reports_in):
@@ -49,16 +49,16 @@ def worker_code(facts, reports_in):
     project classes that worker code of any project loader runs (``__getitem__ -> augment()``,
     ``__getitem__ -> self.sampler.sample()``), among the functions where
     ``reports_in(function)`` says the rule would report."""
-    for loader in facts.data_loaders:
-        if not facts.judged_in_workers(loader):
+    for loader in facts.hierarchy.data_loaders:
+        if not facts.pipelines.judged_in_workers(loader):
             continue
         for method_name, fn in loader.worker_methods.items():
             yield fn, loader, method_name
-    if facts.project is None and not facts.data_loaders:
+    if facts.project is None and not facts.hierarchy.data_loaders:
         return  # nothing in a lone module without loaders runs in workers
-    candidates = facts.reached_candidates(reports_in) if reports_in else []
-    for fn, loader, label in facts.worker_helpers(candidates):
-        if facts.judged_in_workers(loader):
+    candidates = facts.worker_code.reached_candidates(reports_in) if reports_in else []
+    for fn, loader, label in facts.worker_code.worker_helpers(candidates):
+        if facts.pipelines.judged_in_workers(loader):
             yield fn, loader, label
 
 
@@ -77,7 +77,7 @@ def loader_init(facts, loader):
     init = loader.methods.get("__init__")
     if init is None:
         return None
-    return init if id(init) in facts.loader_class_statements else None
+    return init if id(init) in facts.hierarchy.loader_class_statements else None
 
 
 def super_init_calls(init) -> list[ast.Call]:
@@ -106,7 +106,7 @@ def local_classes(facts) -> dict[int, ast.AST]:
     defined inside a function (also inside a class inside a function): pickle cannot find such a
     class by its name."""
     found: dict[int, ast.AST] = {}
-    for fn in facts.all_functions:
+    for fn in facts.walk.all_functions:
         stack = [node for node in walk_scope(fn) if isinstance(node, ast.ClassDef)]
         while stack:
             cls = stack.pop()
@@ -140,17 +140,17 @@ def takes_lock(facts, expr: ast.expr, fn) -> bool:
     named a lock (``self.preprocessor.thread_lock``, ``self._mutex``)."""
     value, scope = expr, fn
     attr = is_self_attribute(expr, self_name_of(fn))
-    owner = facts.method_owner.get(id(fn))
+    owner = facts.walk.method_owner.get(id(fn))
     if attr and owner is not None:
-        for method in facts.class_methods(owner).values():
+        for method in facts.hierarchy.class_methods(owner).values():
             for node in walk_scope(method):
                 if isinstance(node, ast.Assign) and any(
                     is_self_attribute(target, self_name_of(method)) == attr for target in node.targets
                 ):
                     value, scope = node.value, method
     elif not attr:
-        value, scope = facts.follow(expr, fn)
-    if isinstance(value, ast.Call) and facts.qualname(value.func, scope) in LOCK_CONSTRUCTORS:
+        value, scope = facts.resolver.follow(expr, fn)
+    if isinstance(value, ast.Call) and facts.resolver.qualname(value.func, scope) in LOCK_CONSTRUCTORS:
         return True
     name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
     words = {word.lower() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)}

@@ -76,13 +76,13 @@ def _unpicklable(facts, init, value) -> str | None:
     if isinstance(value, ast.GeneratorExp):
         return "a generator object"
     if isinstance(value, ast.Call):
-        qualname = facts.qualname(value.func, init) or ""
+        qualname = facts.resolver.qualname(value.func, init) or ""
         if qualname in GRAIN_UNPICKLABLE:
             return GRAIN_UNPICKLABLE[qualname]
         if qualname in GRAIN_POOLS:
             return GRAIN_POOLS[qualname]
         if isinstance(value.func, ast.Name):
-            called = facts.functions.get(value.func.id)
+            called = facts.walk.functions.get(value.func.id)
             if called is not None and is_generator_function(called):
                 return f"a generator object (a call of {value.func.id}())"
     return None
@@ -95,7 +95,7 @@ def _import_time_numpy_seed(facts) -> ast.Call | None:
         for node in ast.walk(stmt):
             if (
                 isinstance(node, ast.Call)
-                and facts.qualname(node.func) == "numpy.random.seed"
+                and facts.resolver.qualname(node.func) == "numpy.random.seed"
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
             ):
@@ -106,11 +106,11 @@ def _import_time_numpy_seed(facts) -> ast.Call | None:
 def transform_methods(facts):
     """(transform class, its worker methods, runner label) for each grain transform of a module
     that starts grain workers; a transform with pickling hooks of its own is left out."""
-    started = facts.grain_multiprocessing
-    if started is None or not facts.grain_transforms:
+    started = facts.pipelines.grain_multiprocessing
+    if started is None or not facts.pipelines.grain_transforms:
         return
     _call, runner = started
-    for cls in facts.grain_transforms:
+    for cls in facts.pipelines.grain_transforms:
         methods = _methods(cls)
         if any(name in PICKLE_HOOKS for name in methods):
             continue
@@ -138,7 +138,7 @@ def check(facts, report, code: str) -> None:
                 pool = what in GRAIN_POOLS.values()
                 report("KMP202", node, loader=cls.name, what=what, attr=attr, extra="",
                        runner=runner, method=worker[0].name, form="grain_pool" if pool else "grain")
-            elif isinstance(value, ast.Call) and facts.qualname(value.func, init) in GENERATOR_CONSTRUCTORS:
+            elif isinstance(value, ast.Call) and facts.resolver.qualname(value.func, init) in GENERATOR_CONSTRUCTORS:
                 generators[attr] = f"self.{attr}, a {ast.unparse(value.func)}() made in __init__"
         for fn in worker:
             self_name = self_name_of(fn)
@@ -158,7 +158,7 @@ def check(facts, report, code: str) -> None:
                     report("KMP402", node, loader=cls.name, method=fn.name,
                            what=generators[owner.attr], why=COPIED_STATE, when="")
                 elif (
-                    facts.qualname(node.func, fn) or ""
+                    facts.resolver.qualname(node.func, fn) or ""
                 ).startswith("numpy.random.") and node.func.attr not in NUMPY_NON_DRAWS:
                     seed = seed if seed is not None else (_import_time_numpy_seed(facts) or False)
                     if seed and "numpy" not in reported:

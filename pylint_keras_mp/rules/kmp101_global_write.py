@@ -34,20 +34,20 @@ RULE = Rule(
 def _module_object(facts, scope, name: str) -> bool:
     """A module-level variable (not an import, function or class) that the function does not shadow."""
     return (
-        name in facts.module_bound
+        name in facts.walk.module_bound
         and name not in scope.locals
-        and name not in facts.imports
-        and name not in facts.functions
-        and name not in facts.classes
+        and name not in facts.walk.imports
+        and name not in facts.walk.functions
+        and name not in facts.walk.classes
         and not _shared_by_design(facts, name)
     )
 
 
 def _shared_by_design(facts, name: str) -> bool:
     """multiprocessing.Value/Array/Manager().dict()... exist to be written from workers."""
-    value = facts.module_constant(name)
+    value = facts.resolver.module_constant(name)
     while isinstance(value, (ast.Call, ast.Attribute)):
-        qualname = facts.qualname(value.func if isinstance(value, ast.Call) else value)
+        qualname = facts.resolver.qualname(value.func if isinstance(value, ast.Call) else value)
         if qualname and qualname.startswith("multiprocessing."):
             return True
         value = value.func.value if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) else (
@@ -58,7 +58,7 @@ def _shared_by_design(facts, name: str) -> bool:
 
 def global_writes_in(facts, fn):
     """(node, action, name) for every write to a module global in a function's own body."""
-    scope = facts.scope(fn)
+    scope = facts.walk.scope(fn)
     for node in walk_scope(fn):
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
@@ -87,22 +87,22 @@ def global_writes_in(facts, fn):
 def _may_write_globals(facts) -> bool:
     """Some function may write a module global: a ``global`` statement, or a store into or a
     mutating call on a module-level name (read from the module's index, no walk)."""
-    if facts.global_writes:
+    if facts.walk.global_writes:
         return True
     objects = {
         name
-        for name in facts.module_bound
-        if name not in facts.imports and name not in facts.functions and name not in facts.classes
+        for name in facts.walk.module_bound
+        if name not in facts.walk.imports and name not in facts.walk.functions and name not in facts.walk.classes
     }
     if not objects:
         return False
-    for node in facts.nodes_of(ast.Call):
+    for node in facts.walk.nodes_of(ast.Call):
         if isinstance(node.func, ast.Attribute) and node.func.attr in MUTATING_METHODS:
             base = root_name(node.func.value)
             if base is not None and base.id in objects:
                 return True
     for node_type in (ast.Subscript, ast.Attribute):
-        for node in facts.nodes_of(node_type):
+        for node in facts.walk.nodes_of(node_type):
             if isinstance(node.ctx, (ast.Store, ast.Del)):
                 base = root_name(node)
                 if base is not None and base.id in objects:

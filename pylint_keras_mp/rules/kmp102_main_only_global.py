@@ -25,12 +25,12 @@ RULE = Rule(
 def main_only_names(facts) -> dict[str, str]:
     """Names worker processes will not have -> where they are bound, for the message."""
     names: dict[str, str] = {}
-    for name in facts.main_guard_bound:
-        if name not in facts.module_bound:
+    for name in facts.walk.main_guard_bound:
+        if name not in facts.walk.module_bound:
             names[name] = 'under if __name__ == "__main__"'
-    import_time = facts.import_time_functions
-    for name, functions in facts.global_writes.items():
-        if name in facts.module_bound or name in names:
+    import_time = facts.walk.import_time_functions
+    for name, functions in facts.walk.global_writes.items():
+        if name in facts.walk.module_bound or name in names:
             continue
         writers = [
             fn
@@ -41,7 +41,7 @@ def main_only_names(facts) -> dict[str, str]:
             )
         ]
         if writers and not any(
-            fn.name in import_time and facts.functions.get(fn.name) is fn for fn in writers
+            fn.name in import_time and facts.walk.functions.get(fn.name) is fn for fn in writers
         ):
             names[name] = f"inside {writers[0].name}() via global"
     return names
@@ -50,16 +50,16 @@ def main_only_names(facts) -> dict[str, str]:
 def check(facts, report) -> None:
     if facts.is_notebook:
         return  # workers never re-run a notebook's cells: no name is "bound only in the parent"
-    if not facts.data_loaders:
+    if not facts.hierarchy.data_loaders:
         return
     names = main_only_names(facts)
     if not names:
         return
-    for loader in facts.data_loaders:
-        if not facts.judged_in_workers(loader):
+    for loader in facts.hierarchy.data_loaders:
+        if not facts.pipelines.judged_in_workers(loader):
             continue
         for method_name, fn in loader.worker_methods.items():
-            scope = facts.scope(fn)
+            scope = facts.walk.scope(fn)
             reported: set[str] = set()
             for node in sorted(
                 (n for n in walk_scope(fn) if isinstance(n, ast.Name)),

@@ -37,7 +37,7 @@ def describe_local_callable(facts, fn, value, _depth=0, seen=()) -> str | None:
         return None
     if isinstance(value, ast.Lambda):
         return "a lambda"
-    scope = facts.scope(fn) if fn is not None else None
+    scope = facts.walk.scope(fn) if fn is not None else None
     if isinstance(value, ast.Name):
         if scope is not None and value.id in scope.locals:
             definition = local_definitions(fn).get(value.id)
@@ -58,19 +58,19 @@ def describe_local_callable(facts, fn, value, _depth=0, seen=()) -> str | None:
             if isinstance(bound, ast.Call):
                 return describe_local_callable(facts, fn, bound, _depth + 1)
             return None
-        bound = facts.module_constant(value.id)
+        bound = facts.resolver.module_constant(value.id)
         if isinstance(bound, ast.Lambda):
             return f"the module-level lambda '{value.id}' (pickled by name, which is '<lambda>')"
         return None
     if isinstance(value, ast.Call):
-        if facts.qualname(value.func, fn) in PARTIALS and value.args:
+        if facts.resolver.qualname(value.func, fn) in PARTIALS and value.args:
             inner = describe_local_callable(facts, fn, value.args[0], _depth + 1)
             return f"functools.partial of {inner}" if inner else None
         if isinstance(value.func, ast.Name) and scope is not None and value.func.id in scope.locals:
             if isinstance(local_definitions(fn).get(value.func.id), ast.ClassDef):
                 return f"an instance of the local class '{value.func.id}'"
             return None
-        returned = facts.call_returned(value, fn)
+        returned = facts.returns.call_returned(value, fn)
         if returned is not None and returned.kind == LOCAL:
             return returned.what  # what a project function returns
         found = describe_instance(facts, fn, value, _inner, seen)
@@ -88,7 +88,7 @@ def _inner(facts, fn, value, seen):
 
 
 def check(facts, report) -> None:
-    for loader in facts.data_loaders:
+    for loader in facts.hierarchy.data_loaders:
         for assignment in stored_attributes(facts, loader):
             what = describe_local_callable(facts, assignment.method, assignment.value)
             if what:

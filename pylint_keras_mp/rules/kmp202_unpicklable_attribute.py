@@ -88,9 +88,9 @@ FORK_NOTE = ", and under fork every worker advances its own copy and repeats dat
 
 
 def _is_image_data_generator(facts, fn, node) -> bool:
-    node, fn = facts.follow(node, fn)
+    node, fn = facts.resolver.follow(node, fn)
     if isinstance(node, ast.Call):
-        qualname = facts.qualname(node.func, fn) or ""
+        qualname = facts.resolver.qualname(node.func, fn) or ""
         return qualname.endswith(".ImageDataGenerator") and "keras" in qualname
     return False
 
@@ -104,13 +104,13 @@ def describe_unpicklable(facts, loader, fn, value, constructors, _depth=0, seen=
     if isinstance(value, ast.GeneratorExp):
         return GENERATOR, FORK_NOTE
     if isinstance(value, ast.Name):
-        bound, _scope = facts.follow(value, fn)
+        bound, _scope = facts.resolver.follow(value, fn)
         if bound is not None:
             return describe_unpicklable(facts, loader, fn, bound, constructors, _depth + 1)
         # assigned in each branch of an if: unpicklable when every one of the values is
         found = [
             describe_unpicklable(facts, loader, fn, each, constructors, _depth + 1)
-            for each in facts.every_value(value.id, fn) or ()
+            for each in facts.resolver.every_value(value.id, fn) or ()
         ]
         return found[0] if found and all(found) else None
     if type(value) in COMPREHENSIONS:
@@ -127,17 +127,17 @@ def describe_unpicklable(facts, loader, fn, value, constructors, _depth=0, seen=
         )
         return (found, "") if found else None
     func = value.func
-    qualname = facts.qualname(func, fn)
+    qualname = facts.resolver.qualname(func, fn)
     if qualname in constructors:
         return constructors[qualname], ""
-    if qualname == "builtins.iter" and value.args and facts.is_dataset_value(value.args[0], fn):
+    if qualname == "builtins.iter" and value.args and facts.data_kinds.is_dataset_value(value.args[0], fn):
         return "an iterator over a tf.data.Dataset", ""
     if isinstance(func, ast.Attribute):
-        if func.attr in DATASET_ITERATOR_METHODS and facts.is_dataset_value(func.value, fn):
+        if func.attr in DATASET_ITERATOR_METHODS and facts.data_kinds.is_dataset_value(func.value, fn):
             return "an iterator over a tf.data.Dataset", ""
         if func.attr in IMAGE_GENERATOR_FLOWS and _is_image_data_generator(facts, fn, func.value):
             return "an ImageDataGenerator iterator (it holds a lock and a generator)", FORK_NOTE
-    target = facts.function_called(value, fn)  # a module-level function, or self./Class. method
+    target = facts.returns.function_called(value, fn)  # a module-level function, or self./Class. method
     if target is not None:
         return _function_result(target, constructors, _depth, seen, local=target[0] is facts)
     return describe_instance(facts, fn, value, _inner(constructors, _depth), seen)
@@ -155,7 +155,7 @@ def _function_result(target, constructors, depth, seen, local):
     its return summary says (a generator, a pool, lock or file, an instance of a project class
     that holds one), else what every one of its ``return`` statements returns."""
     owner, function = target
-    returned = owner.returns_of(function)
+    returned = owner.returns.returns_of(function)
     if returned is not None:
         if returned.kind == GENERATOR_KIND:
             if yields(function):
@@ -164,7 +164,7 @@ def _function_result(target, constructors, depth, seen, local):
         if returned.kind == MADE_BY and returned.qualname in constructors:
             return f"{constructors[returned.qualname]} returned by {function.name}()", ""
         if returned.kind == INSTANCE:
-            cls = owner.class_at(returned.where)
+            cls = owner.returns.class_at(returned.where)
             if cls is None:
                 return None
             found = _instance_of(cls, constructors, depth, seen)
@@ -203,21 +203,21 @@ def is_image_iterator_class(qualname: str | None) -> bool:
 def describe_image_iterator(facts, node, fn) -> str | None:
     """How a message names a Keras image iterator: a flow*() result of an ImageDataGenerator, an
     instance of a legacy iterator class or of a module class derived from one; else None."""
-    value, scope = facts.follow(node, fn, at_launch=True)
+    value, scope = facts.resolver.follow(node, fn, at_launch=True)
     if not isinstance(value, ast.Call):
         return None
     func = value.func
     if isinstance(func, ast.Attribute) and func.attr in IMAGE_GENERATOR_FLOWS:
         if _is_image_data_generator(facts, scope, func.value):
             return f"an ImageDataGenerator().{func.attr}() iterator"
-    qualname = facts.qualname(func, scope)
+    qualname = facts.resolver.qualname(func, scope)
     if is_image_iterator_class(qualname):
         return f"a Keras {qualname.rpartition('.')[2]}"
     if isinstance(func, ast.Name):
-        definition = facts.definition_of(func.id, scope)
+        definition = facts.resolver.definition_of(func.id, scope)
         if isinstance(definition, ast.ClassDef):
-            for cls in facts.class_mro(definition):
-                if any(is_image_iterator_class(facts.qualname(base)) for base in cls.bases):
+            for cls in facts.hierarchy.class_mro(definition):
+                if any(is_image_iterator_class(facts.resolver.qualname(base)) for base in cls.bases):
                     return f"a {func.id} (a subclass of Keras' image Iterator)"
     return None
 
@@ -226,10 +226,10 @@ def _iterator_sets_processes(facts, node, fn) -> bool:
     """Keras 3 style: the iterator's own settings turn on processes, in its constructor call
     (``DirectoryIterator(..., use_multiprocessing=True)``) or set on it in the same scope
     (``it.use_multiprocessing = True``; flow() itself takes no worker arguments)."""
-    value, scope = facts.follow(node, fn, at_launch=True)
+    value, scope = facts.resolver.follow(node, fn, at_launch=True)
     if isinstance(value, ast.Call) and keyword(value, "use_multiprocessing") is not None:
-        workers = facts.resolve_int(keyword(value, "workers"), scope) if keyword(value, "workers") else 1
-        if facts.resolve_bool(keyword(value, "use_multiprocessing"), scope) is True:
+        workers = facts.resolver.resolve_int(keyword(value, "workers"), scope) if keyword(value, "workers") else 1
+        if facts.resolver.resolve_bool(keyword(value, "use_multiprocessing"), scope) is True:
             return not (isinstance(workers, int) and workers <= 0)
     if not isinstance(node, ast.Name):
         return False
@@ -245,21 +245,21 @@ def _iterator_sets_processes(facts, node, fn) -> bool:
                 and target.value.id == node.id
                 and target.attr in ("use_multiprocessing", "workers")
             ):
-                settings[target.attr] = facts.resolve(stmt.value, fn)
+                settings[target.attr] = facts.resolver.resolve(stmt.value, fn)
     workers = settings.get("workers", 1)
     return settings.get("use_multiprocessing") is True and not (isinstance(workers, int) and workers <= 0)
 
 
 def check_launch_inputs(facts, report) -> None:
     """Keras image iterators fed to a launch that starts worker processes."""
-    for launch in facts.launch_calls:
+    for launch in facts.launches.launch_calls:
         in_processes = None
         for node, scope, _ in launch_inputs(launch):
             what = describe_image_iterator(facts, node, scope)
             if what is None:
                 continue
             if in_processes is None:
-                in_processes = facts.launch_settings(launch)
+                in_processes = facts.launches.launch_settings(launch)
             when = in_processes.when
             if not in_processes.may_use_processes:
                 if not _iterator_sets_processes(facts, node, scope):
@@ -290,12 +290,12 @@ def check(facts, report) -> None:
 def _check_attributes(facts, report) -> None:
     if "Iterator" in facts.source or "flow" in facts.source:
         check_launch_inputs(facts, report)
-    if not facts.data_loaders and facts.project is None:
+    if not facts.hierarchy.data_loaders and facts.project is None:
         return
     constructors = dict(UNPICKLABLE_CONSTRUCTORS)
     for extra in facts.options.unpicklable_constructors:
         constructors.setdefault(extra, f"an object made by {extra}()")
-    for loader in facts.data_loaders:
+    for loader in facts.hierarchy.data_loaders:
         for assignment in stored_attributes(facts, loader):
             found = describe_unpicklable(facts, loader, assignment.method, assignment.value, constructors)
             if found:

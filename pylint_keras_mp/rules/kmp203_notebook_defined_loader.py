@@ -34,20 +34,20 @@ def process_use(facts, loader) -> str | None:
     """How the notebook runs ``loader`` in worker processes, as a clause for the message; None
     when it does not, or the analysis cannot tell (data it cannot trace to this class)."""
     if loader.pipeline == "torch":
-        running = facts.torch_loader_running(loader)
+        running = facts.pipelines.torch_loader_running(loader)
         return f"runs in the worker processes of {running.label}" if running is not None else None
-    for launch in facts.multiprocessing_launches:
+    for launch in facts.launches.multiprocessing_launches:
         if launch.loader is loader or (
             launch.loader is None
             and launch.data is not None
-            and facts.instance_class(launch.data, launch.function) is loader.node
+            and facts.resolver.instance_class(launch.data, launch.function) is loader.node
         ):
-            when = facts.launch_settings(launch).when
+            when = facts.launches.launch_settings(launch).when
             return f"runs in worker processes through {launch_label(launch)}{when}"
-    for call, fn, constructed in facts.loader_constructions:
+    for call, fn, constructed in facts.launches.loader_constructions:
         if constructed is not loader:
             continue
-        settings = facts.construction_settings(loader, call, fn)
+        settings = facts.launches.construction_settings(loader, call, fn)
         if settings.kind == "processes":
             return "is constructed with use_multiprocessing=True"
         if settings.kind == "open":
@@ -59,7 +59,7 @@ def check(facts, report) -> None:
     if not facts.is_notebook:
         return
     local = local_classes(facts)
-    for loader in facts.data_loaders:
+    for loader in facts.hierarchy.data_loaders:
         if id(loader.node) in local:
             continue  # a class defined in a function fails to pickle first (KMP204)
         how = process_use(facts, loader)

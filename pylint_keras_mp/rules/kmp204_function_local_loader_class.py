@@ -26,22 +26,22 @@ RULE = Rule(
 
 def local_name(facts, fn, cls: ast.ClassDef) -> str:
     """The ``__qualname__`` pickle names in its error: ``predict.<locals>.Batches``."""
-    owner = facts.method_owner.get(id(fn))
+    owner = facts.walk.method_owner.get(id(fn))
     prefix = f"{owner.name}.{fn.name}" if owner is not None else fn.name
     return f"{prefix}.<locals>.{cls.name}"
 
 
 def check(facts, report) -> None:
-    if not facts.all_functions or not facts.data_loaders:
+    if not facts.walk.all_functions or not facts.hierarchy.data_loaders:
         return
     local = None
-    for loader in facts.data_loaders:
+    for loader in facts.hierarchy.data_loaders:
         if local is None:
             local = local_classes(facts)
         fn = local.get(id(loader.node))
         if fn is None or not loader.worker_methods:
             continue
-        settings = facts.loader_process_settings(loader)
+        settings = facts.launches.loader_process_settings(loader)
         if not settings.may_use_processes:
             continue
         report(

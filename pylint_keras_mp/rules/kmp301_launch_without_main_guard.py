@@ -44,22 +44,22 @@ RULE = Rule(
 def check(facts, report) -> None:
     if facts.is_notebook:
         return  # spawn/forkserver workers never re-run a notebook's cells (KMP203 covers it)
-    for launch in facts.multiprocessing_launches:
+    for launch in facts.launches.multiprocessing_launches:
         via = ""
         if launch.function is None:
-            if facts.in_main_guard(launch.call):
+            if facts.walk.in_main_guard(launch.call):
                 continue
         else:
             name = launch.function.name
-            trigger = facts.import_time_functions.get(name)
-            if trigger is None or facts.functions.get(name) is not launch.function:
+            trigger = facts.walk.import_time_functions.get(name)
+            if trigger is None or facts.walk.functions.get(name) is not launch.function:
                 continue
             via = f" (via the module-level call {name}() on line {trigger.lineno})"
-        when = facts.launch_settings(launch).when
+        when = facts.launches.launch_settings(launch).when
         report("KMP301", launch.call, launch=launch_label(launch), via=via, when=when)
-    for node, torch_loader, fn in facts.torch_import_time_iterations:
+    for node, torch_loader, fn in facts.pipelines.torch_import_time_iterations:
         what = "iterates" if isinstance(node, (ast.For, ast.comprehension)) else "hands to a call"
-        trigger = facts.import_time_functions.get(fn.name) if fn is not None else None
+        trigger = facts.walk.import_time_functions.get(fn.name) if fn is not None else None
         report(
             "KMP301",
             node.iter if isinstance(node, ast.comprehension) else node,
@@ -68,7 +68,7 @@ def check(facts, report) -> None:
             form="dataloader",
             torch_loader=torch_loader,  # the message says where it fails (its start method)
         )
-    for node, label in facts.grain_import_time_iterations:
+    for node, label in facts.pipelines.grain_import_time_iterations:
         report(
             "KMP301",
             node.iter if isinstance(node, ast.comprehension) else node,

@@ -33,7 +33,7 @@ THREADS_ITERATOR = "the threads call next() on it concurrently and race"
 
 
 def describe(found) -> str:
-    """How the message names a plain iterator (``facts.plain_iterator``)."""
+    """How the message names a plain iterator (``facts.data_kinds.plain_iterator``)."""
     if found.kind == "expression":
         what = "a generator expression"
     elif found.kind == "generator":
@@ -50,14 +50,14 @@ def describe(found) -> str:
 def launch_parallelism(facts, launch) -> str | None:
     """"processes", "threads" (more than one worker thread), "threads or processes" (more than
     one worker, use_multiprocessing unknown), or None: main thread, one thread, or unknown."""
-    mp = facts.use_multiprocessing(launch)
-    if mp is True or facts.launch_settings(launch).kind == "open":
+    mp = facts.launches.use_multiprocessing(launch)
+    if mp is True or facts.launches.launch_settings(launch).kind == "open":
         return "processes"
     mp_given = launch.argument("use_multiprocessing") is not None
     if launch.argument("workers") is not None:
-        workers = facts.launch_int(launch, "workers")
+        workers = facts.launches.launch_int(launch, "workers")
     elif launch.loader is not None and not mp_given:
-        workers = facts.loader_worker_settings(launch.loader, launch.loader_call, launch.function)[1]
+        workers = facts.launches.loader_worker_settings(launch.loader, launch.loader_call, launch.function)[1]
     else:
         workers = UNKNOWN if launch.unresolved_kwargs else 1
     if workers is UNKNOWN or workers <= 1:
@@ -70,7 +70,7 @@ def launch_parallelism(facts, launch) -> str | None:
 def worker_count(facts, launch):
     """The number of workers: the launch's workers=, Keras 2's default 1, or UNKNOWN."""
     if launch.argument("workers") is not None:
-        return facts.launch_int(launch, "workers")
+        return facts.launches.launch_int(launch, "workers")
     return UNKNOWN if launch.unresolved_kwargs else 1
 
 
@@ -108,17 +108,17 @@ def consequence(kind: str, found, count) -> str | None:
 
 def check(facts, report) -> None:
     # Keras 3 has no worker arguments on fit/predict: passing them raises (KMP305 reports it).
-    if not facts.uses_keras or facts.keras_version == 3:
+    if not facts.version.uses_keras or facts.version.keras_version == 3:
         return
-    for launch in facts.launch_calls:
-        if launch.method in facts.user_defined_launch_methods:
+    for launch in facts.launches.launch_calls:
+        if launch.method in facts.launches.user_defined_launch_methods:
             continue
         kind = launch_parallelism(facts, launch)
         if kind is None:
             continue
         count = worker_count(facts, launch)
         for data, scope, argument in launch_inputs(launch):
-            found = facts.plain_iterator(data, scope)
+            found = facts.data_kinds.plain_iterator(data, scope)
             effect = consequence(kind, found, count) if found else None
             if effect is not None:
                 report(
@@ -128,7 +128,7 @@ def check(facts, report) -> None:
                     what=describe(found),
                     argument=argument,
                     workers=_workers_text(kind, count),
-                    when=facts.launch_settings(launch).when if kind == "processes" else "",
+                    when=facts.launches.launch_settings(launch).when if kind == "processes" else "",
                     consequence=effect,
                 )
                 break

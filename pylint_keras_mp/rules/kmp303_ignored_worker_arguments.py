@@ -20,7 +20,7 @@ RULE = Rule(
     autofix="kmp303_fix",
 )
 
-# Why the launch's data takes no workers (facts.input_takes_no_workers), as the message says it.
+# Why the launch's data takes no workers (facts.launches.input_takes_no_workers), as the message says it.
 NO_WORKERS_CONTEXT = {
     "dataset": " with a tf.data.Dataset",
     "y": " with in-memory arrays (y is given)",
@@ -46,20 +46,20 @@ def main_thread_reason(mp, workers) -> str | None:
 
 def _check_launches(facts, report) -> None:
     # Under Keras 3 these arguments raise instead: KMP305 reports the call.
-    if not facts.uses_keras or facts.keras_version == 3:
+    if not facts.version.uses_keras or facts.version.keras_version == 3:
         return
-    for launch in facts.launch_calls:
-        keywords = facts.launch_worker_arguments(launch)
-        if not keywords or launch.method in facts.user_defined_launch_methods:
+    for launch in facts.launches.launch_calls:
+        keywords = facts.launches.launch_worker_arguments(launch)
+        if not keywords or launch.method in facts.launches.user_defined_launch_methods:
             continue
         fields = {"launch": launch_label(launch), "args": arguments_text(keywords)}
-        reason = facts.input_takes_no_workers(launch)
+        reason = facts.launches.input_takes_no_workers(launch)
         if reason is not None:
             context = NO_WORKERS_CONTEXT[reason]
             report("KMP303", launch.call, context=context, consequence=DO_NOTHING, **fields)
             continue
         reason = main_thread_reason(
-            facts.launch_bool(launch, "use_multiprocessing"), facts.launch_int(launch, "workers")
+            facts.launches.launch_bool(launch, "use_multiprocessing"), facts.launches.launch_int(launch, "workers")
         )
         if reason is not None:
             report("KMP303", launch.call, context="", consequence=reason, **fields)
@@ -74,8 +74,8 @@ def _class_hazards(facts, loader):
     for node in walk_scope(init):
         if isinstance(node, ast.Call) and is_super_init(node):
             reason = main_thread_reason(
-                facts.resolve_bool(keyword(node, "use_multiprocessing"), init),
-                facts.resolve_int(keyword(node, "workers"), init),
+                facts.resolver.resolve_bool(keyword(node, "use_multiprocessing"), init),
+                facts.resolver.resolve_int(keyword(node, "workers"), init),
             )
             if reason is not None:
                 found.append((node, init, reason))
@@ -108,28 +108,28 @@ def forwards_to_base_init(loader, name: str) -> bool:
 def _check_constructions(facts, report) -> None:
     """Keras 3 form: the settings given to the data loader's constructor or super().__init__."""
     flagged_classes = set()
-    for loader in facts.data_loaders:
-        if not facts.is_keras3_loader(loader):
+    for loader in facts.hierarchy.data_loaders:
+        if not facts.version.is_keras3_loader(loader):
             continue
         for node, init, reason in _class_hazards(facts, loader):
             flagged_classes.add(loader.name)
-            owner = facts.method_owner.get(id(init))
+            owner = facts.walk.method_owner.get(id(init))
             report(
                 "KMP303",
                 node,
                 launch=f"{owner.name if owner else loader.name}.__init__",
-                args=arguments_text(facts.worker_arguments(node)),
+                args=arguments_text(facts.launches.worker_arguments(node)),
                 context=" to super().__init__()",
                 consequence=reason,
             )
-    for call, fn, loader in facts.loader_constructions:
-        arguments = facts.call_arguments(call, fn)[0]  # written out or from **OPTIONS
+    for call, fn, loader in facts.launches.loader_constructions:
+        arguments = facts.launches.call_arguments(call, fn)[0]  # written out or from **OPTIONS
         keywords = [argument for name, argument in arguments.items() if name in WORKER_ARGUMENTS]
-        if not keywords or not facts.is_keras3_loader(loader):
+        if not keywords or not facts.version.is_keras3_loader(loader):
             continue
         if not all(forwards_to_base_init(loader, kw.arg) for kw in keywords):
             continue  # the class consumes some of them itself: what reaches Keras is unknown
-        mp, workers = facts.loader_worker_settings(loader, call, fn)
+        mp, workers = facts.launches.loader_worker_settings(loader, call, fn)
         reason = main_thread_reason(mp, workers)
         if reason is None:
             continue

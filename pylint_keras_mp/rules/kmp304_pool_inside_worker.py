@@ -51,33 +51,33 @@ CONTEXT_FACTORIES = frozenset({"multiprocessing.get_context", "torch.multiproces
 
 def _is_context(facts, node, fn) -> bool:
     """``multiprocessing.get_context(...)``, directly or through a name bound once to it."""
-    node, fn = facts.follow(node, fn)
-    return isinstance(node, ast.Call) and facts.qualname(node.func, fn) in CONTEXT_FACTORIES
+    node, fn = facts.resolver.follow(node, fn)
+    return isinstance(node, ast.Call) and facts.resolver.qualname(node.func, fn) in CONTEXT_FACTORIES
 
 
 def _process_class(facts, cls, seen=()) -> bool:
     """A module class that derives from multiprocessing.Process."""
     for base in cls.bases:
-        if facts.qualname(base) in PROCESS_CLASSES:
+        if facts.resolver.qualname(base) in PROCESS_CLASSES:
             return True
-        if isinstance(base, ast.Name) and base.id in facts.classes and base.id not in seen:
-            if _process_class(facts, facts.classes[base.id], seen + (base.id,)):
+        if isinstance(base, ast.Name) and base.id in facts.walk.classes and base.id not in seen:
+            if _process_class(facts, facts.walk.classes[base.id], seen + (base.id,)):
                 return True
     return False
 
 
 def _is_process(facts, node, fn) -> bool:
     """An expression that evaluates to a new, not yet started, multiprocessing.Process."""
-    node, fn = facts.follow(node, fn)
+    node, fn = facts.resolver.follow(node, fn)
     if not isinstance(node, ast.Call):
         return False
     func = node.func
-    if facts.qualname(func, fn) in PROCESS_CLASSES:
+    if facts.resolver.qualname(func, fn) in PROCESS_CLASSES:
         return True
     if isinstance(func, ast.Attribute) and func.attr == "Process" and _is_context(facts, func.value, fn):
         return True
     if isinstance(func, ast.Name):
-        definition = facts.definition_of(func.id, fn)
+        definition = facts.resolver.definition_of(func.id, fn)
         return isinstance(definition, ast.ClassDef) and _process_class(facts, definition)
     return False
 
@@ -85,7 +85,7 @@ def _is_process(facts, node, fn) -> bool:
 def describe_process_start(facts, call: ast.Call, fn) -> str | None:
     """What a call in worker code starts in a child process, or None (threads, unknown)."""
     func = call.func
-    qualname = facts.qualname(func, fn)
+    qualname = facts.resolver.qualname(func, fn)
     if qualname in PROCESS_POOLS:
         return f"creates {PROCESS_POOLS[qualname]}"
     if isinstance(func, ast.Attribute):

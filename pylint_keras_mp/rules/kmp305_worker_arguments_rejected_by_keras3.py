@@ -26,7 +26,7 @@ KERAS3_LAUNCHES = ("fit", "evaluate", "predict")
 
 
 def _shown_value(facts, node, fn) -> str:
-    value = facts.resolve(node, fn)
+    value = facts.resolver.resolve(node, fn)
     if value is UNKNOWN or isinstance(value, Many) or not isinstance(value, (bool, int, float, str)):
         return "..."
     return repr(value)
@@ -45,12 +45,12 @@ def runtime_error(facts, launch, keywords) -> str:
 
 
 def check(facts, report) -> None:
-    if facts.keras_version != 3:
+    if facts.version.keras_version != 3:
         return
-    for launch in facts.launch_calls:
-        if launch.method not in KERAS3_LAUNCHES or launch.method in facts.user_defined_launch_methods:
+    for launch in facts.launches.launch_calls:
+        if launch.method not in KERAS3_LAUNCHES or launch.method in facts.launches.user_defined_launch_methods:
             continue
-        keywords = facts.launch_worker_arguments(launch)
+        keywords = facts.launches.launch_worker_arguments(launch)
         if not keywords:
             continue
         report(

@@ -31,7 +31,7 @@ REPLACEMENTS = {
 def _defined_in_module(facts, method: str) -> bool:
     """A function or method of that name in the module: the call may be the module's own (a
     trainer class, or a Keras model subclass that keeps the old name)."""
-    return any(fn.name == method for fn in facts.all_functions)
+    return any(fn.name == method for fn in facts.walk.all_functions)
 
 
 def _move_clause(facts, launch) -> str:
@@ -39,7 +39,7 @@ def _move_clause(facts, launch) -> str:
     clauses = []
     if launch.argument("generator") is not None:
         clauses.append("pass it as x= instead of generator=")
-    worker_args = facts.launch_worker_arguments(launch)
+    worker_args = facts.launches.launch_worker_arguments(launch)
     if worker_args:
         shown = arguments_text(worker_args)
         clauses.append(
@@ -50,9 +50,9 @@ def _move_clause(facts, launch) -> str:
 
 
 def check(facts, report) -> None:
-    if facts.keras_version != 3:
+    if facts.version.keras_version != 3:
         return
-    for launch in facts.launch_calls:
+    for launch in facts.launches.launch_calls:
         replacement = REPLACEMENTS.get(launch.method)
         if replacement is None or _defined_in_module(facts, launch.method):
             continue

@@ -61,7 +61,7 @@ def bool_options(facts) -> dict[str, list[ast.Call]]:
     them says ``type=bool``; options declared otherwise anywhere in the module are left out."""
     declared: dict[str, list[ast.Call]] = {}
     other: set[str] = set()
-    for call, fn in facts.calls_by_function:
+    for call, fn in facts.walk.calls_by_function:
         func = call.func
         if not (isinstance(func, ast.Attribute) and func.attr == "add_argument"):
             continue
@@ -69,7 +69,7 @@ def bool_options(facts) -> dict[str, list[ast.Call]]:
         if dest is None:
             continue
         kind = keyword(call, "type")
-        if kind is not None and facts.qualname(kind, fn) == "builtins.bool":
+        if kind is not None and facts.resolver.qualname(kind, fn) == "builtins.bool":
             declared.setdefault(dest, []).append(call)
         else:
             other.add(dest)
@@ -79,12 +79,12 @@ def bool_options(facts) -> dict[str, list[ast.Call]]:
 def argparse_switches(facts):
     """(option attribute, how a message names the setting it reaches) for every worker setting
     of the module that a command-line option leaves open."""
-    for launch in facts.launch_calls:
-        settings = facts.launch_settings(launch)
+    for launch in facts.launches.launch_calls:
+        settings = facts.launches.launch_settings(launch)
         if settings.kind == "open":
             yield settings.switch, launch_label(launch)
-    for call, fn, loader in facts.loader_constructions:
-        settings = facts.construction_settings(loader, call, fn)
+    for call, fn, loader in facts.launches.loader_constructions:
+        settings = facts.launches.construction_settings(loader, call, fn)
         if settings.kind == "open":
             yield settings.switch, f"{loader.name}(...)"
 

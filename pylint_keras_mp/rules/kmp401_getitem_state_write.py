@@ -121,7 +121,7 @@ def _advances(facts, use) -> bool:
             isinstance(node, ast.Call)
             and node.args
             and node.args[0] is use.node
-            and facts.qualname(node.func, use.method) == "builtins.next"
+            and facts.resolver.qualname(node.func, use.method) == "builtins.next"
         ):
             return True
     return False
@@ -139,7 +139,7 @@ def _is_slice(key: ast.AST | None) -> bool:
 def loader_runs_in_main_thread(facts, loader) -> bool:
     """The class fixes its own settings so that Keras starts no worker at all:
     ``super().__init__(workers=1, use_multiprocessing=False)`` or ``workers <= 0``."""
-    mp, workers = facts.class_worker_settings(loader)
+    mp, workers = facts.launches.class_worker_settings(loader)
     return workers is not None and (workers <= 0 or (workers == 1 and mp is False))
 
 
@@ -149,7 +149,7 @@ def instance_attribute_reads(facts, attrs: set[str]) -> dict[int, dict[str, ast.
     by_loader: dict[int, dict[str, ast.Attribute]] = {}
     if not attrs:
         return by_loader
-    for scope, fn in [(facts.tree, None)] + [(fn, fn) for fn in facts.all_functions]:
+    for scope, fn in [(facts.tree, None)] + [(fn, fn) for fn in facts.walk.all_functions]:
         for node in walk_scope(scope):
             if not (
                 isinstance(node, ast.Attribute)
@@ -160,10 +160,10 @@ def instance_attribute_reads(facts, attrs: set[str]) -> dict[int, dict[str, ast.
                 continue
             if fn is not None and node.value.id == self_name_of(fn):
                 continue
-            value, value_scope = facts.binding_at_launch(node.value.id, fn)
+            value, value_scope = facts.resolver.binding_at_launch(node.value.id, fn)
             if value is None:
                 continue
-            loader = facts.loader_for_instance(value, value_scope)[0]
+            loader = facts.returns.loader_for_instance(value, value_scope)[0]
             if loader is not None:
                 by_loader.setdefault(id(loader), {}).setdefault(node.attr, node)
     return by_loader
@@ -172,9 +172,9 @@ def instance_attribute_reads(facts, attrs: set[str]) -> dict[int, dict[str, ast.
 def _shared_by_design(facts, value, fn) -> bool:
     """multiprocessing.Value/Array/Queue/Manager().dict()... exist to be written from workers."""
     for _ in range(6):
-        value, fn = facts.follow(value, fn)
+        value, fn = facts.resolver.follow(value, fn)
         if isinstance(value, ast.Call):
-            qualname = facts.qualname(value.func, fn)
+            qualname = facts.resolver.qualname(value.func, fn)
             if qualname and qualname.startswith("multiprocessing."):
                 return True
             value = value.func.value if isinstance(value.func, ast.Attribute) else None
@@ -280,7 +280,7 @@ def _held_state_writes(facts, fn):
         if use.use == "rebind" and not use.guarded:
             replaced.add(use.attr)
     for use in uses:
-        if use.guarded or use.attr in facts.class_methods(facts.method_owner[id(fn)]):
+        if use.guarded or use.attr in facts.hierarchy.class_methods(facts.walk.method_owner[id(fn)]):
             continue
         if _advances(facts, use):
             if use.attr not in replaced:
@@ -293,12 +293,12 @@ def _held_state_writes(facts, fn):
 
 def _check_held(facts, report, locked_cache: dict) -> None:
     """State writes in the methods of project objects that worker code of a loader calls."""
-    candidates = [fn for fn in facts.methods_reached() if any(True for _ in _held_state_writes(facts, fn))]
+    candidates = [fn for fn in facts.worker_code.methods_reached() if any(True for _ in _held_state_writes(facts, fn))]
     writes = []
-    for fn, loader, label in facts.worker_helpers(candidates):
-        if loader_runs_in_main_thread(facts.owner_of(loader), loader):
+    for fn, loader, label in facts.worker_code.worker_helpers(candidates):
+        if loader_runs_in_main_thread(facts.hierarchy.owner_of(loader), loader):
             continue
-        owner = facts.method_owner[id(fn)]
+        owner = facts.walk.method_owner[id(fn)]
         for use, kind in _held_state_writes(facts, fn):
             locked = locked_nodes(facts, fn, locked_cache)
             writes.append(
@@ -378,22 +378,22 @@ def _report_hazards(report, writes: list[Write]) -> None:
 
 def check(facts, report) -> None:
     locked_cache: dict[int, set[int]] = {}
-    if facts.project is not None or facts.data_loaders:
+    if facts.project is not None or facts.hierarchy.data_loaders:
         _check_held(facts, report, locked_cache)
     reads_outside = None
     writes: list[Write] = []
-    for loader in facts.data_loaders:
+    for loader in facts.hierarchy.data_loaders:
         if not loader.worker_methods or loader_runs_in_main_thread(facts, loader):
             continue
-        if not facts.judged_in_workers(loader):
+        if not facts.pipelines.judged_in_workers(loader):
             continue
         worker_fns = {id(fn) for fn in loader.worker_methods.values()}
-        uses = facts.self_attribute_uses(loader)
+        uses = facts.self_state.self_attribute_uses(loader)
         in_workers = [use for use in uses if id(use.method) in worker_fns]
 
         if reads_outside is None:
             # only the attributes some loader's own code uses can be written in its workers
-            attrs = {use.attr for other in facts.data_loaders for use in facts.self_attribute_uses(other)}
+            attrs = {use.attr for other in facts.hierarchy.data_loaders for use in facts.self_state.self_attribute_uses(other)}
             reads_outside = instance_attribute_reads(facts, attrs)
         parent_reads = set(reads_outside.get(id(loader), {}))
         for use in uses:

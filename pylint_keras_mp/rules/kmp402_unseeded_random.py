@@ -74,13 +74,13 @@ def _same_in_every_worker(facts, node, fn, _depth=0) -> bool:
         while isinstance(base, ast.Attribute):
             base = base.value
         return isinstance(base, ast.Name) and (
-            base.id == self_name or (fn is None or base.id not in facts.scope(fn).locals)
+            base.id == self_name or (fn is None or base.id not in facts.walk.scope(fn).locals)
         )
     if isinstance(node, ast.Name):
-        if fn is not None and node.id in facts.scope(fn).locals:
-            if node.id in facts.scope(fn).params:
+        if fn is not None and node.id in facts.walk.scope(fn).locals:
+            if node.id in facts.walk.scope(fn).params:
                 return False
-            value = facts.scope(fn).single_value(node.id)
+            value = facts.walk.scope(fn).single_value(node.id)
             return value is not None and _same_in_every_worker(facts, value, fn, _depth + 1)
         return True
     if isinstance(node, (ast.Tuple, ast.List)):
@@ -105,12 +105,12 @@ def _augmenter_is_random(facts, call, fn, _depth=0):
     one, None when it is no augmenter or cannot be resolved."""
     if too_deep(_depth) or not isinstance(call, ast.Call):
         return None
-    qualname = facts.qualname(call.func, fn) or ""
+    qualname = facts.resolver.qualname(call.func, fn) or ""
     if not qualname.startswith(AUGMENTER_PACKAGES):
         return None
     p = keyword(call, "p")
     if p is not None:
-        probability = facts.resolve(p, fn)
+        probability = facts.resolver.resolve(p, fn)
         if probability is UNKNOWN or isinstance(probability, bool):
             return None
         if isinstance(probability, (int, float)) and probability < 1:
@@ -123,9 +123,9 @@ def _augmenter_is_random(facts, call, fn, _depth=0):
             return None  # a size range is random, a dict may be: unknown
     children = list(call.args) + [kw.value for kw in call.keywords if kw.arg in ("transforms", "children")]
     for child in children:
-        child, scope = facts.follow(child, fn)
+        child, scope = facts.resolver.follow(child, fn)
         for element in child.elts if isinstance(child, (ast.List, ast.Tuple)) else [child]:
-            element, element_scope = facts.follow(element, scope)
+            element, element_scope = facts.resolver.follow(element, scope)
             found = _augmenter_is_random(facts, element, element_scope, _depth + 1)
             if found:
                 return True
@@ -166,10 +166,10 @@ class _SharedGenerator:
 def _shared_object(facts, value, fn, made_in_parent: bool, where: str, label: str):
     """A generator or augmenter every worker gets a copy of: made in the parent (``__init__``,
     module level), or made in worker code from a seed that is the same in every worker."""
-    value, scope = facts.follow(value, fn)
+    value, scope = facts.resolver.follow(value, fn)
     if not isinstance(value, ast.Call):
         return None
-    qualname = facts.qualname(value.func, scope)
+    qualname = facts.resolver.qualname(value.func, scope)
     if qualname in GENERATOR_CONSTRUCTORS:
         if made_in_parent or not _seeded_per_call(facts, value, scope):
             spelled = source_text(value.func)
@@ -185,7 +185,7 @@ def _shared_object(facts, value, fn, made_in_parent: bool, where: str, label: st
 
 
 def _global_draw(facts, call, fn) -> str | None:
-    qualname = facts.qualname(call.func, fn) or ""
+    qualname = facts.resolver.qualname(call.func, fn) or ""
     head, _, name = qualname.rpartition(".")
     if head == "numpy.random" and name[:1].islower() and name not in NUMPY_RANDOM_NON_DRAWS:
         return "numpy"
@@ -195,7 +195,7 @@ def _global_draw(facts, call, fn) -> str | None:
 
 
 def _global_reseeds(facts, call, fn) -> tuple[str, ...]:
-    qualname = facts.qualname(call.func, fn) or ""
+    qualname = facts.resolver.qualname(call.func, fn) or ""
     if qualname in GLOBAL_RESEEDS:
         return GLOBAL_RESEEDS[qualname]
     if qualname.endswith(KERAS_RESEED_SUFFIX) and qualname.split(".")[0] in ("keras", "tensorflow", "tf_keras"):
@@ -213,8 +213,8 @@ def import_time_seeds(facts) -> dict[str, ast.Call]:
     for stmt, in_guard in module_statements(facts.tree.body):
         if not in_guard:
             calls.extend((node, None) for node in walk_import_time(stmt) if isinstance(node, ast.Call))
-    for name in facts.import_time_functions:
-        fn = facts.functions[name]
+    for name in facts.walk.import_time_functions:
+        fn = facts.walk.functions[name]
         calls.extend((node, fn) for node in walk_scope(fn) if isinstance(node, ast.Call))
     seeds: dict[str, ast.Call] = {}
     for call, fn in sorted(calls, key=lambda item: (item[0].lineno, item[0].col_offset)):
@@ -228,10 +228,10 @@ def import_time_seeds(facts) -> dict[str, ast.Call]:
 def check(facts, report) -> None:
     _grain.check(facts, report, "KMP402")
     seeds = None
-    for loader in facts.data_loaders:
+    for loader in facts.hierarchy.data_loaders:
         if not loader.worker_methods:
             continue
-        settings = facts.loader_process_settings(loader)
+        settings = facts.launches.loader_process_settings(loader)
         if not settings.may_use_processes:
             continue
         if seeds is None:
@@ -261,7 +261,7 @@ def _torch_draws(facts, loader, reseeded_globals):
         and loader.key in found.loader.lineage
         and found.call is not None
         and any(kw.arg == "worker_init_fn" for kw in found.call.keywords)
-        for found in facts.torch_loaders_with_workers
+        for found in facts.pipelines.torch_loaders_with_workers
     ):
         return []
     return [
@@ -294,15 +294,15 @@ def _check_helpers(facts, report) -> None:
         return  # nothing to draw from
     # the functions with a call that may draw, from the module's index of calls; the draws
     # themselves are decided below, once the loader (and so the seeds that count) is known
-    module_functions = {id(fn) for fn in facts.functions.values()}
-    module_functions |= {id(fn) for fn in facts.methods_reached()}
+    module_functions = {id(fn) for fn in facts.walk.functions.values()}
+    module_functions |= {id(fn) for fn in facts.worker_code.methods_reached()}
     maybe = {
         id(fn)
-        for call, fn in facts.calls_by_function
+        for call, fn in facts.walk.calls_by_function
         if fn is not None and id(fn) in module_functions and _may_draw(facts, call, fn)
     }
-    candidates = facts.reached_candidates(lambda fn: id(fn) in maybe)
-    for fn, loader, label in facts.worker_helpers(candidates):
+    candidates = facts.worker_code.reached_candidates(lambda fn: id(fn) in maybe)
+    for fn, loader, label in facts.worker_code.worker_helpers(candidates):
         _loader, helpers, labels = by_loader.setdefault(id(loader), (loader, [], {}))
         helpers.append(fn)
         labels[id(fn)] = label
@@ -310,8 +310,8 @@ def _check_helpers(facts, report) -> None:
     for loader, helpers, labels in by_loader.values():
         if loader.pipeline == "torch":
             continue  # torch seeds the global generators of every worker: helpers draw apart
-        owner = facts.owner_of(loader)
-        settings = owner.loader_process_settings(loader)
+        owner = facts.hierarchy.owner_of(loader)
+        settings = owner.launches.loader_process_settings(loader)
         if not settings.may_use_processes:
             continue
         if own_seeds is None:
@@ -331,11 +331,11 @@ def _may_draw(facts, call, fn) -> bool:
     if _global_draw(facts, call, None) is not None:
         return True
     func = call.func
-    if isinstance(func, ast.Attribute) and id(fn) in facts.method_owner:
+    if isinstance(func, ast.Attribute) and id(fn) in facts.walk.method_owner:
         if is_self_attribute(func.value, self_name_of(fn) or "") or is_self_attribute(func, self_name_of(fn) or ""):
             return True
     owner, _method = _module_object_call(call)
-    return owner is not None and facts.module_constant(owner) is not None
+    return owner is not None and facts.resolver.module_constant(owner) is not None
 
 
 def _global_why(kind: str, seeds: dict[str, ast.Call]) -> str | None:
@@ -370,7 +370,7 @@ def _object_drawn(shared: _SharedGenerator, method: str | None, as_argument: boo
 def _self_object_draws(facts, loader, reseeded_globals):
     """Draws in worker code from generators and augmenters stored on self."""
     worker_fns = {id(fn) for fn in loader.worker_methods.values()}
-    return _stored_object_draws(facts, facts.self_attribute_uses(loader), worker_fns, reseeded_globals)
+    return _stored_object_draws(facts, facts.self_state.self_attribute_uses(loader), worker_fns, reseeded_globals)
 
 
 def _held_object_draws(facts, helpers, reseeded_globals):
@@ -379,11 +379,11 @@ def _held_object_draws(facts, helpers, reseeded_globals):
     draws = []
     by_class: dict[int, tuple] = {}
     for fn in helpers:
-        cls = facts.method_owner.get(id(fn))
+        cls = facts.walk.method_owner.get(id(fn))
         if cls is not None:
             by_class.setdefault(id(cls), (cls, set()))[1].add(id(fn))
     for cls, worker_fns in by_class.values():
-        uses = [use for fn in facts.class_methods(cls).values() for use in self_attribute_uses_in(fn)]
+        uses = [use for fn in facts.hierarchy.class_methods(cls).values() for use in self_attribute_uses_in(fn)]
         draws += _stored_object_draws(facts, uses, worker_fns, reseeded_globals)
     return draws
 
@@ -433,7 +433,7 @@ def _module_draws(facts, functions, reseeded_globals, seeds):
     object_calls = []
     reseeded_objects: set[str] = set()
     for fn in functions:
-        scope = facts.scope(fn)
+        scope = facts.walk.scope(fn)
         for node in walk_scope(fn):
             if not isinstance(node, ast.Call):
                 continue
@@ -446,11 +446,11 @@ def _module_draws(facts, functions, reseeded_globals, seeds):
                     draws.append((node, kind, what, why, fn))
                 continue
             owner, method = _module_object_call(node)
-            if owner is None or owner in scope.locals or owner in facts.imports:
+            if owner is None or owner in scope.locals or owner in facts.walk.imports:
                 continue
             if owner not in module_objects:
                 module_objects[owner] = _shared_object(
-                    facts, facts.module_constant(owner), None, True, "at module level", owner
+                    facts, facts.resolver.module_constant(owner), None, True, "at module level", owner
                 )
             if module_objects[owner] is None:
                 continue

@@ -55,23 +55,23 @@ def keras_backend(facts) -> tuple[str | None, str]:
     are unknown. The linting environment's own variable is never read."""
     assigned: set[str] = set()
     defaults: set[str] = set()
-    for node in facts.nodes_of(ast.Assign):
+    for node in facts.walk.nodes_of(ast.Assign):
         for target in node.targets:
             if (
                 isinstance(target, ast.Subscript)
-                and facts.qualname(target.value) == "os.environ"
+                and facts.resolver.qualname(target.value) == "os.environ"
                 and _string(target.slice) == BACKEND_VARIABLE
             ):
                 value = _string(node.value)
                 assigned.add(value if value is not None else "")
-    for call, fn in facts.calls_by_function:
+    for call, fn in facts.walk.calls_by_function:
         func = call.func
-        if facts.qualname(func, fn) == SET_BACKEND and call.args:
+        if facts.resolver.qualname(func, fn) == SET_BACKEND and call.args:
             assigned.add(_string(call.args[0]) or "")
         elif (
             isinstance(func, ast.Attribute)
             and func.attr == "setdefault"
-            and facts.qualname(func.value, fn) == "os.environ"
+            and facts.resolver.qualname(func.value, fn) == "os.environ"
             and len(call.args) == 2
             and _string(call.args[0]) == BACKEND_VARIABLE
         ):
@@ -90,7 +90,7 @@ def keras_backend(facts) -> tuple[str | None, str]:
 
 def _runs_jax(facts, call: ast.Call, fn, backend: str | None) -> str | None:
     """How a message names a call that runs JAX, or None."""
-    qualname = facts.qualname(call.func, fn) or ""
+    qualname = facts.resolver.qualname(call.func, fn) or ""
     if qualname.startswith(JAX_ROOTS) and not qualname.startswith(JAX_PURE_PYTHON):
         return f"{source_text(call.func)}()"
     if backend == "jax" and qualname.startswith(KERAS_OPS_ROOTS):
@@ -104,11 +104,11 @@ def _layer_calls(facts, loader) -> list[tuple[ast.AST, object, str]]:
     ``__init__``, ``self.augment(images)`` in ``__getitem__``)."""
     worker = {id(fn) for fn in loader.worker_methods.values()}
     layers: dict[str, str] = {}
-    uses = facts.self_attribute_uses(loader)
+    uses = facts.self_state.self_attribute_uses(loader)
     for use in uses:
         if use.use == "rebind" and id(use.method) not in worker and use.value is not None:
-            value, scope = facts.follow(use.value, use.method)
-            qualname = facts.qualname(value.func, scope) if isinstance(value, ast.Call) else None
+            value, scope = facts.resolver.follow(use.value, use.method)
+            qualname = facts.resolver.qualname(value.func, scope) if isinstance(value, ast.Call) else None
             if qualname and qualname.startswith(KERAS_LAYER_ROOTS):
                 made = f"a {source_text(value.func)}() made in {use.method.name}"
                 layers.setdefault(use.attr, f"self.{use.attr}, {made},")
@@ -121,8 +121,8 @@ def _layer_calls(facts, loader) -> list[tuple[ast.AST, object, str]]:
 
 def _fresh_start_method(facts) -> bool:
     """The module sets the start method to spawn or forkserver: workers never fork JAX's state."""
-    for call, fn in facts.calls_by_function:
-        qualname = facts.qualname(call.func, fn) or ""
+    for call, fn in facts.walk.calls_by_function:
+        qualname = facts.resolver.qualname(call.func, fn) or ""
         if qualname.endswith("set_start_method") and qualname.startswith("multiprocessing"):
             method = _string(call.args[0]) if call.args else None
             if method in FRESH_START_METHODS:
@@ -134,13 +134,13 @@ def _parent_functions(facts) -> set[int]:
     """Functions that run in the parent: those the module calls at import time or under the main
     guard (by name, transitively at import time), and the data loaders' methods that
     ``__getitem__`` does not reach (``__init__``, ``on_epoch_end``...)."""
-    parent = {id(facts.functions[name]) for name in facts.import_time_functions}
-    for call, fn in facts.calls_by_function:
-        if fn is None and isinstance(call.func, ast.Name) and facts.in_main_guard(call):
-            target = facts.functions.get(call.func.id)
-            if target is not None and call.func.id not in facts.imports:
+    parent = {id(facts.walk.functions[name]) for name in facts.walk.import_time_functions}
+    for call, fn in facts.walk.calls_by_function:
+        if fn is None and isinstance(call.func, ast.Name) and facts.walk.in_main_guard(call):
+            target = facts.walk.functions.get(call.func.id)
+            if target is not None and call.func.id not in facts.walk.imports:
                 parent.add(id(target))
-    for loader in facts.data_loaders:
+    for loader in facts.hierarchy.data_loaders:
         worker = {id(fn) for fn in loader.worker_methods.values()}
         parent.update(id(fn) for fn in loader.methods.values() if id(fn) not in worker)
     return parent
@@ -150,7 +150,7 @@ def _jax_in_parent(facts) -> ast.Call | None:
     """The first JAX call that runs in the parent: at module level (main guard included) or in a
     function that runs there."""
     parent = None
-    for call, fn in facts.calls_by_function:
+    for call, fn in facts.walk.calls_by_function:
         if fn is not None:
             parent = _parent_functions(facts) if parent is None else parent
             if id(fn) not in parent:
@@ -180,12 +180,12 @@ def _check_reached(facts, report) -> None:
     The loader's module and this one say whether the parent runs JAX."""
     candidates = [
         fn
-        for fn in facts.functions_reached()
+        for fn in facts.worker_code.functions_reached()
         if any(isinstance(node, ast.Call) and _runs_jax(facts, node, fn, "jax") for node in walk_scope(fn))
     ]
-    for fn, loader, label in facts.worker_helpers(candidates):
-        owner = facts.owner_of(loader)
-        settings = owner.loader_process_settings(loader)
+    for fn, loader, label in facts.worker_code.worker_helpers(candidates):
+        owner = facts.hierarchy.owner_of(loader)
+        settings = owner.launches.loader_process_settings(loader)
         if not settings.may_use_processes:
             continue
         why = _why(facts, [owner, facts] if owner is not facts else [facts])
@@ -209,8 +209,8 @@ def check(facts, report) -> None:
     _check_reached(facts, report)
     loaders = [
         loader
-        for loader in facts.data_loaders
-        if loader.worker_methods and facts.loader_uses_processes(loader)
+        for loader in facts.hierarchy.data_loaders
+        if loader.worker_methods and facts.launches.loader_uses_processes(loader)
     ]
     if not loaders or _fresh_start_method(facts):
         return
@@ -238,7 +238,7 @@ def check(facts, report) -> None:
             if id(fn) in reported:
                 continue  # one finding per method
             reported.add(id(fn))
-            settings = facts.loader_process_settings(loader)
+            settings = facts.launches.loader_process_settings(loader)
             report(
                 "KMP403", node, loader=loader.name, method=fn.name, what=what, why=why,
                 when=settings.when, related=launch_related(loader, settings.site),

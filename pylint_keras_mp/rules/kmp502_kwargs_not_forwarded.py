@@ -59,8 +59,8 @@ def _used_whole(init, kwargs: str, super_calls) -> bool:
 
 
 def check(facts, report) -> None:
-    for loader in facts.data_loaders:
-        if not facts.is_keras3_loader(loader):
+    for loader in facts.hierarchy.data_loaders:
+        if not facts.version.is_keras3_loader(loader):
             continue
         init = loader_init(facts, loader)
         if init is None or init.args.kwarg is None:

@@ -47,12 +47,12 @@ def _same_expression(a, b) -> bool:
 
 
 def check(facts, report) -> None:
-    for loader in facts.data_loaders:
-        if not facts.is_keras3_loader(loader):
+    for loader in facts.hierarchy.data_loaders:
+        if not facts.version.is_keras3_loader(loader):
             continue
         init = loader_init(facts, loader)
         calls = super_init_calls(init) if init is not None else []
-        uses = facts.self_attribute_uses(loader)
+        uses = facts.self_state.self_attribute_uses(loader)
         for use in uses:
             attr = use.attr
             if use.use not in WRITES or attr not in WORKER_ARGUMENTS or _class_defines(loader, attr):

@@ -41,7 +41,7 @@ def describe_callable(facts, fn, value, depth=0) -> str | None:
         return None
     if isinstance(value, ast.Lambda):
         return "a lambda"
-    scope = facts.scope(fn) if fn is not None else None
+    scope = facts.walk.scope(fn) if fn is not None else None
     if isinstance(value, ast.Name):
         if scope is not None and value.id in scope.locals:
             definition = local_definitions(fn).get(value.id)
@@ -54,12 +54,12 @@ def describe_callable(facts, fn, value, depth=0) -> str | None:
                 inner = describe_callable(facts, fn, bound, depth + 1)
                 return f"{inner} (via '{value.id}')" if inner else None
             return None
-        bound = facts.module_constant(value.id)
+        bound = facts.resolver.module_constant(value.id)
         if isinstance(bound, ast.Lambda):
             return f"the module-level lambda '{value.id}' (pickled by name, which is '<lambda>')"
         return None
     if isinstance(value, ast.Call):
-        if facts.qualname(value.func, fn) in PARTIALS and value.args:
+        if facts.resolver.qualname(value.func, fn) in PARTIALS and value.args:
             inner = describe_callable(facts, fn, value.args[0], depth + 1)
             return f"functools.partial of {inner}" if inner else None
         if isinstance(value.func, ast.Name) and scope is not None and value.func.id in scope.locals:
@@ -67,7 +67,7 @@ def describe_callable(facts, fn, value, depth=0) -> str | None:
                 return f"an instance of the local class '{value.func.id}'"
         return None
     if isinstance(value, ast.Attribute):
-        owner, owner_fn = facts.follow(value.value, fn)
+        owner, owner_fn = facts.resolver.follow(value.value, fn)
         if isinstance(owner, ast.Call):
             inner = describe_callable(facts, owner_fn, owner, depth + 1)
             if inner:
@@ -84,7 +84,7 @@ def _unpicklable(facts, fn, value, seen=()):
     if isinstance(value, ast.Lambda):
         return "a lambda", ""
     if isinstance(value, ast.Call):
-        what = UNPICKLABLE_CONSTRUCTORS.get(facts.qualname(value.func, fn) or "")
+        what = UNPICKLABLE_CONSTRUCTORS.get(facts.resolver.qualname(value.func, fn) or "")
         if what:
             return what, ""
         return describe_instance(facts, fn, value, _unpicklable, seen)
@@ -92,13 +92,13 @@ def _unpicklable(facts, fn, value, seen=()):
 
 
 def check(facts, report) -> None:
-    for torch_loader in facts.torch_loaders_with_workers:
+    for torch_loader in facts.pipelines.torch_loaders_with_workers:
         for name in PICKLED_CALLABLES:
             value = argument(torch_loader.call, name)
             if value is None:
                 continue
             what = describe_callable(facts, torch_loader.function, value)
-            reach = facts.pickling_reach(torch_loader) if what else None
+            reach = facts.pipelines.pickling_reach(torch_loader) if what else None
             if reach:
                 report(
                     "KMP601",

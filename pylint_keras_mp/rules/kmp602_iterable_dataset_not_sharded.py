@@ -35,16 +35,16 @@ SHARDING_WORDS = ("get_worker_info", "worker_info", "worker_id")
 def _shards_itself(facts, loader) -> bool:
     """Anything that may split the items by worker: the module or the class's modules name the
     worker info, or a DataLoader that runs it sets a worker_init_fn (which may set the range)."""
-    owners = {id(facts): facts, id(facts.owner_of(loader)): facts.owner_of(loader)}
+    owners = {id(facts): facts, id(facts.hierarchy.owner_of(loader)): facts.hierarchy.owner_of(loader)}
     owners.update({id(owner): owner for owner, _cls in loader.foreign})
     return any(word in owner.source for owner in owners.values() for word in SHARDING_WORDS)
 
 
 def check(facts, report) -> None:
-    for loader in facts.data_loaders:
+    for loader in facts.hierarchy.data_loaders:
         if loader.worker_entry != "__iter__" or "__iter__" not in loader.methods:
             continue
-        running = facts.torch_loader_running(loader)
+        running = facts.pipelines.torch_loader_running(loader)
         if running is None or _shards_itself(facts, loader):
             continue
         if running.workers is not OPEN and running.workers < 2:

@@ -40,17 +40,17 @@ def _init_function(facts, torch_loader):
         return value, "a lambda"
     if not isinstance(value, ast.Name):
         return None, None
-    if fn is not None and value.id in facts.scope(fn).locals:
+    if fn is not None and value.id in facts.walk.scope(fn).locals:
         found = local_definitions(fn).get(value.id)
         return (found, value.id) if isinstance(found, (ast.FunctionDef, ast.AsyncFunctionDef)) else (None, None)
-    found = facts.functions.get(value.id)
-    if found is not None and value.id not in facts.imports:
+    found = facts.walk.functions.get(value.id)
+    if found is not None and value.id not in facts.walk.imports:
         return found, value.id
     return None, None
 
 
 def check(facts, report) -> None:
-    for torch_loader in facts.torch_loaders_with_workers:
+    for torch_loader in facts.pipelines.torch_loaders_with_workers:
         init, name = _init_function(facts, torch_loader)
         if init is None:
             continue
@@ -59,10 +59,10 @@ def check(facts, report) -> None:
         for node in nodes:
             if not isinstance(node, ast.Call) or len(node.args) != 1 or node.keywords:
                 continue
-            generator = GLOBAL_SEEDS.get(facts.qualname(node.func, scope) or "")
+            generator = GLOBAL_SEEDS.get(facts.resolver.qualname(node.func, scope) or "")
             if generator is None:
                 continue
-            seed = facts.resolve_int(node.args[0], scope)
+            seed = facts.resolver.resolve_int(node.args[0], scope)
             if not isinstance(seed, int):
                 continue
             report(
