@@ -156,7 +156,12 @@ def _keepable(facts, loader, init, call: ast.Call, self_name: str) -> bool:
     root = call.func
     while isinstance(root, ast.Attribute):
         root = root.value
-    if not isinstance(root, ast.Name) or root.id in local or root.id in facts.walk.global_writes:
+    if (
+        not isinstance(root, ast.Name)
+        or root.id in local
+        or root.id in facts.walk.global_writes
+        or root.id in facts.walk.main_guard_bound  # not bound where a spawn worker imports
+    ):
         return False  # __setstate__ must find the same callable under the same name
     return root.id in facts.walk.imports or (root.id in BUILTIN_NAMES and root.id not in facts.walk.module_bound)
 
@@ -277,8 +282,8 @@ def handles(ctx, loader) -> list[Handle] | None:
         ):
             continue
         attr = target.attr
-        if attr.startswith("__") and not attr.endswith("__"):
-            continue  # mangled: the state's key is not the name written
+        if (attr.startswith("__") and not attr.endswith("__")) or not attr.strip("_"):
+            continue  # mangled (the state's key is not the name written), or no name to build on
         qualname = facts.resolver.qualname(call.func, init)
         if qualname not in UNPICKLABLE_CONSTRUCTORS or not _made_again_the_same(qualname, call):
             continue
