@@ -38,6 +38,7 @@ SAMPLES = {
     "paths": lambda: list(_PATHS),
     "items": lambda: list(range(8)),
     "files": lambda: list(_PATHS),
+    "path": lambda: _PATHS[0],
     "scale": lambda: 2.0,
     "batch_size": lambda: 2,
     "seed": lambda: 0,

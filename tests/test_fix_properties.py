@@ -44,6 +44,16 @@ TAIL_STATEMENTS = (
     "",
 )
 
+# made in __init__ (KMP202): made again in each worker by its fix, or not fixable (a file opened
+# to write)
+HANDLES = (
+    'self.f = open(path, "rb")',
+    'self.text = open(path, encoding="utf-8")  # read in the workers',
+    "self.lock = threading.Lock()",
+    "self._guard = threading.RLock()",
+    'self.sink = open(os.devnull, "w")',
+)
+
 
 @st.composite
 def loader_modules(draw) -> tuple[str, str]:
@@ -53,17 +63,23 @@ def loader_modules(draw) -> tuple[str, str]:
     name = draw(st.sampled_from(["Frames", "_Frames", "__Frames"]))
     forwards = draw(st.sampled_from(["super().__init__(**kwargs)", "super().__init__()", ""]))
     attrs = draw(st.lists(st.sampled_from(["post", "_post", "__post", "scale"]), unique=True, max_size=3))
-    init = [f"    def __init__(self, x, **kwargs):"]
+    handles = draw(st.lists(st.sampled_from(HANDLES), unique=True, max_size=3))
+    path = ", path=__file__" if handles else ""
+    init = [f"    def __init__(self, x{path}, **kwargs):"]
     if forwards:
         init.append(f"        {forwards}")
     init.append("        self.x = x")
     for attr in attrs:
         body = draw(st.sampled_from(LAMBDA_BODIES))
         init.append(f"        self.{attr} = lambda batch: {body}")
+    init += [f"        {handle}" for handle in handles]
     chain = "self.x[index : index + 1]"
     for attr in attrs:
         chain = f"self.{attr}({chain})"
     lines = [
+        "import os",
+        "import threading",
+        "",
         "import keras",
         "import numpy as np",
         "",

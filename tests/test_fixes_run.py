@@ -122,3 +122,71 @@ def test_the_exercise_catches_a_fix_that_breaks_at_run_time(tmp_path):
     )
     [record] = exercise([broken]).values()
     assert "NameError" in record["loaders"]["Frames"]["error"]
+
+
+# KMP202's fix under the workers that pickle the loader: each worker makes its handles again
+_KMP202_TORCH = """
+import multiprocessing, sys
+import h5py, lmdb, numpy as np
+from torch.utils.data import DataLoader
+sys.path.insert(0, {folder!r})
+from torch_handles_fixed import Features
+
+if __name__ == "__main__":
+    base = {base!r}
+    with h5py.File(base + ".h5", "w") as out:
+        out["a"], out["b"], out["c"] = np.arange(3), np.arange(3) * 2, np.arange(3) * 3
+    env = lmdb.open(base + ".lmdb")
+    with env.begin(write=True) as txn:
+        for key, label in (("a", 1), ("b", 2), ("c", 3)):
+            txn.put(key.encode(), str(label).encode())
+    env.close()
+    dataset = Features(base, ["a", "b", "c"])
+    expected = [(dataset[i][0].tolist(), dataset[i][1]) for i in range(3)]
+    loader = DataLoader(dataset, batch_size=None, num_workers=2, multiprocessing_context="spawn")
+    got = [(features.tolist(), int(label)) for features, label in loader]
+    assert got == expected, (got, expected)
+    print("OK", got)
+"""
+
+_KMP202_KERAS = """
+import multiprocessing, os, sys
+sys.path.insert(0, {folder!r})
+from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
+from keras_records_fixed import Records
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method("spawn")
+    path = {base!r} + ".bin"
+    with open(path, "wb") as out:
+        out.write(bytes(range(8)))
+    records = Records(path, workers=2, use_multiprocessing=True)
+    adapter = PyDatasetAdapter(records, shuffle=False)
+    got = [batch[0].tolist() for batch in adapter.get_numpy_iterator()]
+    assert got == [[[2.0 * i, 2.0 * i + 1]] for i in range(4)], got
+    print("OK", got)
+"""
+
+
+def _run_fixed_loader(tmp_path, fixture: str, script: str) -> str:
+    fixed = fixed_path(ROOT / "fixtures/fixes/KMP202" / f"{fixture}.py")
+    (tmp_path / f"{fixture}_fixed.py").write_bytes(fixed.read_bytes())
+    main = tmp_path / "main.py"
+    main.write_text(script.format(folder=str(tmp_path), base=str(tmp_path / "data")))
+    env = {**os.environ, "KERAS_BACKEND": "numpy"}
+    proc = subprocess.run(
+        [sys.executable, str(main)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_the_kmp202_fix_opens_each_handle_again_in_torch_spawn_workers(tmp_path):
+    for package in ("torch", "h5py", "lmdb"):
+        pytest.importorskip(package)
+    assert _run_fixed_loader(tmp_path, "torch_handles", _KMP202_TORCH).startswith("OK")
+
+
+def test_the_kmp202_fix_opens_the_file_again_in_keras_spawn_workers(tmp_path):
+    # Keras' own pool (use_multiprocessing=True) under spawn, reading records by offset
+    assert _run_fixed_loader(tmp_path, "keras_records", _KMP202_KERAS).startswith("OK")

@@ -14,6 +14,7 @@ from pylint_keras_mp.fixes import Edit, Fix
 from pylint_keras_mp.fixes.notebooks import cell_fix
 from pylint_keras_mp.fixing.notebooks import json_layout
 from pylint_keras_mp.notebook import analyze_notebook, notebook_source, read_notebook
+from pylint_keras_mp.service import analyze_file
 from tests.test_cli import run_cli
 
 LOADER_CELL = (
@@ -126,3 +127,27 @@ def test_a_fix_is_kept_only_inside_one_cell_and_off_masked_lines(notebook):
     magic = Fix("KMP501", "safe", "m", (Edit(third.start, third.start + 1, "pass\n"),))
     assert cell_fix(magic, third, source.source) is None  # the `!nvidia-smi` line
     assert cell_fix(magic, first, source.source) is None  # not in that cell
+
+
+def test_a_handle_of_a_notebook_defined_loader_gets_no_fix(tmp_path):
+    # the same class in a module gets KMP202's fix; in a notebook a spawn worker cannot even
+    # import the class (KMP203), and the fix would not make it work
+    handle_cell = (
+        "class Records(keras.utils.PyDataset):\n"
+        "    def __init__(self, path, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        '        self.f = open(path, "rb")\n'
+        "\n"
+        "    def __len__(self):\n"
+        "        return 1\n"
+        "\n"
+        "    def __getitem__(self, i):\n"
+        "        return self.f.read(4)"
+    )
+    launch = 'model.fit(Records("r.bin", workers=2, use_multiprocessing=True))'
+    path = _notebook(tmp_path / "train.ipynb", "import keras\nmodel = keras.Sequential()", handle_cell, launch)
+    findings = [f for f in analyze_notebook(path.read_bytes(), str(path)) if f.code == "KMP202"]
+    assert findings and all(f.fix is None and "fixable" not in f.message for f in findings)
+    module = tmp_path / "train.py"
+    module.write_text("import keras\nmodel = keras.Sequential()\n\n\n" + handle_cell + "\n\n\n" + launch + "\n")
+    assert [f.fix is not None for f in analyze_file(str(module)) if f.code == "KMP202"] == [True]

@@ -38,6 +38,7 @@ RULE = Rule(
         "workers{extra}"
     ),
     fix="store the path or settings and open it lazily in __getitem__ (if self.{attr} is None: ...)",
+    autofix="kmp202_fix",
     forms=(
         (
             "lock",

@@ -27,6 +27,8 @@ pytestmark = pytest.mark.runtime
 
 # bad proof -> the start methods under which it fails (where the fixed version must run clean)
 FIXED_PROOFS = {
+    "KMP202_file_bad.py": PICKLING,
+    "KMP202_lock_bad.py": PICKLING,
     "KMP301_bad.py": PICKLING,
     "KMP301_tfkeras_bad.py": PICKLING,
     "KMP303_bad.py": ["fork", "spawn"],
@@ -94,6 +96,18 @@ def test_kmp301_fixed_tf_keras_proof_runs_under_the_main_guard(method, tmp_path,
     proof = run_fixed("KMP301_tfkeras_bad.py", method, tmp_path, evidence, "fix: runs clean")
     assert "bootstrapping phase" not in proof.stderr, proof.describe()
     assert_in_workers(proof)
+
+
+@pytest.mark.parametrize("script", ["KMP202_file_bad.py", "KMP202_lock_bad.py"])
+@pytest.mark.parametrize("method", PICKLING)
+def test_kmp202_fixed_proofs_make_the_handle_again_in_each_worker(script, method, tmp_path, evidence):
+    # the file proof reads each label by offset from the file each worker opened again, the
+    # lock proof takes each worker's own lock: every batch, loaded in the workers
+    proof = run_fixed(script, method, tmp_path, evidence, "fix: every batch read in the workers")
+    assert proof.error is None, proof.describe()
+    assert_in_workers(proof)
+    assert indices(proof.batches) == list(range(4)), proof.describe()
+    assert [row[2] for row in proof.batches] == [index * 10.0 for index in range(4)], proof.describe()
 
 
 @pytest.mark.parametrize("method", FIXED_PROOFS["KMP303_bad.py"])
