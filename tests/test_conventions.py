@@ -195,7 +195,7 @@ def test_empty_select_is_an_error_not_a_silent_no_op(two_dirs, value):
 def test_summary_statistics_and_quiet(two_dirs):
     proc = run("src", "tests", cwd=two_dirs)
     assert proc.returncode == 1
-    assert proc.stderr.splitlines()[-1] == "Found 4 findings (2 fixable with --unsafe-fixes) in 4 files"
+    assert proc.stderr.splitlines()[-1] == "Found 4 findings (4 fixable with --unsafe-fixes) in 4 files"
     stats = run("--statistics", "src", "tests", cwd=two_dirs)
     assert stats.stdout.endswith(
         "2     KMP201 sequence-lambda-attribute\n2     KMP202 sequence-unpicklable-attribute\n"

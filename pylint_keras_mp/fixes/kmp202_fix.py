@@ -239,17 +239,39 @@ def _attribute_writes(facts) -> dict[str, list[tuple[ast.Attribute, ast.ClassDef
     return found
 
 
-def _written_elsewhere(facts, loader, target: ast.Attribute, writes) -> bool:
+def _written_elsewhere(ctx, loader, target: ast.Attribute, writes) -> bool:
     """Whether anything but ``target`` may assign or delete the loader's attribute: outside a
-    method of an unrelated class of the module."""
-    for node, cls in writes.get(target.attr, ()):
-        if node is target:
-            continue
-        if cls is None or any(c is cls for c in loader.mro) or any(
-            c is loader.node for c in facts.hierarchy.class_mro(cls)
-        ):
-            return True
-    return False
+    method of an unrelated class of the module. The writes are indexed once per module by
+    attribute and class, and each class's MRO is computed once (a module of many loaders
+    writing the same attribute stays linear)."""
+    by_class = ctx.memo("kmp202 writes by class", lambda: _writes_by_class(writes))
+    subclasses = ctx.memo("kmp202 subclasses", lambda: _subclasses(ctx.facts, writes))
+    found = by_class.get(target.attr, {})
+    if any(node is not target for node in found.get(None, ())):
+        return True  # outside any method
+    related = {id(c) for c in loader.mro} | subclasses.get(id(loader.node), set())
+    return any(
+        node is not target for key in related for node in found.get(key, ())
+    )
+
+
+def _writes_by_class(writes) -> dict[str, dict[int | None, list[ast.AST]]]:
+    indexed: dict[str, dict[int | None, list[ast.AST]]] = {}
+    for attr, items in writes.items():
+        for node, cls in items:
+            indexed.setdefault(attr, {}).setdefault(id(cls) if cls is not None else None, []).append(node)
+    return indexed
+
+
+def _subclasses(facts, writes) -> dict[int, set[int]]:
+    """For each class of the module, the classes (among those that write attributes) whose MRO
+    holds it."""
+    classes = {id(cls): cls for items in writes.values() for _node, cls in items if cls is not None}
+    found: dict[int, set[int]] = {}
+    for key, cls in classes.items():
+        for base in facts.hierarchy.class_mro(cls):
+            found.setdefault(id(base), set()).add(key)
+    return found
 
 
 def handles(ctx, loader) -> list[Handle] | None:
@@ -287,7 +309,7 @@ def handles(ctx, loader) -> list[Handle] | None:
         qualname = facts.resolver.qualname(call.func, init)
         if qualname not in UNPICKLABLE_CONSTRUCTORS or not _made_again_the_same(qualname, call):
             continue
-        if _written_elsewhere(facts, loader, target, writes):
+        if _written_elsewhere(ctx, loader, target, writes):
             continue
         if not (_own_line(ctx, stmt) and _comment_free(ctx, call)):
             continue
@@ -403,16 +425,27 @@ def rewrite(ctx, loader, found: list[Handle]) -> Rewrite | None:
 
 def fix(ctx, finding):
     facts = ctx.facts
-    for loader in facts.hierarchy.data_loaders:
+    by_line = ctx.memo("kmp202 loaders by line", lambda: _loaders_by_line(facts))
+    for loader in by_line.get(finding.line, ()):
         node = loader.node
-        if not (node.lineno <= finding.line <= (node.end_lineno or node.lineno)):
-            continue
         found = ctx.memo(f"kmp202 handles {id(node)}", lambda loader=loader: handles(ctx, loader))
         if not found:
             continue
         if any((h.stmt.lineno, h.stmt.col_offset) == (finding.line, finding.col) for h in found):
             return ctx.memo(f"kmp202 rewrite {id(node)}", lambda loader=loader: rewrite(ctx, loader, found))
     return None
+
+
+def _loaders_by_line(facts) -> dict[int, list]:
+    """The loaders whose class holds each line that one of its statements starts on."""
+    found: dict[int, list] = {}
+    for loader in facts.hierarchy.data_loaders:
+        for stmt in ast.walk(loader.node):
+            if isinstance(stmt, ast.stmt):
+                entries = found.setdefault(stmt.lineno, [])
+                if not any(entry is loader for entry in entries):
+                    entries.append(loader)
+    return found
 
 
 FIX = RuleFix(
