@@ -47,7 +47,7 @@ from typing import Iterable
 from .engine import Finding, Related
 from .fixes import Edit, Fix
 from .files import read_bytes
-from .project.model import SKIPPED_FOLDERS, project_for
+from .project.model import RECENT_NS, SKIPPED_FOLDERS, project_for
 from .service import LintResult
 from .settings import CACHE_ENV, NO_CACHE_ENV
 from .version import __version__
@@ -159,10 +159,9 @@ def _build_file_stamps(project) -> list:
     return stamps
 
 
-# A file modified this recently (nanoseconds) may be modified again within the granularity of its
+# A file modified within RECENT_NS of the run may be modified again within the granularity of its
 # file system's clock with the same size: its stamp is not trusted next time, its content is
-# hashed again (git's "racy" files).
-RACY_NS = 2_000_000_000
+# hashed again (git's "racy" files). The project layer's folder listings use the same bound.
 
 
 class ResultCache:
@@ -195,7 +194,7 @@ class ResultCache:
 
     def _trusted(self, info: os.stat_result) -> list[int] | None:
         """A file's stamp, or None when it is too recent to be trusted next time."""
-        return None if self.started - info.st_mtime_ns < RACY_NS else _stamp(info)
+        return None if self.started - info.st_mtime_ns < RECENT_NS else _stamp(info)
 
     def get(self, path: str) -> LintResult | None:
         """The result recorded for ``path`` when nothing it depends on changed."""

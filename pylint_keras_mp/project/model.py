@@ -252,15 +252,19 @@ class Project:
             parsed = self.files[path] = _buffer_or_file(path)
         return parsed
 
-    def current_text(self, path: Path) -> str | None:
-        """A project file's text as questions read it (an editor's buffer, the text read
-        before, else the disk's), without keeping it; None when it cannot be read."""
+    def _text_in_memory(self, path: Path) -> str | None:
+        """The text read before or an editor's buffer; None when only the disk has it."""
         parsed = self.files.get(path)
         if parsed is not None and parsed._source is not None:
             return parsed._source
-        buffer = _BUFFERS.get(path)
-        if buffer is not None:
-            return buffer
+        return _BUFFERS.get(path)
+
+    def current_text(self, path: Path) -> str | None:
+        """A project file's text as questions read it (an editor's buffer, the text read
+        before, else the disk's), without keeping it; None when it cannot be read."""
+        text = self._text_in_memory(path)
+        if text is not None:
+            return text
         try:
             return _decode(read_bytes(path)[0])
         except (OSError, UnicodeDecodeError, LookupError, SyntaxError):
@@ -271,8 +275,7 @@ class Project:
         seen before: the length and hash of a text in memory, the size and modification time
         of the disk's; None when that cannot be told (a file changed on disk in the last two
         seconds: its clock may not show a second change)."""
-        parsed = self.files.get(path)
-        text = parsed._source if parsed is not None and parsed._source is not None else _BUFFERS.get(path)
+        text = self._text_in_memory(path)
         if text is not None:
             return ("text", len(text), hash(text))
         try:
