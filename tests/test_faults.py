@@ -86,15 +86,13 @@ def test_the_user_s_files_are_unknown_not_bugs(contained, monkeypatch):
 
 
 def test_a_bug_in_a_fix_is_kmp900_and_the_finding_stays(contained, monkeypatch):
-    from pylint_keras_mp.fixes import RuleFix, rule_fixes
-
-    fixes = dict(rule_fixes())
+    from pylint_keras_mp.fixes import RuleFix, rule_fix
 
     def broken(ctx, finding):
         raise KeyError("lost")
 
-    fixes["KMP201"] = RuleFix("KMP201", "unsafe", "broken", broken)
-    monkeypatch.setattr("pylint_keras_mp.fixes.rule_fixes", lambda: fixes)
+    fixes = {"KMP201": RuleFix("KMP201", "unsafe", "broken", broken)}
+    monkeypatch.setattr("pylint_keras_mp.fixes.rule_fix", lambda code: fixes.get(code) or rule_fix(code))
     source = (
         "import keras\n\nclass D(keras.utils.Sequence):\n"
         "    def __init__(self):\n        self.f = lambda x: x\n"

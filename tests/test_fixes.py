@@ -392,3 +392,39 @@ def test_fix_leaves_suppressed_findings_alone(tmp_path):
     proc = run_cli("--isolated", "--fix", "--unsafe-fixes", copy, cwd=tmp_path)
     assert proc.returncode == 0 and proc.stdout == "", proc.stdout + proc.stderr
     assert copy.read_bytes() == before
+
+
+LOCK_LOADER = (
+    "import threading\nimport keras\n\n\nclass Loader(keras.utils.PyDataset):\n"
+    "    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
+    "        self.lock = threading.Lock()\n\n    def __len__(self):\n        return 1\n\n"
+    "    def __getitem__(self, index):\n        return index, index\n"
+)
+REMOVED_METHOD = (
+    "# keras-mp-options: keras-version=3\nimport keras\n\n\ndef train(model, batches):\n"
+    "    model.fit_generator(batches, epochs=2)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "code", "imports_libcst"), [(LOCK_LOADER, "KMP202", False), (REMOVED_METHOD, "KMP306", True)]
+)
+def test_a_fix_imports_libcst_only_when_it_uses_it(tmp_path, source, code, imports_libcst):
+    """Each code's fix is imported on its own: a run whose fixable findings are KMP202's (no
+    LibCST) does not pay LibCST's import (about a third of Ruff's whole run over Keras' source)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "loader.py"
+    path.write_text(source)
+    probe = (
+        "import json, sys\nfrom pylint_keras_mp.service import analyze_file\n"
+        "from pylint_keras_mp.config import Options\n"
+        f"found = analyze_file({str(path)!r}, Options())\n"
+        "print(json.dumps([[f.code, f.fix is not None] for f in found]))\n"
+        "print('libcst' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    found, imported = done.stdout.splitlines()
+    assert [code, True] in json.loads(found)
+    assert imported == str(imports_libcst)

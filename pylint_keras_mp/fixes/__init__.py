@@ -22,6 +22,7 @@ import difflib
 import functools
 import importlib
 import re
+import sys
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -345,19 +346,25 @@ class FixContext:
         return Rewrite(tuple(sorted(edits, key=lambda e: e.start_line)), tuple(regions))
 
 
-@functools.lru_cache(maxsize=1)
+def rule_fix(code: str) -> RuleFix | None:
+    """The automatic fix of one code: ``FIX`` of the module of this package its rule names as its
+    ``autofix`` (None when the rule has none). Imported on demand, one code at a time (start-up
+    cost: most fixes import LibCST, and a run whose findings only need the others does not)."""
+    return _rule_fix(code) if code in FIXABLE_CODES else None
+
+
+@functools.lru_cache(maxsize=None)
+def _rule_fix(code: str) -> RuleFix:
+    module = next(module for module in RULE_MODULES if module.RULE.code == code)
+    fix = importlib.import_module(f"{__name__}.{module.RULE.autofix}").FIX
+    if fix.code != code:
+        raise ImportError(f"{module.RULE.autofix} fixes {fix.code}, not {code}")
+    return fix
+
+
 def rule_fixes() -> dict[str, RuleFix]:
-    """The automatic fixes by code: ``FIX`` of the module of this package each rule names as its
-    ``autofix``. Imported on demand (start-up cost: they import LibCST), when a finding may
-    have a fix."""
-    fixes = {}
-    for module in RULE_MODULES:
-        if module.RULE.autofix:
-            fix = importlib.import_module(f"{__name__}.{module.RULE.autofix}").FIX
-            if fix.code != module.RULE.code:
-                raise ImportError(f"{module.RULE.autofix} fixes {fix.code}, not {module.RULE.code}")
-            fixes[fix.code] = fix
-    return fixes
+    """The automatic fixes by code (every fix module imported)."""
+    return {code: rule_fix(code) for code in sorted(FIXABLE_CODES)}
 
 
 # FIXABLE_CODES: the codes whose rule declares a fix (``Rule.autofix``), checked before LibCST
@@ -373,31 +380,31 @@ def compiles(source: str) -> bool:
 
 
 def _unfixable() -> tuple[type[BaseException], ...]:
-    from libcst import ParserSyntaxError  # start-up cost: LibCST only once a fix is computed
-
     # LibCST cannot parse a statement that Python can (newer syntax), or the statement is
-    # nested deeper than LibCST's recursion goes
-    return (ParserSyntaxError, RecursionError, MemoryError)
+    # nested deeper than LibCST's recursion goes. A fix that does not use LibCST cannot raise its
+    # error: LibCST is not imported for it (start-up cost).
+    libcst = sys.modules.get("libcst")
+    if libcst is None:
+        return (RecursionError, MemoryError)
+    return (libcst.ParserSyntaxError, RecursionError, MemoryError)
 
 
 def attach_fixes(findings: list[Finding], source: str, tree: ast.Module, facts) -> list[Finding]:
     """The findings, those with a certainly right fix carrying it (and saying so)."""
     if not any(f.code in FIXABLE_CODES for f in findings):
         return findings
-    try:
-        fixes = rule_fixes()
-    except ImportError:  # LibCST missing from a broken install: report without fixes
-        return findings
     context = FixContext(source, tree, facts)
-    _UNFIXABLE = _unfixable()
     result = []
     for finding in sorted(findings):
-        declared = fixes.get(finding.code)
+        try:
+            declared = rule_fix(finding.code)
+        except ImportError:  # LibCST missing from a broken install: report without fixes
+            declared = None
         rewrite = None
         if declared is not None and len(context.parsed_regions) < MAX_REGIONS_PER_MODULE:
             try:
                 rewrite = declared.fix(context, finding)
-            except _UNFIXABLE:  # a fix that cannot be computed is no fix; the finding stays
+            except _unfixable():  # a fix that cannot be computed is no fix; the finding stays
                 rewrite = None
             except Exception as exc:  # a bug of the fix: the finding stays, and a KMP900 says it
                 contain(f"{finding.code} fix", exc)
