@@ -9,7 +9,6 @@ import argparse
 from typing import Sequence
 
 from .config import OPTION_SPECS, OptionValueError, parse_bool
-from .fixing.command import add_arguments as add_fix_arguments
 from .settings import DEFAULT_EXCLUDES, FORMATS, PROG, UsageError
 from .version import __version__
 
@@ -203,3 +202,56 @@ def normalise_bool_flags(argv: Sequence[str]) -> list[str]:
             arg = name if on else f"--no-{name[2:]}"
         normalised.append(arg)
     return normalised
+
+
+def add_fix_arguments(parser: argparse.ArgumentParser) -> None:
+    """The fix options (Ruff's vocabulary): --fix, --unsafe-fixes, --diff, --fix-only..."""
+    group = parser.add_argument_group("fixes")
+    group.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply the safe fixes in place, then report what is left",
+    )
+    group.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix, --fix-only or --diff: apply the unsafe fixes too (they may change what "
+        "runs on import, for example)",
+    )
+    group.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the fixes as a unified diff and change nothing; exit 1 when there is "
+        "something to fix",
+    )
+    group.add_argument(
+        "--show-fixes",
+        action="store_true",
+        help="after --fix or --fix-only, list the fixed findings per file",
+    )
+    group.add_argument(
+        "--exit-non-zero-on-fix",
+        action="store_true",
+        help="with --fix: exit 1 when a file was changed, even if no finding is left",
+    )
+    group.add_argument(
+        "--extend-safe-fixes",
+        action="append",
+        metavar="CODES",
+        help="treat the unsafe fixes of these rules as safe",
+    )
+    group.add_argument(
+        "--extend-unsafe-fixes",
+        action="append",
+        metavar="CODES",
+        help="treat the safe fixes of these rules as unsafe",
+    )
+    group.add_argument(
+        "--fix-only",
+        action="store_true",
+        help="apply the fixes in place and report nothing else; exit 0",
+    )
+
+
+def fixes_requested(args: argparse.Namespace) -> bool:
+    return bool(args.fix or args.diff or args.fix_only)

@@ -44,9 +44,10 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .engine import Finding, Related
-from .fixes import Edit, Fix
+from . import registry
 from .files import read_bytes
+from .findings import Edit, Finding, Fix, Related
+from .rule import Rule
 from .project.model import RECENT_NS, SKIPPED_FOLDERS, project_for
 from .service import LintResult
 from .settings import CACHE_ENV, NO_CACHE_ENV
@@ -238,6 +239,9 @@ class ResultCache:
             "hash": _content_hash(data),
             "result": _result_to_json(result, lines),
         }
+        for finding in result.findings:
+            if finding.code not in shard.rules:
+                shard.rules[finding.code] = _rule_to_json(finding.rule)
         shard.changed = True
 
     def save(self) -> None:
@@ -267,6 +271,10 @@ class _Shard:
             and stored.get("fingerprint") == self.fingerprint
         )
         self.stored_files: dict = stored.get("files", {}) if self.valid else {}
+        # the declarations of the rules the results report (code -> fields), for showing them
+        # without importing the rules
+        self.rules: dict[str, dict] = _valid_rules(stored.get("rules")) if self.valid else {}
+        registry.remember(_rule_from_json(data) for data in self.rules.values())
         self.files: dict[str, dict] = {}  # this run's entries
         # whether this run learnt anything the stored file lacks (else it is not written)
         self.changed = not self.valid or stored.get("hashes") != self.hashes
@@ -312,12 +320,14 @@ class _Shard:
         self._prepare_folder()
         stored = self._read()
         files = {}
+        rules = self.rules
         if (
             stored.get("linter") == self.cache.linter
             and stored.get("environment") == self.cache.environment
             and stored.get("fingerprint") == self.fingerprint
         ):
             files = {k: v for k, v in stored.get("files", {}).items() if isinstance(v, dict)}
+            rules = {**_valid_rules(stored.get("rules")), **self.rules}
         files.update(self.files)
         document = {
             "format": FORMAT,
@@ -325,6 +335,7 @@ class _Shard:
             "environment": self.cache.environment,
             "fingerprint": self.fingerprint,
             "hashes": self.hashes,
+            "rules": rules,
             "files": files,
         }
         self.file.parent.mkdir(parents=True, exist_ok=True)
@@ -388,3 +399,33 @@ def _result_from_json(path: str, data: dict) -> LintResult:
     suppressed = int(data["suppressed"])
     lines = tuple(str(line) for line in data["lines"])
     return LintResult(path, findings, suppressed, lines)
+
+
+# --- rule declarations as JSON --------------------------------------------------------------------
+
+
+def _rule_to_json(rule: Rule) -> dict:
+    return {f.name: getattr(rule, f.name) for f in fields(rule)}
+
+
+def _tuples(value: object) -> object:
+    """JSON's lists as the tuples a declaration holds."""
+    return tuple(_tuples(item) for item in value) if isinstance(value, list) else value
+
+
+def _rule_from_json(data: dict) -> Rule:
+    return Rule(**{name: _tuples(value) for name, value in data.items()})
+
+
+def _valid_rules(stored: object) -> dict[str, dict]:
+    """The stored declarations that make a ``Rule`` of their code (others are left out)."""
+    if not isinstance(stored, dict):
+        return {}
+    valid = {}
+    for code, data in stored.items():
+        try:
+            if isinstance(data, dict) and _rule_from_json(data).code == code:
+                valid[code] = data
+        except TypeError:
+            continue
+    return valid

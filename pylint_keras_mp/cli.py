@@ -20,8 +20,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from . import summary, suppression
-from .arguments import build_parser, normalise_bool_flags
+from . import registry, summary, suppression
+from .arguments import build_parser, fixes_requested, normalise_bool_flags
 from .config import Options
 from .output import Diagnostic, encode_output, render, sort_key, write_text
 from .service import (
@@ -32,9 +32,8 @@ from .service import (
     lint_file,
     lint_source,
 )
-from .project import index
 from .project_config import ConfigError
-from .registry import RULES, Rule, get_rule
+from .registry import Rule, get_rule
 from .settings import PROG, STDIN, Settings, UsageError, load_project_config
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 2, 3
@@ -103,10 +102,10 @@ def rule_page(rule: Rule) -> str:
 
 
 def rules_table() -> str:
-    width = max(len(rule.symbol) for rule in RULES)
+    width = max(len(rule.symbol) for rule in registry.RULES)
     return "".join(
         f"{rule.code}  {rule.msgid}  {rule.level:<7}  {rule.symbol:<{width}}  {rule.summary}\n"
-        for rule in RULES
+        for rule in registry.RULES
     )
 
 
@@ -135,6 +134,8 @@ GC_THRESHOLD = (50_000, 20, 100)
 def _start_linting() -> None:
     """What every process that lints for the command line sets first (the workers of --jobs
     too, whatever their start method)."""
+    from .project import index  # start-up cost: a run answered from the results cache
+
     index.keep_facts(index.COMMAND_LINE_KEPT_CHARS)  # each module parsed once per run
     _collect_rarely()
 
@@ -208,6 +209,8 @@ def _lint_files(
             gc.unfreeze()
     from concurrent.futures import ProcessPoolExecutor
 
+    from .project import index  # start-up cost, as in _start_linting
+
     index.keep_facts(index.COMMAND_LINE_KEPT_CHARS)  # the scan below, inherited by forks
     _scan_projects(files, settings.options)
     workers = min(jobs, len(files))
@@ -275,11 +278,10 @@ def run(args: argparse.Namespace) -> int:
         warn(args, f"no paths given, nothing to lint (try `{PROG} .`)")
     paths = [path for path in args.paths if path != STDIN]
     files = collect_files(paths, settings, lambda message: warn(args, message))
-    from .fixing import command as fixes
-
     if args.add_noqa:
         return add_noqa(args, files, settings)
-    if fixes.requested(args):
+    if fixes_requested(args):
+        from .fixing import command as fixes  # start-up cost: LibCST, the engine
         from .service import with_applicability
 
         status = fixes.run_fixes(

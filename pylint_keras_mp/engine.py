@@ -7,83 +7,24 @@ import gc
 import os
 import sys
 import warnings
-from dataclasses import dataclass, field
 
 from . import rules
 from .config import Options
 from .facts import ModuleFacts
 from .faults import USER_PROBLEMS, collecting, contain, describe, strict
 from .files import read_bytes, unreadable_reason
-from .fixes import FIXABLE_SUFFIX, attach_fixes
+from .findings import Finding, Related
+from .fixes import attach_fixes
 from .keras_components import KERAS_COMPONENTS
 from .prefilter import _NEEDED_PROBES, _NEEDED_WORDS, names_needed_words  # noqa: F401 (re-exported)
 from .project import index_for
-from .registry import RULES_BY_CODE, Rule
+from .registry import RULES_BY_CODE
 from .text import decode_source, names_a_word, names_code_word  # noqa: F401 (re-exported)
 from .text import normalised as _normalised
 
 # A module that mentions none of these cannot contain anything the rules look for: every
 # component that makes an import a Keras import, and use_multiprocessing.
 _TRIGGER_WORDS = KERAS_COMPONENTS + ("use_multiprocessing", "torch", "grain")
-
-
-@dataclass(frozen=True)
-class Related:
-    """A second place a finding is about (the launch that runs a loader in processes...)."""
-
-    line: int
-    col: int  # 0-based, like ast
-    message: str
-    path: str | None = None  # the file; None: the finding's own
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    line: int
-    col: int  # 0-based, like ast
-    code: str
-    message: str  # what, why and fix, without code or link
-    end_line: int | None = None
-    end_col: int | None = None
-    url: str = ""
-    # In a notebook: the cell (1-based, counting every cell) and the lines of the notebook's
-    # source before it; ``line`` and ``end_line`` are then lines of the cell.
-    cell: int | None = None
-    cell_offset: int = 0
-    # The automatic fix (pylint_keras_mp.fixes.Fix), when the rule has one that certainly applies.
-    fix: object = field(default=None, compare=False)
-    # Other places the finding is about (Related), for editors; not part of the message. Rules
-    # pass them to the Reporter as ``related=((line, col, message, file or None), ...)``.
-    related: tuple = field(default=(), compare=False)
-
-    def __post_init__(self) -> None:
-        # A finding with a fix ends its message by saying how keras-mp-lint applies it, and says
-        # what the fix says: a fix whose applicability the settings change (extend-safe-fixes,
-        # extend-unsafe-fixes) changes the claim too. A finding whose fix was dropped keeps it
-        # (the host linters show what keras-mp-lint would fix).
-        applicability = getattr(self.fix, "applicability", None)
-        if applicability in FIXABLE_SUFFIX:
-            message = self.message
-            for suffix in FIXABLE_SUFFIX.values():
-                if message.endswith(suffix):
-                    message = message[: -len(suffix)]
-            message += FIXABLE_SUFFIX[applicability]
-            if message != self.message:
-                object.__setattr__(self, "message", message)
-
-    @property
-    def rule(self) -> Rule:
-        return RULES_BY_CODE[self.code]
-
-    @property
-    def text(self) -> str:
-        """The message with its link, as pylint shows it."""
-        return f"{self.message} (see {self.url})" if self.url else self.message
-
-    @property
-    def full_text(self) -> str:
-        """The message with code and link, as flake8 and keras-mp-lint show it."""
-        return f"{self.code} {self.text}"
 
 
 class Reporter:

@@ -18,8 +18,9 @@ from typing import Iterable, Sequence
 from urllib.parse import quote
 
 from .version import __version__
-from .engine import Finding
-from .registry import DEFAULT_DOCS_URL, RULES, RULES_BY_CODE, Rule
+from . import registry
+from .findings import Finding
+from .registry import DEFAULT_DOCS_URL, Rule
 from .settings import FORMATS
 from .text import utf16_column
 
@@ -89,7 +90,7 @@ class Diagnostic:
 
     @property
     def rule(self) -> Rule | None:
-        return RULES_BY_CODE.get(self.code)
+        return registry.rule_of(self.code)
 
     @property
     def text(self) -> str:
@@ -574,7 +575,7 @@ def sarif_log(
     """The SARIF 2.1.0 log. Paths under ``root`` (default: the working directory) are relative
     to the ``%SRCROOT%`` base id."""
     root_dir = os.path.abspath(root or os.getcwd())
-    rule_index = {rule.code: index for index, rule in enumerate(RULES)}
+    rule_index = {rule.code: index for index, rule in enumerate(registry.RULES)}
     results = []
     for d, location, line_text, fingerprint in fingerprinted(diagnostics, root_dir):
         region: dict[str, int] = {
@@ -613,7 +614,7 @@ def sarif_log(
                         "version": __version__,
                         "semanticVersion": __version__,
                         "informationUri": INFORMATION_URI,
-                        "rules": [_sarif_rule(rule, docs_url) for rule in RULES],
+                        "rules": [_sarif_rule(rule, docs_url) for rule in registry.RULES],
                     }
                 },
                 "columnKind": "utf16CodeUnits",

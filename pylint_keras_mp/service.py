@@ -29,9 +29,10 @@ from typing import Callable, Sequence
 
 from . import suppression
 from .config import Options
-from .engine import Finding, analyze, analyze_once, analyze_python_file, decode_source
+from .findings import Finding
 from .isolation import trusted_imports
 from .settings import Settings, UsageError
+from .text import decode_source
 
 NOTEBOOK_SUFFIX = ".ipynb"
 # Files a folder is searched for: Python modules and Jupyter notebooks (read as JSON).
@@ -113,6 +114,8 @@ def _lint_source(
             module, lines = "", ()
         kept, hidden = _kept(findings, path, settings, module if suppress else None, True)
     else:
+        from .engine import analyze  # start-up cost: a run answered from the results cache
+
         text = _text_of(data)
         findings = analyze(text if text is not None else data, path, options, fixes=want_fixes)
         lines = tuple(text.splitlines(keepends=True)) if text is not None else ()
@@ -217,6 +220,9 @@ def analyze_file(path: str, options: Options | None = None, fixes: bool = True) 
         from .notebook import analyze_notebook_file
 
         return analyze_notebook_file(path, options, fixes)
+    with trusted_imports():
+        from .engine import analyze_python_file  # start-up cost, as in _lint_source
+
     return analyze_python_file(path, options, fixes)
 
 
@@ -244,6 +250,8 @@ def lint_for_host(
     (``extend-safe-fixes``), as keras-mp-lint says it. The host may have put the linted folders
     on ``sys.path``: imports come from the linter's own path meanwhile."""
     with trusted_imports():
+        from .engine import analyze_once  # start-up cost, as in _lint_source
+
         findings = analyze_once(source, filename, settings.options, tree=tree)
     kept, _hidden = _kept(findings, filename, settings, None, False)
     return without_fixes(with_applicability(kept, settings))

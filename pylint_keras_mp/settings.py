@@ -20,7 +20,7 @@ from typing import Mapping, Sequence
 from . import suppression
 from .config import OPTION_SPECS, Options, OptionValueError, options_from_mapping, split_csv
 from .project_config import ProjectConfig, discover, read_config_file
-from .registry import RULES, get_rule
+from .registry import CODES, get_rule
 
 PROG = "keras-mp-lint"
 STDIN = "-"
@@ -142,22 +142,25 @@ ARG_DEFAULTS: dict[str, object] = {
 
 
 def expand_codes(entries: Sequence[str], option: str) -> set[str]:
-    """Codes named by codes, prefixes (KMP2), pylint ids (E7201) or symbols."""
+    """Codes named by codes, prefixes (KMP2), pylint ids (E7201) or symbols. Codes and prefixes
+    are read from the codes alone: only a pylint id or a symbol needs the rules' declarations."""
     codes: set[str] = set()
     for entry in entries:
-        try:
-            codes.add(get_rule(entry).code)
+        if entry.strip().upper() in CODES:
+            codes.add(entry.strip().upper())
             continue
-        except KeyError:
-            pass
         prefix = entry.upper()
-        matched = {rule.code for rule in RULES if rule.code.startswith(prefix)}
-        if not prefix.startswith("KMP") or not matched:
+        matched = {code for code in CODES if code.startswith(prefix)}
+        if prefix.startswith("KMP") and matched:
+            codes |= matched
+            continue
+        try:
+            codes.add(get_rule(entry).code)  # a pylint id or a symbol
+        except KeyError:
             raise UsageError(
                 f"{option}: unknown rule code or prefix {entry!r} "
                 f"(codes look like KMP201 or KMP2; `{PROG} --list-rules` lists them)"
-            )
-        codes |= matched
+            ) from None
     return codes
 
 
@@ -229,7 +232,7 @@ class Settings:
 
         # Layered like ruff: the file's select/ignore, then the command line's; a select
         # replaces what the layers below chose, an extend-select adds to it, an ignore removes.
-        chosen = {rule.code for rule in RULES}
+        chosen = set(CODES)
         for select, extend, ignores, where in (
             (
                 values.get("select"),

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Sequence
 
 from .output import Diagnostic
-from .registry import RULES_BY_CODE
+from .registry import rule_of
 
 
 def _plural(count: int, word: str) -> str:
@@ -52,7 +52,7 @@ def statistics(diagnostics: Sequence[Diagnostic]) -> str:
     counts = Counter(d.code for d in diagnostics)
     lines = []
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        rule = RULES_BY_CODE.get(code)
+        rule = rule_of(code)
         symbol = rule.symbol if rule else ""
         lines.append(f"{count:<5} {code} {symbol}".rstrip())
     return "".join(line + "\n" for line in lines)

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence, TypeVar
 
-from .registry import RULES_BY_CODE
+from .registry import rule_of
 
 # flake8's own pattern (flake8/defaults.py), so the same comment means the same thing.
 NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
@@ -89,7 +89,7 @@ def noqa_hides(code: str, text: str) -> bool:
 
 
 def _pylint_names(code: str) -> set[str]:
-    rule = RULES_BY_CODE.get(code)
+    rule = rule_of(code)
     names = {"all", PYLINT_CHECKER_NAME}
     if rule is not None:
         names |= {rule.symbol, rule.msgid.lower()}
@@ -113,7 +113,7 @@ def _named(code: str, names: frozenset[str] | None) -> bool:
     """None names every code; else a code, a prefix of it, or the rule's symbol."""
     if names is None:
         return True
-    rule = RULES_BY_CODE.get(code)
+    rule = rule_of(code)
     return code.startswith(tuple(names)) or (rule is not None and rule.symbol in names)
 
 

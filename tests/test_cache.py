@@ -113,6 +113,65 @@ def test_a_second_run_answers_from_the_cache_without_reading_the_files(project):
     assert DRAW not in lint(project, "--no-cache")
 
 
+# A run in one process that says which of the linter's modules it imported.
+RUN_AND_LIST_MODULES = """\
+import json, sys
+from pylint_keras_mp.cli import main
+main(["--format", "json", "."])
+modules = sorted(name for name in sys.modules if name.startswith("pylint_keras_mp"))
+print("MODULES " + json.dumps(modules), file=sys.stderr)
+"""
+
+
+def lint_and_list_modules(root: Path) -> tuple[list, list[str]]:
+    completed = subprocess.run(
+        [sys.executable, "-c", RUN_AND_LIST_MODULES],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    listed = [line for line in completed.stderr.splitlines() if line.startswith("MODULES ")]
+    assert listed, completed.stderr
+    findings = sorted(
+        (Path(item["path"]).name, item["line"], item["code"])
+        for item in json.loads(completed.stdout)
+    )
+    return findings, json.loads(listed[-1].split(" ", 1)[1])
+
+
+# The modules that analyse: the engine, the facts, the rules' checks, the project index, the
+# fixes, the pre-filter, the notebook reader.
+ANALYSIS = ("engine", "facts", "rules.kmp", "project.index", "fixes", "fixing", "prefilter", "notebook")
+
+
+def _analysis_modules(modules: list[str]) -> list[str]:
+    return [
+        name for name in modules if name.removeprefix("pylint_keras_mp.").startswith(ANALYSIS)
+    ]
+
+
+def test_a_run_answered_from_the_cache_imports_no_analysis(project):
+    """A run whose every file is answered from the cache shows its findings (their rules' names
+    and levels included) without importing the engine, the facts, the rules or the project
+    index: the interpreter's start and the linter's imports are most of a warm run's time."""
+    first, cold = lint_and_list_modules(project)
+    assert DRAW in first
+    assert "pylint_keras_mp.engine" in _analysis_modules(cold)  # the check sees them when imported
+    assert "pylint_keras_mp.rules.kmp402_unseeded_random" in _analysis_modules(cold)
+    second, warm = lint_and_list_modules(project)
+    assert second == first
+    assert _analysis_modules(warm) == []
+
+
+def test_the_rule_declarations_kept_with_the_results_are_the_declared_ones():
+    from pylint_keras_mp import cache, registry
+
+    for rule in registry.RULES:
+        kept = json.loads(json.dumps(cache._rule_to_json(rule)))
+        assert cache._rule_from_json(kept) == rule
+
+
 def test_a_changed_file_is_linted_again(project):
     assert DRAW in lint(project)
     (project / "loaders.py").write_text(LOADER.replace("np.random.rand()", "1"))

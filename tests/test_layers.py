@@ -18,8 +18,8 @@ from tests.fixture_support import ROOT
 PACKAGE = ROOT / "pylint_keras_mp"
 LOWER_LAYERS = [
     "text.py", "config.py", "rule.py", "installed.py", "keras_components.py", "unpicklable.py",
-    "facts", "rules", "prefilter.py", "registry.py", "project", "fixes", "engine.py",
-    "notebook.py", "fixing",
+    "facts", "rules", "prefilter.py", "registry.py", "project", "findings.py", "fixes",
+    "engine.py", "notebook.py", "fixing",
 ]
 
 

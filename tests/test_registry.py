@@ -96,7 +96,7 @@ def percent_notebook(code: str) -> str:
 
 # --- the declarations every list of rules is derived from -------------------------------------
 
-from pylint_keras_mp import engine, fixes, rules  # noqa: E402
+from pylint_keras_mp import engine, fixes, registry, rules  # noqa: E402
 from pylint_keras_mp.config import OPTION_SPECS  # noqa: E402
 
 RULE_DECLARATIONS = [module.RULE for module in rules.RULE_MODULES]
@@ -111,6 +111,8 @@ def test_every_rule_module_declares_its_rule_and_every_list_derives_from_them():
     assert [module.__name__.rpartition(".")[2] for module in rules.RULE_MODULES] == files
     assert [rule.code for rule in RULE_DECLARATIONS] == [f"KMP{name[3:6]}" for name in files]
     assert [rule.code for rule in RULES] == [r.code for r in RULE_DECLARATIONS] + ["KMP900", "KMP901"]
+    # the codes known without importing a rule (the settings', a cached run's) are the declared ones
+    assert registry.CODES == tuple(rule.code for rule in RULES)
     assert [codes for codes, _ in rules.RULE_CHECKS] == [(r.code,) for r in RULE_DECLARATIONS]
     assert fixes.FIXABLE_CODES == {r.code for r in RULE_DECLARATIONS if r.autofix}
     from pylint_keras_mp import prefilter

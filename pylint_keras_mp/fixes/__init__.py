@@ -27,67 +27,27 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..faults import contain
+# the data types live apart (a run answered from the results cache needs them, not the fixes)
+from ..findings import (  # noqa: F401 (re-exported)
+    APPLICABILITIES,
+    FIXABLE_SUFFIX,
+    SAFE,
+    UNSAFE,
+    Edit,
+    Fix,
+    _overlap,
+)
 from ..rules import FIXABLE_CODES, RULE_MODULES
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine import Finding
 
-SAFE, UNSAFE = "safe", "unsafe"
-APPLICABILITIES = (SAFE, UNSAFE)
 MAX_PASSES = 10  # a fix can enable another (KMP501 then KMP305); more passes mean a loop
 # LibCST regions parsed per module and pass (a fix that rewrites a statement with LibCST costs
 # a parse of that statement, ~10 ms): the first findings in source order carry their fix,
 # --fix reaches the rest in its further passes. Fixes written as text edits (KMP201, KMP301)
 # cost what their lines cost and are not counted.
 MAX_REGIONS_PER_MODULE = 100
-
-# Appended to the message of a finding that has a fix, in every front end (by the Finding, from
-# its fix's applicability).
-FIXABLE_SUFFIX = {
-    SAFE: " (fixable with keras-mp-lint --fix)",
-    UNSAFE: " (fixable with keras-mp-lint --fix --unsafe-fixes)",
-}
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Replace the whole lines ``start_line`` .. ``end_line - 1`` (1-based) with ``content``;
-    ``start_line == end_line`` inserts before ``start_line``."""
-
-    start_line: int
-    end_line: int
-    content: str
-
-    def to_json(self) -> dict:
-        return {
-            "content": self.content,
-            "location": {"row": self.start_line, "column": 1},
-            "end_location": {"row": self.end_line, "column": 1},
-        }
-
-
-@dataclass(frozen=True)
-class Fix:
-    code: str
-    applicability: str
-    message: str
-    edits: tuple[Edit, ...]
-
-    def to_json(self) -> dict:
-        return {
-            "applicability": self.applicability,
-            "message": self.message,
-            "edits": [edit.to_json() for edit in self.edits],
-        }
-
-    def overlaps(self, other: Fix) -> bool:
-        return any(_overlap(a, b) for a in self.edits for b in other.edits)
-
-
-def _overlap(a: Edit, b: Edit) -> bool:
-    if a.start_line == a.end_line == b.start_line == b.end_line:
-        return False  # two insertions before the same line: both go in, one after the other
-    return a.start_line <= b.end_line and b.start_line <= a.end_line
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The command line's fix options (Ruff's vocabulary): --fix, --unsafe-fixes, --diff, --fix-only."""
+"""The command line's fixes (Ruff's vocabulary): --fix, --unsafe-fixes, --diff, --fix-only (the
+options are declared with the others, in ``pylint_keras_mp.arguments``)."""
 
 from __future__ import annotations
 
@@ -17,58 +18,6 @@ from ..fixes import FixResult, unified_diff
 from ..text import decode_source
 from . import fix_source
 from .notebooks import fix_notebook, keeps_layout, notebook_diff
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("fixes")
-    group.add_argument(
-        "--fix",
-        action="store_true",
-        help="apply the safe fixes in place, then report what is left",
-    )
-    group.add_argument(
-        "--unsafe-fixes",
-        action="store_true",
-        help="with --fix, --fix-only or --diff: apply the unsafe fixes too (they may change what "
-        "runs on import, for example)",
-    )
-    group.add_argument(
-        "--diff",
-        action="store_true",
-        help="print the fixes as a unified diff and change nothing; exit 1 when there is "
-        "something to fix",
-    )
-    group.add_argument(
-        "--show-fixes",
-        action="store_true",
-        help="after --fix or --fix-only, list the fixed findings per file",
-    )
-    group.add_argument(
-        "--exit-non-zero-on-fix",
-        action="store_true",
-        help="with --fix: exit 1 when a file was changed, even if no finding is left",
-    )
-    group.add_argument(
-        "--extend-safe-fixes",
-        action="append",
-        metavar="CODES",
-        help="treat the unsafe fixes of these rules as safe",
-    )
-    group.add_argument(
-        "--extend-unsafe-fixes",
-        action="append",
-        metavar="CODES",
-        help="treat the safe fixes of these rules as unsafe",
-    )
-    group.add_argument(
-        "--fix-only",
-        action="store_true",
-        help="apply the fixes in place and report nothing else; exit 0",
-    )
-
-
-def requested(args: argparse.Namespace) -> bool:
-    return bool(args.fix or args.diff or args.fix_only)
 
 
 def _read(path: str) -> tuple[str, str] | None:
