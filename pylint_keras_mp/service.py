@@ -284,23 +284,52 @@ def _posix(path: str) -> str:
     return path.replace(os.sep, "/")
 
 
+# What makes a glob more than a name: a wildcard, or a path.
+_GLOB_CHARS = frozenset("*?[/")
+
+
 @functools.lru_cache(maxsize=32)
-def _globs(patterns: tuple[str, ...]) -> re.Pattern:
-    """The globs as one pattern (``fnmatchcase`` of each, in one match)."""
-    return re.compile("|".join(fnmatch.translate(pattern.rstrip("/")) for pattern in patterns))
+def _exclusion(patterns: tuple[str, ...]) -> tuple[frozenset[str], re.Pattern | None]:
+    """The excludes as (names, one pattern for the other globs). A glob that is a plain name
+    (``build``, ``.venv``) can only match a path's name: the absolute path holds a ``/``, and so
+    does the path relative to the root unless it is the name (or ``.``/``..``, never names)."""
+    names, globs = set(), []
+    for pattern in patterns:
+        glob = pattern.rstrip("/")
+        if glob not in ("", ".", "..") and not _GLOB_CHARS.intersection(glob):
+            names.add(glob)
+        else:
+            globs.append(glob)
+    # ``fnmatchcase`` of each glob, in one match
+    pattern = re.compile("|".join(fnmatch.translate(glob) for glob in globs)) if globs else None
+    return frozenset(names), pattern
 
 
 def is_excluded(path: str, patterns: Sequence[str], root: str) -> bool:
     """Match the name, the path relative to ``root`` and the absolute path against the globs."""
     if not patterns:
         return False
+    names, globs = _exclusion(tuple(patterns))
     absolute = os.path.abspath(path)
-    candidates = {os.path.basename(absolute), _posix(absolute)}
-    try:
-        candidates.add(_posix(os.path.relpath(absolute, root)))
-    except ValueError:  # another drive on Windows
-        pass
-    globs = _globs(tuple(patterns))
+    name = os.path.basename(absolute)
+    return name in names or _glob_excluded(globs, name, absolute, None, root)
+
+
+def _glob_excluded(
+    globs: re.Pattern | None, name: str, absolute: str, relative: str | None, root: str
+) -> bool:
+    """Whether the globs that are not plain names match the path ``absolute`` named ``name``
+    (``relative`` to ``root`` when known, else computed)."""
+    if globs is None:
+        return False
+    candidates = {name, _posix(absolute)}
+    if relative is None:
+        try:
+            relative = os.path.relpath(absolute, root)
+        except ValueError:  # another drive on Windows
+            pass
+    if relative is not None:
+        candidates.add(_posix(relative))
     return any(globs.match(candidate) for candidate in candidates)
 
 
@@ -329,11 +358,10 @@ def collect_files(
     """The files to lint, each once, sorted by path. A folder that cannot be listed is skipped
     with a warning (``warn(message)``); a file that cannot be read is kept here and skipped by
     ``lint_file`` with its reason."""
-    patterns, root = settings.exclude, settings.exclude_root
+    root = settings.exclude_root
+    names, globs = _exclusion(tuple(settings.exclude))
+    inside_root = os.path.join(root, "")
     found: dict[str, str] = {}  # absolute path -> path as shown
-
-    def add(path: str) -> None:
-        found.setdefault(os.path.abspath(path), os.path.normpath(path))
 
     def unlistable(error: OSError) -> None:
         warn(f"{error.filename}: skipped: cannot list the folder ({error.strerror or error})")
@@ -344,16 +372,34 @@ def collect_files(
         if settings.force_exclude and excluded_with_parents(path, settings):
             continue
         if not os.path.isdir(path):
-            add(path)  # a dangling link, a FIFO...: lint_file says why it is skipped
+            # a dangling link, a FIFO...: lint_file says why it is skipped
+            found.setdefault(os.path.abspath(path), os.path.normpath(path))
             continue
         for folder, subfolders, files in os.walk(path, onerror=unlistable):
-            subfolders[:] = sorted(
-                name
-                for name in subfolders
-                if not is_excluded(os.path.join(folder, name), patterns, root)
-            )
+            # the folder's paths once; its entries' are the folder's joined with their names
+            absolute = os.path.abspath(folder)
+            shown = os.path.normpath(folder)
+            if absolute == root:
+                relative = ""
+            elif absolute.startswith(inside_root):
+                relative = absolute[len(inside_root) :]
+            else:
+                relative = None  # computed per entry (a folder above the root, another drive)
+
+            def excluded(name: str) -> bool:
+                return name in names or _glob_excluded(
+                    globs,
+                    name,
+                    os.path.join(absolute, name),
+                    None if relative is None else os.path.join(relative, name),
+                    root,
+                )
+
+            subfolders[:] = sorted(name for name in subfolders if not excluded(name))
             for name in files:
-                file_path = os.path.join(folder, name)
-                if name.endswith(SOURCE_SUFFIXES) and not is_excluded(file_path, patterns, root):
-                    add(file_path)
+                if name.endswith(SOURCE_SUFFIXES) and not excluded(name):
+                    found.setdefault(
+                        os.path.join(absolute, name),
+                        name if shown == os.curdir else os.path.join(shown, name),
+                    )
     return sorted(found.values(), key=lambda shown: (_posix(shown), shown))

@@ -368,6 +368,57 @@ def test_folders_are_searched_for_py_files_skipping_default_and_given_excludes(t
     assert sorted(codes_by_file(proc.stdout)) == ["pkg/script"]
 
 
+def _reference_files(paths, patterns, root):
+    """What the excludes mean, spelled out: every path below each folder, whose name, absolute
+    path or path relative to the root matches a glob (fnmatchcase), is left out."""
+    import fnmatch
+
+    def excluded(path):
+        absolute = os.path.abspath(path)
+        candidates = {os.path.basename(absolute), absolute, os.path.relpath(absolute, root)}
+        return any(
+            fnmatch.fnmatchcase(c.replace(os.sep, "/"), p.rstrip("/"))
+            for c in candidates
+            for p in patterns
+        )
+
+    found = {}
+    for path in paths:
+        for folder, subfolders, names in os.walk(path):
+            subfolders[:] = [n for n in subfolders if not excluded(os.path.join(folder, n))]
+            for name in names:
+                file_path = os.path.join(folder, name)
+                if name.endswith((".py", ".ipynb")) and not excluded(file_path):
+                    found.setdefault(os.path.abspath(file_path), os.path.normpath(file_path))
+    return sorted(found.values(), key=lambda shown: (shown.replace(os.sep, "/"), shown))
+
+
+@pytest.mark.parametrize(
+    "excludes",
+    [(), ("generated",), ("*_test.py", "pkg/generated"), ("pkg/*",), ("*",), ("notebooks/",),
+     ("[a-c]*",), ("sub", "tmp*", "."), ("deep",)],
+)
+@pytest.mark.parametrize("cwd, paths", [("proj", ["."]), ("proj/pkg", [".", "../sub"]),
+                                        ("proj", ["./pkg/", "sub", "pkg"]), ("proj/pkg", [".."])])
+def test_the_files_of_folders_are_those_the_excludes_leave(tmp_path, monkeypatch, excludes, cwd, paths):
+    from pylint_keras_mp.service import collect_files
+    from pylint_keras_mp.settings import DEFAULT_EXCLUDES, Settings
+
+    root = tmp_path / "proj"
+    for relative in (
+        "pkg/a.py", "pkg/a_test.py", "pkg/generated/b.py", "pkg/deep/deep/c.py", "pkg/nb.ipynb",
+        "pkg/notes.txt", "pkg/build/d.py", "sub/e.py", "sub/tmp1/f.py", "cfg/g.py",
+        "notebooks/h.ipynb", ".venv/i.py", "deep/j.py",
+    ):
+        write(root / relative, "x = 1\n")
+    write(root / "pyproject.toml", "")
+    monkeypatch.chdir(tmp_path / cwd)
+    settings = Settings.from_mapping({"exclude": list(excludes)} if excludes else {})
+    settings.exclude_root = str(root)
+    expected = _reference_files(paths, DEFAULT_EXCLUDES + excludes, str(root))
+    assert collect_files(paths, settings) == expected
+
+
 def test_each_file_is_linted_once_and_output_is_ordered_by_path(project):
     proc = run_cli("src/lock.py", "src", "./src/bad.py", "src/", cwd=project)
     paths = [line.split(":", 1)[0] for line in proc.stdout.splitlines()]
