@@ -34,11 +34,9 @@ shape is ignored, never an error.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from dataclasses import fields, is_dataclass
 from pathlib import Path
@@ -62,8 +60,14 @@ _CACHEDIR_TAG = (
 )
 
 
+try:  # hashlib's BLAKE2 without hashlib, which loads OpenSSL (start-up cost: 2.5 ms a run)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover (a Python built without it)
+    from hashlib import blake2b
+
+
 def _digest(*parts: object) -> str:
-    hasher = hashlib.blake2b(digest_size=16)
+    hasher = blake2b(digest_size=16)
     for part in parts:
         hasher.update(str(part).encode("utf-8", "surrogatepass"))
         hasher.update(b"\0")
@@ -71,7 +75,7 @@ def _digest(*parts: object) -> str:
 
 
 def _content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 def _canonical(value: object) -> object:
@@ -195,7 +199,10 @@ class ResultCache:
 
     def _trusted(self, info: os.stat_result) -> list[int] | None:
         """A file's stamp, or None when it is too recent to be trusted next time."""
-        return None if self.started - info.st_mtime_ns < RECENT_NS else _stamp(info)
+        return self._trusted_stamp(_stamp(info))
+
+    def _trusted_stamp(self, stamp: list[int]) -> list[int] | None:
+        return None if self.started - stamp[1] < RECENT_NS else stamp
 
     def get(self, path: str) -> LintResult | None:
         """The result recorded for ``path`` when nothing it depends on changed."""
@@ -205,14 +212,24 @@ class ResultCache:
             entry = shard.stored_files.get(key) if shard is not None and shard.valid else None
             if not isinstance(entry, dict):
                 return None
-            info = os.stat(key)
             stamp = entry.get("stamp")
-            if stamp is None or stamp != _stamp(info):
-                data = read_bytes(Path(key))[0]
-                if entry.get("hash") != _content_hash(data):
+            module = shard.modules.get(key)
+            if module is not None:
+                # a module of the project: stamped and hashed (if its stamp changed) just now
+                current, digest = module
+                if entry.get("hash") != digest:
                     return None
-                entry = {**entry, "stamp": self._trusted(info)}
-                shard.changed = True
+                if stamp is None or stamp != current:
+                    entry = {**entry, "stamp": self._trusted_stamp(current)}
+                    shard.changed = True
+            else:
+                info = os.stat(key)
+                if stamp is None or stamp != _stamp(info):
+                    data = read_bytes(Path(key))[0]
+                    if entry.get("hash") != _content_hash(data):
+                        return None
+                    entry = {**entry, "stamp": self._trusted(info)}
+                    shard.changed = True
             result = _result_from_json(path, entry["result"])
         except (OSError, KeyError, TypeError, ValueError):
             return None
@@ -263,6 +280,8 @@ class _Shard:
         self.file = file
         stored = self._read()
         self.hashes: dict[str, list] = {}  # module -> [size, mtime, content hash], this run's
+        # module -> (its stamp, its content hash), as this run found them
+        self.modules: dict[str, tuple[list[int], str]] = {}
         self.fingerprint = self._fingerprint(project, stored.get("hashes", {}))
         # the stored results count only when nothing they depend on changed
         self.valid = (
@@ -307,6 +326,7 @@ class _Shard:
             except OSError:
                 modules.append((key, None))
                 continue
+            self.modules[key] = (_stamp(info), digest)
             stamp = self.cache._trusted(info)
             if stamp is not None:
                 self.hashes[key] = [*stamp, digest]
@@ -339,6 +359,8 @@ class _Shard:
             "files": files,
         }
         self.file.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # start-up cost: a run answered from the cache writes nothing
+
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.file.parent)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
