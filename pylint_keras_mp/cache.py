@@ -46,7 +46,7 @@ from . import registry
 from .files import read_bytes
 from .findings import Edit, Finding, Fix, Related
 from .rule import Rule
-from .project.model import RECENT_NS, SKIPPED_FOLDERS, project_for
+from .project.model import PROJECT_MARKERS, RECENT_NS, SKIPPED_FOLDERS, project_for
 from .service import LintResult
 from .settings import CACHE_ENV, NO_CACHE_ENV
 from .version import __version__
@@ -182,6 +182,7 @@ class ResultCache:
         self.started = time.time_ns()
         self.shards: dict[str, _Shard] = {}  # project root -> its entries
         self._roots: dict[str, str | None] = {}  # folder -> its project's root
+        self._marked_roots: list[str] = []  # the roots found that hold a project marker
         self.hits = 0
 
     def _shard_of(self, path: str) -> _Shard | None:
@@ -189,13 +190,38 @@ class ResultCache:
         if folder in self._roots:
             root = self._roots[folder]
         else:
-            project = project_for(path, self.source_roots)
-            root = None if project is None else str(project.root)
-            if root is not None and root not in self.shards:
-                name = f"{_digest(self.settings_key, root)}.json"
-                self.shards[root] = _Shard(self, self.folder / __version__ / name, project)
+            root = self._marked_root_above(folder)
+            if root is None:
+                project = project_for(path, self.source_roots)
+                root = None if project is None else str(project.root)
+                if root is not None and root not in self.shards:
+                    name = f"{_digest(self.settings_key, root)}.json"
+                    self.shards[root] = _Shard(self, self.folder / __version__ / name, project)
+                    if project.marked:
+                        self._marked_roots.append(root)
             self._roots[folder] = root
         return self.shards.get(root) if root is not None else None
+
+    def _marked_root_above(self, folder: str) -> str | None:
+        """The root ``project_for`` gives the files of ``folder`` (an absolute path), found
+        without it when the folder is below a project root found already: no folder from it up
+        to that root is a symbolic link or holds a project marker (the nearest marker decides).
+        None when that does not tell."""
+        for root in self._marked_roots:
+            if not folder.startswith(root) or folder[len(root) : len(root) + 1] != os.sep:
+                continue
+            current = folder
+            while current != root:
+                known = self._roots.get(current)
+                if known is not None:
+                    return known if known == root else None
+                if os.path.islink(current) or any(
+                    os.path.exists(os.path.join(current, marker)) for marker in PROJECT_MARKERS
+                ):
+                    return None
+                current = os.path.dirname(current)
+            return root
+        return None
 
     def _trusted(self, info: os.stat_result) -> list[int] | None:
         """A file's stamp, or None when it is too recent to be trusted next time."""

@@ -203,6 +203,28 @@ def test_a_build_file_change_is_seen(project):
     assert ("old.py", 5, "KMP306") not in lint(project)
 
 
+def test_each_file_is_kept_with_its_nearest_project(project):
+    """A file belongs to the project of the nearest folder above it that holds a project marker:
+    a marker added to a subfolder makes its files (and its subfolders') another project, with
+    entries of their own, though nothing the first project's entries depend on changed."""
+    for folder in ("pkg", "pkg/sub", "pkg/sub/deep"):
+        (project / folder).mkdir(parents=True)
+        (project / folder / "mod.py").write_text("VALUE = 1\n")
+    _age(project)
+    first = lint(project)
+    assert lint(project) == first == lint(project, "--no-cache")
+    assert len(cache_files(project)) == 1
+    (project / "pkg" / "sub" / "setup.cfg").write_text("[metadata]\nname = sub\n")
+    assert lint(project) == first
+    kept = {}
+    for shard in cache_files(project):
+        files = json.loads(shard.read_text())["files"]
+        kept[shard.name] = sorted(Path(name).relative_to(project).as_posix() for name in files)
+    # (the first project's entries for those files stay, never asked for again)
+    assert len(kept) == 2
+    assert ["pkg/sub/deep/mod.py", "pkg/sub/mod.py"] in kept.values()
+
+
 def test_settings_that_change_results_have_their_own_entries(project):
     everything = lint(project)
     assert lint(project, "--select", "KMP3") == [f for f in everything if f[2].startswith("KMP3")]
