@@ -180,6 +180,7 @@ class ResultCache:
         self.linter = linter_fingerprint()
         self.environment = environment_fingerprint()
         self.started = time.time_ns()
+        self._cwd = os.getcwd()  # the run's working folder: the linted paths are relative to it
         self.shards: dict[str, _Shard] = {}  # project root -> its entries
         self._roots: dict[str, str | None] = {}  # folder -> its project's root
         self._marked_roots: list[str] = []  # the roots found that hold a project marker
@@ -215,8 +216,9 @@ class ResultCache:
                 known = self._roots.get(current)
                 if known is not None:
                     return known if known == root else None
+                inside = current + os.sep
                 if os.path.islink(current) or any(
-                    os.path.exists(os.path.join(current, marker)) for marker in PROJECT_MARKERS
+                    os.path.exists(inside + marker) for marker in PROJECT_MARKERS
                 ):
                     return None
                 current = os.path.dirname(current)
@@ -230,9 +232,13 @@ class ResultCache:
     def _trusted_stamp(self, stamp: list[int]) -> list[int] | None:
         return None if self.started - stamp[1] < RECENT_NS else stamp
 
+    def _key(self, path: str) -> str:
+        """``os.path.abspath(path)``, without asking the working folder for each file."""
+        return os.path.normpath(os.path.join(self._cwd, path))
+
     def get(self, path: str) -> LintResult | None:
         """The result recorded for ``path`` when nothing it depends on changed."""
-        key = os.path.abspath(path)
+        key = self._key(path)
         try:
             shard = self._shard_of(key)
             entry = shard.stored_files.get(key) if shard is not None and shard.valid else None
@@ -267,7 +273,7 @@ class ResultCache:
         """Record a file's result (a file skipped for being unreadable is not recorded)."""
         if result.skipped is not None:
             return
-        key = os.path.abspath(path)
+        key = self._key(path)
         try:
             shard = self._shard_of(key)
             if shard is None:

@@ -376,30 +376,28 @@ def collect_files(
             found.setdefault(os.path.abspath(path), os.path.normpath(path))
             continue
         for folder, subfolders, files in os.walk(path, onerror=unlistable):
-            # the folder's paths once; its entries' are the folder's joined with their names
-            absolute = os.path.abspath(folder)
+            # the folder's paths once; its entries' are the folder's followed by their names
+            absolute = os.path.join(os.path.abspath(folder), "")
             shown = os.path.normpath(folder)
-            if absolute == root:
-                relative = ""
+            shown = "" if shown == os.curdir else os.path.join(shown, "")
+            if absolute == inside_root:
+                relative: str | None = ""
             elif absolute.startswith(inside_root):
                 relative = absolute[len(inside_root) :]
             else:
                 relative = None  # computed per entry (a folder above the root, another drive)
 
             def excluded(name: str) -> bool:
-                return name in names or _glob_excluded(
-                    globs,
-                    name,
-                    os.path.join(absolute, name),
-                    None if relative is None else os.path.join(relative, name),
-                    root,
+                if name in names:
+                    return True
+                if globs is None:
+                    return False
+                return _glob_excluded(
+                    globs, name, absolute + name, None if relative is None else relative + name, root
                 )
 
             subfolders[:] = sorted(name for name in subfolders if not excluded(name))
             for name in files:
                 if name.endswith(SOURCE_SUFFIXES) and not excluded(name):
-                    found.setdefault(
-                        os.path.join(absolute, name),
-                        name if shown == os.curdir else os.path.join(shown, name),
-                    )
+                    found.setdefault(absolute + name, shown + name)
     return sorted(found.values(), key=lambda shown: (_posix(shown), shown))
