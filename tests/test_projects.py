@@ -445,7 +445,6 @@ def _fresh_installed_caches():
     from pylint_keras_mp.facts import installed_bases
 
     installed_bases._BASES.clear()
-    installed_bases._MODULES.clear()
     installed._LISTINGS.clear()
 
 
