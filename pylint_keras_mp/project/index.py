@@ -354,6 +354,30 @@ class ProjectIndex:
         self._words_checked.clear()
         self._kept_summaries = kept
 
+    def _import_line_words(self, path: Path, keep: bool = True) -> set[str] | None:
+        """The words of a module's import lines (``from .utils import f``: ``utils``, ``f``), and
+        the names of its packages when it imports from its own package (``from . import x``
+        reaches the package's ``__init__``); None when it cannot be read. ``keep``: kept while
+        the text is the same (``text_key``), so that a scan after an edit reads only the changed
+        files (a run that reads them once keeps nothing: one set per file of a large tree)."""
+        key = self.project.text_key(path)
+        known = self._import_words.get(path)
+        if key is not None and known is not None and known[0] == key:
+            return known[1]
+        text = self.project.current_text(path)
+        if text is None:
+            return None
+        lines = IMPORT_LINE.findall(text)
+        found = set(IDENTIFIER.findall(" ".join(lines)))
+        if any(RELATIVE_PACKAGE_IMPORT.match(line) for line in lines):
+            folder = path.parent
+            while (folder / "__init__.py").exists() and self.project.contains(folder / "__init__.py"):
+                found.add(folder.name)
+                folder = folder.parent
+        if keep and key is not None:
+            self._import_words[path] = (key, found)
+        return found
+
     def _unaffected(self, changed: set[Path]) -> set[Path]:
         """The project modules whose summaries cannot depend on the ``changed`` files: a module
         reaches another only through its imports (re-exports, helpers and held objects follow
@@ -362,27 +386,7 @@ class ProjectIndex:
         for ``from .utils import f``), or when it imports from its own package (``from . import
         x``) and that package's ``__init__`` is affected. Read from the text of the import
         lines, which over-approximates; a module that cannot be read is affected."""
-        words: dict[Path, set[str] | None] = {}
-        for path in self.project.all_files():
-            key = self.project.text_key(path)
-            known = self._import_words.get(path)
-            if key is not None and known is not None and known[0] == key:
-                words[path] = known[1]
-                continue
-            text = self.project.current_text(path)
-            if text is None:
-                words[path] = None
-                continue
-            lines = IMPORT_LINE.findall(text)
-            found = set(IDENTIFIER.findall(" ".join(lines)))
-            if any(RELATIVE_PACKAGE_IMPORT.match(line) for line in lines):
-                folder = path.parent
-                while (folder / "__init__.py").exists() and self.project.contains(folder / "__init__.py"):
-                    found.add(folder.name)
-                    folder = folder.parent
-            words[path] = found
-            if key is not None:
-                self._import_words[path] = (key, found)
+        words = {path: self._import_line_words(path) for path in self.project.all_files()}
         affected_stems = {_module_stem(path) for path in changed}
         affected = set(changed)
         grew = True
@@ -937,17 +941,12 @@ class ProjectIndex:
             texts: dict[str, list[set[str]]] = {}
             stems: set[str] = set()
             for path in self.project.all_files():
-                parsed = self.project.file(path)
-                if parsed is None:
+                names = self._import_line_words(path, keep=False)
+                if names is None:
                     continue
-                keep = parsed._source is not None  # read for another question: keep it
-                names = set(IDENTIFIER.findall(" ".join(IMPORT_LINE.findall(parsed.source))))
-                stem = _module_stem(path)
-                texts.setdefault(stem, []).append(names)
+                texts.setdefault(_module_stem(path), []).append(names)
                 if path in loader_modules:
                     stems |= names
-                if not keep:
-                    parsed.forget()
             pending = list(stems)
             while pending:
                 stem = pending.pop()
