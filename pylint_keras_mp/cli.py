@@ -18,7 +18,7 @@ import itertools
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from . import registry, summary, suppression
 from .arguments import build_parser, fixes_requested, normalise_bool_flags
@@ -468,6 +468,23 @@ def watch(args: argparse.Namespace) -> int:
         write_text(sys.stderr, "Watching for file changes.\n")
         while snapshot() == before:
             time.sleep(0.5)
+
+
+def console_main() -> NoReturn:
+    """The ``keras-mp-lint`` command (and ``python -m pylint_keras_mp``): ``main()``, then the
+    process ends once its output is flushed, without the interpreter's teardown. Freeing what a
+    run built (a project's kept trees and facts, object by object) cost a fifth of a cold run
+    over Keras' source (0.3 s of 1.4 s); the operating system takes the memory back at once. The
+    command writes its cache and joins its worker processes before ``main()`` returns."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader went away before the last bytes (`... | head`)
+        code = code or EXIT_ERROR
+    except (OSError, ValueError):
+        pass  # a closed stream: nothing more can be said
+    os._exit(code if isinstance(code, int) else EXIT_ERROR)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -143,6 +143,44 @@ def test_flake8_keeps_no_tree_between_files(tmp_path):
     assert max(alive) == 0, alive
 
 
+
+def test_flake8_keeps_no_tree_of_an_installed_module(tmp_path):
+    """A loader base read from an installed package's source: its answer is kept, the module's
+    tree is not (absltest's, under every Keras test case, stayed alive for the whole run)."""
+    site = tmp_path / "site" / "vendor_seq"
+    site.mkdir(parents=True)
+    (site / "__init__.py").write_text("", encoding="utf-8")
+    (site / "base.py").write_text(
+        "import keras\n\n\nclass VendorBase(keras.utils.Sequence):\n    def __len__(self):\n        return 1\n",
+        encoding="utf-8",
+    )
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "vendored"\n', encoding="utf-8")
+    files = []
+    for number in range(3):
+        path = root / f"loader_{number}.py"
+        path.write_text(
+            "from vendor_seq.base import VendorBase\n\n\n"
+            f"class Loader{number}(VendorBase):\n"
+            "    def __init__(self):\n"
+            "        self.scale = lambda x: x / 255\n",
+            encoding="utf-8",
+        )
+        files.append(path)
+    runner = tmp_path / "runner.py"
+    runner.write_text(FLAKE8_RUNNER, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, str(runner), "--isolated", "-j1", "--select=KMP", *map(str, files)],
+        capture_output=True, text=True, cwd=root, env=_env(tmp_path / "site"), timeout=600,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    # the installed base was read: each loader's lambda is reported
+    assert len(re.findall(r"loader_\d\.py:6:\d+: KMP201", proc.stdout)) == 3, proc.stdout
+    alive = _alive(proc.stderr)
+    assert len(alive) == len(files) + 1
+    assert max(alive) == 0, alive
+
 def test_pylint_keeps_no_tree_between_files(tmp_path):
     files = _project(tmp_path / "project")
     plugins = tmp_path / "plugins"

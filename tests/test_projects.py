@@ -258,6 +258,49 @@ def test_a_project_without_loaders_reads_nothing_more_for_a_file_without_trigger
     assert parsed == []
 
 
+def test_the_scan_reads_no_module_a_call_leads_to_when_it_names_no_loader(tmp_path, monkeypatch):
+    # the launches are read once every loader class is known: ``ops.stack(...)`` of a module that
+    # mentions no loader base and no loader class cannot make a loader, and ops.py is not read
+    files = {
+        "pyproject.toml": "",
+        "ops.py": "def stack(x):\n    return x\n",
+        "train.py": (
+            "import keras\nimport ops\n\n\nclass Loader(keras.utils.PyDataset):\n"
+            "    def __len__(self):\n        return 1\n\n"
+            "    def __getitem__(self, i):\n        return i, i\n\n\n"
+            "def main():\n    ops.stack(Loader(workers=2, use_multiprocessing=True))\n"
+        ),
+    }
+    _write(tmp_path, files)
+    _fresh_process_caches()
+    parsed = _parsed_files(monkeypatch)
+    index = project_index.index_for(str(tmp_path / "train.py"), Options())
+    scanned = index.scan()
+    assert [path.name for path in scanned] == ["train.py"] and scanned[tmp_path / "train.py"].started
+    assert parsed == ["train.py"]
+
+
+def test_a_loader_found_in_a_later_round_is_launched_from_an_earlier_one(tmp_path, monkeypatch):
+    # train.py names a Keras base (first round); the loader it launches derives from the base
+    # in base.py through data.py, which names only ``Base`` (second round): its launch is read
+    # after both rounds, and data.py is still followed
+    files = {
+        "pyproject.toml": "",
+        "base.py": LOADER_BASE,
+        "data.py": "from base import Base\n\n\nclass Images(Base):\n    def __getitem__(self, i):\n        return i, i\n",
+        "train.py": (
+            "from keras.utils import PyDataset\nfrom data import Images\n\n\n"
+            "def fit(model):\n    model.fit(Images(workers=2, use_multiprocessing=True))\n"
+        ),
+    }
+    _write(tmp_path, files)
+    _fresh_process_caches()
+    index = project_index.index_for(str(tmp_path / "train.py"), Options())
+    scanned = index.scan()
+    assert sorted(path.name for path in scanned) == ["base.py", "data.py", "train.py"]
+    assert scanned[tmp_path / "train.py"].started, "the launch of a second-round loader"
+
+
 # --- return summaries --------------------------------------------------------------------------
 
 RETURNING = '''
@@ -402,7 +445,6 @@ def _fresh_installed_caches():
     from pylint_keras_mp.facts import installed_bases
 
     installed_bases._BASES.clear()
-    installed_bases._MODULES.clear()
     installed._LISTINGS.clear()
 
 

@@ -16,9 +16,10 @@ from .follow import step
 # Installed modules larger than this are not read (a generated or vendored giant is unknown).
 INSTALLED_MAX_BYTES = 400_000
 
-# (dotted name, options) -> the Keras loader bases it reaches; the modules read, by file.
+# (dotted name, options) -> the Keras loader bases it reaches, kept per process. The answers are
+# kept, the modules read for them are not: a test suite's classes derive from absltest's, whose
+# tree (4 MB) stayed in a host linter's memory for the rest of its run.
 _BASES: dict[tuple, list[str]] = {}
-_MODULES: dict[tuple, object] = {}
 
 
 # Words one of which a module that defines a loader class on a Keras base must hold.
@@ -101,19 +102,16 @@ def _absolute(module: str, path: str, target: str) -> str | None:
 
 
 def _installed_facts(path: str, options, facts_class):
-    """The facts of an installed module (no project: its own imports only), kept per process."""
+    """The facts of an installed module (no project: its own imports only), for one question
+    (its answer is what is kept, in ``_BASES``)."""
     try:
-        stat = os.stat(path)
+        if os.stat(path).st_size > INSTALLED_MAX_BYTES:
+            return None
+        with open(path, "rb") as handle:
+            source = decode_source(handle.read())
     except OSError:
         return None
-    key = (path, stat.st_size, stat.st_mtime_ns, options)
-    if key not in _MODULES:
-        _MODULES[key] = None
-        if stat.st_size <= INSTALLED_MAX_BYTES:
-            with open(path, "rb") as handle:
-                source = decode_source(handle.read())
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(source, filename=path)
-            _MODULES[key] = facts_class(tree, source, path, options, kind="installed")
-    return _MODULES[key]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = ast.parse(source, filename=path)
+    return facts_class(tree, source, path, options, kind="installed")

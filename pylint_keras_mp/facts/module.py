@@ -52,6 +52,10 @@ def module_statements(body: list[ast.stmt], in_guard: bool = False):
             yield stmt, in_guard
 
 
+# The nodes that hold statements: statements, except handlers and match cases.
+_STATEMENT_HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
 class ModuleWalk:
     """The module's layout: its imports, classes and functions, the names bound at import time
     and under the main guard, and an index of its nodes by type; and what every seam needs to
@@ -98,14 +102,18 @@ class ModuleWalk:
                 self.imports.setdefault(name, target)
 
     def _index_module(self) -> None:
-        """The module's one full walk, in ast.walk's order: nodes by type, calls and ``global``s
-        with their enclosing function or scope. Everything else reads these lists."""
-        nodes_by_type: dict[type, list[ast.AST]] = {}
-        calls: list[tuple[ast.Call, FunctionNode | None]] = []
+        """The walk of the module's statements (not their expressions), in ast.walk's order:
+        imports, functions and ``global`` statements at any depth, with their enclosing function,
+        and the statement nodes by type. A statement's parent is a statement, a handler or a case
+        (or the module), so these come in the order a full ast.walk gives them. The expressions
+        (most of a tree's nodes) are indexed on the first question that needs them (``nodes_of``
+        an expression type, ``calls_by_function``): a module read only to follow a name to its
+        definition never pays for them."""
+        by_type: dict[type, list[ast.AST]] = {}
         global_scopes: list[tuple[ast.Global, ast.AST | None]] = []
         import_nodes: list[ast.Import | ast.ImportFrom] = []
         def_nodes: list[FunctionNode] = []
-        node_base = ast.AST
+        holders = _STATEMENT_HOLDERS
         level: list[ast.AST] = [self.tree]
         contexts: list[tuple] = [(None, None)]  # (innermost def, innermost scope node)
         while level:
@@ -113,35 +121,27 @@ class ModuleWalk:
             next_contexts: list[tuple] = []
             for node, context in zip(level, contexts):
                 cls = node.__class__
-                same_type = nodes_by_type.get(cls)
+                same_type = by_type.get(cls)
                 if same_type is None:
-                    nodes_by_type[cls] = [node]
+                    by_type[cls] = [node]
                 else:
                     same_type.append(node)
-                if cls is ast.Call:
-                    calls.append((node, context[0]))
-                elif cls is ast.Global:
+                if cls is ast.Global:
                     global_scopes.append((node, context[1]))
                 elif cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
                     def_nodes.append(node)
                     context = (node, node)
                 elif cls is ast.Import or cls is ast.ImportFrom:
                     import_nodes.append(node)
-                elif cls is ast.Lambda or cls is ast.ClassDef:
+                elif cls is ast.ClassDef:
                     context = (context[0], node)
                 for name in node._fields:
                     value = getattr(node, name, None)
-                    if value.__class__ is list:
-                        for item in value:
-                            if isinstance(item, node_base):
-                                next_level.append(item)
-                                next_contexts.append(context)
-                    elif isinstance(value, node_base):
-                        next_level.append(value)
-                        next_contexts.append(context)
+                    if value.__class__ is list and value and isinstance(value[0], holders):
+                        next_level.extend(value)
+                        next_contexts.extend([context] * len(value))
             level, contexts = next_level, next_contexts
-        self.nodes_by_type = nodes_by_type
-        self._calls_with_function = calls
+        self._statements_by_type = by_type
         self.import_nodes = import_nodes
         self.all_functions: list[FunctionNode] = def_nodes
         globals_by_scope: dict[int, list[str]] = {}
@@ -151,9 +151,47 @@ class ModuleWalk:
             for name in globals_by_scope.get(id(fn), ()):
                 self.global_writes.setdefault(name, []).append(fn)
 
+    @functools.cached_property
+    def _expression_index(self) -> tuple[dict[type, list[ast.AST]], list[tuple[ast.Call, FunctionNode | None]]]:
+        """The full walk, in ast.walk's order: every node by type, and the calls with their
+        innermost enclosing function."""
+        nodes_by_type: dict[type, list[ast.AST]] = {}
+        calls: list[tuple[ast.Call, FunctionNode | None]] = []
+        node_base = ast.AST
+        level: list[ast.AST] = [self.tree]
+        functions: list[FunctionNode | None] = [None]  # the innermost def of each node
+        while level:
+            next_level: list[ast.AST] = []
+            next_functions: list[FunctionNode | None] = []
+            for node, function in zip(level, functions):
+                cls = node.__class__
+                same_type = nodes_by_type.get(cls)
+                if same_type is None:
+                    nodes_by_type[cls] = [node]
+                else:
+                    same_type.append(node)
+                if cls is ast.Call:
+                    calls.append((node, function))
+                elif cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
+                    function = node
+                for name in node._fields:
+                    value = getattr(node, name, None)
+                    if value.__class__ is list:
+                        for item in value:
+                            if isinstance(item, node_base):
+                                next_level.append(item)
+                                next_functions.append(function)
+                    elif isinstance(value, node_base):
+                        next_level.append(value)
+                        next_functions.append(function)
+            level, functions = next_level, next_functions
+        return nodes_by_type, calls
+
     def nodes_of(self, node_type: type) -> list[ast.AST]:
         """Every node of exactly this type in the module, in ast.walk's order (no new walk)."""
-        return self.nodes_by_type.get(node_type, [])
+        if issubclass(node_type, _STATEMENT_HOLDERS):
+            return self._statements_by_type.get(node_type, [])
+        return self._expression_index[0].get(node_type, [])
 
     def _collect_imports(self) -> None:
         """Local name -> dotted target, for every import in the module (the first one wins)."""
@@ -294,7 +332,7 @@ class ModuleWalk:
     @functools.cached_property
     def calls_by_function(self) -> list[tuple[ast.Call, FunctionNode | None]]:
         """Every call in the module with its innermost enclosing function (None at module level)."""
-        found = list(self._calls_with_function)
+        found = list(self._expression_index[1])
         found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
         return found
 

@@ -197,6 +197,8 @@ class ModuleSummary:
     # project objects its constructions give a loader to hold: (loader key, attribute, class
     # (file, name, line)) for ``Generator(visual_effect=VisualEffect())`` stored on self
     held_arguments: list[tuple] = field(default_factory=list)
+    # the launch part (helpers, started, held_arguments) is filled: see ProjectIndex._scan_files
+    complete: bool = False
 
 
 class ProjectIndex:
@@ -212,6 +214,9 @@ class ProjectIndex:
         self._summaries: dict[Path, ModuleSummary] | None = None
         self._imported_stems: set[str] | None = None
         self._scanning = False
+        self._loaders_known = True  # no scan under way (see scan)
+        # facts of summarised modules whose launch part is still to read (see _hold)
+        self._held: dict[Path, object] = {}
         self.checked = time.monotonic()
         self._worker_helpers: dict[Path, list] | None = None
         self._fed_with_processes: list | None = None
@@ -247,6 +252,10 @@ class ProjectIndex:
             return self._facts[path]
         if self._current is not None and self._current.path == path:
             return self._current
+        if path in self._held:
+            facts = self._held[path]
+            self._remember(path, facts)
+            return facts
         parsed = self.project.file(path)
         facts = None
         if parsed is not None and parsed.tree is not None:
@@ -331,6 +340,7 @@ class ProjectIndex:
             _LINTED[0] = None
         _forget_kept(self)
         self._facts.clear()
+        self._held.clear()
         self._keras_bases.clear()
         self._summaries = None
         self._imported_stems = None
@@ -344,6 +354,30 @@ class ProjectIndex:
         self._words_checked.clear()
         self._kept_summaries = kept
 
+    def _import_line_words(self, path: Path, keep: bool = True) -> set[str] | None:
+        """The words of a module's import lines (``from .utils import f``: ``utils``, ``f``), and
+        the names of its packages when it imports from its own package (``from . import x``
+        reaches the package's ``__init__``); None when it cannot be read. ``keep``: kept while
+        the text is the same (``text_key``), so that a scan after an edit reads only the changed
+        files (a run that reads them once keeps nothing: one set per file of a large tree)."""
+        key = self.project.text_key(path)
+        known = self._import_words.get(path)
+        if key is not None and known is not None and known[0] == key:
+            return known[1]
+        text = self.project.current_text(path)
+        if text is None:
+            return None
+        lines = IMPORT_LINE.findall(text)
+        found = set(IDENTIFIER.findall(" ".join(lines)))
+        if any(RELATIVE_PACKAGE_IMPORT.match(line) for line in lines):
+            folder = path.parent
+            while (folder / "__init__.py").exists() and self.project.contains(folder / "__init__.py"):
+                found.add(folder.name)
+                folder = folder.parent
+        if keep and key is not None:
+            self._import_words[path] = (key, found)
+        return found
+
     def _unaffected(self, changed: set[Path]) -> set[Path]:
         """The project modules whose summaries cannot depend on the ``changed`` files: a module
         reaches another only through its imports (re-exports, helpers and held objects follow
@@ -352,27 +386,7 @@ class ProjectIndex:
         for ``from .utils import f``), or when it imports from its own package (``from . import
         x``) and that package's ``__init__`` is affected. Read from the text of the import
         lines, which over-approximates; a module that cannot be read is affected."""
-        words: dict[Path, set[str] | None] = {}
-        for path in self.project.all_files():
-            key = self.project.text_key(path)
-            known = self._import_words.get(path)
-            if key is not None and known is not None and known[0] == key:
-                words[path] = known[1]
-                continue
-            text = self.project.current_text(path)
-            if text is None:
-                words[path] = None
-                continue
-            lines = IMPORT_LINE.findall(text)
-            found = set(IDENTIFIER.findall(" ".join(lines)))
-            if any(RELATIVE_PACKAGE_IMPORT.match(line) for line in lines):
-                folder = path.parent
-                while (folder / "__init__.py").exists() and self.project.contains(folder / "__init__.py"):
-                    found.add(folder.name)
-                    folder = folder.parent
-            words[path] = found
-            if key is not None:
-                self._import_words[path] = (key, found)
+        words = {path: self._import_line_words(path) for path in self.project.all_files()}
         affected_stems = {_module_stem(path) for path in changed}
         affected = set(changed)
         grew = True
@@ -482,6 +496,13 @@ class ProjectIndex:
     def keras_bases_of_base(self, facts, base: ast.AST) -> list[str]:
         """The Keras (or configured) loader bases a base class expression reaches through
         project classes in other modules (or through a configured project class)."""
+        root = _import_root(facts, base)
+        if root is not None and facts.path is not None:
+            # a class whose bases are known already: its module need not be read again
+            where = self._where(facts.path, facts.resolver.qualname(base))
+            if where is not None and where[2] == "class" and where[:2] in self._keras_bases:
+                if (where[0], where[1]) not in self.configured_classes:
+                    return self._keras_bases[where[:2]]
         found = self.class_of(facts, base)
         if found is None:
             base_name = self.reexported_base(facts.path, facts.resolver.qualname(base))
@@ -545,7 +566,7 @@ class ProjectIndex:
         found = self.project.resolve_name(qualname, facts.path)
         if found is None:
             return False
-        if not self._scanning and found[0] not in self.scan():
+        if self._loaders_known and found[0] not in self.scan():
             return False  # a module that mentions no loader base or loader class defines none
         where = self._where(facts.path, qualname)
         if where is None or where[2] != "class" or self._keras_bases.get(where[:2]) == []:
@@ -616,10 +637,21 @@ class ProjectIndex:
             return self._summaries
         self._summaries = {}
         self._scanning = True
+        self._loaders_known = False
         try:
             self._scan_files()
+            # Every loader class of the project is known now (the modules that define or re-export
+            # one are the summarised ones): the launches of each module are read only now, so a
+            # call of a name that leads to no summarised module is not followed (most calls of a
+            # module: ``ops.stack(...)``, ``layers.Dense(...)``).
+            self._loaders_known = True
+            for path, summary in list(self._summaries.items()):
+                if not summary.complete:
+                    self._complete(path, summary)
         finally:
             self._scanning = False
+            self._loaders_known = True
+            self._held.clear()
             self._forget_untouched_files()
         return self._summaries
 
@@ -733,10 +765,38 @@ class ProjectIndex:
         summary = ModuleSummary()
         for loader in facts.hierarchy.data_loaders:
             summary.loader_names.add(loader.name)
-            for owner, fn, label in facts.worker_code.helpers_reached(loader):
-                summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, label))
         for name in facts.returns.loader_factories():
             summary.loader_names.add(name)  # a module that calls it may launch the loader
+        base_words = self.loader_words()
+        for name, (kind, target) in (self.names_of(path) or {}).items():
+            if kind == "import" and target and target.rpartition(".")[2] in base_words:
+                if self._base_behind(path, target, through_project=True) is not None:
+                    summary.reexported_bases.add(name)
+        self._hold(path, facts)
+        return summary
+
+    def _hold(self, path: Path, facts) -> None:
+        """Keep a summarised module's facts until its launch part is read (``_complete``), as
+        many as the process keeps facts of (``keep_facts``): the modules followed meanwhile would
+        push them out of the most recently used, and each would be parsed again."""
+        held_chars = sum(len(held.source) for held in self._held.values())
+        if len(self._held) < FACTS_KEPT or held_chars + len(facts.source) <= FACTS_KEPT_CHARS:
+            self._held[path] = facts
+
+    @silent(None)
+    def _complete(self, path: Path, summary: ModuleSummary) -> None:
+        """The launch part of a module's summary, once every loader class of the project is
+        known: the helpers its loaders' worker code reaches, the loaders it runs in worker
+        processes, what its constructions give a loader to hold."""
+        summary.complete = True
+        facts = self.facts_of(path)
+        self._held.pop(path, None)
+        if facts is None:
+            return
+        parsed = self.project.file(path)
+        for loader in facts.hierarchy.data_loaders:
+            for owner, fn, label in facts.worker_code.helpers_reached(loader):
+                summary.helpers.append((owner.path, fn.name, fn.lineno, loader.key, label))
         for loader, node, settings in facts.launches.loaders_started_with_processes():
             condition = settings.condition
             if condition is not None:
@@ -752,13 +812,8 @@ class ProjectIndex:
             summary.started.append((loader.lineage, node.lineno, node.col_offset, condition))
         if facts.launches.loader_constructions:
             summary.held_arguments = facts.constructors.held_arguments()
-        base_words = self.loader_words()
-        for name, (kind, target) in (self.names_of(path) or {}).items():
-            if kind == "import" and target and target.rpartition(".")[2] in base_words:
-                if self._base_behind(path, target, through_project=True) is not None:
-                    summary.reexported_bases.add(name)
-        parsed.forget()  # the summary is what other questions need; the tree can go
-        return summary
+        if parsed is not None:
+            parsed.forget()  # the summary is what other questions need; the tree can go
 
     def _names_needed_words(self, path: Path, data: bytes) -> bool:
         """Whether a file's bytes name a word of the engine's pre-filter (True when they cannot
@@ -886,17 +941,12 @@ class ProjectIndex:
             texts: dict[str, list[set[str]]] = {}
             stems: set[str] = set()
             for path in self.project.all_files():
-                parsed = self.project.file(path)
-                if parsed is None:
+                names = self._import_line_words(path, keep=False)
+                if names is None:
                     continue
-                keep = parsed._source is not None  # read for another question: keep it
-                names = set(IDENTIFIER.findall(" ".join(IMPORT_LINE.findall(parsed.source))))
-                stem = _module_stem(path)
-                texts.setdefault(stem, []).append(names)
+                texts.setdefault(_module_stem(path), []).append(names)
                 if path in loader_modules:
                     stems |= names
-                if not keep:
-                    parsed.forget()
             pending = list(stems)
             while pending:
                 stem = pending.pop()
