@@ -362,18 +362,32 @@ def collect_files(
     names, globs = _exclusion(tuple(settings.exclude))
     inside_root = os.path.join(root, "")
     found: dict[str, str] = {}  # absolute path -> path as shown
+    here: list[str] = []  # the working folder, asked once (and never for absolute paths)
+
+    def absolute(shown: str) -> str:
+        """``os.path.abspath`` of a normalised path."""
+        if os.path.isabs(shown):
+            return shown
+        if not here:
+            here.append(os.getcwd())
+        return os.path.normpath(os.path.join(here[0], shown))
 
     def unlistable(error: OSError) -> None:
         warn(f"{error.filename}: skipped: cannot list the folder ({error.strerror or error})")
 
     for path in paths:
-        if not os.path.lexists(path):
-            raise UsageError(f"{path}: no such file or directory")
+        try:
+            folder = stat.S_ISDIR(os.stat(path).st_mode)
+        except (OSError, ValueError):
+            if not os.path.lexists(path):
+                raise UsageError(f"{path}: no such file or directory") from None
+            folder = False
         if settings.force_exclude and excluded_with_parents(path, settings):
             continue
-        if not os.path.isdir(path):
+        if not folder:
             # a dangling link, a FIFO...: lint_file says why it is skipped
-            found.setdefault(os.path.abspath(path), os.path.normpath(path))
+            shown = os.path.normpath(path)
+            found.setdefault(absolute(shown), shown)
             continue
         for folder, subfolders, files in os.walk(path, onerror=unlistable):
             # the folder's paths once; its entries' are the folder's followed by their names

@@ -384,6 +384,8 @@ def _reference_files(paths, patterns, root):
 
     found = {}
     for path in paths:
+        if not os.path.isdir(path):  # a file named explicitly (even excluded, or a dangling link)
+            found.setdefault(os.path.abspath(path), os.path.normpath(path))
         for folder, subfolders, names in os.walk(path):
             subfolders[:] = [n for n in subfolders if not excluded(os.path.join(folder, n))]
             for name in names:
@@ -398,8 +400,12 @@ def _reference_files(paths, patterns, root):
     [(), ("generated",), ("*_test.py", "pkg/generated"), ("pkg/*",), ("*",), ("notebooks/",),
      ("[a-c]*",), ("sub", "tmp*", "."), ("deep",)],
 )
-@pytest.mark.parametrize("cwd, paths", [("proj", ["."]), ("proj/pkg", [".", "../sub"]),
-                                        ("proj", ["./pkg/", "sub", "pkg"]), ("proj/pkg", [".."])])
+@pytest.mark.parametrize(
+    "cwd, paths",
+    [("proj", ["."]), ("proj/pkg", [".", "../sub"]), ("proj", ["./pkg/", "sub", "pkg"]),
+     ("proj/pkg", [".."]), ("proj/pkg", ["a.py", "./a.py", "../sub//e.py", "{root}/cfg/g.py",
+                                         "generated/b.py", "gone.py", "."])],
+)
 def test_the_files_of_folders_are_those_the_excludes_leave(tmp_path, monkeypatch, excludes, cwd, paths):
     from pylint_keras_mp.service import collect_files
     from pylint_keras_mp.settings import DEFAULT_EXCLUDES, Settings
@@ -412,6 +418,8 @@ def test_the_files_of_folders_are_those_the_excludes_leave(tmp_path, monkeypatch
     ):
         write(root / relative, "x = 1\n")
     write(root / "pyproject.toml", "")
+    (root / "pkg" / "gone.py").symlink_to(root / "nowhere.py")  # dangling: linted, then skipped
+    paths = [path.replace("{root}", str(root)) for path in paths]
     monkeypatch.chdir(tmp_path / cwd)
     settings = Settings.from_mapping({"exclude": list(excludes)} if excludes else {})
     settings.exclude_root = str(root)
