@@ -346,15 +346,14 @@ class _Shard:
         """The content hashes of the project's modules and the stamps of its build files; a
         module whose stamp is the one recorded with its hash is not read."""
         modules = []
-        for path in project.all_files():
-            key = str(path)
+        for key in project.all_file_names():
             try:
                 info = os.stat(key)
                 known = known_hashes.get(key)
                 if isinstance(known, list) and len(known) == 3 and known[:2] == _stamp(info):
                     digest = known[2]
                 else:
-                    digest = _content_hash(read_bytes(path)[0])
+                    digest = _content_hash(read_bytes(Path(key))[0])
             except OSError:
                 modules.append((key, None))
                 continue

@@ -8,7 +8,6 @@ Codes are stable. The pylint message id of ``KMPabc`` is ``<severity>7abc`` with
 from __future__ import annotations
 
 import functools
-import string
 from dataclasses import dataclass
 
 from .installed import metadata
@@ -68,6 +67,8 @@ class Rule:
     @property
     def generic_fix(self) -> str:
         """The fix with its placeholders named, for descriptions without a finding."""
+        import string  # start-up cost: only descriptions need it, never a run's findings
+
         names = [field for _, field, _, _ in string.Formatter().parse(self.fix) if field]
         return self.fix.format(**{name: f"<{name}>" for name in names})
 

@@ -5,7 +5,6 @@ missing or cannot be read or parsed gives nothing (the command line's own config
 
 from __future__ import annotations
 
-import configparser
 import sys
 from pathlib import Path
 
@@ -36,6 +35,8 @@ def setup_cfg_values(root: Path, *wanted: tuple[str, str]) -> list[str] | None:
     path = root / "setup.cfg"
     if not path.is_file():
         return None
+    import configparser  # start-up cost: only a project with a setup.cfg needs it
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(path, encoding="utf-8")

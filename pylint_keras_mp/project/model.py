@@ -328,6 +328,10 @@ class Project:
         of that folder only. What cannot be read (a dangling or looping symlink, a FIFO, a
         device, an unreadable file or folder) is left out without being opened, and listed in
         ``skipped`` with the reason."""
+        return [Path(path) for path in self.all_file_names()]
+
+    def all_file_names(self) -> list[str]:
+        """``all_files()`` as the strings they are kept as (the results cache compares them)."""
         if self._all_files is None:
             found: list[str] = []
             skipped: list[SkippedPath] = []
@@ -366,7 +370,7 @@ class Project:
                     break
             self._all_files = found[:MAX_PROJECT_FILES]
             self.skipped = skipped
-        return [Path(path) for path in self._all_files]
+        return list(self._all_files)
 
     # ------------------------------------------------------------------ modules
     def module_name(self, path: Path) -> str | None:
