@@ -12,6 +12,8 @@ OLDEST_PYTHON = "3.10"
 
 @dataclass(frozen=True)
 class Options:
+    """The analysis options, as every front end passes them to the engine."""
+
     sequence_bases: tuple[str, ...] = ()
     unpicklable_constructors: tuple[str, ...] = ()
     keras_version: str = "auto"

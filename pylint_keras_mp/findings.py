@@ -37,6 +37,8 @@ class Related:
 
 @dataclass(frozen=True, order=True)
 class Finding:
+    """One finding: where, which code, the message, its link and its fix."""
+
     line: int
     col: int  # 0-based, like ast
     code: str
@@ -106,6 +108,8 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
+    """The automatic fix of a finding: its edits, and whether applying them is safe."""
+
     code: str
     applicability: str
     message: str

@@ -32,6 +32,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class ProjectConfig:
+    """The options a configuration file sets, and that file."""
+
     path: Path | None  # the file the values come from; None when there is none
     values: dict[str, object] = field(default_factory=dict)
 

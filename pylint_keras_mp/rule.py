@@ -19,6 +19,8 @@ SEVERITY_NAMES = {"W": "warning", "E": "error", "F": "fatal"}
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule's declaration (``RULE`` of its module)."""
+
     code: str  # KMP201
     symbol: str  # sequence-lambda-attribute
     severity: str  # "W", "E" or "F"

@@ -41,6 +41,8 @@ SOURCE_SUFFIXES = (".py", NOTEBOOK_SUFFIX)
 
 @dataclass
 class LintResult:
+    """One file's way through the lint service: what is reported, or why it was skipped."""
+
     path: str  # as shown to the user
     findings: list[Finding] = field(default_factory=list)  # kept ones, sorted
     suppressed: int = 0  # hidden by per-file ignores and suppression comments
