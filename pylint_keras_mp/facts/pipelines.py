@@ -79,11 +79,17 @@ class TorchLoader:
     @property
     def condition(self) -> str:
         """`` when `opt.workers` is above 0`` for a worker count the user sets, else ``""``."""
-        if self.workers is not OPEN:
-            return ""
-        if self.switch is not None:
-            return f" {self.switch.condition}"
-        return f" when `{self.workers_text.partition('=')[2]}` is above 0"
+        return open_count_condition(self.workers, self.workers_text, self.switch)
+
+
+def open_count_condition(workers, workers_text: str, switch: OpenSwitch | None) -> str:
+    """`` when `opt.workers` is above 0`` for a worker count the user sets (``workers`` OPEN;
+    ``workers_text`` as "num_workers=opt.workers"), else ``""``."""
+    if workers is not OPEN:
+        return ""
+    if switch is not None:
+        return f" {switch.condition}"
+    return f" when `{workers_text.partition('=')[2]}` is above 0"
 
 
 def argument(call: ast.Call, name: str) -> ast.expr | None:
@@ -421,7 +427,8 @@ class Pipelines:
     def grain_worker_calls(self) -> list[tuple[ast.Call, object, str]]:
         """(call, workers, label) for each grain multiprocessing start of the module:
         ``.mp_prefetch(MultiprocessingOptions(num_workers=N))`` and
-        ``grain.DataLoader(worker_count=N)``; workers is an int, OPEN or UNKNOWN."""
+        ``grain.DataLoader(worker_count=N)``; workers is an int, OPEN or UNKNOWN; the label says
+        under which condition an open count starts workers."""
         if "grain" not in " ".join(self.walk.imports.values()):
             return []
         found = []
@@ -432,13 +439,16 @@ class Pipelines:
                 if isinstance(options, ast.Call) and self.resolver.qualname(options.func, scope) in GRAIN_OPTIONS:
                     count = options.args[0] if options.args else keyword(options, "num_workers")
                     if count is not None:
-                        workers, text, _switch = self._torch_workers(count, scope)
-                        found.append((call, workers, f"mp_prefetch({text})"))
+                        workers, text, switch = self._torch_workers(count, scope)
+                        condition = open_count_condition(workers, text, switch)
+                        found.append((call, workers, f"mp_prefetch({text}){condition}"))
             elif self.resolver.qualname(call.func, fn) in GRAIN_DATALOADERS:
                 count = keyword(call, "worker_count")
                 if count is not None:
-                    workers, text, _switch = self._torch_workers(count, fn)
-                    found.append((call, workers, f"grain.DataLoader({text.replace('num_workers', 'worker_count')})"))
+                    workers, text, switch = self._torch_workers(count, fn)
+                    condition = open_count_condition(workers, text, switch)
+                    text = text.replace("num_workers", "worker_count")
+                    found.append((call, workers, f"grain.DataLoader({text}){condition}"))
         return found
 
     @functools.cached_property
