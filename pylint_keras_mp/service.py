@@ -366,7 +366,7 @@ def collect_files(
     found: dict[str, str] = {}  # absolute path -> path as shown
     here: list[str] = []  # the working folder, asked once (and never for absolute paths)
 
-    def absolute(shown: str) -> str:
+    def absolute_path(shown: str) -> str:
         """``os.path.abspath`` of a normalised path."""
         if os.path.isabs(shown):
             return shown
@@ -379,27 +379,27 @@ def collect_files(
 
     for path in paths:
         try:
-            folder = stat.S_ISDIR(os.stat(path).st_mode)
+            is_folder = stat.S_ISDIR(os.stat(path).st_mode)
         except (OSError, ValueError):
             if not os.path.lexists(path):
                 raise UsageError(f"{path}: no such file or directory") from None
-            folder = False
+            is_folder = False
         if settings.force_exclude and excluded_with_parents(path, settings):
             continue
-        if not folder:
+        if not is_folder:
             # a dangling link, a FIFO...: lint_file says why it is skipped
             shown = os.path.normpath(path)
-            found.setdefault(absolute(shown), shown)
+            found.setdefault(absolute_path(shown), shown)
             continue
         for folder, subfolders, files in os.walk(path, onerror=unlistable):
             # the folder's paths once; its entries' are the folder's followed by their names
-            absolute = os.path.join(os.path.abspath(folder), "")
-            shown = os.path.normpath(folder)
-            shown = "" if shown == os.curdir else os.path.join(shown, "")
-            if absolute == inside_root:
+            prefix = os.path.join(os.path.abspath(folder), "")
+            shown_prefix = os.path.normpath(folder)
+            shown_prefix = "" if shown_prefix == os.curdir else os.path.join(shown_prefix, "")
+            if prefix == inside_root:
                 relative: str | None = ""
-            elif absolute.startswith(inside_root):
-                relative = absolute[len(inside_root) :]
+            elif prefix.startswith(inside_root):
+                relative = prefix[len(inside_root) :]
             else:
                 relative = None  # computed per entry (a folder above the root, another drive)
 
@@ -409,11 +409,11 @@ def collect_files(
                 if globs is None:
                     return False
                 return _glob_excluded(
-                    globs, name, absolute + name, None if relative is None else relative + name, root
+                    globs, name, prefix + name, None if relative is None else relative + name, root
                 )
 
             subfolders[:] = sorted(name for name in subfolders if not excluded(name))
             for name in files:
                 if name.endswith(SOURCE_SUFFIXES) and not excluded(name):
-                    found.setdefault(absolute + name, shown + name)
+                    found.setdefault(prefix + name, shown_prefix + name)
     return sorted(found.values(), key=lambda shown: (_posix(shown), shown))

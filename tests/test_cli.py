@@ -404,7 +404,8 @@ def _reference_files(paths, patterns, root):
     "cwd, paths",
     [("proj", ["."]), ("proj/pkg", [".", "../sub"]), ("proj", ["./pkg/", "sub", "pkg"]),
      ("proj/pkg", [".."]), ("proj/pkg", ["a.py", "./a.py", "../sub//e.py", "{root}/cfg/g.py",
-                                         "generated/b.py", "gone.py", "."])],
+                                         "generated/b.py", "gone.py", "."]),
+     ("proj", ["pkg", "sub/e.py", "./cfg/", "cfg/g.py", "pkg/generated/b.py"])],
 )
 def test_the_files_of_folders_are_those_the_excludes_leave(tmp_path, monkeypatch, excludes, cwd, paths):
     from pylint_keras_mp.service import collect_files
