@@ -34,6 +34,14 @@ def _rule_module_names() -> list[str]:
             name, dot, suffix = entry.partition(".")
             if suffix == "py" and _RULE_MODULE.fullmatch(name) and not name.endswith("_fix"):
                 names.add(name)
+    if not names:  # not a folder of sources (a zip, compiled files only): ask the import system
+        import pkgutil
+
+        names = {
+            name
+            for _, name, _ in pkgutil.iter_modules(__path__)
+            if _RULE_MODULE.fullmatch(name) and not name.endswith("_fix")
+        }
     return sorted(names)
 
 
