@@ -45,8 +45,11 @@ def test_the_standard_library_never_crashes_the_engine():
     # every KMP900/KMP901 left is a file that CPython itself refuses to compile
     for entry in report.kmp900_genuine:
         assert primer.python_rejects(Path(entry["file"]).read_bytes(), entry["file"])
-    # the stress configuration made the rules work on the corpus
-    assert sum(report.findings["stress"].values()) > 50
+    # the stress configuration made the rules work on the corpus (how much depends on the
+    # modules the interpreter's distribution ships: Debian's python3.11 gives 32 findings of two
+    # rules, a full CPython build more than 50)
+    stress = report.findings["stress"]
+    assert sum(stress.values()) >= 20 and len(stress) >= 2, stress
 
 
 @pytest.mark.primer

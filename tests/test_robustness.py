@@ -749,9 +749,24 @@ def _per_file_codes(output: str, pattern: re.Pattern) -> dict[str, list[str]]:
     return found
 
 
+def _flake8_itself_fails_on(path: Path) -> bool:
+    """A file flake8 cannot parse without failing itself, whatever its plugins: where CPython's
+    ``compile`` raises ValueError instead of SyntaxError (null bytes, before 3.11.4), flake8's
+    ``build_ast`` lets it through and the run ends with flake8's own traceback."""
+    try:
+        compile(path.read_bytes(), str(path), "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except ValueError:
+        return True
+    except (SyntaxError, RecursionError, MemoryError):
+        return False
+    return False
+
+
 def test_flake8_with_the_plugin_survives_every_hostile_file(hostile_tree):
     files = sorted(
-        str(path) for path in hostile_tree.glob("*.py") if path.stem not in NOT_FOR_FLAKE8
+        str(path)
+        for path in hostile_tree.glob("*.py")
+        if path.stem not in NOT_FOR_FLAKE8 and not _flake8_itself_fails_on(path)
     )
     proc = subprocess.run(
         [_bin("flake8"), "--isolated", "--select=KMP,E999,E902", *files],
