@@ -213,7 +213,6 @@ class ProjectIndex:
         self._configured: dict[tuple[Path, str], str] | None = None
         self._summaries: dict[Path, ModuleSummary] | None = None
         self._imported_stems: set[str] | None = None
-        self._scanning = False
         self._loaders_known = True  # no scan under way (see scan)
         # facts of summarised modules whose launch part is still to read (see _hold)
         self._held: dict[Path, object] = {}
@@ -496,13 +495,12 @@ class ProjectIndex:
     def keras_bases_of_base(self, facts, base: ast.AST) -> list[str]:
         """The Keras (or configured) loader bases a base class expression reaches through
         project classes in other modules (or through a configured project class)."""
-        root = _import_root(facts, base)
-        if root is not None and facts.path is not None:
+        if _import_root(facts, base) is not None and facts.path is not None:
             # a class whose bases are known already: its module need not be read again
             where = self._where(facts.path, facts.resolver.qualname(base))
-            if where is not None and where[2] == "class" and where[:2] in self._keras_bases:
-                if (where[0], where[1]) not in self.configured_classes:
-                    return self._keras_bases[where[:2]]
+            known = self._known_keras_bases(where[:2]) if where is not None and where[2] == "class" else None
+            if known is not None:
+                return known
         found = self.class_of(facts, base)
         if found is None:
             base_name = self.reexported_base(facts.path, facts.resolver.qualname(base))
@@ -541,13 +539,19 @@ class ProjectIndex:
             importer, qualname = path, ".".join([target, *rest[1:]])
         return None
 
-    def class_keras_bases(self, facts, cls: ast.ClassDef) -> list[str]:
-        key = (facts.path, cls.name)
+    def _known_keras_bases(self, key: tuple[Path, str]) -> list[str] | None:
+        """The Keras (or configured) loader bases of the project class (file, name), when known
+        without reading its module: a configured class, or one whose bases were read before."""
         configured = self.configured_classes.get(key)
         if configured is not None:
             return [configured]
-        if key in self._keras_bases:
-            return self._keras_bases[key]
+        return self._keras_bases.get(key)
+
+    def class_keras_bases(self, facts, cls: ast.ClassDef) -> list[str]:
+        key = (facts.path, cls.name)
+        known = self._known_keras_bases(key)
+        if known is not None:
+            return known
         if key in self._visiting:
             return []  # an import cycle: unknown
         self._visiting.add(key)
@@ -636,7 +640,6 @@ class ProjectIndex:
         if self._summaries is not None:
             return self._summaries
         self._summaries = {}
-        self._scanning = True
         self._loaders_known = False
         try:
             self._scan_files()
@@ -649,7 +652,6 @@ class ProjectIndex:
                 if not summary.complete:
                     self._complete(path, summary)
         finally:
-            self._scanning = False
             self._loaders_known = True
             self._held.clear()
             self._forget_untouched_files()
