@@ -38,7 +38,7 @@ def _fresh_process_caches():
     project_index._LINTED[0] = None
     model._PROJECTS.clear()
     model._KEY_OF_FILE.clear()
-    model._marked_folder.cache_clear()
+    model._marked_folder_name.cache_clear()
 
 
 def _findings(path: Path, options: Options) -> list[tuple]:

@@ -27,7 +27,7 @@ def _fresh_process_caches():
     project_index._RECENT.clear()
     project_index._LINTED[0] = None
     model._PROJECTS.clear()
-    model._marked_folder.cache_clear()
+    model._marked_folder_name.cache_clear()
 
 
 def _both_ways(monkeypatch, run):

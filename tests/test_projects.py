@@ -66,7 +66,7 @@ def _fresh_process_caches():
     project_index._INDEXES.clear()
     project_index._RECENT.clear()
     model._PROJECTS.clear()
-    model._marked_folder.cache_clear()
+    model._marked_folder_name.cache_clear()
 
 
 LOADER_BASE = "import keras\n\nclass Base(keras.utils.PyDataset):\n    def __len__(self):\n        return 1\n"

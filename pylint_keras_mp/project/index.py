@@ -46,6 +46,11 @@ FACTS_KEPT_CHARS = 0
 # and its facts cost about 30 bytes of memory per character of source; a 20,000-file project
 # peaks at 190 MB with it, 170 MB with half of it).
 COMMAND_LINE_KEPT_CHARS = 1_000_000
+# What every front end keeps while the project scan runs: its rounds and its second step ask
+# about the same modules again and again (Keras' source under flake8: 144 parses with the eight
+# alone, 90 with this). The host linters' plugins drop them after the file that ran the scan
+# (``release``); a language server keeps the default few afterwards.
+SCAN_KEPT_CHARS = COMMAND_LINE_KEPT_CHARS
 # How often files already read are checked for changes on disk.
 RECHECK_SECONDS = 2.0
 # How many modules the project scan summarises at most (in file order); a project with more
@@ -223,7 +228,7 @@ class ProjectIndex:
         self._names: dict[Path, dict | None] = {}
         self._loader_words: frozenset[str] | None = None
         # files the scan read that name no word of the pre-filter -> (size, mtime) of that text
-        self._wordless: dict[Path, tuple[int, int]] = {}
+        self._wordless: dict[str, tuple[int, int]] = {}  # strings: see Project._resolved
         self._words_checked: set[str] = set()  # strings: the collector need not visit them
         # file -> ((size, mtime) of the text read, the scan's word sets it does not mention),
         # kept when the index starts afresh (for a process that lints the same project again
@@ -284,13 +289,7 @@ class ProjectIndex:
         _RECENT.move_to_end((id(self), path))
         global _KEPT_CHARS
         _KEPT_CHARS += len(facts.source) if facts is not None else 0
-        while len(_RECENT) > FACTS_KEPT and _KEPT_CHARS > FACTS_KEPT_CHARS:
-            (_, evicted), index = _RECENT.popitem(last=False)
-            _KEPT_CHARS -= _kept_chars(index._facts.get(evicted))
-            index._facts.pop(evicted, None)
-            parsed = index.project.files.get(evicted)
-            if parsed is not None:
-                parsed.forget()
+        _evict_over_budget()
 
     def summary(self, path: Path, source: str):
         """The facts already made of a file, when they were made from this very text."""
@@ -641,6 +640,9 @@ class ProjectIndex:
             return self._summaries
         self._summaries = {}
         self._loaders_known = False
+        global FACTS_KEPT_CHARS
+        kept_chars = FACTS_KEPT_CHARS
+        FACTS_KEPT_CHARS = max(kept_chars, SCAN_KEPT_CHARS)
         try:
             self._scan_files()
             # Every loader class of the project is known now (the modules that define or re-export
@@ -652,6 +654,8 @@ class ProjectIndex:
                 if not summary.complete:
                     self._complete(path, summary)
         finally:
+            FACTS_KEPT_CHARS = kept_chars
+            _evict_over_budget()
             self._loaders_known = True
             self._held.clear()
             self._forget_untouched_files()
@@ -745,9 +749,9 @@ class ProjectIndex:
                 # lints)
                 self._words_checked.add(str(path))
                 if _names_keras(data) and not self._names_needed_words(path, data):
-                    self._wordless[path] = (stamp.st_size, stamp.st_mtime_ns)
+                    self._wordless[str(path)] = (stamp.st_size, stamp.st_mtime_ns)
             installed = first and _names_keras(data) and self._imports_installed_loader_bytes(path, data)
-            if first and path in self._wordless and not installed:
+            if first and str(path) in self._wordless and not installed:
                 return None  # names no base: the pre-filter's words hold them all
             if not installed and not _mentions(data, needs):
                 if self.project.keeps_verdicts:
@@ -856,7 +860,7 @@ class ProjectIndex:
         pre-filter in it, and the project gives it no part (no loader class to name, no worker
         helper in it)."""
         self.scan()  # needed by the first file that names no word anyway
-        stamp = self._wordless.get(path)
+        stamp = self._wordless.get(str(path))
         if stamp is None or path in self.worker_helpers() or self._project_loader_names():
             return False
         info = os.stat(path)
@@ -1044,6 +1048,18 @@ _KEPT_CHARS = 0
 
 def _kept_chars(facts) -> int:
     return len(facts.source) if facts is not None else 0
+
+
+def _evict_over_budget() -> None:
+    """Drop the least recently used facts beyond what the process keeps (``keep_facts``)."""
+    global _KEPT_CHARS
+    while len(_RECENT) > FACTS_KEPT and _KEPT_CHARS > FACTS_KEPT_CHARS:
+        (_, evicted), index = _RECENT.popitem(last=False)
+        _KEPT_CHARS -= _kept_chars(index._facts.get(evicted))
+        index._facts.pop(evicted, None)
+        parsed = index.project.files.get(evicted)
+        if parsed is not None:
+            parsed.forget()
 
 
 def _forget_kept(index: ProjectIndex) -> None:

@@ -44,11 +44,19 @@ def find_project_root(path: Path) -> Path:
     return root if root is not None else path.parent
 
 
-@functools.lru_cache(maxsize=4096)
 def _marked_folder(folder: Path) -> Path | None:
-    if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+    marked = _marked_folder_name(str(folder))
+    return None if marked is None else Path(marked)
+
+
+@functools.lru_cache(maxsize=4096)
+def _marked_folder_name(folder: str) -> str | None:
+    # strings: a cache of Paths would keep objects for the host linter's garbage collector to
+    # walk at every full collection
+    if any(os.path.exists(os.path.join(folder, marker)) for marker in PROJECT_MARKERS):
         return folder
-    return None if folder.parent == folder else _marked_folder(folder.parent)
+    parent = os.path.dirname(folder)
+    return None if parent == folder else _marked_folder_name(parent)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -56,15 +64,21 @@ def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)
 
 
-@functools.lru_cache(maxsize=4096)
 def real_path(filename: str) -> Path:
     """``Path(filename).resolve()``, with the folder's resolution shared by its files (a run
     lints many files per folder, and resolving walks every component of the path)."""
+    return Path(_real_path(filename))
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_path(filename: str) -> str:
+    # strings: a cache of Paths would keep thousands of objects for the host linter's garbage
+    # collector to walk at every full collection
     folder, name = os.path.split(os.path.abspath(filename))
     real = os.path.join(_real_folder(folder), name)
     if os.path.islink(real):
         real = os.path.realpath(real)
-    return Path(real)
+    return real
 
 
 @dataclass(frozen=True)
@@ -173,6 +187,7 @@ class Project:
     def __init__(self, root: Path, source_roots: tuple[Path, ...] = (), marked: bool = True):
         self.root = root
         self.marked = marked  # False: a folder of scripts, without a project file
+        self.key: tuple | None = None  # its key among the process's projects (project_for)
         roots = [root / r if not r.is_absolute() else r for r in source_roots]
         if not roots and marked:
             # the build configuration's roots (src/ layouts); the source-roots option overrides
@@ -181,7 +196,7 @@ class Project:
         self.files: dict[Path, ParsedFile] = {}
         # kept as strings: the garbage collector need not visit them (a Path is two objects)
         self._all_files: list[str] | None = None
-        self._resolved: dict[tuple[str, str], tuple[Path, list[str]] | None] = {}
+        self._resolved: dict[tuple[str, str], tuple[str, tuple[str, ...]] | None] = {}
         self._folder_stamps: dict[str, int] = {}
         # folder -> its entries (see _entries): where imports may lead, listed once
         self._folder_entries: dict[str, tuple[int, dict[str, str | None]]] = {}
@@ -423,8 +438,12 @@ class Project:
         # the garbage collector need not visit them
         key = (qualname, os.path.dirname(str(importer)))
         if key not in self._resolved:
-            self._resolved[key] = self._resolve_name(qualname, importer)
-        return self._resolved[key]
+            found = self._resolve_name(qualname, importer)
+            # kept as strings (a tuple of strings is not tracked by the garbage collector, a
+            # Path and a list are: a host linter's full collections would walk every one)
+            self._resolved[key] = None if found is None else (str(found[0]), tuple(found[1]))
+        known = self._resolved[key]
+        return None if known is None else (Path(known[0]), list(known[1]))
 
     def _resolve_name(self, qualname: str, importer: Path) -> tuple[Path, list[str]] | None:
         level = len(qualname) - len(qualname.lstrip("."))
@@ -505,5 +524,7 @@ def project_for(path: str, source_roots: tuple[str, ...] = ()) -> Project | None
     if project is None:
         sources = tuple(Path(r) for r in source_roots)
         project = _PROJECTS[key] = Project(root, sources, marked=marked is not None)
-    _KEY_OF_FILE[(os.path.abspath(path), key[1])] = key
+        project.key = key
+    # the project's own key: one object for all its files, not one tuple (holding a Path) each
+    _KEY_OF_FILE[(os.path.abspath(path), key[1])] = project.key
     return project
