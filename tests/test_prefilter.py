@@ -271,3 +271,22 @@ def test_decoding_without_tokenize_gives_tokenizes_answer(data):
             return "refused"  # every caller handles the three alike
 
     assert outcome(lambda: engine.decode_source(data)) == outcome(reference)
+
+
+def test_from_imports_are_read_where_a_line_starts():
+    """The installed-loader check reads ``from module import Names`` off the text; only a
+    statement that starts a line (after indentation) counts, and one refused match does not hide
+    the next line's."""
+    text = (
+        "from keras_retinanet.preprocessing.generator import Generator, other as o\n"
+        "    from pkg.sub import (Loader,\n"
+        "# from commented import Hidden\n"
+        "xfrom glued import Hidden  # from trailing import Hidden\n"
+        "x = 1; from after_code import Hidden\n"
+        "\tfrom tabbed import Tabbed\n"
+    )
+    assert project_index._from_imports(text) == [
+        ("keras_retinanet.preprocessing.generator", ["Generator", "other"]),
+        ("pkg.sub", ["Loader"]),
+        ("tabbed", ["Tabbed"]),
+    ]

@@ -139,7 +139,12 @@ def _imported_names(source: str) -> list[str]:
     return names
 
 
-FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([\w, \t]+)", re.MULTILINE)
+# ``from module import names`` where it starts a line (after indentation): the pattern starts
+# with the literal word, which the regular expression engine searches for quickly, and the line
+# start is checked for the few matches (an anchored multi-line pattern is tried at every
+# position: three times slower over Keras' source). No part of it matches a line break, so a
+# refused match never hides the next line's.
+FROM_IMPORT = re.compile(r"from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([\w, \t]+)")
 
 
 def _from_imports(source: str) -> list[tuple[str, list[str]]]:
@@ -147,6 +152,9 @@ def _from_imports(source: str) -> list[tuple[str, list[str]]]:
     first line of a parenthesised list is enough for a pre-filter)."""
     found = []
     for match in FROM_IMPORT.finditer(source):
+        start = match.start()
+        if source[source.rfind("\n", 0, start) + 1 : start].strip(" \t"):
+            continue  # not where a line starts: ``xfrom a import B``, ``# from a import B``
         names = [item.split(" as ")[0].strip() for item in match[2].split(",")]
         found.append((match[1], [name for name in names if name.isidentifier()]))
     return found
