@@ -124,3 +124,36 @@ def test_callers_ask_the_seam():
                 where = f"{path.relative_to(package)}:{node.lineno}"
                 wrong.append(f"{where}: .{node.attr} -> .{seam_of[node.attr]}.{node.attr}")
     assert not wrong, "ask the seam:\n" + "\n".join(wrong)
+
+
+def _walked_modules():
+    root = Path(__file__).resolve().parent.parent
+    paths = sorted((root / "fixtures").rglob("*.py")) + sorted((root / "pylint_keras_mp").rglob("*.py"))
+    assert len(paths) > 200
+    return paths
+
+
+def test_the_module_walk_indexes_every_node_in_ast_walks_order_but_the_shared_leaves():
+    """``nodes_of`` and ``calls_by_function`` answer from one level-by-level walk that skips the
+    fields of ``_LEAF_FIELDS`` (``Load()``, ``Add()``, names): for every other node type it must
+    give what ``ast.walk`` gives, in the same order."""
+    leaf_types = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
+    compared = 0
+    for path in _walked_modules():
+        source = path.read_text(encoding="utf-8")
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        facts = ModuleFacts(tree, source, str(path), Options())
+        expected: dict[type, list[ast.AST]] = {}
+        for node in ast.walk(tree):
+            expected.setdefault(type(node), []).append(node)
+        for node_type, nodes in expected.items():
+            if issubclass(node_type, leaf_types):
+                continue
+            assert facts.walk.nodes_of(node_type) == nodes, (path, node_type.__name__)
+            compared += len(nodes)
+        calls = [node for node, _fn in facts.walk.calls_by_function]
+        assert sorted(map(id, calls)) == sorted(map(id, expected.get(ast.Call, []))), path
+    assert compared > 100_000
