@@ -13,6 +13,7 @@ import pytest
 from pylint_keras_mp.config import Options
 from pylint_keras_mp.facts import ModuleFacts
 from pylint_keras_mp.facts import module_facts
+from pylint_keras_mp.facts.syntax import walk_scope
 
 FACTS = Path(module_facts.__file__).parent
 
@@ -134,9 +135,10 @@ def _walked_modules():
 
 
 def test_the_module_walk_indexes_every_node_in_ast_walks_order_but_the_shared_leaves():
-    """``nodes_of`` and ``calls_by_function`` answer from one level-by-level walk that skips the
-    fields of ``_LEAF_FIELDS`` (``Load()``, ``Add()``, names): for every other node type it must
-    give what ``ast.walk`` gives, in the same order."""
+    """``nodes_of`` and ``calls_by_function`` answer from one level-by-level walk, and
+    ``walk_scope`` from a depth-first one, that skip the fields of ``syntax.LEAF_FIELDS``
+    (``Load()``, ``Add()``, names): for every other node type they must give what ``ast.walk``
+    and ``ast.iter_child_nodes`` give, in the same order."""
     leaf_types = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
     compared = 0
     for path in _walked_modules():
@@ -156,4 +158,21 @@ def test_the_module_walk_indexes_every_node_in_ast_walks_order_but_the_shared_le
             compared += len(nodes)
         calls = [node for node, _fn in facts.walk.calls_by_function]
         assert sorted(map(id, calls)) == sorted(map(id, expected.get(ast.Call, []))), path
+        for scope in [tree, *expected.get(ast.FunctionDef, [])[:20]]:
+            assert list(walk_scope(scope)) == _scope_nodes(scope, leaf_types), path
     assert compared > 100_000
+
+
+def _scope_nodes(scope: ast.AST, leaf_types: tuple[type, ...]) -> list[ast.AST]:
+    """``walk_scope``'s nodes the slow way: ``ast.iter_child_nodes``, depth first from the last
+    child, not into nested scopes, without the shared leaves."""
+    found: list[ast.AST] = []
+    stack = list(ast.iter_child_nodes(scope))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, leaf_types):
+            continue
+        found.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+    return found

@@ -16,6 +16,8 @@ from .bindings import (
     record_bindings,
 )
 from .syntax import (
+    CHILD_FIELDS,
+    child_fields,
     FunctionNode,
     child_bodies,
     is_main_guard,
@@ -54,15 +56,6 @@ def module_statements(body: list[ast.stmt], in_guard: bool = False):
 
 # The nodes that hold statements: statements, except handlers and match cases.
 _STATEMENT_HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
-# Fields the expression walk does not follow: a plain value (a string, a number), or a shared
-# leaf node (``Load()``, ``Add()``), which holds no expression and which no question asks for.
-# ``ctx`` alone is three in ten of a module's nodes; the walk is a third faster without them.
-_LEAF_FIELDS = frozenset(
-    {"ctx", "op", "ops", "id", "attr", "arg", "kind", "type_comment", "level", "module",
-     "conversion", "is_async", "simple"}
-)
-# AST class -> the fields the expression walk follows (filled as classes are met)
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 class ModuleWalk:
@@ -163,11 +156,11 @@ class ModuleWalk:
     @functools.cached_property
     def _expression_index(self) -> tuple[dict[type, list[ast.AST]], list[tuple[ast.Call, FunctionNode | None]]]:
         """The full walk, in ast.walk's order: every node by type (but the shared leaves of
-        ``_LEAF_FIELDS``), and the calls with their innermost enclosing function."""
+        ``syntax.LEAF_FIELDS``), and the calls with their innermost enclosing function."""
         nodes_by_type: dict[type, list[ast.AST]] = {}
         calls: list[tuple[ast.Call, FunctionNode | None]] = []
         node_base = ast.AST
-        fields_of = _CHILD_FIELDS
+        fields_of = CHILD_FIELDS
         level: list[ast.AST] = [self.tree]
         functions: list[FunctionNode | None] = [None]  # the innermost def of each node
         while level:
@@ -184,9 +177,7 @@ class ModuleWalk:
                     calls.append((node, function))
                 elif cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
                     function = node
-                fields = fields_of.get(cls)
-                if fields is None:
-                    fields = fields_of[cls] = tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
+                fields = fields_of.get(cls) or child_fields(cls)
                 for name in fields:
                     value = getattr(node, name, None)
                     if value.__class__ is list:
@@ -202,7 +193,7 @@ class ModuleWalk:
 
     def nodes_of(self, node_type: type) -> list[ast.AST]:
         """Every node of exactly this type in the module, in ast.walk's order (no new walk); not
-        for the shared leaves (``Load``, ``Add``: see ``_LEAF_FIELDS``)."""
+        for the shared leaves (``Load``, ``Add``: see ``syntax.LEAF_FIELDS``)."""
         if issubclass(node_type, _STATEMENT_HOLDERS):
             return self._statements_by_type.get(node_type, [])
         return self._expression_index[0].get(node_type, [])
