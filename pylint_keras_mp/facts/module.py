@@ -177,7 +177,9 @@ class ModuleWalk:
                     calls.append((node, function))
                 elif cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
                     function = node
-                fields = fields_of.get(cls) or child_fields(cls)
+                fields = fields_of.get(cls)
+                if fields is None:  # not ``or``: a leaf class's tuple is empty
+                    fields = child_fields(cls)
                 for name in fields:
                     value = getattr(node, name, None)
                     if value.__class__ is list:

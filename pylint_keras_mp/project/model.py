@@ -246,7 +246,7 @@ class Project:
         self._folder_entries[folder] = (stamp, entries)
         return entries
 
-    def _kind(self, path: Path) -> str | None:
+    def _kind(self, path: Path | str) -> str | None:
         """"file", "folder" (symlinks followed) or None."""
         folder, name = os.path.split(str(path))
         entries = self._entries(folder)
@@ -412,21 +412,26 @@ class Project:
         """For each prefix ``parts[:n]`` (n >= 1), the module file it names under ``folder``
         (``a/b.py`` or ``a/b/__init__.py``), or None; stops where the folders stop."""
         found: list[Path | None] = []
-        current = folder
+        current = str(folder)  # strings until a module is found: most probes find nothing
         for part in parts:
             if not part.isidentifier():
                 break
             candidate = None
-            module = self._kind(current / (part + ".py")) == "file"
-            is_folder = self._kind(current / part) == "folder"
-            if module and self._is_file(current / (part + ".py")):
-                candidate = current / (part + ".py")
-            elif is_folder and self._is_file(current / part / "__init__.py"):
-                candidate = current / part / "__init__.py"
+            module = os.path.join(current, part + ".py")
+            package = os.path.join(current, part)
+            is_folder = self._kind(package) == "folder"
+            if self._kind(module) == "file":
+                candidate = Path(module)
+                if not self._is_file(candidate):
+                    candidate = None
+            if candidate is None and is_folder:
+                candidate = Path(package, "__init__.py")
+                if not self._is_file(candidate):
+                    candidate = None
             found.append(candidate)
             if not is_folder:
                 break
-            current = current / part
+            current = package
         return found
 
     def resolve_name(self, qualname: str, importer: Path) -> tuple[Path, list[str]] | None:
