@@ -22,7 +22,10 @@ write no bytecode). Comparisons:
   (a runner filters it out of flake8's plugin discovery) versus ``--select=E,F,W,C90,KMP`` with the
   plugin. ``--select`` alone does not turn a flake8 plugin off: flake8 runs every registered AST
   plugin on every file and filters the codes when reporting, so the variant "registered but
-  deselected" is measured too, to show that it costs the same as "on".
+  deselected" is measured too, to show that it costs the same as "on". On a shared machine a
+  30-second run varies by seconds, more than the difference being measured; so each flake8 run
+  also times its garbage collections and, with the plugin, the plugin's own calls (CPU), and the
+  report says how much of flake8's time each part adds, medians of the runs.
 - pylint ``-j1`` over a deterministic sample of ``--sample`` files (every k-th file of the sorted
   list): pylint's own parse cost (``--disable=all --enable=line-too-long``: ``--disable=all``
   alone makes pylint lint nothing at all) without and with the plugin loaded, only the plugin's
@@ -87,19 +90,46 @@ PLUGIN_LINE = re.compile(r"\bKMP\d{3}\b|: [EWF]7\d{3}: ")
 
 # Runs flake8 with the plugin registered ("on") or filtered out of plugin discovery ("off"); both
 # variants go through this runner so that they pay the same start-up.
+#
+# Both also time the interpreter's garbage collections (gc.callbacks), and "on" the plugin's own
+# calls (its checker's ``run``), and say so on stderr as ``kmp-bench-split: plugin=S gc=S``
+# (CPU seconds): the whole-run difference is noisy on a shared machine (a run varies by seconds),
+# these parts are not, and they say where the difference goes.
 FLAKE8_RUNNER = r"""
-import sys
+import atexit, gc, sys, time
 from flake8.plugins import finder
 _discover = finder._find_importlib_plugins
 def _without_keras_mp():
     for plugin in _discover():
         if plugin.package != %r:
             yield plugin
+_spent = {"plugin": 0.0, "gc": 0.0}
+_started = [0.0]
+def _collection(phase, info):
+    if phase == "start":
+        _started[0] = time.process_time()
+    else:
+        _spent["gc"] += time.process_time() - _started[0]
+gc.callbacks.append(_collection)
 if sys.argv[1] == "off":
     finder._find_importlib_plugins = _without_keras_mp
+else:
+    from pylint_keras_mp import flake8_plugin
+    _run = flake8_plugin.KerasMPFlake8Checker.run
+    def _timed_run(self):
+        start = time.process_time()
+        try:
+            return list(_run(self))
+        finally:
+            _spent["plugin"] += time.process_time() - start
+    flake8_plugin.KerasMPFlake8Checker.run = _timed_run
+atexit.register(
+    lambda: print("kmp-bench-split: plugin=%%.3f gc=%%.3f" %% (_spent["plugin"], _spent["gc"]), file=sys.stderr)
+)
 from flake8.main.cli import main
 sys.exit(main(sys.argv[2:]))
 """ % PLUGIN_DIST
+SPLIT_LINE = re.compile(r"^kmp-bench-split: plugin=([\d.]+) gc=([\d.]+)$", re.MULTILINE)
 
 PARSE_LOOP = r"""
 import ast, sys, time
@@ -221,6 +251,9 @@ class Run:
     returncode: int
     output_lines: int
     plugin_lines: int
+    # flake8 runs (FLAKE8_RUNNER): CPU seconds in the plugin's calls and in garbage collections
+    plugin_cpu: float | None = None
+    gc_cpu: float | None = None
 
 
 def _zero_ok(code: int) -> bool:
@@ -270,6 +303,7 @@ def run_once(
         raise SystemExit(f"command failed ({proc.returncode}): {shown}\n{stderr[-3000:]}")
     lines = out_path.read_text(errors="replace").splitlines()
     plugin = sum(1 for line in lines if PLUGIN_LINE.search(line))
+    split = SPLIT_LINE.search(stderr)
     return Run(
         wall=wall,
         cpu=usage.ru_utime + usage.ru_stime,
@@ -277,6 +311,8 @@ def run_once(
         returncode=proc.returncode,
         output_lines=len(lines),
         plugin_lines=plugin,
+        plugin_cpu=float(split[1]) if split else None,
+        gc_cpu=float(split[2]) if split else None,
     )
 
 
@@ -477,6 +513,9 @@ def summarise(
             "runs": [asdict(run) for run in variant.runs],
             "command": _short_command(variant.command),
         }
+        if all(run.gc_cpu is not None for run in variant.runs):
+            row["plugin_cpu"] = variant.median("plugin_cpu")
+            row["gc_cpu"] = variant.median("gc_cpu")
         if base is not None:
             row["cpu_overhead"] = overhead(variant, base, "cpu")
             row["wall_overhead"] = overhead(variant, base, "wall")
@@ -523,6 +562,19 @@ def targets(groups: list[dict]) -> list[str]:
                 f"({item['wall_overhead'] * 100:+.1f}% wall), target <= {limit * 100:.0f}%: "
                 f"{'met' if ok else 'MISSED'}"
             )
+            base = row(corpus, "flake8, plugin not registered")
+            if "gc_cpu" in item and base and "gc_cpu" in base:
+                # the parts of the difference that a shared machine's noise does not blur
+                unit = base["cpu"] / 100
+                collections = item["gc_cpu"] - base["gc_cpu"]
+                verdicts.append(
+                    f"flake8 on {corpus}, where the difference goes (medians): the plugin's own "
+                    f"calls {item['plugin_cpu']:.2f} s ({item['plugin_cpu'] / unit:+.1f}%), "
+                    f"flake8's garbage collections {collections:+.2f} s "
+                    f"({collections / unit:+.1f}%); together "
+                    f"{(item['plugin_cpu'] + collections) / unit:+.1f}% of flake8's time "
+                    f"without the plugin"
+                )
             verdicts.append(
                 f"flake8 peak memory on {corpus}: {item['memory_overhead'] * 100:+.1f}%, "
                 "target <= 10%: "
