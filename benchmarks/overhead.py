@@ -71,6 +71,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -301,15 +302,21 @@ def run_once(
     if "Traceback" in stderr or not accept(proc.returncode):
         shown = " ".join(_short_command(command).split()[:12])
         raise SystemExit(f"command failed ({proc.returncode}): {shown}\n{stderr[-3000:]}")
-    lines = out_path.read_text(errors="replace").splitlines()
-    plugin = sum(1 for line in lines if PLUGIN_LINE.search(line))
+    # counted line by line: reading a large output whole (flake8's on the standard library)
+    # would grow this process, and a child's peak memory (wait4's ru_maxrss) counts the memory
+    # it starts with, before it executes the command
+    output_lines = plugin = 0
+    with open(out_path, encoding="utf-8", errors="replace") as output:
+        for line in output:
+            output_lines += 1
+            plugin += PLUGIN_LINE.search(line) is not None
     split = SPLIT_LINE.search(stderr)
     return Run(
         wall=wall,
         cpu=usage.ru_utime + usage.ru_stime,
         maxrss_kb=usage.ru_maxrss,  # kilobytes on Linux
         returncode=proc.returncode,
-        output_lines=len(lines),
+        output_lines=output_lines,
         plugin_lines=plugin,
         plugin_cpu=float(split[1]) if split else None,
         gc_cpu=float(split[2]) if split else None,
@@ -478,6 +485,10 @@ def table(groups: list[dict]) -> str:
         f"{'wall +%':>7} {'peak MB':>8} {'mem +%':>7} {'out':>6}"
     )
     lines = [header, "-" * len(header)]
+    # A child's peak (wait4's ru_maxrss) starts from this process's own peak when it forks: a row
+    # at or below that is a floor, not a measurement, and is marked.
+    floor_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    floored = False
     for group in groups:
         for row in group["rows"]:
 
@@ -490,7 +501,15 @@ def table(groups: list[dict]) -> str:
                 f"{row['cpu']:8.2f} {pct('cpu_overhead')} {pct('wall_overhead')} "
                 f"{row['peak_mb']:8.1f} {pct('memory_overhead')} {row['plugin_lines']:>6}"
             )
+            if row["peak_mb"] <= floor_mb * 1.02:
+                lines[-1] += "  (peak: floor)"
+                floored = True
         lines.append("")
+    if floored:
+        lines.append(
+            f"(peak: floor): at or below this process's own peak, {floor_mb:.1f} MB, which a "
+            "child's peak counts from; not a measurement"
+        )
     return "\n".join(lines)
 
 
