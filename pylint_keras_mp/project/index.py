@@ -95,8 +95,9 @@ def _mentions(text: str | bytes, needs: list[tuple[frozenset, ...]]) -> bool:
     text is NFKC-normalised first, as the parser normalises identifiers (``ＰｙＤａｔａｓｅｔ``
     names PyDataset)."""
     if isinstance(text, bytes):
+        contains = text.__contains__
         if text.isascii() and not any(
-            all(any(word.encode() in text for word in wanted) for wanted in need) for need in needs
+            all(any(map(contains, _encoded(wanted))) for wanted in need) for need in needs
         ):
             return False  # cheap refusal, before decoding (ASCII: nothing to normalise)
         try:
@@ -113,10 +114,20 @@ def _mentions(text: str | bytes, needs: list[tuple[frozenset, ...]]) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=64)
+def _encoded(words: frozenset[str]) -> tuple[bytes, ...]:
+    """The words as UTF-8 bytes, for the tests on files' bytes (each file is tested against the
+    same few word sets)."""
+    return tuple(word.encode() for word in words)
+
+
+_KERAS_BYTES = tuple(component.encode() for component in KERAS_COMPONENTS)
+
+
 def _names_keras(data: bytes) -> bool:
     """Whether the bytes hold a Keras component as written (a text that only spells it with
     other characters gets no verdict: it is read again, which is always right)."""
-    return any(component.encode() in data for component in KERAS_COMPONENTS)
+    return any(map(data.__contains__, _KERAS_BYTES))
 
 
 def _module_stem(path: Path) -> str:
