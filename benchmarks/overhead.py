@@ -24,8 +24,8 @@ write no bytecode). Comparisons:
   plugin on every file and filters the codes when reporting, so the variant "registered but
   deselected" is measured too, to show that it costs the same as "on". On a shared machine a
   30-second run varies by seconds, more than the difference being measured; so each flake8 run
-  also times its garbage collections and, with the plugin, the plugin's own calls (CPU), and the
-  report says how much of flake8's time each part adds, medians of the runs.
+  also times its garbage collections and, with the plugin, the plugin's imports and calls (CPU),
+  and the report says how much of flake8's time each part adds, medians of the runs.
 - pylint ``-j1`` over a deterministic sample of ``--sample`` files (every k-th file of the sorted
   list): pylint's own parse cost (``--disable=all --enable=line-too-long``: ``--disable=all``
   alone makes pylint lint nothing at all) without and with the plugin loaded, only the plugin's
@@ -93,9 +93,10 @@ PLUGIN_LINE = re.compile(r"\bKMP\d{3}\b|: [EWF]7\d{3}: ")
 # variants go through this runner so that they pay the same start-up.
 #
 # Both also time the interpreter's garbage collections (gc.callbacks), and "on" the plugin's own
-# calls (its checker's ``run``) and the import of its modules that flake8 loads, and say so on stderr as ``kmp-bench-split: plugin=S gc=S``
-# (CPU seconds): the whole-run difference is noisy on a shared machine (a run varies by seconds),
-# these parts are not, and they say where the difference goes.
+# calls (its checker's ``run``) and the import of its modules that flake8 loads, and say so on
+# stderr as ``kmp-bench-split: plugin=S gc=S`` (CPU seconds): the whole-run difference is noisy
+# on a shared machine (a run varies by seconds), these parts are not, and they say where the
+# difference goes.
 FLAKE8_RUNNER = r"""
 import atexit, gc, sys, time
 from flake8.plugins import finder
@@ -254,7 +255,8 @@ class Run:
     returncode: int
     output_lines: int
     plugin_lines: int
-    # flake8 runs (FLAKE8_RUNNER): CPU seconds in the plugin's calls and in garbage collections
+    # flake8 runs (FLAKE8_RUNNER): CPU seconds in the plugin's imports and calls, and in garbage
+    # collections
     plugin_cpu: float | None = None
     gc_cpu: float | None = None
 

@@ -48,7 +48,7 @@ FACTS_KEPT_CHARS = 0
 COMMAND_LINE_KEPT_CHARS = 1_000_000
 # What every front end keeps while the project scan runs: its rounds and its second step ask
 # about the same modules again and again (Keras' source under flake8: 144 parses with the eight
-# alone, 90 with this). The host linters' plugins drop them after the file that ran the scan
+# alone, 98 with this). The host linters' plugins drop them after the file that ran the scan
 # (``release``); a language server keeps the default few afterwards.
 SCAN_KEPT_CHARS = COMMAND_LINE_KEPT_CHARS
 # How often files already read are checked for changes on disk.
